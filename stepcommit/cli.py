@@ -1,0 +1,130 @@
+"""The typer app: parses options, calls one command function, turns its result or error into an exit code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from stepcommit.errors import StepcommitError
+
+app = typer.Typer(
+    name="stepcommit",
+    help="One verified commit per plan step: start a step, log progress, finish through the gates.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+PlanOpt = Annotated[str | None, typer.Option("--plan", help="Plan file (default: [tool.stepcommit] plan, else PLAN.md, ...).")]
+
+_debug = False
+
+
+@app.callback()
+def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")] = False) -> None:
+    global _debug
+    _debug = debug
+
+
+def _done(code: int) -> None:
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
+def start(
+    step: Annotated[str | None, typer.Argument(help="Step id (1.3) or title words; default: the next open step.")] = None,
+    plan: PlanOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Create the step's branch, record its base, and mark it in progress."""
+    from stepcommit.commands.start import start as run
+
+    _done(run(cwd=Path.cwd(), query=step, plan_path=plan, as_json=json))
+
+
+@app.command()
+def log(
+    text: Annotated[list[str] | None, typer.Argument(help="The entry's text.")] = None,
+    stdin: Annotated[bool, typer.Option("--stdin", help="Read entries from stdin (a pasted Progress Updates block, or one per line).")] = False,
+    source: Annotated[str, typer.Option(help="Who wrote the entry (cli, agent name...).")] = "cli",
+    json: JsonOpt = False,
+) -> None:
+    """Add progress entries to the active step's log."""
+    from stepcommit.commands.log import log as run
+
+    stdin_text = sys.stdin.read() if stdin else None
+    _done(run(cwd=Path.cwd(), texts=list(text or []), stdin_text=stdin_text, source=source, as_json=json))
+
+
+@app.command()
+def status(json: JsonOpt = False) -> None:
+    """Show the active step, changed files, progress, the last gate result and what to do next."""
+    from stepcommit.commands.status import status as run
+
+    _done(run(cwd=Path.cwd(), as_json=json))
+
+
+@app.command()
+def finish(
+    merge: Annotated[str | None, typer.Option(help="How to merge into the base: squash, ff, no-ff or none.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Run the gates, write one commit with the plan ticked, merge into the base branch."""
+    from stepcommit.commands.finish import finish as run
+
+    _done(run(cwd=Path.cwd(), merge_style=merge, as_json=json))
+
+
+@app.command()
+def abort(json: JsonOpt = False) -> None:
+    """Leave the step: back to the base branch, its work parked safely on the step branch."""
+    from stepcommit.commands.abort import abort as run
+
+    _done(run(cwd=Path.cwd(), as_json=json))
+
+
+@app.command()
+def demo(
+    keep: Annotated[bool, typer.Option(help="Keep the throw-away repository and print where it is.")] = False,
+) -> None:
+    """Run start -> log -> finish on a throw-away repository and show the commit it makes."""
+    from stepcommit.commands.demo import demo as run
+
+    _done(run(keep=keep))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: the one error boundary."""
+    from stepcommit import output
+
+    try:
+        app(args=argv, standalone_mode=False)
+    except StepcommitError as exc:
+        output.error(exc.message, exc.hint)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        output.error("Interrupted.", "`stepcommit status` shows where things stand.")
+        sys.exit(130)
+    except (typer.Abort, EOFError):
+        sys.exit(1)
+    except Exception as exc:  # the boundary for bugs: short message, traceback only with --debug
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if _debug:
+            raise
+        output.error(
+            f"stepcommit hit an unexpected error: {type(exc).__name__}: {exc}",
+            "Run again with --debug for the traceback, and report it.",
+        )
+        sys.exit(3)
+    sys.exit(0)

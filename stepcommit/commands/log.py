@@ -1,0 +1,35 @@
+"""`stepcommit log`: record progress entries for the active step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stepcommit import git, output, progress, state
+from stepcommit.errors import StepcommitError
+
+
+def log(*, cwd: Path, texts: list[str], stdin_text: str | None = None, source: str = "cli",
+        as_json: bool = False) -> int:
+    repo = git.find_repo(cwd)
+    if stdin_text is not None:
+        found = progress.parse_entries(stdin_text)
+        source = "stdin" if source == "cli" else source
+    else:
+        found = [" ".join(texts)] if texts else []
+    entries = progress.append(repo.git_dir, found, source)
+    if not entries:
+        raise StepcommitError(
+            "Nothing to log: the text was empty.",
+            hint='Give the entry as arguments (`stepcommit log "Added the model."`) or on stdin with --stdin.',
+        )
+    total = len(progress.read(repo.git_dir))
+    active = state.load_active(repo.git_dir)
+    if as_json:
+        output.emit_json({"added": [e.text for e in entries], "total": total,
+                          "step": active.id if active else None})
+        return 0
+    for entry in entries:
+        output.say(f"{total - len(entries) + entries.index(entry) + 1} {entry.text}")
+    if active is None:
+        output.note("No step is active: the entries will go into the next commit stepcommit writes.")
+    return 0

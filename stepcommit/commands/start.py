@@ -1,0 +1,125 @@
+"""`stepcommit start [STEP]`: a branch for the step, the step marked in progress, the base recorded."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+from stepcommit import config as config_mod
+from stepcommit import git, output, plan, state
+from stepcommit.errors import PlanError, RepositoryStateError, StepStateError
+
+PARK_PREFIX = "stepcommit: parked work of step"
+
+
+def slugify(text: str, limit: int = 40) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > limit:
+            break
+        slug = candidate
+    return slug or (words[0][:limit] if words else "")
+
+
+def branch_name(root: Path, pattern: str, step: plan.Step) -> str:
+    safe_id = re.sub(r"[^A-Za-z0-9._-]+", "-", step.id).strip(".-") or str(step.index + 1)
+    slug = slugify(step.title)
+    name = pattern.replace("{id}", safe_id).replace("{slug}", slug)
+    name = re.sub(r"-{2,}", "-", name).strip("-/").replace("-/", "/")
+    name = re.sub(r"\.{2,}", ".", name).removesuffix(".lock").rstrip(".")
+    if not git.valid_branch_name(root, name):
+        name = f"step/{safe_id}"
+    return name
+
+
+def start(*, cwd: Path, query: str | None, plan_path: str | None = None, as_json: bool = False) -> int:
+    repo = git.find_repo(cwd)
+    with state.lock(repo.git_dir, "start"):
+        state.refuse_if_interrupted(repo.git_dir)
+        active = state.load_active(repo.git_dir)
+        if active is not None:
+            raise StepStateError(
+                f"Step {active.id} ({active.title}) is already active on branch {active.branch}.",
+                hint="Finish it with `stepcommit finish`, or leave it with `stepcommit abort`, before starting another.",
+            )
+        current = git.ensure_ready(repo)
+        cfg = config_mod.load(repo.root)
+        plan_file = plan.find_plan(repo.root, plan_path or cfg.plan)
+        the_plan = plan.load_plan(plan_file)
+        step = plan.select_step(the_plan, query)
+        if step.status in ("done", "skipped"):
+            raise PlanError(
+                f"Step {step.id} ({step.title}) is already {step.status.replace('_', ' ')} in {plan_file.name}.",
+                hint="Pick an open step (`stepcommit start` takes the next one), or reopen it: `stepcommit plan mark "
+                f"{step.id} todo`.",
+            )
+        name = branch_name(repo.root, cfg.branch_pattern, step)
+        if name == current:
+            raise RepositoryStateError(
+                f"You are already on {name}, the branch of step {step.id}, but no step is active.",
+                hint="Switch to the base branch (e.g. `git switch main`) and run `stepcommit start` again.",
+            )
+        base_branch = cfg.base or current
+        base_commit = git.rev_parse(repo.root, base_branch)
+        if base_commit is None:
+            raise RepositoryStateError(
+                f"The base branch {base_branch!r} does not exist.",
+                hint="Fix `base` in [tool.stepcommit] or create the branch.",
+            )
+        resumed = git.branch_exists(repo.root, name)
+        carried = [] if resumed else list(git.snapshot(repo).paths)
+        if resumed:
+            if not git.is_clean(repo.root):
+                raise RepositoryStateError(
+                    f"Branch {name} already holds work of step {step.id}, and you have uncommitted changes here.",
+                    hint="Commit or stash them first (`git stash -u`), then run `stepcommit start` again.",
+                )
+            git.switch(repo.root, name)
+            if git.commit_message(repo.root).startswith(PARK_PREFIX):
+                git.undo_last_commit_keep_files(repo.root)
+            base_commit = git.merge_base(repo.root, base_branch, name) or base_commit
+        else:
+            git.create_branch(repo.root, name)
+        rel_plan = plan_file.relative_to(repo.root).as_posix()
+        marked = plan.mark_step(plan_file, step, "in_progress")
+        state.save_active(
+            repo.git_dir,
+            state.ActiveStep(
+                id=step.id,
+                title=step.title,
+                index=marked.index,
+                line=marked.line,
+                plan=rel_plan,
+                branch=name,
+                base_branch=base_branch,
+                base_commit=base_commit,
+                started_at=state.now_iso(),
+                verify=step.verify,
+            ),
+        )
+    if as_json:
+        output.emit_json(
+            {
+                "step": {"id": step.id, "title": step.title, "line": marked.line},
+                "branch": name,
+                "base": {"branch": base_branch, "commit": base_commit},
+                "resumed": resumed,
+                "carried": carried,
+                "plan": rel_plan,
+            }
+        )
+        return 0
+    verb = "Resumed" if resumed else "Started"
+    output.say(f"{verb} step {step.id}: {step.title}")
+    output.say(f"Branch {name} (base {base_branch} at {base_commit[:10]}); plan {rel_plan} line {marked.line}.")
+    if carried:
+        output.say(f"Your {len(carried)} uncommitted change(s) came along to {name}: {', '.join(carried[:5])}"
+                   + (" ..." if len(carried) > 5 else ""))
+    if resumed:
+        output.say("The work parked on this branch is back in your work tree.")
+    output.say('Next: work, record progress with `stepcommit log "..."`, then `stepcommit finish`.')
+    return 0

@@ -1,0 +1,93 @@
+"""`stepcommit status`: the step, changed files, progress so far, last gate result, interrupted finish."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from stepcommit import git, output, progress, state
+from stepcommit.gates.gate import last_result
+
+
+def _next_action(active: state.ActiveStep | None, journal: dict[str, Any] | None, gate: dict[str, Any] | None,
+                 changed: int) -> str:
+    if journal:
+        return "stepcommit finish  (completes the interrupted finish)"
+    if active is None:
+        return "stepcommit start  (begins the next open step of the plan)"
+    if gate and not gate.get("ok"):
+        return "fix the failing gate, then: stepcommit finish"
+    if changed:
+        return "stepcommit finish"
+    return "work on the step, then: stepcommit finish"
+
+
+def collect(cwd: Path) -> dict[str, Any]:
+    repo = git.find_repo(cwd)
+    active = state.load_active(repo.git_dir)
+    journal = state.load_journal(repo.git_dir)
+    branch = git.current_branch(repo.root)
+    changes = git.snapshot(repo).changes if git.head_commit(repo.root) else ()
+    gate = last_result(repo.git_dir)
+    busy = git.operation_in_progress(repo.git_dir)
+    return {
+        "repository": str(repo.root),
+        "branch": branch,
+        "step": None
+        if active is None
+        else {
+            "id": active.id,
+            "title": active.title,
+            "branch": active.branch,
+            "base": active.base_branch,
+            "base_commit": active.base_commit,
+            "plan": active.plan,
+            "started_at": active.started_at,
+        },
+        "changed_files": [{"status": c.status, "path": c.path, "old_path": c.old_path} for c in changes],
+        "progress": [asdict(e) for e in progress.read(repo.git_dir)],
+        "last_gate": gate,
+        "interrupted_finish": None
+        if journal is None
+        else {"phase": journal.get("phase"), "step": journal.get("step"), "commit": journal.get("commit")},
+        "git_operation": busy[0] if busy else None,
+        "next": _next_action(active, journal, gate, len(changes)),
+    }
+
+
+def status(*, cwd: Path, as_json: bool = False) -> int:
+    data = collect(cwd)
+    if as_json:
+        output.emit_json(data)
+        return 0
+    step = data["step"]
+    if step:
+        output.say(f"Step {step['id']}: {step['title']}")
+        output.say(f"  branch {step['branch']} (base {step['base']} at {step['base_commit'][:10]}), plan {step['plan']}")
+        output.say(f"  started {step['started_at']}")
+    else:
+        output.say(f"No step is active (on branch {data['branch'] or 'detached HEAD'}).")
+    if data["git_operation"]:
+        output.say(f"git is in the middle of {data['git_operation']}.")
+    files = data["changed_files"]
+    output.say(f"Changed files: {len(files)}")
+    for change in files[:30]:
+        old = f" (from {change['old_path']})" if change["old_path"] else ""
+        output.say(f"  {change['status']} {change['path']}{old}")
+    if len(files) > 30:
+        output.say(f"  ... and {len(files) - 30} more")
+    entries = data["progress"]
+    output.say(f"Progress entries: {len(entries)}")
+    for n, entry in enumerate(entries, 1):
+        output.say(f"  {n} {entry['text']}")
+    gate = data["last_gate"]
+    if gate:
+        verdict = "passed" if gate["ok"] else "FAILED: " + "; ".join(gate["problems"])
+        output.say(f"Last gate ({gate['time']}): {verdict}; tests {gate['tests']}; "
+                   f"coverage {gate['coverage_display']}%")
+    interrupted = data["interrupted_finish"]
+    if interrupted:
+        output.say(f"An interrupted finish of step {interrupted['step']} stopped at: {interrupted['phase']}.")
+    output.say(f"Next: {data['next']}")
+    return 0

@@ -1,0 +1,91 @@
+"""`[tool.stepcommit]` in pyproject.toml: a dataclass of defaults, overridden by the file, unknown keys refused."""
+
+from __future__ import annotations
+
+import dataclasses
+import shlex
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stepcommit.errors import ConfigError
+
+MERGE_STYLES = ("squash", "ff", "no-ff", "none")
+
+
+@dataclass(frozen=True)
+class Config:
+    plan: str | None = None
+    """Plan file, relative to the repository root; found among the usual names when unset."""
+    base: str | None = None
+    """Branch a step merges into; the branch checked out at `start` when unset."""
+    branch_pattern: str = "step/{id}-{slug}"
+    merge: str = "squash"
+    python: list[str] = field(default_factory=list)
+    """Command that runs the project's Python (e.g. ["uv", "run", "python"]); found when unset."""
+    pytest_args: list[str] = field(default_factory=list)
+    test_timeout: float = 1800.0
+    commit_type: str = "feat"
+    fail_under: float | None = None
+    ratchet: bool = True
+    ratchet_tolerance: float = 0.0
+    lint: bool = True
+    run_verify: bool = False
+    """Run the `Verify:` commands a plan step gives (off unless you trust the plan's author)."""
+
+
+def _coerce(name: str, value: Any, default: Any) -> Any:
+    if name == "python" and isinstance(value, str):
+        return shlex.split(value)
+    if name in ("python", "pytest_args"):
+        if isinstance(value, str):
+            return shlex.split(value)
+        if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise ConfigError(f"[tool.stepcommit] {name} must be a string or a list of strings.")
+        return value
+    if name in ("fail_under", "test_timeout", "ratchet_tolerance"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"[tool.stepcommit] {name} must be a number, not {value!r}.")
+        return float(value)
+    if isinstance(default, bool) and not isinstance(value, bool):
+        raise ConfigError(f"[tool.stepcommit] {name} must be true or false, not {value!r}.")
+    if name == "merge" and value not in MERGE_STYLES:
+        raise ConfigError(
+            f"[tool.stepcommit] merge = {value!r} is not one of {', '.join(MERGE_STYLES)}."
+        )
+    if isinstance(default, str) and not isinstance(value, str):
+        raise ConfigError(f"[tool.stepcommit] {name} must be a string, not {value!r}.")
+    return value
+
+
+def from_table(table: dict[str, Any]) -> Config:
+    known = {f.name: f for f in dataclasses.fields(Config)}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        name = key.replace("-", "_")
+        if name not in known:
+            raise ConfigError(
+                f"Unknown key {key!r} in [tool.stepcommit].",
+                hint=f"Known keys: {', '.join(sorted(known))}.",
+            )
+        default = Config.__dataclass_fields__[name].default
+        values[name] = _coerce(name, value, default)
+    return Config(**values)
+
+
+def load(root: Path) -> Config:
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return Config()
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path} is not valid TOML: {exc}.", hint="Fix the file; stepcommit reads [tool.stepcommit] from it."
+        ) from None
+    table = data.get("tool", {}).get("stepcommit", {})
+    if not isinstance(table, dict):
+        raise ConfigError("[tool.stepcommit] in pyproject.toml must be a table.")
+    return from_table(table)

@@ -1,0 +1,1 @@
+"""Gates: the checks a change must pass before stepcommit commits it."""

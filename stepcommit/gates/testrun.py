@@ -1,0 +1,225 @@
+"""Run the project's pytest suite under coverage (coverage starts first) and read the results."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from stepcommit import proc
+from stepcommit.config import Config
+from stepcommit.errors import ToolMissing
+from stepcommit.gates.coverage import CoverageReport, from_json
+from stepcommit.git import Repo
+from stepcommit.message import TestResult
+from stepcommit.state import state_dir
+
+COVERAGE_CONFIGS = (".coveragerc", "setup.cfg", "tox.ini", "pyproject.toml")
+NOT_SOURCE = {"tests", "test", "docs", "doc", "examples", "scripts", "build", "dist", "benchmarks"}
+
+PYTEST_EXIT = {
+    1: "tests failed",
+    2: "the test run was interrupted",
+    3: "pytest hit an internal error",
+    4: "pytest was called wrongly (a usage error; check addopts and [tool.stepcommit] pytest_args)",
+    5: "no tests were collected",
+}
+
+
+@dataclass(frozen=True)
+class Failure:
+    test: str
+    message: str
+
+
+@dataclass(frozen=True)
+class TestRun:
+    ok: bool
+    problem: str | None
+    tests: TestResult | None
+    coverage: CoverageReport | None
+    failures: tuple[Failure, ...]
+    output_tail: str
+    argv: tuple[str, ...]
+
+
+def has_coverage_config(root: Path) -> bool:
+    """Whether coverage.py will find a configuration of the project's own in ``root``."""
+    if (root / ".coveragerc").is_file():
+        return True
+    markers = {"setup.cfg": "[coverage:", "tox.ini": "[coverage:", "pyproject.toml": "[tool.coverage"}
+    for name, marker in markers.items():
+        path = root / name
+        if path.is_file() and marker in path.read_text(encoding="utf-8", errors="replace"):
+            return True
+    return False
+
+
+def default_sources(root: Path) -> tuple[list[str], list[str]]:
+    """(source, omit) measuring the project's own package(s) when it configures nothing."""
+    if (root / "src").is_dir():
+        return ["src"], []
+    packages = sorted(
+        p.name
+        for p in root.iterdir()
+        if p.is_dir() and (p / "__init__.py").is_file() and p.name not in NOT_SOURCE and not p.name.startswith(".")
+    )
+    if packages:
+        return packages, []
+    return ["."], ["tests/*", "test/*", "*/tests/*", "test_*.py", "*_test.py", "conftest.py", "setup.py"]
+
+
+def _venv_python(root: Path) -> Path | None:
+    for candidate in (root / ".venv" / "bin" / "python", root / ".venv" / "Scripts" / "python.exe"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _venv_has(venv_python: Path, module: str) -> bool:
+    venv = venv_python.parent.parent
+    return any(venv.glob(f"lib/python3*/site-packages/{module}")) or (venv / "Lib" / "site-packages" / module).exists()
+
+
+def project_python(root: Path, config: Config) -> tuple[list[str], bool | None]:
+    """The command that runs the project's Python, and whether pytest-cov is there (None: unknown).
+
+    Order: the configured command; the interpreter running stepcommit when it lives in the
+    project (or the project has no .venv of its own); else the project's .venv.
+    """
+    if config.python:
+        return list(config.python), None
+    venv = _venv_python(root)
+    running_inside = Path(sys.prefix).resolve().is_relative_to(root.resolve())
+    if venv is None or running_inside:
+        return [sys.executable], importlib.util.find_spec("pytest_cov") is not None
+    for module in ("coverage", "pytest"):
+        if not _venv_has(venv, module):
+            raise ToolMissing(
+                f"The project's environment {venv.parent.parent} has no `{module}`: the tests cannot run under coverage.",
+                hint="Add it (e.g. `uv add --dev pytest coverage`), or set [tool.stepcommit] python.",
+            )
+    return [str(venv)], _venv_has(venv, "pytest_cov")
+
+
+def _probe_pytest_cov(python: list[str], root: Path, env: dict[str, str]) -> bool:
+    probe = proc.run([*python, "-c", "import pytest_cov"], cwd=root, env=env, check=False, timeout=120)
+    return probe.returncode == 0
+
+
+def _clean_env(work: Path) -> dict[str, str]:
+    # Coverage here is stepcommit's alone: a measuring parent (our own test suite, a CI
+    # wrapper) must not leak its coverage or pytest-cov settings into the project's run.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_"))}
+    env["PYTHONPYCACHEPREFIX"] = str(work.parent / "pycache")
+    env.setdefault("PYTHONIOENCODING", "utf-8")
+    return env
+
+
+def _junit(path: Path) -> tuple[TestResult | None, tuple[Failure, ...]]:
+    if not path.exists():
+        return None, ()
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError:
+        return None, ()
+    suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+    total = failed = errors = skipped = 0
+    seconds = 0.0
+    failures: list[Failure] = []
+    for suite in suites:
+        total += int(suite.get("tests", 0))
+        failed += int(suite.get("failures", 0))
+        errors += int(suite.get("errors", 0))
+        skipped += int(suite.get("skipped", 0))
+        seconds += float(suite.get("time", 0.0))
+        for case in suite.iter("testcase"):
+            for outcome in ("failure", "error"):
+                node = case.find(outcome)
+                if node is not None:
+                    name = "::".join(filter(None, (case.get("classname"), case.get("name"))))
+                    message = (node.get("message") or "").strip()
+                    failures.append(Failure(name, message.splitlines()[0] if message else outcome))
+    passed = total - failed - errors - skipped
+    return TestResult(passed, failed, errors, skipped, seconds), tuple(failures)
+
+
+def run_tests(repo: Repo, config: Config) -> TestRun:
+    """Run the suite on the work tree as it is, coverage data and caches kept under the git dir."""
+    root = repo.root
+    work = state_dir(repo.git_dir) / "run"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    env = _clean_env(work)
+    python, has_pytest_cov = project_python(root, config)
+    if has_pytest_cov is None:
+        has_pytest_cov = _probe_pytest_cov(python, root, env)
+
+    data_file = work / ".coverage"
+    cov_args = [f"--data-file={data_file}"]
+    if not has_coverage_config(root):
+        source, omit = default_sources(root)
+        rc = work / "coveragerc"
+        rc_lines = ["[run]", f"source = {', '.join(source)}"]
+        if omit:
+            rc_lines.append(f"omit = {', '.join(omit)}")
+        rc.write_text("\n".join(rc_lines) + "\n", encoding="utf-8")
+        cov_args.append(f"--rcfile={rc}")
+
+    junit = work / "junit.xml"
+    argv = [
+        *python, "-m", "coverage", "run", *cov_args, "-m", "pytest",
+        "-o", f"cache_dir={work.parent / 'pytest-cache'}",
+        f"--junitxml={junit}", "--tb=short", "-q",
+        *(["--no-cov"] if has_pytest_cov else []),
+        *config.pytest_args,
+    ]  # fmt: skip
+    result = proc.run(argv, cwd=root, env=env, check=False, timeout=config.test_timeout)
+    output = (result.stdout + result.stderr).strip()
+    tail = "\n".join(output.splitlines()[-40:])
+    tests, failures = _junit(junit)
+
+    problem: str | None = None
+    if result.timed_out:
+        problem = f"the test run took longer than {config.test_timeout:g}s and was stopped (test_timeout)"
+    elif "No module named coverage" in output and not data_file.exists():
+        raise ToolMissing(
+            f"`{' '.join(python)}` has no coverage.py, so the tests cannot run under coverage.",
+            hint="Install it in the project's environment (e.g. `uv add --dev coverage`).",
+        )
+    elif result.returncode != 0:
+        problem = PYTEST_EXIT.get(result.returncode, f"the test command exited with {result.returncode}")
+        if "No module named pytest" in output:
+            raise ToolMissing(
+                f"`{' '.join(python)}` cannot run pytest (No module named pytest).",
+                hint="Install pytest in the project's environment, or set [tool.stepcommit] python.",
+            )
+    elif tests is not None and tests.passed + tests.skipped == 0:
+        problem = "no tests were collected"
+
+    coverage = None if problem else _coverage_report(python, cov_args, data_file, work, root, env)
+    if coverage is None and problem is None:
+        problem = "coverage measured no files of the project (check [tool.coverage.run] source)"
+    return TestRun(problem is None, problem, tests, coverage, failures, tail, tuple(argv))
+
+
+def _coverage_report(
+    python: list[str], cov_args: list[str], data_file: Path, work: Path, root: Path, env: dict[str, str]
+) -> CoverageReport | None:
+    if any(work.glob(".coverage.*")):
+        # The project measures in parallel mode: the run left one file per process.
+        proc.run([*python, "-m", "coverage", "combine", "-q", *cov_args], cwd=root, env=env, check=False)
+    out = work / "coverage.json"
+    proc.run(
+        [*python, "-m", "coverage", "json", "-q", *cov_args, "-o", str(out), "--fail-under=0"],
+        cwd=root, env=env, check=False, timeout=600,
+    )  # fmt: skip
+    if not out.exists():
+        return None
+    return from_json(json.loads(out.read_text(encoding="utf-8")))

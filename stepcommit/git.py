@@ -1,0 +1,340 @@
+"""Every git call stepcommit makes: small named functions over machine-readable output."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from stepcommit import proc
+from stepcommit.errors import GitError, NotARepository, RepositoryStateError
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+def _git(
+    root: Path,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+    input: str | None = None,
+) -> proc.Completed:
+    full_env = None
+    if env:
+        full_env = {**os.environ, **env}
+    result = proc.run(["git", *args], cwd=root, env=full_env, check=False, input=input)
+    if check and result.returncode != 0:
+        raise GitError(
+            f"git {' '.join(args[:3])} failed (exit {result.returncode}):\n"
+            f"{(result.stderr or result.stdout).strip()}",
+            hint="Fix what git reports above, then run the stepcommit command again.",
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class Repo:
+    """Where the work tree and the git directory are."""
+
+    root: Path
+    git_dir: Path
+
+
+def find_repo(cwd: Path | None = None) -> Repo:
+    where = cwd or Path.cwd()
+    result = proc.run(
+        ["git", "rev-parse", "--show-toplevel", "--absolute-git-dir"], cwd=where, check=False
+    )
+    if result.returncode != 0:
+        raise NotARepository(
+            f"{where} is not inside a git repository.",
+            hint="Run `git init` (and commit once) or cd into your project first.",
+        )
+    top, git_dir = result.stdout.splitlines()[:2]
+    return Repo(Path(top), Path(git_dir))
+
+
+def current_branch(root: Path) -> str | None:
+    """The checked-out branch, or None when HEAD is detached."""
+    result = _git(root, "symbolic-ref", "-q", "--short", "HEAD", check=False)
+    return result.stdout.strip() or None
+
+
+def rev_parse(root: Path, rev: str) -> str | None:
+    result = _git(root, "rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False)
+    return result.stdout.strip() or None
+
+
+def head_commit(root: Path) -> str | None:
+    """HEAD's commit id, or None on an unborn branch."""
+    return rev_parse(root, "HEAD")
+
+
+_OPERATIONS = (
+    ("MERGE_HEAD", "a merge", "git merge --continue` or `git merge --abort"),
+    ("rebase-merge", "a rebase", "git rebase --continue` or `git rebase --abort"),
+    ("rebase-apply", "a rebase or `git am`", "git rebase --continue` or `git rebase --abort"),
+    ("CHERRY_PICK_HEAD", "a cherry-pick", "git cherry-pick --continue` or `git cherry-pick --abort"),
+    ("REVERT_HEAD", "a revert", "git revert --continue` or `git revert --abort"),
+    ("BISECT_LOG", "a bisect", "git bisect reset"),
+)
+
+
+def operation_in_progress(git_dir: Path) -> tuple[str, str] | None:
+    """(what, how to end it) when git is in the middle of a merge, rebase, cherry-pick..."""
+    for marker, what, how in _OPERATIONS:
+        if (git_dir / marker).exists():
+            return what, how
+    return None
+
+
+def ensure_ready(repo: Repo) -> str:
+    """The current branch, after refusing a state in which a step cannot begin or end."""
+    busy = operation_in_progress(repo.git_dir)
+    if busy:
+        what, how = busy
+        raise RepositoryStateError(
+            f"The repository is in the middle of {what}.",
+            hint=f"Finish it first (`{how}`), then run stepcommit again.",
+        )
+    branch = current_branch(repo.root)
+    if branch is None:
+        raise RepositoryStateError(
+            "HEAD is detached: there is no branch to start a step from or merge it back into.",
+            hint="Switch to a branch first, e.g. `git switch main`.",
+        )
+    if head_commit(repo.root) is None:
+        raise RepositoryStateError(
+            f"Branch {branch!r} has no commits yet.",
+            hint="Make a first commit (e.g. `git add -A && git commit -m 'chore: initial commit'`).",
+        )
+    return branch
+
+
+def branch_exists(root: Path, name: str) -> bool:
+    return _git(root, "show-ref", "--verify", "-q", f"refs/heads/{name}", check=False).returncode == 0
+
+
+def valid_branch_name(root: Path, name: str) -> bool:
+    return _git(root, "check-ref-format", "--branch", name, check=False).returncode == 0
+
+
+def create_branch(root: Path, name: str) -> None:
+    """Create ``name`` at HEAD and switch to it; uncommitted changes come along."""
+    _git(root, "switch", "-q", "-c", name)
+
+
+def switch(root: Path, name: str) -> None:
+    _git(root, "switch", "-q", name)
+
+
+def delete_branch(root: Path, name: str) -> None:
+    _git(root, "branch", "-q", "-D", name)
+
+
+def has_identity(root: Path) -> bool:
+    name = _git(root, "config", "user.name", check=False).stdout.strip()
+    email = _git(root, "config", "user.email", check=False).stdout.strip()
+    return bool(name and email)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One changed path: status letter as git prints it (A, M, D, R, T), path, and old path for renames."""
+
+    status: str
+    path: str
+    old_path: str | None = None
+    added: int = 0
+    deleted: int = 0
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a commit of the whole work tree would hold, made without touching the real index."""
+
+    tree: str
+    changes: tuple[Change, ...]
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(c.path for c in self.changes)
+
+
+@contextlib.contextmanager
+def temporary_index(repo: Repo) -> Iterator[dict[str, str]]:
+    """A copy of the index to stage into freely; yields the environment that points git at it."""
+    fd, name = tempfile.mkstemp(prefix="stepcommit-index-", dir=repo.git_dir)
+    os.close(fd)
+    try:
+        real = repo.git_dir / "index"
+        if real.exists():
+            shutil.copyfile(real, name)
+        else:
+            os.unlink(name)
+        yield {"GIT_INDEX_FILE": name}
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+
+
+def _parse_name_status(out: str) -> list[tuple[str, str, str | None]]:
+    fields = out.split("\0")
+    parsed: list[tuple[str, str, str | None]] = []
+    i = 0
+    while i < len(fields) and fields[i]:
+        status = fields[i]
+        if status[0] in "RC":
+            parsed.append((status[0], fields[i + 2], fields[i + 1]))
+            i += 3
+        else:
+            parsed.append((status[0], fields[i + 1], None))
+            i += 2
+    return parsed
+
+
+def _parse_numstat(out: str) -> dict[str, tuple[int, int]]:
+    counts: dict[str, tuple[int, int]] = {}
+    fields = out.split("\0")
+    i = 0
+    while i < len(fields) and fields[i]:
+        added, deleted, path = fields[i].split("\t", 2)
+        if not path:  # a rename: old and new path follow as their own fields
+            path = fields[i + 2]
+            i += 3
+        else:
+            i += 1
+        counts[path] = (int(added) if added != "-" else 0, int(deleted) if deleted != "-" else 0)
+    return counts
+
+
+def snapshot(repo: Repo, base: str | None = None) -> Snapshot:
+    """Stage everything (tracked, untracked not ignored, deletions) into a throw-away index.
+
+    The result's tree id names exactly what a commit of the work tree would contain; the
+    user's own index and files are untouched.
+    """
+    against = base or head_commit(repo.root) or EMPTY_TREE
+    with temporary_index(repo) as env:
+        _git(repo.root, "add", "-A", env=env)
+        tree = _git(repo.root, "write-tree", env=env).stdout.strip()
+    names = _git(repo.root, "diff-tree", "-r", "-z", "--name-status", "-M", against, tree).stdout
+    stats = _git(repo.root, "diff-tree", "-r", "-z", "--numstat", "-M", against, tree).stdout
+    counts = _parse_numstat(stats)
+    changes = tuple(
+        Change(status, path, old, *counts.get(path, (0, 0)))
+        for status, path, old in _parse_name_status(names)
+    )
+    return Snapshot(tree, changes)
+
+
+def stage_all(root: Path) -> None:
+    _git(root, "add", "-A")
+
+
+def commit(root: Path, message_file: Path) -> str:
+    """Commit the index through the repository's hooks; returns the new commit id."""
+    result = _git(root, "commit", "-q", "--cleanup=whitespace", "-F", str(message_file), check=False)
+    if result.returncode != 0:
+        raise GitError(
+            "git commit was refused"
+            + (" by a hook" if "hook" in (result.stderr + result.stdout).lower() else "")
+            + f":\n{(result.stderr + result.stdout).strip()}",
+            hint="Nothing was committed and your files are as they were. Fix the cause and run it again.",
+        )
+    head = head_commit(root)
+    assert head is not None
+    return head
+
+
+def save_work_on_branch(repo: Repo, branch: str, message: str) -> str | None:
+    """Record every uncommitted change as a commit on ``branch`` (the current one) without hooks.
+
+    Used to park a step's work safely; returns the new commit, or None when nothing changed.
+    The files on disk are not touched.
+    """
+    head = head_commit(repo.root)
+    assert head is not None
+    snap = snapshot(repo)
+    if not snap.changes:
+        return None
+    new = _git(repo.root, "commit-tree", snap.tree, "-p", head, "-F", "-", input=message).stdout.strip()
+    _git(repo.root, "update-ref", "-m", "stepcommit: park step work", f"refs/heads/{branch}", new, head)
+    _git(repo.root, "reset", "-q")
+    return new
+
+
+def undo_last_commit_keep_files(root: Path) -> None:
+    """Drop HEAD's commit, keeping its changes as uncommitted files (a mixed reset)."""
+    _git(root, "reset", "-q", "HEAD~1")
+
+
+def commit_message(root: Path, rev: str = "HEAD") -> str:
+    return _git(root, "log", "-1", "--format=%B", rev).stdout
+
+
+def trailer(root: Path, rev: str, key: str) -> str | None:
+    out = _git(root, "log", "-1", f"--format=%(trailers:key={key},valueonly,separator=%x00)", rev).stdout
+    values = [v.strip() for v in out.strip("\n").split("\0") if v.strip()]
+    return values[-1] if values else None
+
+
+def is_clean(root: Path) -> bool:
+    out = _git(root, "status", "--porcelain=v2", "-z", "--untracked-files=all").stdout
+    return not out
+
+
+def merge(root: Path, branch: str, *, style: str, message_file: Path) -> None:
+    """Merge ``branch`` into the current branch by ``style``: squash, ff, or no-ff."""
+    if style == "ff":
+        result = _git(root, "merge", "-q", "--ff-only", branch, check=False)
+    elif style == "no-ff":
+        result = _git(root, "merge", "-q", "--no-ff", "--no-edit", "-F", str(message_file), branch, check=False)
+    else:
+        result = _git(root, "merge", "-q", "--squash", branch, check=False)
+        if result.returncode == 0:
+            result = _git(
+                root, "commit", "-q", "--cleanup=whitespace", "-F", str(message_file), check=False
+            )
+    if result.returncode != 0:
+        raise GitError(
+            f"Merging {branch} ({style}) failed:\n{(result.stderr + result.stdout).strip()}",
+            hint="",
+        )
+
+
+def abort_merge(root: Path, git_dir: Path) -> None:
+    """Undo a failed merge attempt, whatever style it was."""
+    if (git_dir / "MERGE_HEAD").exists():
+        _git(root, "merge", "--abort", check=False)
+    else:
+        _git(root, "reset", "-q", "--merge", check=False)
+
+
+def merge_base(root: Path, a: str, b: str) -> str | None:
+    return _git(root, "merge-base", a, b, check=False).stdout.strip() or None
+
+
+def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
+    return _git(root, "merge-base", "--is-ancestor", ancestor, descendant, check=False).returncode == 0
+
+
+def ignored(root: Path, paths: Sequence[str]) -> set[str]:
+    if not paths:
+        return set()
+    out = _git(root, "check-ignore", "-z", "--stdin", input="\0".join(paths) + "\0", check=False).stdout
+    return {p for p in out.split("\0") if p}
+
+
+def diff_summary(root: Path, old: str, new: str) -> tuple[int, int, int]:
+    """(files changed, lines added, lines deleted) between two trees or commits."""
+    counts = _parse_numstat(_git(root, "diff-tree", "-r", "-z", "--numstat", "-M", old, new).stdout)
+    return len(counts), sum(a for a, _ in counts.values()), sum(d for _, d in counts.values())
+
+
+def tree_of(root: Path, rev: str) -> str:
+    return _git(root, "rev-parse", f"{rev}^{{tree}}").stdout.strip()

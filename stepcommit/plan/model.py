@@ -1,0 +1,49 @@
+"""Plan value objects: a plan is a tree of steps, each with a stable id, a title, a status and a place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Status = Literal["todo", "in_progress", "done", "skipped"]
+STATUSES: tuple[Status, ...] = ("todo", "in_progress", "done", "skipped")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a plan.
+
+    ``id`` is the step's own number when it has one (``1.3``, ``T012``, ``P0-1``), else a
+    positional id; ``line`` is the 1-based line of its status marker; ``index`` is its place in
+    file order among all steps, which addresses it unambiguously when ids or titles repeat.
+    """
+
+    id: str
+    title: str
+    status: Status
+    line: int
+    index: int
+    children: tuple[Step, ...] = ()
+    verify: tuple[str, ...] = ()
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+    def walk(self) -> Iterator[Step]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class Plan:
+    path: Path
+    format: str
+    steps: tuple[Step, ...] = field(default_factory=tuple)
+
+    def walk(self) -> Iterator[Step]:
+        for step in self.steps:
+            yield from step.walk()

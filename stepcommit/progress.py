@@ -1,0 +1,104 @@
+"""The progress log: entries the agent records while working, kept under the git directory."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from stepcommit.state import now_iso, state_dir
+
+HEADER = re.compile(r"^\s*(?:#+\s*)?\**progress updates\**\s*:?\s*$", re.IGNORECASE)
+ITEM_INLINE = re.compile(r"^\s*(\d{1,4})[.):]?\s+(\S.*?)\s*$")
+ITEM_BARE = re.compile(r"^\s*(\d{1,4})[.):]?\s*$")
+# ANSI/VT escape sequences (CSI, OSC, two-byte) and every other control character but tab.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class Entry:
+    text: str
+    time: str
+    source: str
+
+
+def clean_text(text: str) -> str:
+    """One line of agent text made safe: no terminal escapes or control characters, spaces folded."""
+    text = _ESCAPES.sub("", text)
+    text = _CONTROLS.sub(" ", text.replace("\t", " "))
+    return re.sub(r" {2,}", " ", text).strip()
+
+
+def _block_items(lines: list[str]) -> list[str]:
+    """The numbered items of one Progress Updates block, in both pasted shapes, noise skipped."""
+    items: list[str] = []
+    expected = 1
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        inline = ITEM_INLINE.match(line)
+        bare = ITEM_BARE.match(line)
+        if bare and int(bare.group(1)) == expected:
+            j = i + 1
+            while j < len(lines) and not lines[j].strip():
+                j += 1
+            if j < len(lines) and not ITEM_BARE.match(lines[j]) and not HEADER.match(lines[j]):
+                items.append(lines[j].strip())
+                expected += 1
+                i = j + 1
+                continue
+        elif inline and int(inline.group(1)) == expected:
+            items.append(inline.group(2))
+            expected += 1
+        i += 1
+    return items
+
+
+def parse_entries(text: str) -> list[str]:
+    """The entries in pasted text: the numbered items of every Progress Updates block, in order,
+    or, when there is no such block, every non-empty line."""
+    lines = text.splitlines()
+    starts = [i for i, line in enumerate(lines) if HEADER.match(line)]
+    if not starts:
+        found = [clean_text(line) for line in lines]
+    else:
+        found = []
+        for n, start in enumerate(starts):
+            end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+            found.extend(clean_text(item) for item in _block_items(lines[start + 1 : end]))
+    return [f for f in found if f]
+
+
+def _log_path(git_dir: Path) -> Path:
+    return state_dir(git_dir) / "progress.jsonl"
+
+
+def append(git_dir: Path, texts: list[str], source: str) -> list[Entry]:
+    entries = [Entry(clean_text(t), now_iso(), source) for t in texts if clean_text(t)]
+    if entries:
+        with _log_path(git_dir).open("a", encoding="utf-8") as handle:
+            for entry in entries:
+                handle.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
+    return entries
+
+
+def read(git_dir: Path) -> list[Entry]:
+    path = _log_path(git_dir)
+    if not path.exists():
+        return []
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            data = json.loads(line)
+            entries.append(Entry(str(data["text"]), str(data["time"]), str(data["source"])))
+        except (json.JSONDecodeError, KeyError, TypeError):
+            continue  # a line torn by a crash mid-write is skipped, not fatal
+    return entries
+
+
+def clear(git_dir: Path) -> None:
+    path = _log_path(git_dir)
+    if path.exists():
+        path.unlink()
