@@ -1,0 +1,27 @@
+"""The git hooks stepcommit offers, as pre-commit local hooks; shared by `init` and `install`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Local hooks calling the installed `stepcommit`, so no hook repository is fetched.
+LOCAL_HOOKS: tuple[dict[str, Any], ...] = (
+    {
+        "id": "stepcommit-gate",
+        "name": "stepcommit gate (tests, coverage, lint)",
+        "entry": "stepcommit check --hook",
+        "language": "system",
+        "pass_filenames": False,
+        "always_run": True,
+        "stages": ["pre-commit"],
+    },
+    {
+        "id": "stepcommit-message",
+        "name": "stepcommit message (progress log, tests, coverage)",
+        "entry": "stepcommit hook message",
+        "language": "system",
+        "pass_filenames": False,
+        "always_run": True,
+        "stages": ["prepare-commit-msg"],
+    },
+)
