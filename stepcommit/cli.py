@@ -19,13 +19,17 @@ app = typer.Typer(
 )
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-PlanOpt = Annotated[str | None, typer.Option("--plan", help="Plan file (default: [tool.stepcommit] plan, else PLAN.md, ...).")]
+PlanOpt = Annotated[
+    str | None, typer.Option("--plan", help="Plan file (default: [tool.stepcommit] plan, else PLAN.md, ...).")
+]
 
 _debug = False
 
 
 @app.callback()
-def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")] = False) -> None:
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")] = False,
+) -> None:
     global _debug
     _debug = debug
 
@@ -37,7 +41,9 @@ def _done(code: int) -> None:
 
 @app.command()
 def start(
-    step: Annotated[str | None, typer.Argument(help="Step id (1.3) or title words; default: the next open step.")] = None,
+    step: Annotated[
+        str | None, typer.Argument(help="Step id (1.3) or title words; default: the next open step.")
+    ] = None,
     plan: PlanOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -50,7 +56,12 @@ def start(
 @app.command()
 def log(
     text: Annotated[list[str] | None, typer.Argument(help="The entry's text.")] = None,
-    stdin: Annotated[bool, typer.Option("--stdin", help="Read entries from stdin (a pasted Progress Updates block, or one per line).")] = False,
+    stdin: Annotated[
+        bool,
+        typer.Option(
+            "--stdin", help="Read entries from stdin (a pasted Progress Updates block, or one per line)."
+        ),
+    ] = False,
     source: Annotated[str, typer.Option(help="Who wrote the entry (cli, agent name...).")] = "cli",
     json: JsonOpt = False,
 ) -> None:
@@ -71,7 +82,9 @@ def status(json: JsonOpt = False) -> None:
 
 @app.command()
 def finish(
-    merge: Annotated[str | None, typer.Option(help="How to merge into the base: squash, ff, no-ff or none.")] = None,
+    merge: Annotated[
+        str | None, typer.Option(help="How to merge into the base: squash, ff, no-ff or none.")
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Run the gates, write one commit with the plan ticked, merge into the base branch."""

@@ -51,9 +51,7 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
     if isinstance(default, bool) and not isinstance(value, bool):
         raise ConfigError(f"[tool.stepcommit] {name} must be true or false, not {value!r}.")
     if name == "merge" and value not in MERGE_STYLES:
-        raise ConfigError(
-            f"[tool.stepcommit] merge = {value!r} is not one of {', '.join(MERGE_STYLES)}."
-        )
+        raise ConfigError(f"[tool.stepcommit] merge = {value!r} is not one of {', '.join(MERGE_STYLES)}.")
     if isinstance(default, str) and not isinstance(value, str):
         raise ConfigError(f"[tool.stepcommit] {name} must be a string, not {value!r}.")
     return value
@@ -83,7 +81,8 @@ def load(root: Path) -> Config:
             data = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
-            f"{path} is not valid TOML: {exc}.", hint="Fix the file; stepcommit reads [tool.stepcommit] from it."
+            f"{path} is not valid TOML: {exc}.",
+            hint="Fix the file; stepcommit reads [tool.stepcommit] from it.",
         ) from None
     table = data.get("tool", {}).get("stepcommit", {})
     if not isinstance(table, dict):

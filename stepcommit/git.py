@@ -46,9 +46,7 @@ class Repo:
 
 def find_repo(cwd: Path | None = None) -> Repo:
     where = cwd or Path.cwd()
-    result = proc.run(
-        ["git", "rev-parse", "--show-toplevel", "--absolute-git-dir"], cwd=where, check=False
-    )
+    result = proc.run(["git", "rev-parse", "--show-toplevel", "--absolute-git-dir"], cwd=where, check=False)
     if result.returncode != 0:
         raise NotARepository(
             f"{where} is not inside a git repository.",
@@ -293,13 +291,13 @@ def merge(root: Path, branch: str, *, style: str, message_file: Path) -> None:
     if style == "ff":
         result = _git(root, "merge", "-q", "--ff-only", branch, check=False)
     elif style == "no-ff":
-        result = _git(root, "merge", "-q", "--no-ff", "--no-edit", "-F", str(message_file), branch, check=False)
+        result = _git(
+            root, "merge", "-q", "--no-ff", "--no-edit", "-F", str(message_file), branch, check=False
+        )
     else:
         result = _git(root, "merge", "-q", "--squash", branch, check=False)
         if result.returncode == 0:
-            result = _git(
-                root, "commit", "-q", "--cleanup=whitespace", "-F", str(message_file), check=False
-            )
+            result = _git(root, "commit", "-q", "--cleanup=whitespace", "-F", str(message_file), check=False)
     if result.returncode != 0:
         raise GitError(
             f"Merging {branch} ({style}) failed:\n{(result.stderr + result.stdout).strip()}",

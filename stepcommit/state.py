@@ -115,10 +115,25 @@ def _alive(pid: int) -> bool:
     return True
 
 
+_LOCK_ENV = "STEPCOMMIT_LOCK_HELD"
+
+
+def _holder_pid(path: Path) -> int | None:
+    try:
+        return int(json.loads(path.read_text(encoding="utf-8"))["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 @contextlib.contextmanager
 def lock(git_dir: Path, command: str) -> Iterator[None]:
     """Hold the repository for one stepcommit run; a second run is told who holds it."""
     path = state_dir(git_dir) / "lock"
+    inherited = os.environ.get(_LOCK_ENV)
+    if inherited and _holder_pid(path) == int(inherited):
+        # A git hook run by the stepcommit that holds the lock (finish's commit): same run, go on.
+        yield
+        return
     me = {"pid": os.getpid(), "host": socket.gethostname(), "command": command, "since": now_iso()}
     for _ in range(2):
         try:
@@ -145,10 +160,14 @@ def lock(git_dir: Path, command: str) -> Iterator[None]:
             json.dump(me, handle)
         break
     else:
-        raise LockedError(f"Could not take the lock {path}.", hint=f"Delete {path} if no stepcommit is running.")
+        raise LockedError(
+            f"Could not take the lock {path}.", hint=f"Delete {path} if no stepcommit is running."
+        )
+    os.environ[_LOCK_ENV] = str(me["pid"])
     try:
         yield
     finally:
+        os.environ.pop(_LOCK_ENV, None)
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
 

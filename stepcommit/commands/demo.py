@@ -27,7 +27,7 @@ def add(a: int, b: int) -> int:
     return a + b
 '''
 
-SUBTRACT = '''
+SUBTRACT = """
 
 def subtract(a: int, b: int) -> int:
     return a - b
@@ -35,7 +35,7 @@ def subtract(a: int, b: int) -> int:
 
 def negate(a: int) -> int:
     return -a
-'''
+"""
 
 TESTS = """\
 from calc import add

@@ -41,7 +41,7 @@ def _rollback_commit(repo: git.Repo, journal: dict[str, Any]) -> None:
 
 def _commit_landed(repo: git.Repo, journal: dict[str, Any]) -> bool:
     head = git.head_commit(repo.root)
-    return head != journal["head_before"] and git.trailer(repo.root, "HEAD", "Step") == journal["step"]
+    return bool(head != journal["head_before"]) and git.trailer(repo.root, "HEAD", "Step") == journal["step"]
 
 
 def _check_changes(repo: git.Repo, active: state.ActiveStep) -> git.Snapshot:
@@ -63,7 +63,9 @@ def _check_changes(repo: git.Repo, active: state.ActiveStep) -> git.Snapshot:
     return snap
 
 
-def _commit_step(repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, style: str) -> dict[str, Any]:
+def _commit_step(
+    repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, style: str
+) -> dict[str, Any]:
     branch = git.ensure_ready(repo)
     if branch != active.branch:
         raise StepStateError(
@@ -75,54 +77,56 @@ def _commit_step(repo: git.Repo, cfg: config_mod.Config, active: state.ActiveSte
             "git does not know who you are (user.name / user.email unset), so it cannot commit.",
             hint='Run `git config user.name "Your Name"` and `git config user.email you@example.com`.',
         )
-    snap = _check_changes(repo, active)
+    _check_changes(repo, active)
     plan_file = repo.root / active.plan
     if not plan_file.is_file():
         raise StepStateError(
             f"The plan {active.plan} of step {active.id} is gone from the work tree.",
             hint="Restore it (e.g. `git checkout -- " + active.plan + "`), then finish again.",
         )
-    output.note(f"Running the tests of step {active.id} under coverage...")
-    gate = run_gate(repo, cfg, snap.tree, active.base_commit)
-    if not gate.ok:
-        raise GateFailed(
-            gate.explain(),
-            hint="Nothing was committed and your files are as they were. Fix it, then run `stepcommit finish` "
-            "again (`stepcommit status` shows the last gate result).",
-        )
-    assert gate.run.tests is not None and gate.run.coverage is not None
-    cov = gate.run.coverage
-    figure = message.CoverageFigure(cov.total, cov.display, gate.previous, cov.lowest(), cov.branch)
-    entries = [e.text for e in progress.read(repo.git_dir)]
-    text = message.step_message(
-        commit_type=cfg.commit_type,
-        step_id=active.id,
-        title=active.title,
-        progress=entries,
-        tests=gate.run.tests,
-        coverage=figure,
-        files=git.diff_summary(repo.root, active.base_commit, snap.tree),
-        plan=active.plan,
-    )
     jdir = state.journal_dir(repo.git_dir)
     message_file = jdir / "message.txt"
-    message_file.write_text(text, encoding="utf-8")
     shutil.copyfile(plan_file, jdir / "plan")
     if (repo.git_dir / "index").exists():
         shutil.copyfile(repo.git_dir / "index", jdir / "index")
     journal: dict[str, Any] = {
-        "phase": "committing",
+        "phase": "prepared",
         "step": active.id,
         "plan": active.plan,
         "style": style,
         "head_before": git.head_commit(repo.root),
         "message_file": str(message_file),
-        "coverage": cov.display,
-        "tests": gate.run.tests.summary(),
     }
     state.save_journal(repo.git_dir, journal)
     try:
+        # Tick first, so the gate measures exactly the tree that is committed: the commit's own
+        # hooks then find that tree's result in the cache instead of running the suite again.
         plan.mark_step(plan_file, _plan_step(active), "done")
+        snap = git.snapshot(repo)
+        output.note(f"Running the tests of step {active.id} under coverage...")
+        gate = run_gate(repo, cfg, snap.tree, active.base_commit)
+        if not gate.ok:
+            raise GateFailed(
+                gate.explain(),
+                hint="Nothing was committed and your files are as they were. Fix it, then run "
+                "`stepcommit finish` again (`stepcommit status` shows the last gate result).",
+            )
+        assert gate.tests is not None and gate.coverage is not None
+        cov = gate.coverage
+        figure = message.CoverageFigure(cov.total, cov.display, gate.previous, cov.lowest(), cov.branch)
+        text = message.step_message(
+            commit_type=cfg.commit_type,
+            step_id=active.id,
+            title=active.title,
+            progress=[e.text for e in progress.read(repo.git_dir)],
+            tests=gate.tests,
+            coverage=figure,
+            files=git.diff_summary(repo.root, active.base_commit, snap.tree),
+            plan=active.plan,
+        )
+        message_file.write_text(text, encoding="utf-8")
+        journal.update(coverage=cov.display, tests=gate.tests.summary())
+        state.save_journal(repo.git_dir, journal)
         git.stage_all(repo.root)
         journal["commit"] = git.commit(repo.root, message_file)
     except BaseException:
@@ -138,7 +142,7 @@ def _commit_step(repo: git.Repo, cfg: config_mod.Config, active: state.ActiveSte
 
 def _recover(repo: git.Repo, journal: dict[str, Any]) -> dict[str, Any] | None:
     """Pick up an interrupted finish: the journal to go on with, or None after rolling back."""
-    if journal["phase"] == "committing":
+    if journal["phase"] == "prepared":
         if _commit_landed(repo, journal):
             journal["commit"] = git.head_commit(repo.root)
             journal["phase"] = "committed"
@@ -197,7 +201,9 @@ def finish(*, cwd: Path, merge_style: str | None = None, as_json: bool = False) 
         cfg = config_mod.load(repo.root)
         style = merge_style or cfg.merge
         if style not in config_mod.MERGE_STYLES:
-            raise ConfigError(f"Unknown merge style {style!r}.", hint=f"Use one of {', '.join(config_mod.MERGE_STYLES)}.")
+            raise ConfigError(
+                f"Unknown merge style {style!r}.", hint=f"Use one of {', '.join(config_mod.MERGE_STYLES)}."
+            )
         journal = state.load_journal(repo.git_dir)
         if journal is not None:
             journal = _recover(repo, journal)
@@ -228,6 +234,8 @@ def finish(*, cwd: Path, merge_style: str | None = None, as_json: bool = False) 
         return 0
     where = active.branch if journal["style"] == "none" else active.base_branch
     output.say(f"Finished step {active.id}: {active.title}")
-    output.say(f"Commit {tip[:10]} on {where} ({journal['style']}); tests {journal.get('tests')}; "
-               f"coverage {journal.get('coverage')}%.")
+    output.say(
+        f"Commit {tip[:10]} on {where} ({journal['style']}); tests {journal.get('tests')}; "
+        f"coverage {journal.get('coverage')}%."
+    )
     return 0

@@ -8,8 +8,9 @@ from stepcommit import git, output, progress, state
 from stepcommit.errors import StepcommitError
 
 
-def log(*, cwd: Path, texts: list[str], stdin_text: str | None = None, source: str = "cli",
-        as_json: bool = False) -> int:
+def log(
+    *, cwd: Path, texts: list[str], stdin_text: str | None = None, source: str = "cli", as_json: bool = False
+) -> int:
     repo = git.find_repo(cwd)
     if stdin_text is not None:
         found = progress.parse_entries(stdin_text)
@@ -25,8 +26,9 @@ def log(*, cwd: Path, texts: list[str], stdin_text: str | None = None, source: s
     total = len(progress.read(repo.git_dir))
     active = state.load_active(repo.git_dir)
     if as_json:
-        output.emit_json({"added": [e.text for e in entries], "total": total,
-                          "step": active.id if active else None})
+        output.emit_json(
+            {"added": [e.text for e in entries], "total": total, "step": active.id if active else None}
+        )
         return 0
     for entry in entries:
         output.say(f"{total - len(entries) + entries.index(entry) + 1} {entry.text}")

@@ -115,10 +115,14 @@ def start(*, cwd: Path, query: str | None, plan_path: str | None = None, as_json
         return 0
     verb = "Resumed" if resumed else "Started"
     output.say(f"{verb} step {step.id}: {step.title}")
-    output.say(f"Branch {name} (base {base_branch} at {base_commit[:10]}); plan {rel_plan} line {marked.line}.")
+    output.say(
+        f"Branch {name} (base {base_branch} at {base_commit[:10]}); plan {rel_plan} line {marked.line}."
+    )
     if carried:
-        output.say(f"Your {len(carried)} uncommitted change(s) came along to {name}: {', '.join(carried[:5])}"
-                   + (" ..." if len(carried) > 5 else ""))
+        output.say(
+            f"Your {len(carried)} uncommitted change(s) came along to {name}: {', '.join(carried[:5])}"
+            + (" ..." if len(carried) > 5 else "")
+        )
     if resumed:
         output.say("The work parked on this branch is back in your work tree.")
     output.say('Next: work, record progress with `stepcommit log "..."`, then `stepcommit finish`.')

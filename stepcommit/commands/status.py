@@ -10,8 +10,9 @@ from stepcommit import git, output, progress, state
 from stepcommit.gates.gate import last_result
 
 
-def _next_action(active: state.ActiveStep | None, journal: dict[str, Any] | None, gate: dict[str, Any] | None,
-                 changed: int) -> str:
+def _next_action(
+    active: state.ActiveStep | None, journal: dict[str, Any] | None, gate: dict[str, Any] | None, changed: int
+) -> str:
     if journal:
         return "stepcommit finish  (completes the interrupted finish)"
     if active is None:
@@ -64,7 +65,9 @@ def status(*, cwd: Path, as_json: bool = False) -> int:
     step = data["step"]
     if step:
         output.say(f"Step {step['id']}: {step['title']}")
-        output.say(f"  branch {step['branch']} (base {step['base']} at {step['base_commit'][:10]}), plan {step['plan']}")
+        output.say(
+            f"  branch {step['branch']} (base {step['base']} at {step['base_commit'][:10]}), plan {step['plan']}"
+        )
         output.say(f"  started {step['started_at']}")
     else:
         output.say(f"No step is active (on branch {data['branch'] or 'detached HEAD'}).")
@@ -84,8 +87,10 @@ def status(*, cwd: Path, as_json: bool = False) -> int:
     gate = data["last_gate"]
     if gate:
         verdict = "passed" if gate["ok"] else "FAILED: " + "; ".join(gate["problems"])
-        output.say(f"Last gate ({gate['time']}): {verdict}; tests {gate['tests']}; "
-                   f"coverage {gate['coverage_display']}%")
+        output.say(
+            f"Last gate ({gate['time']}): {verdict}; tests {gate['tests']}; "
+            f"coverage {gate['coverage_display']}%"
+        )
     interrupted = data["interrupted_finish"]
     if interrupted:
         output.say(f"An interrupted finish of step {interrupted['step']} stopped at: {interrupted['phase']}.")

@@ -66,7 +66,10 @@ def default_sources(root: Path) -> tuple[list[str], list[str]]:
     packages = sorted(
         p.name
         for p in root.iterdir()
-        if p.is_dir() and (p / "__init__.py").is_file() and p.name not in NOT_SOURCE and not p.name.startswith(".")
+        if p.is_dir()
+        and (p / "__init__.py").is_file()
+        and p.name not in NOT_SOURCE
+        and not p.name.startswith(".")
     )
     if packages:
         return packages, []
@@ -82,7 +85,10 @@ def _venv_python(root: Path) -> Path | None:
 
 def _venv_has(venv_python: Path, module: str) -> bool:
     venv = venv_python.parent.parent
-    return any(venv.glob(f"lib/python3*/site-packages/{module}")) or (venv / "Lib" / "site-packages" / module).exists()
+    return (
+        any(venv.glob(f"lib/python3*/site-packages/{module}"))
+        or (venv / "Lib" / "site-packages" / module).exists()
+    )
 
 
 def project_python(root: Path, config: Config) -> tuple[list[str], bool | None]:
@@ -207,6 +213,15 @@ def run_tests(repo: Repo, config: Config) -> TestRun:
     if coverage is None and problem is None:
         problem = "coverage measured no files of the project (check [tool.coverage.run] source)"
     return TestRun(problem is None, problem, tests, coverage, failures, tail, tuple(argv))
+
+
+def load_previous(repo: Repo) -> tuple[TestResult | None, CoverageReport | None]:
+    """The test result and coverage the last run left under the git directory, if any."""
+    work = state_dir(repo.git_dir) / "run"
+    tests, _ = _junit(work / "junit.xml")
+    out = work / "coverage.json"
+    coverage = from_json(json.loads(out.read_text(encoding="utf-8"))) if out.exists() else None
+    return tests, coverage
 
 
 def _coverage_report(

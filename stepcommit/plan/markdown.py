@@ -18,9 +18,17 @@ FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
 NUMBERED_TITLE = re.compile(
     r"^(?:\*\*|__)?(?P<id>(?:[A-Z]{1,3}\d*-)?\d+(?:\.\d+)*[a-z]?|T\d{3,})(?:[.:)]|\s)[ \t]*(?P<title>.*)$"
 )
-VERIFY = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|_)?Verify(?:\*\*|_)?:(?:\*\*|_)?[ \t]*(?P<cmd>.+?)[ \t]*$")
+VERIFY = re.compile(
+    r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|_)?Verify(?:\*\*|_)?:(?:\*\*|_)?[ \t]*(?P<cmd>.+?)[ \t]*$"
+)
 
-_MARK_STATUS: dict[str, Status] = {" ": "todo", "x": "done", "X": "done", "-": "in_progress", "/": "in_progress"}
+_MARK_STATUS: dict[str, Status] = {
+    " ": "todo",
+    "x": "done",
+    "X": "done",
+    "-": "in_progress",
+    "/": "in_progress",
+}
 
 
 def _clean_title(text: str) -> tuple[str | None, str]:
@@ -66,8 +74,14 @@ def parse(text: str, path: Path) -> Plan:
         heading = HEADING.match(line)
         if heading:
             ident, title = heading.group("num").rstrip("."), heading.group("title")
-            node = _Node(ident, _clean_title(title)[1] or title, "todo", number, len(heading.group("hashes")) - 100,
-                         heading=True)
+            node = _Node(
+                ident,
+                _clean_title(title)[1] or title,
+                "todo",
+                number,
+                len(heading.group("hashes")) - 100,
+                heading=True,
+            )
         else:
             box = CHECKBOX.match(line)
             if not box:
@@ -97,7 +111,9 @@ def parse(text: str, path: Path) -> Plan:
         status = node.status
         if node.heading and children:
             states = {c.status for c in children}
-            status = "done" if states <= {"done", "skipped"} else ("todo" if states == {"todo"} else "in_progress")
+            status = (
+                "done" if states <= {"done", "skipped"} else ("todo" if states == {"todo"} else "in_progress")
+            )
         return Step(ident, node.title, status, node.line, index, children, tuple(node.verify))
 
     steps = tuple(freeze(n, None, i) for i, n in enumerate(roots, start=1))
