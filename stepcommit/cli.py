@@ -94,6 +94,37 @@ def finish(
 
 
 @app.command()
+def check(
+    hook: Annotated[
+        bool, typer.Option("--hook", help="Gate the staged tree (as the pre-commit hook does).")
+    ] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Run the tests even if this tree passed before.")
+    ] = False,
+    junit_xml: Annotated[
+        Path | None, typer.Option("--junit-xml", help="Also write the JUnit XML report here.")
+    ] = None,
+    coverage_xml: Annotated[
+        Path | None, typer.Option("--coverage-xml", help="Also write a Cobertura coverage report here.")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Run the gates now (tests under coverage, floor), without committing."""
+    from stepcommit.commands.check import check as run
+
+    _done(
+        run(
+            cwd=Path.cwd(),
+            hook=hook,
+            use_cache=not no_cache,
+            junit_xml=junit_xml,
+            coverage_xml=coverage_xml,
+            as_json=json,
+        )
+    )
+
+
+@app.command()
 def abort(json: JsonOpt = False) -> None:
     """Leave the step: back to the base branch, its work parked safely on the step branch."""
     from stepcommit.commands.abort import abort as run

@@ -336,3 +336,8 @@ def diff_summary(root: Path, old: str, new: str) -> tuple[int, int, int]:
 
 def tree_of(root: Path, rev: str) -> str:
     return _git(root, "rev-parse", f"{rev}^{{tree}}").stdout.strip()
+
+
+def write_index_tree(root: Path) -> str:
+    """The tree id of what is staged now: exactly what `git commit` is about to record."""
+    return _git(root, "write-tree").stdout.strip()

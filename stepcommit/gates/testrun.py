@@ -156,27 +156,60 @@ def _junit(path: Path) -> tuple[TestResult | None, tuple[Failure, ...]]:
     return TestResult(passed, failed, errors, skipped, seconds), tuple(failures)
 
 
+@dataclass(frozen=True)
+class Runner:
+    """How to run coverage for this project: its interpreter, coverage options, environment."""
+
+    python: list[str]
+    cov_args: list[str]
+    env: dict[str, str]
+    work: Path
+    has_pytest_cov: bool
+
+    @property
+    def data_file(self) -> Path:
+        return self.work / ".coverage"
+
+
+def runner(repo: Repo, config: Config) -> Runner:
+    work = state_dir(repo.git_dir) / "run"
+    env = _clean_env(work)
+    python, has_pytest_cov = project_python(repo.root, config)
+    if has_pytest_cov is None:
+        has_pytest_cov = _probe_pytest_cov(python, repo.root, env)
+    cov_args = [f"--data-file={work / '.coverage'}"]
+    if not has_coverage_config(repo.root):
+        cov_args.append(f"--rcfile={work.parent / 'coveragerc'}")
+    return Runner(python, cov_args, env, work, has_pytest_cov)
+
+
+def _write_default_rcfile(root: Path, path: Path) -> None:
+    source, omit = default_sources(root)
+    rc_lines = ["[run]", f"source = {', '.join(source)}"]
+    if omit:
+        rc_lines.append(f"omit = {', '.join(omit)}")
+    path.write_text("\n".join(rc_lines) + "\n", encoding="utf-8")
+
+
+def write_coverage_xml(repo: Repo, config: Config, dest: Path) -> None:
+    """A Cobertura report of the last run's data, for CI systems."""
+    run = runner(repo, config)
+    proc.run(
+        [*run.python, "-m", "coverage", "xml", "-q", *run.cov_args, "-o", str(dest.resolve()), "--fail-under=0"],
+        cwd=repo.root, env=run.env, check=False, timeout=600,
+    )  # fmt: skip
+
+
 def run_tests(repo: Repo, config: Config) -> TestRun:
     """Run the suite on the work tree as it is, coverage data and caches kept under the git dir."""
     root = repo.root
-    work = state_dir(repo.git_dir) / "run"
+    run = runner(repo, config)
+    work, env, python, cov_args, data_file = run.work, run.env, run.python, run.cov_args, run.data_file
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    env = _clean_env(work)
-    python, has_pytest_cov = project_python(root, config)
-    if has_pytest_cov is None:
-        has_pytest_cov = _probe_pytest_cov(python, root, env)
-
-    data_file = work / ".coverage"
-    cov_args = [f"--data-file={data_file}"]
-    if not has_coverage_config(root):
-        source, omit = default_sources(root)
-        rc = work / "coveragerc"
-        rc_lines = ["[run]", f"source = {', '.join(source)}"]
-        if omit:
-            rc_lines.append(f"omit = {', '.join(omit)}")
-        rc.write_text("\n".join(rc_lines) + "\n", encoding="utf-8")
-        cov_args.append(f"--rcfile={rc}")
+    if any(a.startswith("--rcfile=") for a in cov_args):
+        _write_default_rcfile(root, work.parent / "coveragerc")
+    has_pytest_cov = run.has_pytest_cov
 
     junit = work / "junit.xml"
     argv = [

@@ -1,0 +1,65 @@
+"""`stepcommit check`: run the gate now, without committing; also the pre-commit hook's entry point."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from stepcommit import config as config_mod
+from stepcommit import git, output, state
+from stepcommit.errors import GateFailed
+from stepcommit.gates.gate import run_gate
+from stepcommit.gates.testrun import write_coverage_xml
+
+
+def _index_tree(repo: git.Repo) -> str:
+    return git.write_index_tree(repo.root)
+
+
+def check(
+    *,
+    cwd: Path,
+    hook: bool = False,
+    use_cache: bool = True,
+    junit_xml: Path | None = None,
+    coverage_xml: Path | None = None,
+    as_json: bool = False,
+) -> int:
+    """Gate the work tree (or, as a pre-commit hook, the staged tree) and report the result."""
+    repo = git.find_repo(cwd)
+    with state.lock(repo.git_dir, "check"):
+        cfg = config_mod.load(repo.root)
+        tree = _index_tree(repo) if hook else git.snapshot(repo).tree
+        active = state.load_active(repo.git_dir)
+        base = active.base_commit if active else git.head_commit(repo.root)
+        result = run_gate(
+            repo, cfg, tree, base, use_cache=use_cache and junit_xml is None and coverage_xml is None
+        )
+        run_dir = state.state_dir(repo.git_dir) / "run"
+        if junit_xml is not None and (run_dir / "junit.xml").exists():
+            shutil.copyfile(run_dir / "junit.xml", junit_xml)
+        if coverage_xml is not None and result.coverage is not None:
+            write_coverage_xml(repo, cfg, coverage_xml)
+    if as_json:
+        data = result.to_json()
+        if result.coverage is not None:
+            data["total"] = result.coverage.total
+        output.emit_json(data)
+        return 0 if result.ok else GateFailed.exit_code
+    if not result.ok:
+        raise GateFailed(
+            result.explain(),
+            hint="Nothing was committed. Fix it and run the check again."
+            if not hook
+            else "The commit was stopped; your changes are still staged. Fix it and commit again.",
+        )
+    tests = result.tests.summary() if result.tests else "?"
+    cached = " (cached: this exact tree passed before)" if result.cached else ""
+    output.say(f"Tests: {tests}{cached}")
+    if result.coverage is not None:
+        line = f"Coverage: {result.coverage.display}%"
+        if result.previous is not None:
+            delta = float(result.coverage.display) - float(result.previous)
+            line += f" ({delta:+.2f} from {result.previous}%)"
+        output.say(line)
+    return 0
