@@ -57,7 +57,12 @@ def test_ensure_ready_refuses_unborn_branch(repo: Path) -> None:
 
 @pytest.mark.parametrize(
     ("marker", "what"),
-    [("MERGE_HEAD", "merge"), ("rebase-merge", "rebase"), ("CHERRY_PICK_HEAD", "cherry-pick"), ("REVERT_HEAD", "revert")],
+    [
+        ("MERGE_HEAD", "merge"),
+        ("rebase-merge", "rebase"),
+        ("CHERRY_PICK_HEAD", "cherry-pick"),
+        ("REVERT_HEAD", "revert"),
+    ],
 )
 def test_ensure_ready_refuses_operations_in_progress(project: Path, marker: str, what: str) -> None:
     path = project / ".git" / marker

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 from stepcommit import message
 
@@ -63,7 +62,12 @@ def test_long_lines_are_kept_whole_and_controls_removed() -> None:
 
 
 def test_secrets_are_redacted() -> None:
-    text = build(["Set OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuvwx in .env", "Used ghp_abcdefghijklmnopqrstuvwxyz0123"])
+    text = build(
+        [
+            "Set OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuvwx in .env",
+            "Used ghp_abcdefghijklmnopqrstuvwxyz0123",
+        ]
+    )
     assert "sk-proj" not in text and "ghp_" not in text
     assert text.count("[REDACTED]") == 2
 
@@ -103,5 +107,3 @@ def test_tests_summary_counts_failures_and_errors() -> None:
 def test_redact_assignment_keeps_the_key_name() -> None:
     assert message.redact('DB_PASSWORD="hunter2secret"') == 'DB_PASSWORD="[REDACTED]"'
     assert message.redact("postgres://user:pa55word@db/x") == "postgres://[REDACTED]@db/x"
-
-

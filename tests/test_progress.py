@@ -36,7 +36,10 @@ def test_several_blocks_are_appended_in_order() -> None:
 
 
 def test_without_a_block_every_non_empty_line_is_an_entry() -> None:
-    assert progress.parse_entries("Did one thing.\n\n  Did another.  \n") == ["Did one thing.", "Did another."]
+    assert progress.parse_entries("Did one thing.\n\n  Did another.  \n") == [
+        "Did one thing.",
+        "Did another.",
+    ]
 
 
 def test_numbers_out_of_sequence_are_noise() -> None:

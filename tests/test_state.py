@@ -32,7 +32,9 @@ def test_a_child_of_the_holder_may_go_on(project: Path) -> None:
 
 def test_a_lock_left_by_a_dead_process_is_taken_over(project: Path) -> None:
     git_dir = project / ".git"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
     lock = state.state_dir(git_dir) / "lock"
     lock.write_text(json.dumps({"pid": int(dead.stdout), "host": socket.gethostname(), "command": "finish"}))
     with state.lock(git_dir, "start"):

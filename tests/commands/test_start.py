@@ -17,7 +17,12 @@ def test_start_takes_the_next_open_step(project: Path, capsys: pytest.CaptureFix
     assert git(project, "branch", "--show-current").strip() == "step/1.2-subtraction"
     active = state.load_active(project / ".git")
     assert active is not None
-    assert (active.id, active.title, active.base_branch, active.plan) == ("1.2", "Subtraction", "main", "PLAN.md")
+    assert (active.id, active.title, active.base_branch, active.plan) == (
+        "1.2",
+        "Subtraction",
+        "main",
+        "PLAN.md",
+    )
     assert active.base_commit == git(project, "rev-parse", "main").strip()
     assert "Started step 1.2: Subtraction" in capsys.readouterr().out
 
@@ -31,7 +36,9 @@ def test_start_by_id_and_by_title_words(project: Path) -> None:
     assert git(project, "branch", "--show-current").strip() == "step/1.2-subtraction"
 
 
-def test_uncommitted_changes_come_along_and_it_says_so(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_uncommitted_changes_come_along_and_it_says_so(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(project, {"notes.txt": "wip\n"})
     start(cwd=project, query=None, as_json=True)
     data = json.loads(capsys.readouterr().out)
@@ -73,7 +80,10 @@ def test_unknown_step(project: Path) -> None:
 
 def test_plan_in_docs_with_heading_steps(project: Path) -> None:
     git(project, "rm", "-q", "PLAN.md")
-    write(project, {"docs/ROADMAP.md": "### Phase 2: Pydantic Models\n\n- [ ] Define User\n- [ ] Define Order\n"})
+    write(
+        project,
+        {"docs/ROADMAP.md": "### Phase 2: Pydantic Models\n\n- [ ] Define User\n- [ ] Define Order\n"},
+    )
     commit_all(project)
     start(cwd=project, query=None)
     active = state.load_active(project / ".git")

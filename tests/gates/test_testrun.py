@@ -69,7 +69,9 @@ def test_parallel_mode_data_is_combined(project: Path) -> None:
 
 
 def test_pytest_cov_in_addopts_does_not_fight_coverage(project: Path) -> None:
-    write(project, {"pyproject.toml": '[tool.pytest.ini_options]\naddopts = "--cov=calc --cov-report=term"\n'})
+    write(
+        project, {"pyproject.toml": '[tool.pytest.ini_options]\naddopts = "--cov=calc --cov-report=term"\n'}
+    )
     run = run_tests(find_repo(project), Config())
     assert run.ok, run.output_tail
     assert run.coverage is not None and run.coverage.display == "75.00"
