@@ -150,6 +150,52 @@ def demo(
     _call(run, keep=keep)
 
 
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")]
+
+
+@app.command()
+def init(dry_run: DryRunOpt = False, json: JsonOpt = False) -> None:
+    """Set the project up: .gitignore, pre-commit hooks, pytest/coverage/stepcommit settings, .env. Safe to rerun."""
+    from stepcommit.commands.init import init as run
+
+    _done(run(cwd=Path.cwd(), dry_run=dry_run, as_json=json))
+
+
+@app.command()
+def env(dry_run: DryRunOpt = False, json: JsonOpt = False) -> None:
+    """Add to .env the keys of .env.example it lacks; existing values are never changed or shown."""
+    from stepcommit.commands.env import env as run
+
+    _done(run(cwd=Path.cwd(), dry_run=dry_run, as_json=json))
+
+
+ci_app = typer.Typer(help="Write a CI file that runs the stepcommit gate with test and coverage reports.",
+                     no_args_is_help=True)
+app.add_typer(ci_app, name="ci")
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace a CI file stepcommit did not write (or that was edited).")]
+
+
+@ci_app.command("gitlab")
+def ci_gitlab(force: ForceOpt = False, dry_run: DryRunOpt = False, json: JsonOpt = False) -> None:
+    """Write .gitlab-ci.yml."""
+    from stepcommit.commands.ci import ci as run
+
+    _done(run(cwd=Path.cwd(), kind="gitlab", force=force, dry_run=dry_run, as_json=json))
+
+
+@ci_app.command("github")
+def ci_github(
+    name: Annotated[str, typer.Option("--name", help="Workflow name: writes .github/workflows/NAME.yml.")] = "tests",
+    force: ForceOpt = False,
+    dry_run: DryRunOpt = False,
+    json: JsonOpt = False,
+) -> None:
+    """Write a GitHub Actions workflow."""
+    from stepcommit.commands.ci import ci as run
+
+    _done(run(cwd=Path.cwd(), kind="github", name=name, force=force, dry_run=dry_run, as_json=json))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: the one error boundary."""
     from stepcommit import output

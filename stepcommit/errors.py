@@ -54,3 +54,11 @@ class ToolMissing(StepcommitError):
 
 class ConfigError(StepcommitError):
     """The [tool.stepcommit] configuration is invalid."""
+
+
+class ProjectFileError(StepcommitError):
+    """A project file stepcommit has to edit (pyproject.toml, .env.example, a YAML config) cannot be read."""
+
+
+class WouldOverwrite(StepcommitError):
+    """A file the user wrote is in the way of one stepcommit generates; only `--force` replaces it."""

@@ -341,3 +341,8 @@ def tree_of(root: Path, rev: str) -> str:
 def write_index_tree(root: Path) -> str:
     """The tree id of what is staged now: exactly what `git commit` is about to record."""
     return _git(root, "write-tree").stdout.strip()
+
+
+def is_tracked(root: Path, path: str) -> bool:
+    """Whether ``path`` (relative to ``root``) is in the index, i.e. committed or about to be."""
+    return _git(root, "ls-files", "--error-unmatch", "--", path, check=False).returncode == 0

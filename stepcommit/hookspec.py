@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-# Local hooks calling the installed `stepcommit`, so no hook repository is fetched.
+# Local hooks calling the installed `stepcommit`, so no hook repository is fetched. `unsupported` is the
+# name pre-commit 4.4 gave the old `system` language (a command run as is, no environment provisioned).
 LOCAL_HOOKS: tuple[dict[str, Any], ...] = (
     {
         "id": "stepcommit-gate",
         "name": "stepcommit gate (tests, coverage, lint)",
         "entry": "stepcommit check --hook",
-        "language": "system",
+        "language": "unsupported",
         "pass_filenames": False,
         "always_run": True,
         "stages": ["pre-commit"],
@@ -19,7 +20,7 @@ LOCAL_HOOKS: tuple[dict[str, Any], ...] = (
         "id": "stepcommit-message",
         "name": "stepcommit message (progress log, tests, coverage)",
         "entry": "stepcommit hook message",
-        "language": "system",
+        "language": "unsupported",
         "pass_filenames": False,
         "always_run": True,
         "stages": ["prepare-commit-msg"],

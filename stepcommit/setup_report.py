@@ -1,0 +1,53 @@
+"""How `init`, `env` and `ci` tell what they changed, file by file, and what to run next."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from stepcommit import output
+from stepcommit.files import FileChange
+
+
+def summary(root: Path, changes: Sequence[FileChange], *, dry_run: bool) -> list[dict[str, Any]]:
+    """One entry per file, in the order planned. Notes never hold a value from .env, only key names."""
+    rows = []
+    for change in changes:
+        action = change.action
+        if dry_run and change.changed:
+            action = "would be " + action
+        rows.append(
+            {"path": change.path.relative_to(root).as_posix(), "action": action, "notes": list(change.notes)}
+        )
+    return rows
+
+
+def show(
+    root: Path,
+    changes: Sequence[FileChange],
+    *,
+    dry_run: bool,
+    as_json: bool,
+    next_steps: Sequence[str] = (),
+    remarks: Sequence[str] = (),
+) -> None:
+    rows = summary(root, changes, dry_run=dry_run)
+    if as_json:
+        output.emit_json(
+            {"dry_run": dry_run, "files": rows, "remarks": list(remarks), "next": list(next_steps)}
+        )
+        return
+    if dry_run:
+        output.say("Dry run: nothing was written.")
+    for row in rows:
+        notes = row["notes"]
+        # "created" alone says it all; otherwise list what was added.
+        detail = "; ".join(n for n in notes if n != row["action"].removeprefix("would be "))
+        output.say(f"{row['path']}: {row['action']}" + (f" ({detail})" if detail else ""))
+    for remark in remarks:
+        output.say(remark)
+    if next_steps:
+        output.say("Next:")
+        for step in next_steps:
+            output.say(f"  {step}")
