@@ -158,7 +158,7 @@ def init(dry_run: DryRunOpt = False, json: JsonOpt = False) -> None:
     """Set the project up: .gitignore, pre-commit hooks, pytest/coverage/stepcommit settings, .env. Safe to rerun."""
     from stepcommit.commands.init import init as run
 
-    _done(run(cwd=Path.cwd(), dry_run=dry_run, as_json=json))
+    _call(run, cwd=Path.cwd(), dry_run=dry_run, as_json=json)
 
 
 @app.command()
@@ -166,7 +166,7 @@ def env(dry_run: DryRunOpt = False, json: JsonOpt = False) -> None:
     """Add to .env the keys of .env.example it lacks; existing values are never changed or shown."""
     from stepcommit.commands.env import env as run
 
-    _done(run(cwd=Path.cwd(), dry_run=dry_run, as_json=json))
+    _call(run, cwd=Path.cwd(), dry_run=dry_run, as_json=json)
 
 
 ci_app = typer.Typer(help="Write a CI file that runs the stepcommit gate with test and coverage reports.",
@@ -180,7 +180,7 @@ def ci_gitlab(force: ForceOpt = False, dry_run: DryRunOpt = False, json: JsonOpt
     """Write .gitlab-ci.yml."""
     from stepcommit.commands.ci import ci as run
 
-    _done(run(cwd=Path.cwd(), kind="gitlab", force=force, dry_run=dry_run, as_json=json))
+    _call(run, cwd=Path.cwd(), kind="gitlab", force=force, dry_run=dry_run, as_json=json)
 
 
 @ci_app.command("github")
@@ -193,7 +193,7 @@ def ci_github(
     """Write a GitHub Actions workflow."""
     from stepcommit.commands.ci import ci as run
 
-    _done(run(cwd=Path.cwd(), kind="github", name=name, force=force, dry_run=dry_run, as_json=json))
+    _call(run, cwd=Path.cwd(), kind="github", name=name, force=force, dry_run=dry_run, as_json=json)
 
 
 def main(argv: list[str] | None = None) -> None:
