@@ -341,3 +341,9 @@ def tree_of(root: Path, rev: str) -> str:
 def write_index_tree(root: Path) -> str:
     """The tree id of what is staged now: exactly what `git commit` is about to record."""
     return _git(root, "write-tree").stdout.strip()
+
+
+def comment_char(root: Path) -> str:
+    """The character that starts a comment line in commit messages (core.commentChar, default #)."""
+    value = _git(root, "config", "--get", "core.commentChar", check=False).stdout.strip()
+    return value if len(value) == 1 else "#"  # "auto" picks per message; # is its usual choice
