@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -34,7 +35,15 @@ def _root(
     _debug = debug
 
 
-def _done(code: int) -> None:
+def _call(command: Callable[..., int], **kwargs: Any) -> None:
+    """Run a command function; its int becomes the exit code, Ctrl-C a message and 130."""
+    try:
+        code = command(**kwargs)
+    except KeyboardInterrupt:
+        from stepcommit import output
+
+        output.error("Interrupted.", "`stepcommit status` shows where things stand.")
+        raise typer.Exit(130) from None
     if code:
         raise typer.Exit(code)
 
@@ -50,7 +59,7 @@ def start(
     """Create the step's branch, record its base, and mark it in progress."""
     from stepcommit.commands.start import start as run
 
-    _done(run(cwd=Path.cwd(), query=step, plan_path=plan, as_json=json))
+    _call(run, cwd=Path.cwd(), query=step, plan_path=plan, as_json=json)
 
 
 @app.command()
@@ -69,7 +78,7 @@ def log(
     from stepcommit.commands.log import log as run
 
     stdin_text = sys.stdin.read() if stdin else None
-    _done(run(cwd=Path.cwd(), texts=list(text or []), stdin_text=stdin_text, source=source, as_json=json))
+    _call(run, cwd=Path.cwd(), texts=list(text or []), stdin_text=stdin_text, source=source, as_json=json)
 
 
 @app.command()
@@ -77,7 +86,7 @@ def status(json: JsonOpt = False) -> None:
     """Show the active step, changed files, progress, the last gate result and what to do next."""
     from stepcommit.commands.status import status as run
 
-    _done(run(cwd=Path.cwd(), as_json=json))
+    _call(run, cwd=Path.cwd(), as_json=json)
 
 
 @app.command()
@@ -90,7 +99,7 @@ def finish(
     """Run the gates, write one commit with the plan ticked, merge into the base branch."""
     from stepcommit.commands.finish import finish as run
 
-    _done(run(cwd=Path.cwd(), merge_style=merge, as_json=json))
+    _call(run, cwd=Path.cwd(), merge_style=merge, as_json=json)
 
 
 @app.command()
@@ -112,15 +121,14 @@ def check(
     """Run the gates now (tests under coverage, floor), without committing."""
     from stepcommit.commands.check import check as run
 
-    _done(
-        run(
-            cwd=Path.cwd(),
-            hook=hook,
-            use_cache=not no_cache,
-            junit_xml=junit_xml,
-            coverage_xml=coverage_xml,
-            as_json=json,
-        )
+    _call(
+        run,
+        cwd=Path.cwd(),
+        hook=hook,
+        use_cache=not no_cache,
+        junit_xml=junit_xml,
+        coverage_xml=coverage_xml,
+        as_json=json,
     )
 
 
@@ -129,7 +137,7 @@ def abort(json: JsonOpt = False) -> None:
     """Leave the step: back to the base branch, its work parked safely on the step branch."""
     from stepcommit.commands.abort import abort as run
 
-    _done(run(cwd=Path.cwd(), as_json=json))
+    _call(run, cwd=Path.cwd(), as_json=json)
 
 
 @app.command()
@@ -139,7 +147,7 @@ def demo(
     """Run start -> log -> finish on a throw-away repository and show the commit it makes."""
     from stepcommit.commands.demo import demo as run
 
-    _done(run(keep=keep))
+    _call(run, keep=keep)
 
 
 hook_app = typer.Typer(
@@ -220,23 +228,15 @@ def main(argv: list[str] | None = None) -> None:
     from stepcommit import output
 
     try:
-        app(args=argv, standalone_mode=False)
+        # Standalone mode: typer itself reports usage errors (exit 2) and turns Ctrl-C into exit 130.
+        app(args=argv, standalone_mode=True)
     except StepcommitError as exc:
         output.error(exc.message, exc.hint)
-        sys.exit(exc.exit_code)
-    except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         output.error("Interrupted.", "`stepcommit status` shows where things stand.")
         sys.exit(130)
-    except (typer.Abort, EOFError):
-        sys.exit(1)
     except Exception as exc:  # the boundary for bugs: short message, traceback only with --debug
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
         if _debug:
             raise
         output.error(
@@ -244,4 +244,3 @@ def main(argv: list[str] | None = None) -> None:
             "Run again with --debug for the traceback, and report it.",
         )
         sys.exit(3)
-    sys.exit(0)

@@ -12,9 +12,9 @@ from stepcommit.state import now_iso, state_dir
 HEADER = re.compile(r"^\s*(?:#+\s*)?\**progress updates\**\s*:?\s*$", re.IGNORECASE)
 ITEM_INLINE = re.compile(r"^\s*(\d{1,4})[.):]?\s+(\S.*?)\s*$")
 ITEM_BARE = re.compile(r"^\s*(\d{1,4})[.):]?\s*$")
-# ANSI/VT escape sequences (CSI, OSC, two-byte) and every other control character but tab.
+# ANSI/VT escape sequences (CSI, OSC, two-byte) and every control character (an entry is one line).
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stepcommit import state
+from stepcommit.errors import LockedError, StepStateError
+
+
+def test_second_run_is_told_who_holds_the_lock(project: Path) -> None:
+    git_dir = project / ".git"
+    with state.lock(git_dir, "finish"):
+        with pytest.raises(LockedError, match=r"`stepcommit finish` \(pid \d+\)"):
+            # a different process (not a child hook of the holder) must be refused
+            os.environ.pop("STEPCOMMIT_LOCK_HELD")
+            with state.lock(git_dir, "start"):
+                pass
+    assert not (git_dir / "stepcommit" / "lock").exists()
+
+
+def test_a_child_of_the_holder_may_go_on(project: Path) -> None:
+    git_dir = project / ".git"
+    with state.lock(git_dir, "finish"), state.lock(git_dir, "check"):
+        assert (git_dir / "stepcommit" / "lock").exists()
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(project: Path) -> None:
+    git_dir = project / ".git"
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    lock = state.state_dir(git_dir) / "lock"
+    lock.write_text(json.dumps({"pid": int(dead.stdout), "host": socket.gethostname(), "command": "finish"}))
+    with state.lock(git_dir, "start"):
+        assert json.loads(lock.read_text())["pid"] == os.getpid()
+
+
+def test_damaged_state_is_a_clear_error(project: Path) -> None:
+    (state.state_dir(project / ".git") / "step.json").write_text("{not json")
+    with pytest.raises(StepStateError, match="damaged"):
+        state.load_active(project / ".git")
+
+
+def test_require_active_without_a_step(project: Path) -> None:
+    with pytest.raises(StepStateError, match="No step is active"):
+        state.require_active(project / ".git")
