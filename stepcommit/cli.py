@@ -171,7 +171,7 @@ def install(
     """Set the repository up: the git hooks through pre-commit, or with --agent an agent's own hooks."""
     from stepcommit.commands.install import install as run
 
-    _done(run(cwd=Path.cwd(), agents=list(agent or []), dry_run=dry_run, as_json=json))
+    _call(run, cwd=Path.cwd(), agents=list(agent or []), dry_run=dry_run, as_json=json)
 
 
 @hook_app.command("agent")
@@ -186,7 +186,7 @@ def hook_agent(
 
     if payload is None:
         payload = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
-    _done(run(cwd=Path.cwd(), agent=agent, payload_text=payload))
+    _call(run, cwd=Path.cwd(), agent=agent, payload_text=payload)
 
 
 @hook_app.command("message")
@@ -199,13 +199,12 @@ def hook_message(
     from stepcommit.commands.hook_message import hook_message as run
 
     args = list(files or [])
-    _done(
-        run(
-            cwd=Path.cwd(),
-            message_file=Path(args[0]) if args else None,
-            source=args[1] if len(args) > 1 else None,
-            sha=args[2] if len(args) > 2 else None,
-        )
+    _call(
+        run,
+        cwd=Path.cwd(),
+        message_file=Path(args[0]) if args else None,
+        source=args[1] if len(args) > 1 else None,
+        sha=args[2] if len(args) > 2 else None,
     )
 
 
@@ -220,7 +219,7 @@ def watch(
     """Rerun the tests affected by each save (pytest-watcher + pytest-testmon, the project's pytest)."""
     from stepcommit.commands.watch import watch as run
 
-    _done(run(cwd=Path.cwd(), pytest_args=list(pytest_args or []), now=now, clear=clear))
+    _call(run, cwd=Path.cwd(), pytest_args=list(pytest_args or []), now=now, clear=clear)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -177,3 +177,12 @@ def test_hook_agent_outside_a_repository_is_silent_success(tmp_path: Path) -> No
 
 def test_every_agent_is_registered() -> None:
     assert set(AGENTS) == {"claude", "codex", "gemini", "cursor"}
+
+
+def test_status_shows_hook_errors(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from stepcommit.commands.status import status
+
+    hook_agent(cwd=project, agent="claude", payload_text="{oops")
+    capsys.readouterr()
+    assert status(cwd=project) == 0
+    assert "Hook error (claude" in capsys.readouterr().out
