@@ -169,10 +169,13 @@ def env(dry_run: DryRunOpt = False, json: JsonOpt = False) -> None:
     _call(run, cwd=Path.cwd(), dry_run=dry_run, as_json=json)
 
 
-ci_app = typer.Typer(help="Write a CI file that runs the stepcommit gate with test and coverage reports.",
-                     no_args_is_help=True)
+ci_app = typer.Typer(
+    help="Write a CI file that runs the stepcommit gate with test and coverage reports.", no_args_is_help=True
+)
 app.add_typer(ci_app, name="ci")
-ForceOpt = Annotated[bool, typer.Option("--force", help="Replace a CI file stepcommit did not write (or that was edited).")]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Replace a CI file stepcommit did not write (or that was edited).")
+]
 
 
 @ci_app.command("gitlab")
@@ -185,7 +188,9 @@ def ci_gitlab(force: ForceOpt = False, dry_run: DryRunOpt = False, json: JsonOpt
 
 @ci_app.command("github")
 def ci_github(
-    name: Annotated[str, typer.Option("--name", help="Workflow name: writes .github/workflows/NAME.yml.")] = "tests",
+    name: Annotated[
+        str, typer.Option("--name", help="Workflow name: writes .github/workflows/NAME.yml.")
+    ] = "tests",
     force: ForceOpt = False,
     dry_run: DryRunOpt = False,
     json: JsonOpt = False,
@@ -194,6 +199,78 @@ def ci_github(
     from stepcommit.commands.ci import ci as run
 
     _call(run, cwd=Path.cwd(), kind="github", name=name, force=force, dry_run=dry_run, as_json=json)
+
+
+hook_app = typer.Typer(
+    help="Entry points for git and agent hooks (written by `stepcommit install`).", no_args_is_help=True
+)
+app.add_typer(hook_app, name="hook")
+AGENT_NAMES = ("claude", "codex", "gemini", "cursor")
+
+
+@app.command()
+def install(
+    agent: Annotated[
+        list[str] | None,
+        typer.Option("--agent", help=f"Write this agent's hook configuration ({', '.join(AGENT_NAMES)})."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would change; change nothing.")
+    ] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Set the repository up: the git hooks through pre-commit, or with --agent an agent's own hooks."""
+    from stepcommit.commands.install import install as run
+
+    _call(run, cwd=Path.cwd(), agents=list(agent or []), dry_run=dry_run, as_json=json)
+
+
+@hook_app.command("agent")
+def hook_agent(
+    agent: Annotated[str, typer.Option("--agent", help=f"Which agent calls: {', '.join(AGENT_NAMES)}.")],
+    payload: Annotated[
+        str | None, typer.Argument(help="The payload as an argument (Codex notify); else read from stdin.")
+    ] = None,
+) -> None:
+    """Record the progress in an agent's hook payload. Always exits 0: it never blocks the agent."""
+    from stepcommit.commands.hook_agent import hook_agent as run
+
+    if payload is None:
+        payload = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+    _call(run, cwd=Path.cwd(), agent=agent, payload_text=payload)
+
+
+@hook_app.command("message")
+def hook_message(
+    files: Annotated[
+        list[str] | None, typer.Argument(help="MSGFILE [SOURCE [SHA]], as git gives prepare-commit-msg.")
+    ] = None,
+) -> None:
+    """prepare-commit-msg: add the step's new progress entries, the test result and the Coverage trailer."""
+    from stepcommit.commands.hook_message import hook_message as run
+
+    args = list(files or [])
+    _call(
+        run,
+        cwd=Path.cwd(),
+        message_file=Path(args[0]) if args else None,
+        source=args[1] if len(args) > 1 else None,
+        sha=args[2] if len(args) > 2 else None,
+    )
+
+
+@app.command()
+def watch(
+    pytest_args: Annotated[
+        list[str] | None, typer.Argument(help="Extra arguments for pytest (after --).")
+    ] = None,
+    now: Annotated[bool, typer.Option("--now/--no-now", help="Run the affected tests once at start.")] = True,
+    clear: Annotated[bool, typer.Option("--clear", help="Clear the screen before each run.")] = False,
+) -> None:
+    """Rerun the tests affected by each save (pytest-watcher + pytest-testmon, the project's pytest)."""
+    from stepcommit.commands.watch import watch as run
+
+    _call(run, cwd=Path.cwd(), pytest_args=list(pytest_args or []), now=now, clear=clear)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -346,3 +346,9 @@ def write_index_tree(root: Path) -> str:
 def is_tracked(root: Path, path: str) -> bool:
     """Whether ``path`` (relative to ``root``) is in the index, i.e. committed or about to be."""
     return _git(root, "ls-files", "--error-unmatch", "--", path, check=False).returncode == 0
+
+
+def comment_char(root: Path) -> str:
+    """The character that starts a comment line in commit messages (core.commentChar, default #)."""
+    value = _git(root, "config", "--get", "core.commentChar", check=False).stdout.strip()
+    return value if len(value) == 1 else "#"  # "auto" picks per message; # is its usual choice

@@ -21,7 +21,8 @@ LOCAL_HOOKS: tuple[dict[str, Any], ...] = (
         "name": "stepcommit message (progress log, tests, coverage)",
         "entry": "stepcommit hook message",
         "language": "unsupported",
-        "pass_filenames": False,
+        # pre-commit hands a prepare-commit-msg hook the message file only as its filename.
+        "pass_filenames": True,
         "always_run": True,
         "stages": ["prepare-commit-msg"],
     },

@@ -112,3 +112,96 @@ def step_message(
     trailers = [f"Step: {clean_line(step_id)}", f"Plan: {plan}", f"Coverage: {coverage.display}"]
     parts.append("\n".join(trailers))
     return "\n\n".join(parts) + "\n"
+
+
+# The prepare-commit-msg hook: an ordinary commit's message gets the step's new progress entries,
+# the test result and the Coverage trailer, around whatever the user (or -m) wrote.
+
+_TRAILER_LINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*:\s")
+_NUMBERED = re.compile(r"^\s*\d{1,4}[.):]?\s+(\S.*?)\s*$")
+_PROGRESS_HEADER = re.compile(r"^\s*(?:#+\s*)?\**progress updates\**\s*:?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Annotation:
+    entries: tuple[str, ...] = ()
+    tests: str | None = None
+    """The gate's test summary ("22 passed in 2.95s"), only when it measured this very tree."""
+    coverage: str | None = None
+    """coverage.py's total at two decimals, for the `Coverage:` trailer."""
+
+
+def _split_tail(message: str, comment_char: str) -> tuple[list[str], list[str]]:
+    """(content lines, tail lines): the tail is git's trailing comment block and any scissors part."""
+    lines = message.splitlines()
+    scissors = re.compile(rf"^{re.escape(comment_char)} -+ >8 -+$")
+    cut = next((i for i, line in enumerate(lines) if scissors.match(line)), len(lines))
+    head, tail = lines[:cut], lines[cut:]
+    end = len(head)
+    while end and (not head[end - 1].strip() or head[end - 1].startswith(comment_char)):
+        end -= 1
+    comments = head[end:]
+    while comments and not comments[0].strip():
+        comments.pop(0)
+    return head[:end], comments + tail
+
+
+def _is_trailer_block(paragraph: str) -> bool:
+    lines = paragraph.splitlines()
+    return (
+        bool(lines)
+        and _TRAILER_LINE.match(lines[0]) is not None
+        and all(_TRAILER_LINE.match(line) or line[:1].isspace() for line in lines)
+    )
+
+
+def annotate(message: str, note: Annotation, comment_char: str = "#", *, editing: bool = True) -> str:
+    """``message`` with what ``note`` adds and it lacks; unchanged when there is nothing to add.
+
+    A message with no text of the user's is left alone unless the user is about to edit it
+    (``editing``): git aborts a commit whose message is empty, and the hook must not defeat that.
+
+    Entries already in the message (an amend) are not repeated; a Progress Updates block that is
+    there is continued; the Coverage trailer joins an existing trailer block (Signed-off-by...).
+    """
+    content_lines, tail = _split_tail(message, comment_char)
+    content = "\n".join(content_lines).strip("\n")
+    paragraphs = [p.strip("\n") for p in re.split(r"\n[ \t]*\n", content) if p.strip()] if content else []
+    trailers = paragraphs.pop() if len(paragraphs) >= 2 and _is_trailer_block(paragraphs[-1]) else ""
+    has_subject = bool(paragraphs)
+    if not has_subject and not editing:
+        return message
+    present = set()
+    for line in content.splitlines():
+        numbered = _NUMBERED.match(line)
+        present.add(clean_line(numbered.group(1) if numbered else line))
+    new_entries: list[str] = []
+    for entry in note.entries:
+        cleaned = clean_line(entry)
+        if cleaned and cleaned not in present:
+            present.add(cleaned)
+            new_entries.append(cleaned)
+
+    changed = False
+    if new_entries:
+        block = next((i for i, p in enumerate(paragraphs) if _PROGRESS_HEADER.match(p.splitlines()[0])), None)
+        if block is None:
+            lines = ["Progress Updates", *(f"{n} {t}" for n, t in enumerate(new_entries, 1))]
+            paragraphs.append("\n".join(lines))
+        else:
+            start = len(paragraphs[block].splitlines())
+            more = (f"{n} {t}" for n, t in enumerate(new_entries, start))
+            paragraphs[block] = "\n".join([paragraphs[block], *more])
+        changed = True
+    if note.tests and not any(line.startswith("Tests:") for p in paragraphs for line in p.splitlines()):
+        paragraphs.append(f"Tests: {note.tests}")
+        changed = True
+    if note.coverage and not any(line.startswith("Coverage:") for line in trailers.splitlines()):
+        trailers = "\n".join(t for t in (trailers, f"Coverage: {note.coverage}") if t)
+        changed = True
+    if not changed:
+        return message
+    if not has_subject:
+        paragraphs.insert(0, "")  # no subject yet: the first line stays free for the user's, in the editor
+    body = "\n\n".join([*paragraphs, trailers] if trailers else paragraphs) + "\n"
+    return body + ("\n" + "\n".join(tail) + "\n" if tail else "")

@@ -88,3 +88,27 @@ def run(
     if check and result.returncode != 0:
         raise CalledProcessError(result)
     return result
+
+
+def run_attached(
+    argv: Sequence[str | os.PathLike[str]], *, cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> int:
+    """Run ``argv`` on the user's terminal (a long-running, interactive tool); returns its exit code.
+
+    Ctrl-C reaches the child too (same process group); we wait for it to finish its own cleanup
+    (terminal modes) and report 130, the shell's code for an interrupt.
+    """
+    args = tuple(os.fspath(a) for a in argv)
+    try:
+        child = subprocess.Popen(args, cwd=cwd, env=dict(env) if env is not None else None)
+    except FileNotFoundError:
+        raise ToolMissing(f"Cannot run `{args[0]}`: no such program.") from None
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        try:
+            child.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        return 130

@@ -99,6 +99,42 @@ def read(git_dir: Path) -> list[Entry]:
 
 
 def clear(git_dir: Path) -> None:
-    path = _log_path(git_dir)
-    if path.exists():
-        path.unlink()
+    for path in (_log_path(git_dir), _included_path(git_dir)):
+        if path.exists():
+            path.unlink()
+
+
+# Entries already put into a commit by the prepare-commit-msg hook, so the next commit (and a
+# `finish` that does not squash) does not repeat them. The hook runs before git knows whether the
+# commit will happen (an empty message or a failing commit-msg hook still abort it), so it records
+# a pending count with the HEAD it saw; the count holds once HEAD has moved past that commit.
+
+
+def _included_path(git_dir: Path) -> Path:
+    return state_dir(git_dir) / "progress-committed.json"
+
+
+def committed_count(git_dir: Path, head: str | None) -> int:
+    """How many entries, from the start of the log, are in commits already made."""
+    try:
+        data = json.loads(_included_path(git_dir).read_text(encoding="utf-8"))
+        confirmed = int(data.get("confirmed", 0))
+        pending = data.get("pending")
+        if pending is not None and (head or "") != data.get("head_before", ""):
+            return max(confirmed, int(pending))
+        return confirmed
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0
+
+
+def mark_included(git_dir: Path, count: int, head: str | None) -> None:
+    """Entries up to ``count`` went into the message of the commit being made on top of ``head``."""
+    from stepcommit.state import write_json
+
+    confirmed = committed_count(git_dir, head)
+    write_json(_included_path(git_dir), {"confirmed": confirmed, "pending": count, "head_before": head or ""})
+
+
+def uncommitted(git_dir: Path, head: str | None) -> list[Entry]:
+    """The entries logged since the last commit that carried entries."""
+    return read(git_dir)[committed_count(git_dir, head) :]

@@ -25,7 +25,9 @@ pytestmark = pytest.mark.slow
 
 def sh(*argv: str | Path, cwd: Path, timeout: float = 600) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "VIRTUAL_ENV"))}
-    result = subprocess.run([str(a) for a in argv], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+    result = subprocess.run(
+        [str(a) for a in argv], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
+    )
     assert result.returncode == 0, f"{argv} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
 
@@ -56,12 +58,20 @@ def click_sdist(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip(f"cannot download {PROJECT} from PyPI: {exc}")
 
 
-def test_real_project_step_gives_one_commit_with_the_honest_coverage(click_sdist: Path, tmp_path: Path) -> None:
+def test_real_project_step_gives_one_commit_with_the_honest_coverage(
+    click_sdist: Path, tmp_path: Path
+) -> None:
     with tarfile.open(click_sdist) as archive:
         archive.extractall(tmp_path, filter="data")
     project = next(tmp_path.glob("click-*"))
     git(project, "init", "-q", "-b", "main")
-    write(project, {".gitignore": ".venv/\n__pycache__/\n", "PLAN.md": "# Plan\n\n- [x] **1.1. Import**\n- [ ] **1.2. Add a shout helper**\n"})
+    write(
+        project,
+        {
+            ".gitignore": ".venv/\n__pycache__/\n",
+            "PLAN.md": "# Plan\n\n- [x] **1.1. Import**\n- [ ] **1.2. Add a shout helper**\n",
+        },
+    )
     commit_all(project, "chore: click sdist")
     uv = shutil.which("uv")
     if uv is None:
@@ -74,7 +84,12 @@ def test_real_project_step_gives_one_commit_with_the_honest_coverage(click_sdist
     sh(*stepcommit, "start", cwd=project)
     with (project / "src" / "click" / "utils.py").open("a") as handle:
         handle.write('\n\ndef shout(text: str) -> str:\n    return text.upper() + "!"\n')
-    write(project, {"tests/test_shout.py": 'from click.utils import shout\n\n\ndef test_shout():\n    assert shout("a") == "A!"\n'})
+    write(
+        project,
+        {
+            "tests/test_shout.py": 'from click.utils import shout\n\n\ndef test_shout():\n    assert shout("a") == "A!"\n'
+        },
+    )
     sh(*stepcommit, "log", "Added shout() to click.utils.", cwd=project)
     sh(*stepcommit, "finish", cwd=project)
 
@@ -82,7 +97,9 @@ def test_real_project_step_gives_one_commit_with_the_honest_coverage(click_sdist
     assert git(project, "status", "--porcelain") == ""
     assert git(project, "rev-list", "--count", "main").strip() == "2"
     body = git(project, "log", "-1", "--format=%B")
-    assert body.startswith("feat(step-1.2): Add a shout helper\n\nProgress Updates\n1 Added shout() to click.utils.\n")
+    assert body.startswith(
+        "feat(step-1.2): Add a shout helper\n\nProgress Updates\n1 Added shout() to click.utils.\n"
+    )
     assert "- [x] **1.2. Add a shout helper**" in (project / "PLAN.md").read_text()
     trailer = git(project, "log", "-1", "--format=%(trailers:key=Coverage,valueonly)").strip()
 

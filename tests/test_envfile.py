@@ -94,7 +94,9 @@ def _dump(pairs: dict[str, str]) -> str:
 
 @settings(max_examples=60, deadline=None)
 @given(st.dictionaries(_keys, _values, max_size=6), st.dictionaries(_keys, _values, max_size=6))
-def test_property_env_values_win_and_example_fills_the_rest(env: dict[str, str], example: dict[str, str]) -> None:
+def test_property_env_values_win_and_example_fills_the_rest(
+    env: dict[str, str], example: dict[str, str]
+) -> None:
     result = merge(_dump(env), _dump(example))
     assert values(result.text) == {**example, **env}
     assert merge(result.text, _dump(example)).text == result.text

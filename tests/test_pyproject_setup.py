@@ -20,7 +20,7 @@ def test_crlf_file_stays_crlf_and_valid() -> None:
 
 def test_an_inline_tool_table_is_refused_rather_than_broken() -> None:
     with pytest.raises(ProjectFileError, match="nothing was written"):
-        merged_pyproject('tool = { black = { line-length = 90 } }\n', source=["src"], omit=[])
+        merged_pyproject("tool = { black = { line-length = 90 } }\n", source=["src"], omit=[])
 
 
 def test_native_pytest_table_counts_as_configured() -> None:

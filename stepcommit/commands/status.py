@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from stepcommit import git, output, progress, state
+from stepcommit.agents.capture import read_hook_errors
 from stepcommit.gates.gate import last_result
 
 
@@ -53,6 +54,7 @@ def collect(cwd: Path) -> dict[str, Any]:
         if journal is None
         else {"phase": journal.get("phase"), "step": journal.get("step"), "commit": journal.get("commit")},
         "git_operation": busy[0] if busy else None,
+        "hook_errors": read_hook_errors(repo.git_dir)[-5:],
         "next": _next_action(active, journal, gate, len(changes)),
     }
 
@@ -94,5 +96,7 @@ def status(*, cwd: Path, as_json: bool = False) -> int:
     interrupted = data["interrupted_finish"]
     if interrupted:
         output.say(f"An interrupted finish of step {interrupted['step']} stopped at: {interrupted['phase']}.")
+    for err in data["hook_errors"]:
+        output.say(f"Hook error ({err.get('agent', '?')}, {err.get('time', '?')}): {err.get('error', '?')}")
     output.say(f"Next: {data['next']}")
     return 0

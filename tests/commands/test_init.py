@@ -65,7 +65,9 @@ def test_init_sets_the_project_up(uv_project: Path, capsys: pytest.CaptureFixtur
     assert "Next:" in out and "stepcommit start" in out
 
 
-def test_a_second_init_changes_nothing_byte_for_byte(uv_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_second_init_changes_nothing_byte_for_byte(
+    uv_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     init(cwd=uv_project)
     first = snapshot(uv_project)
     capsys.readouterr()
@@ -126,7 +128,9 @@ def test_existing_tables_are_not_touched(uv_project: Path) -> None:
     assert "[tool.coverage.report]" in after
 
 
-def test_init_without_pyproject_or_example_still_does_the_rest(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_without_pyproject_or_example_still_does_the_rest(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     init(cwd=repo)
     assert sorted(snapshot(repo)) == [".gitignore", ".pre-commit-config.yaml"]
     assert "uv init" in capsys.readouterr().out
@@ -137,7 +141,9 @@ def test_every_config_key_is_documented_in_the_written_table() -> None:
     for field in config.Config.__dataclass_fields__:
         assert f"# {field} = " in table
     uncommented = tomllib.loads(
-        "\n".join(line.removeprefix("# ") for line in table.splitlines() if " = " in line or line.startswith("["))
+        "\n".join(
+            line.removeprefix("# ") for line in table.splitlines() if " = " in line or line.startswith("[")
+        )
     )
     config.from_table(uncommented["tool"]["stepcommit"])  # the shown values are valid settings
 

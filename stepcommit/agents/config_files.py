@@ -1,0 +1,180 @@
+"""Each agent's own hook configuration, merged into what the file already holds: pure functions.
+
+Every function returns the new content and leaves anything it does not own untouched; run twice,
+the second run returns its input unchanged, which is how `install` stays idempotent.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import tomlkit
+
+from stepcommit.errors import StepcommitError
+
+HOOK_TIMEOUT_SECONDS = 10
+
+
+def hook_command(agent: str) -> str:
+    return f"stepcommit hook agent --agent {agent}"
+
+
+def hook_argv(agent: str) -> list[str]:
+    return ["stepcommit", "hook", "agent", "--agent", agent]
+
+
+class AgentConfigError(StepcommitError):
+    """An agent's configuration file exists but cannot be merged safely."""
+
+
+def _hooks_table(data: dict[str, Any], path: str) -> dict[str, Any]:
+    hooks = data.setdefault("hooks", {})
+    if not isinstance(hooks, dict):
+        raise AgentConfigError(
+            f'"hooks" in {path} is not an object, so stepcommit cannot add its hooks to it.',
+            hint="Fix the file by hand (see the agent's hooks documentation), then run install again.",
+        )
+    return hooks
+
+
+def _has_command(groups: list[Any], command: str) -> bool:
+    """Whether a matcher group list (Claude Code / Gemini CLI shape) already runs ``command``."""
+    for group in groups:
+        if isinstance(group, dict):
+            for handler in group.get("hooks", []) or []:
+                if isinstance(handler, dict) and handler.get("command") == command:
+                    return True
+    return False
+
+
+def _add_grouped(
+    hooks: dict[str, Any], event: str, matcher: str | None, handler: dict[str, Any], path: str
+) -> None:
+    groups = hooks.setdefault(event, [])
+    if not isinstance(groups, list):
+        raise AgentConfigError(
+            f'"hooks.{event}" in {path} is not a list.', hint="Fix it by hand, then run install again."
+        )
+    if _has_command(groups, handler["command"]):
+        return
+    group: dict[str, Any] = {"matcher": matcher} if matcher is not None else {}
+    group["hooks"] = [handler]
+    groups.append(group)
+
+
+def claude_settings(data: dict[str, Any]) -> dict[str, Any]:
+    """`.claude/settings.json`: PostToolUse of TodoWrite and Stop (timeout in seconds)."""
+    new = copy.deepcopy(data)
+    hooks = _hooks_table(new, ".claude/settings.json")
+    handler = {"type": "command", "command": hook_command("claude"), "timeout": HOOK_TIMEOUT_SECONDS}
+    _add_grouped(hooks, "PostToolUse", "TodoWrite", dict(handler), ".claude/settings.json")
+    _add_grouped(hooks, "Stop", None, dict(handler), ".claude/settings.json")
+    return new
+
+
+def gemini_settings(data: dict[str, Any]) -> dict[str, Any]:
+    """`.gemini/settings.json`: AfterTool of write_todos and AfterAgent (timeout in milliseconds)."""
+    new = copy.deepcopy(data)
+    hooks = _hooks_table(new, ".gemini/settings.json")
+    handler = {
+        "name": "stepcommit",
+        "type": "command",
+        "command": hook_command("gemini"),
+        "timeout": HOOK_TIMEOUT_SECONDS * 1000,
+        "description": "Record progress in the stepcommit step log",
+    }
+    _add_grouped(hooks, "AfterTool", "write_todos", dict(handler), ".gemini/settings.json")
+    _add_grouped(hooks, "AfterAgent", None, dict(handler), ".gemini/settings.json")
+    return new
+
+
+def cursor_hooks(data: dict[str, Any]) -> dict[str, Any]:
+    """`.cursor/hooks.json` (version 1): afterAgentResponse and afterFileEdit."""
+    new = copy.deepcopy(data)
+    new.setdefault("version", 1)
+    hooks = _hooks_table(new, ".cursor/hooks.json")
+    command = hook_command("cursor")
+    for event in ("afterAgentResponse", "afterFileEdit"):
+        entries = hooks.setdefault(event, [])
+        if not isinstance(entries, list):
+            raise AgentConfigError(
+                f'"hooks.{event}" in .cursor/hooks.json is not a list.',
+                hint="Fix it by hand, then run install again.",
+            )
+        if not any(isinstance(e, dict) and e.get("command") == command for e in entries):
+            entries.append({"command": command, "timeout": HOOK_TIMEOUT_SECONDS})
+    return new
+
+
+def codex_config(text: str) -> str:
+    """`.codex/config.toml`: ``notify`` runs stepcommit at each turn's end; comments and order kept.
+
+    Codex runs a single notify program, so one that is already set to something else is not
+    replaced: the user decides which one stays.
+    """
+    try:
+        doc = tomlkit.parse(text)
+    except tomlkit.exceptions.TOMLKitError as exc:
+        raise AgentConfigError(
+            f".codex/config.toml is not valid TOML: {exc}.", hint="Fix it, then run install again."
+        ) from None
+    wanted = hook_argv("codex")
+    current = doc.get("notify")
+    if current is not None:
+        if list(current) == wanted:
+            return text
+        raise AgentConfigError(
+            f".codex/config.toml already sets notify = {list(current)!r}; Codex runs only one notify program.",
+            hint=f"Make that program also run `{' '.join(wanted)} <payload>`, or replace it by hand.",
+        )
+    notify = tomlkit.array()
+    notify.extend(wanted)
+    # tomlkit puts a plain value above the first [table]; anywhere else TOML would file it there.
+    doc.add("notify", notify)
+    return tomlkit.dumps(doc)
+
+
+@dataclass(frozen=True)
+class AgentFile:
+    path: str
+    """Relative to the repository root."""
+    kind: str
+    """"json" or "toml"."""
+    merge: Callable[[Any], Any]
+
+
+AGENT_FILES: dict[str, AgentFile] = {
+    "claude": AgentFile(".claude/settings.json", "json", claude_settings),
+    "gemini": AgentFile(".gemini/settings.json", "json", gemini_settings),
+    "cursor": AgentFile(".cursor/hooks.json", "json", cursor_hooks),
+    "codex": AgentFile(".codex/config.toml", "toml", codex_config),
+}
+
+
+def merged_text(agent: str, existing: str | None) -> str:
+    """The file's new text for ``agent``; equal to ``existing`` when nothing needs to change."""
+    spec = AGENT_FILES[agent]
+    if spec.kind == "toml":
+        result: str = spec.merge(existing or "")
+        return result
+    data: Any = {}
+    if existing is not None and existing.strip():
+        try:
+            data = json.loads(existing)
+        except ValueError as exc:
+            raise AgentConfigError(
+                f"{spec.path} is not valid JSON ({exc}); stepcommit will not overwrite it.",
+                hint="Fix the file (comments are not allowed in it), then run install again.",
+            ) from None
+        if not isinstance(data, dict):
+            raise AgentConfigError(
+                f"{spec.path} does not hold a JSON object.", hint="Fix it, then run install again."
+            )
+    new = spec.merge(data)
+    if existing is not None and new == data:
+        return existing
+    return json.dumps(new, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,62 @@
+"""`stepcommit hook message`: prepare-commit-msg; an ordinary commit's message gets the step's news."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from stepcommit import git, message, progress
+from stepcommit.agents.capture import record_hook_error
+from stepcommit.errors import StepcommitError
+from stepcommit.gates.gate import last_result
+
+SKIPPED_SOURCES = {"merge", "squash"}
+"""git's own messages for merges and squashes are left exactly as git wrote them."""
+
+
+def annotation_for(repo: git.Repo, head: str | None) -> tuple[message.Annotation, int]:
+    """What to add to the message of the commit being made, and how many log entries that covers."""
+    entries = progress.read(repo.git_dir)
+    new = entries[progress.committed_count(repo.git_dir, head) :]
+    tests = coverage = None
+    gate = last_result(repo.git_dir)
+    if gate and gate.get("tree"):
+        try:
+            staged = git.write_index_tree(repo.root)
+        except StepcommitError:
+            staged = None  # an index git cannot write (conflicts): no figures rather than wrong ones
+        if staged == gate["tree"]:
+            tests = gate.get("tests")
+            coverage = gate.get("coverage_display")
+    return message.Annotation(tuple(e.text for e in new), tests, coverage), len(entries)
+
+
+def hook_message(
+    *, cwd: Path, message_file: Path | None, source: str | None = None, sha: str | None = None
+) -> int:
+    """Annotate the message in ``message_file``; a failure is recorded, never a refused commit."""
+    source = source or os.environ.get("PRE_COMMIT_COMMIT_MSG_SOURCE") or None
+    repo = git.find_repo(cwd)
+    try:
+        if source in SKIPPED_SOURCES or git.operation_in_progress(repo.git_dir):
+            return 0  # merges, rebases, cherry-picks and reverts keep the message git made
+        path = message_file or repo.git_dir / "COMMIT_EDITMSG"
+        if not path.is_absolute():
+            path = cwd / path
+        head = git.head_commit(repo.root)
+        note, total = annotation_for(repo, head)
+        text = path.read_text(encoding="utf-8")
+        # Without -m/-F/-c/-C (source none or template) git opens the editor on this text next.
+        editing = source in (None, "template")
+        new = message.annotate(text, note, git.comment_char(repo.root), editing=editing)
+        if new != text:
+            path.write_text(new, encoding="utf-8")
+        progress.mark_included(repo.git_dir, total, head)
+    # A hook that crashes would refuse the user's commit for stepcommit's own fault: record it for
+    # `stepcommit status` and let the commit go on with its message untouched.
+    except Exception as exc:
+        detail = exc.message if isinstance(exc, StepcommitError) else f"{type(exc).__name__}: {exc}"
+        record_hook_error(repo.git_dir, "prepare-commit-msg", detail)
+        print(f"stepcommit hook message: {detail}", file=sys.stderr)
+    return 0

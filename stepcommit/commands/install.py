@@ -1,0 +1,46 @@
+"""`stepcommit install`: the git hooks through pre-commit, or an agent's own hook configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stepcommit import git, output
+from stepcommit.agents.config_files import AGENT_FILES, merged_text
+from stepcommit.errors import StepcommitError
+
+
+def install_agent(root: Path, agent: str, *, dry_run: bool = False) -> bool:
+    """Write ``agent``'s hook configuration merged with the file's content; True when it changed."""
+    if agent not in AGENT_FILES:
+        raise StepcommitError(
+            f"Unknown agent {agent!r}.", hint=f"Choose one of: {', '.join(sorted(AGENT_FILES))}."
+        )
+    path = root / AGENT_FILES[agent].path
+    existing = path.read_text(encoding="utf-8") if path.is_file() else None
+    new = merged_text(agent, existing)
+    if new == existing:
+        return False
+    if not dry_run:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(new, encoding="utf-8")
+    return True
+
+
+def install(*, cwd: Path, agents: list[str], dry_run: bool = False, as_json: bool = False) -> int:
+    repo = git.find_repo(cwd)
+    results: dict[str, str] = {}
+    if agents:
+        for agent in dict.fromkeys(agents):
+            changed = install_agent(repo.root, agent, dry_run=dry_run)
+            results[AGENT_FILES[agent].path] = "updated" if changed else "unchanged"
+    else:
+        from stepcommit.commands.install_git import install_git_hooks
+
+        results.update(install_git_hooks(repo, dry_run=dry_run))
+    if as_json:
+        output.emit_json({"dry_run": dry_run, "files": results})
+        return 0
+    verb = "would be " if dry_run else ""
+    for path, what in results.items():
+        output.say(f"{path}: {verb}{what}" if what != "unchanged" else f"{path}: already set up")
+    return 0

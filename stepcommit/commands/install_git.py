@@ -1,0 +1,44 @@
+"""The git side of `stepcommit install`: stepcommit's local hooks in .pre-commit-config.yaml, then
+the git hook types they need installed through pre-commit itself."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from stepcommit import git, proc
+from stepcommit.errors import StepcommitError
+
+HOOK_TYPES = ("pre-commit", "prepare-commit-msg")
+
+
+def _installed(repo: git.Repo, hook_type: str) -> bool:
+    path = repo.git_dir / "hooks" / hook_type
+    return path.is_file() and "pre-commit" in path.read_text(encoding="utf-8", errors="replace")
+
+
+def install_hook_types(repo: git.Repo, *, dry_run: bool = False) -> dict[str, str]:
+    """Run `pre-commit install` for the hook types stepcommit uses (idempotent, like pre-commit)."""
+    missing = [t for t in HOOK_TYPES if not _installed(repo, t)]
+    if missing and not dry_run:
+        argv = [sys.executable, "-m", "pre_commit", "install"]
+        for hook_type in HOOK_TYPES:
+            argv += ["--hook-type", hook_type]
+        proc.run(argv, cwd=repo.root)
+    return {f".git/hooks/{t}": "installed" if t in missing else "unchanged" for t in HOOK_TYPES}
+
+
+def install_git_hooks(repo: git.Repo, *, dry_run: bool = False) -> dict[str, str]:
+    try:
+        # Built on its own branch (project setup); looked up at run time until it has landed.
+        precommit_config = importlib.import_module("stepcommit.precommit_config")
+    except ImportError:
+        raise StepcommitError(
+            "This build of stepcommit cannot edit .pre-commit-config.yaml yet.",
+            hint="Add stepcommit's local hooks by hand (see README, Hooks and agents), then run "
+            "`pre-commit install --hook-type pre-commit --hook-type prepare-commit-msg`.",
+        ) from None
+    changed = precommit_config.ensure_hooks(repo.root, dry_run=dry_run)
+    results = {".pre-commit-config.yaml": "updated" if changed else "unchanged"}
+    results.update(install_hook_types(repo, dry_run=dry_run))
+    return results

@@ -1,0 +1,117 @@
+"""`stepcommit install`: agents' hook files merged with what is there, and idempotent; git hook types."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import tomlkit
+from typer.testing import CliRunner
+
+from stepcommit import git as git_mod
+from stepcommit.agents.config_files import AgentConfigError, hook_command
+from stepcommit.cli import app
+from stepcommit.commands.install import install, install_agent
+from stepcommit.commands.install_git import install_hook_types
+from stepcommit.errors import StepcommitError
+from tests.conftest import write
+
+
+def _json(path: Path) -> dict[str, object]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_claude_settings_merge_and_idempotency(project: Path) -> None:
+    existing = {
+        "permissions": {"allow": ["Bash(uv run pytest:*)"]},
+        "hooks": {
+            "PostToolUse": [
+                {"matcher": "Edit|Write", "hooks": [{"type": "command", "command": "ruff format"}]}
+            ]
+        },
+    }
+    write(project, {".claude/settings.json": json.dumps(existing, indent=4)})
+    assert install_agent(project, "claude") is True
+    data = _json(project / ".claude/settings.json")
+    assert data["permissions"] == existing["permissions"]
+    post = data["hooks"]["PostToolUse"]  # type: ignore[index]
+    assert post[0]["matcher"] == "Edit|Write"
+    assert post[1] == {
+        "matcher": "TodoWrite",
+        "hooks": [{"type": "command", "command": hook_command("claude"), "timeout": 10}],
+    }
+    assert data["hooks"]["Stop"][0]["hooks"][0]["command"] == hook_command("claude")  # type: ignore[index]
+    before = (project / ".claude/settings.json").read_text(encoding="utf-8")
+    assert install_agent(project, "claude") is False
+    assert (project / ".claude/settings.json").read_text(encoding="utf-8") == before
+
+
+def test_gemini_and_cursor_files_are_created_then_left_alone(project: Path) -> None:
+    assert install_agent(project, "gemini") and install_agent(project, "cursor")
+    gemini = _json(project / ".gemini/settings.json")
+    assert gemini["hooks"]["AfterTool"][0]["matcher"] == "write_todos"  # type: ignore[index]
+    assert "AfterAgent" in gemini["hooks"]  # type: ignore[operator]
+    cursor = _json(project / ".cursor/hooks.json")
+    assert cursor["version"] == 1
+    assert cursor["hooks"]["afterAgentResponse"] == [{"command": hook_command("cursor"), "timeout": 10}]  # type: ignore[index]
+    assert not install_agent(project, "gemini") and not install_agent(project, "cursor")
+
+
+def test_codex_notify_keeps_comments_and_tables(project: Path) -> None:
+    write(
+        project,
+        {".codex/config.toml": 'model = "gpt-5-codex"  # the default\n\n[features]\nweb_search = true\n'},
+    )
+    assert install_agent(project, "codex")
+    text = (project / ".codex/config.toml").read_text(encoding="utf-8")
+    assert "# the default" in text
+    doc = tomlkit.parse(text)
+    assert list(doc["notify"]) == ["stepcommit", "hook", "agent", "--agent", "codex"]
+    assert doc["features"]["web_search"] is True  # type: ignore[index]
+    assert not install_agent(project, "codex")
+
+
+def test_codex_with_another_notify_is_refused(project: Path) -> None:
+    write(project, {".codex/config.toml": 'notify = ["notify-send", "Codex"]\n'})
+    with pytest.raises(AgentConfigError, match="only one notify"):
+        install_agent(project, "codex")
+
+
+def test_broken_json_is_not_overwritten(project: Path) -> None:
+    write(project, {".claude/settings.json": "{ // a comment\n}"})
+    with pytest.raises(AgentConfigError, match="not valid JSON"):
+        install_agent(project, "claude")
+    assert (project / ".claude/settings.json").read_text(encoding="utf-8") == "{ // a comment\n}"
+    with pytest.raises(StepcommitError, match="Unknown agent"):
+        install_agent(project, "vim")
+
+
+def test_dry_run_changes_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert install(cwd=project, agents=["claude"], dry_run=True, as_json=True) == 0
+    assert json.loads(capsys.readouterr().out)["files"] == {".claude/settings.json": "updated"}
+    assert not (project / ".claude").exists()
+
+
+def test_git_hook_types_through_real_pre_commit(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(tmp_path / "pre-commit-home"))
+    repo = git_mod.find_repo(project)
+    assert install_hook_types(repo) == {
+        ".git/hooks/pre-commit": "installed",
+        ".git/hooks/prepare-commit-msg": "installed",
+    }
+    assert "pre-commit" in (project / ".git/hooks/prepare-commit-msg").read_text(encoding="utf-8")
+    assert set(install_hook_types(repo).values()) == {"unchanged"}
+
+
+def test_cli_wiring(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(app, ["install", "--agent", "claude", "--agent", "cursor"])
+    assert result.exit_code == 0, result.output
+    assert ".claude/settings.json: updated" in result.output
+    again = CliRunner().invoke(app, ["install", "--agent", "claude"])
+    assert ".claude/settings.json: already set up" in again.output

@@ -1,0 +1,99 @@
+"""`stepcommit watch`: the pytest-watcher command as data, and one real short run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from stepcommit import git as git_mod
+from stepcommit.cli import app
+from stepcommit.commands.watch import blocks_cacheprovider, plan_for, status_line, watch_plan
+
+
+def test_runner_is_a_bare_executable_and_testmon_data_leaves_the_work_tree(tmp_path: Path) -> None:
+    plan = watch_plan(root=tmp_path, python=["uv", "run", "python"], has_testmon=True, unblock_cache=False,
+                      datafile=tmp_path / ".git/stepcommit/testmondata", pytest_args=["-x"])  # fmt: skip
+    argv = list(plan.argv)
+    assert argv[argv.index("--runner") + 1] == "uv"
+    assert argv[argv.index("--runner") + 2 :] == ["run", "python", "-m", "pytest", "--testmon", "-x"]
+    assert "--now" in argv and "--delay" not in argv
+    assert dict(plan.env_overrides) == {"TESTMON_DATAFILE": str(tmp_path / ".git/stepcommit/testmondata")}
+    assert plan.notes == ()
+
+
+def test_cacheprovider_is_unblocked_and_missing_testmon_explained(tmp_path: Path) -> None:
+    unblocked = watch_plan(
+        root=tmp_path, python=["py"], has_testmon=True, unblock_cache=True, datafile=tmp_path
+    )
+    assert list(unblocked.argv)[-2:] == ["-p", "cacheprovider"] and "crashes" in unblocked.notes[0]
+    plain = watch_plan(root=tmp_path, python=["py"], has_testmon=False, unblock_cache=False, datafile=tmp_path,
+                       now=False, clear=True)  # fmt: skip
+    assert "--testmon" not in plain.argv and "--clear" in plain.argv and "--now" not in plain.argv
+    assert plain.env_overrides == () and "pytest-testmon is not installed" in plain.notes[0]
+
+
+@pytest.mark.parametrize(
+    ("texts", "args", "env", "expected"),
+    [
+        (['[tool.pytest.ini_options]\naddopts = "-p no:cacheprovider"'], [], "", True),
+        ([], ["-pno:cacheprovider"], "", True),
+        ([], [], "-p no:cacheprovider", True),
+        (["[pytest]\naddopts = -ra"], ["-x"], "", False),
+    ],
+)
+def test_blocks_cacheprovider(texts: list[str], args: list[str], env: str, expected: bool) -> None:
+    assert blocks_cacheprovider(texts, args, env) is expected
+
+
+def test_status_line_without_and_with_a_measurement(project: Path) -> None:
+    assert "no full measurement yet" in status_line(project / ".git")
+
+
+def test_a_real_short_run_reruns_with_testmon(project: Path) -> None:
+    repo = git_mod.find_repo(project)
+    plan = plan_for(repo.root, repo.git_dir, [], now=True, clear=False)
+    datafile = repo.git_dir / "stepcommit" / "testmondata"
+    env = {**os.environ, **dict(plan.env_overrides)}
+    child = subprocess.Popen(plan.argv, cwd=project, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, start_new_session=True)  # fmt: skip
+    lines: list[str] = []
+
+    def read() -> None:
+        assert child.stdout is not None
+        for line in child.stdout:
+            lines.append(line)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any(" passed" in line for line in lines):
+        time.sleep(0.2)
+    time.sleep(1.0)  # pytest's own teardown after its summary line
+    os.killpg(child.pid, signal.SIGINT)  # Ctrl-C, once the first run is over
+    assert child.wait(timeout=15) == 130
+    reader.join(timeout=5)
+    out = "".join(lines)
+    assert datafile.exists(), out
+    assert "1 passed" in out and "testmon:" in out
+    assert not (project / ".testmondata").exists()
+
+
+def test_cli_wiring_hook_agent_and_message(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    payload = '{"type": "agent-turn-complete", "last-assistant-message": "Did the step."}'
+    result = CliRunner().invoke(app, ["hook", "agent", "--agent", "codex", payload])
+    assert result.exit_code == 0, result.output
+    msg = project / "msg.txt"
+    msg.write_text("fix: x\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["hook", "message", str(msg), "message"])
+    assert result.exit_code == 0, result.output
+    assert msg.read_text(encoding="utf-8") == "fix: x\n\nProgress Updates\n1 Did the step.\n"
+    stdin = CliRunner().invoke(app, ["hook", "agent", "--agent", "cursor"], input="{}")
+    assert stdin.exit_code == 0 and stdin.output.strip() == "{}"
