@@ -87,12 +87,12 @@ def _find_repo(repos: list[Any], match: Any) -> CommentedMap | None:
     return None
 
 
-def _add_hooks(data: CommentedMap) -> list[str]:
+def _add_hooks(data: CommentedMap, *, with_ruff: bool = True) -> list[str]:
     """Add the missing hooks to ``data`` in place; returns one line per addition."""
     repos = data["repos"]
     ids = _hook_ids(repos)
     done: list[str] = []
-    missing_ruff = [hook_id for hook_id, aliases in RUFF_HOOKS if not aliases & ids]
+    missing_ruff = [hook_id for hook_id, aliases in RUFF_HOOKS if not aliases & ids] if with_ruff else []
     if missing_ruff:
         ruff = _find_repo(repos, lambda url: url.rstrip("/").endswith("/ruff-pre-commit"))
         if ruff is None:
@@ -133,12 +133,14 @@ def _split_trailing_comments(text: str) -> tuple[str, str]:
     return (body if body.endswith("\n") else body + "\n"), "".join(lines[cut:])
 
 
-def merged_config(text: str | None, *, name: str = CONFIG_NAME) -> tuple[str, list[str]]:
+def merged_config(
+    text: str | None, *, name: str = CONFIG_NAME, with_ruff: bool = True
+) -> tuple[str, list[str]]:
     """The config with every stepcommit and ruff hook present, and what was added. Pure."""
     if text is None or not text.strip():
         yaml = _yaml()
         data = CommentedMap([("repos", CommentedSeq())])
-        done = _add_hooks(data)
+        done = _add_hooks(data, with_ruff=with_ruff)
         out = io.StringIO()
         yaml.dump(data, out)
         return HEADER + out.getvalue(), ["created", *done]
@@ -159,7 +161,7 @@ def merged_config(text: str | None, *, name: str = CONFIG_NAME) -> tuple[str, li
         )
     if data.get("repos") is None:
         data["repos"] = CommentedSeq()
-    done = _add_hooks(data)
+    done = _add_hooks(data, with_ruff=with_ruff)
     if not done:
         return text, []
     out = io.StringIO()
@@ -167,20 +169,21 @@ def merged_config(text: str | None, *, name: str = CONFIG_NAME) -> tuple[str, li
     return out.getvalue() + tail, done
 
 
-def plan(root: Path) -> files.FileChange:
+def plan(root: Path, *, with_ruff: bool = True) -> files.FileChange:
     """The change `ensure_hooks` would make, without making it."""
     path = root / CONFIG_NAME
     before = files.read_text(path)
-    after, notes = merged_config(before)
+    after, notes = merged_config(before, with_ruff=with_ruff)
     return files.FileChange(path, before, after, tuple(notes))
 
 
-def ensure_hooks(root: Path, *, dry_run: bool = False) -> list[str]:
-    """Make ``root``'s pre-commit config hold ruff, ruff-format and the stepcommit hooks.
+def ensure_hooks(root: Path, *, dry_run: bool = False, with_ruff: bool = True) -> list[str]:
+    """Make ``root``'s pre-commit config hold the stepcommit hooks (and ruff, ruff-format unless told not to).
 
     Idempotent; returns what changed (or would change, with ``dry_run``), empty when nothing had to.
+    `install` passes ``with_ruff=False``: it adds only local hooks, so nothing is ever fetched.
     """
-    change = plan(root)
+    change = plan(root, with_ruff=with_ruff)
     if not dry_run:
         files.apply([change])
     return list(change.notes)

@@ -3,11 +3,10 @@ the git hook types they need installed through pre-commit itself."""
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 from stepcommit import git, proc
-from stepcommit.errors import StepcommitError
+from stepcommit.precommit_config import ensure_hooks
 
 HOOK_TYPES = ("pre-commit", "prepare-commit-msg")
 
@@ -29,16 +28,8 @@ def install_hook_types(repo: git.Repo, *, dry_run: bool = False) -> dict[str, st
 
 
 def install_git_hooks(repo: git.Repo, *, dry_run: bool = False) -> dict[str, str]:
-    try:
-        # Built on its own branch (project setup); looked up at run time until it has landed.
-        precommit_config = importlib.import_module("stepcommit.precommit_config")
-    except ImportError:
-        raise StepcommitError(
-            "This build of stepcommit cannot edit .pre-commit-config.yaml yet.",
-            hint="Add stepcommit's local hooks by hand (see README, Hooks and agents), then run "
-            "`pre-commit install --hook-type pre-commit --hook-type prepare-commit-msg`.",
-        ) from None
-    changed = precommit_config.ensure_hooks(repo.root, dry_run=dry_run)
+    """stepcommit's local hooks merged into .pre-commit-config.yaml, then the git hook types installed."""
+    changed = ensure_hooks(repo.root, dry_run=dry_run, with_ruff=False)
     results = {".pre-commit-config.yaml": "updated" if changed else "unchanged"}
     results.update(install_hook_types(repo, dry_run=dry_run))
     return results

@@ -115,3 +115,62 @@ def test_cli_wiring(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert ".claude/settings.json: updated" in result.output
     again = CliRunner().invoke(app, ["install", "--agent", "claude"])
     assert ".claude/settings.json: already set up" in again.output
+
+
+def test_install_gates_plain_commits_and_finish_runs_the_suite_once(
+    project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The issue's trial: install, a failing test refuses a commit, a good one is annotated, finish runs once."""
+    import os
+    import subprocess
+    import sys
+
+    from stepcommit.commands.finish import finish
+    from stepcommit.commands.install import install
+    from stepcommit.commands.start import start
+    from tests.conftest import git, write
+
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(tmp_path / "pre-commit-home"))
+    runs = tmp_path / "suite-runs.log"
+    monkeypatch.setenv("SUITE_RUNS", str(runs))
+    write(project, {"tests/conftest.py": "import os\n\ndef pytest_sessionstart(session):\n"
+                    "    with open(os.environ['SUITE_RUNS'], 'a') as f:\n        f.write('run\\n')\n"})  # fmt: skip
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "test: count suite runs")
+
+    assert install(cwd=project, agents=[]) == 0
+    config = (project / ".pre-commit-config.yaml").read_text()
+    assert "stepcommit-gate" in config and "stepcommit-message" in config and "ruff-pre-commit" not in config
+    before = config
+    assert install(cwd=project, agents=[]) == 0
+    assert (project / ".pre-commit-config.yaml").read_text() == before
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "chore: stepcommit hooks")
+    runs.unlink()
+
+    start(cwd=project, query=None)
+    write(project, {"tests/test_bad.py": "def test_bad():\n    assert 1 == 2\n"})
+    git(project, "add", "-A")
+    refused = subprocess.run(
+        ["git", "commit", "-q", "-m", "test: bad"], cwd=project, capture_output=True, text=True
+    )
+    assert refused.returncode != 0
+    assert "test_bad" in refused.stdout + refused.stderr
+    assert (project / "tests" / "test_bad.py").exists()
+    assert "tests/test_bad.py" in git(project, "diff", "--cached", "--name-only")
+
+    write(project, {"tests/test_bad.py": "def test_bad():\n    assert 1 == 1\n"})
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "test: fixed")
+    assert git(project, "log", "-1", "--format=%(trailers:key=Coverage,valueonly)").strip() == "75.00"
+
+    write(
+        project,
+        {"tests/test_unused.py": "from calc import unused\n\ndef test_u():\n    assert unused(1) == 2\n"},
+    )
+    runs.unlink()
+    finish(cwd=project)
+    assert runs.read_text().count("run") == 1  # the gate ran once; both commits' hooks hit the cache
+    assert git(project, "log", "-1", "--format=%s").strip() == "feat(step-1.2): Subtraction"
+    assert git(project, "status", "--porcelain") == ""
