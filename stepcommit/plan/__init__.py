@@ -180,20 +180,23 @@ def select_step(plan: Plan, query: str | None) -> Step:
 def locate(plan: Plan, step: Step) -> Step:
     """``step`` (perhaps rebuilt from saved state) in a freshly read plan.
 
-    By id and title first, then by title (renumbered), then by id (retitled, when the id is the
-    step's own), then by place when nothing moved; the nearest to its old place wins a tie. A step
-    found none of these ways is an error, never a guess.
+    By its own id and title first, then by title (renumbered), then by its own id (retitled), then
+    by place when nothing moved. A made-up positional id is no evidence once lines move. Among
+    several, one in the same status (an in-progress step being finished) and then the one nearest
+    its old place wins. A step found none of these ways is an error, never a guess.
     """
     steps = list(plan.walk())
     title = _words(step.title)
 
     def nearest(found: list[Step]) -> Step:
-        return min(found, key=lambda s: (abs(s.index - step.index), abs(s.line - step.line)))
+        return min(
+            found, key=lambda s: (s.status != step.status, abs(s.index - step.index), abs(s.line - step.line))
+        )
 
     for found in (
-        [s for s in steps if s.id == step.id and _words(s.title) == title],
+        [s for s in steps if s.explicit_id and s.id == step.id and _words(s.title) == title],
         [s for s in steps if title and _words(s.title) == title],
-        [s for s in steps if s.id == step.id and s.explicit_id],
+        [s for s in steps if s.explicit_id and s.id == step.id],
         [s for s in steps if s.index == step.index and s.line == step.line],
     ):
         if found:
@@ -223,8 +226,16 @@ def mark_step(path: Path, step: Step, status: Status, *, now: datetime | None = 
     new_text = set_status(data, path, current, status, now or datetime.now(UTC))
     if new_text == data:
         return current
-    # Check the result before writing: a plan stepcommit would misread afterwards is never written.
-    after = locate(parse_plan(new_text, path), current)
+    # Check the result before writing: a status change moves no step, so the step must read back
+    # in its place with its id and title; a plan stepcommit would misread afterwards is never written.
+    steps = list(parse_plan(new_text, path).walk())
+    after = steps[current.index] if current.index < len(steps) else None
+    if after is None or (after.id, after.title) != (current.id, current.title):
+        raise PlanError(
+            f"Changing step {current.id} in {path.name} (line {current.line}) would make the plan read differently; "
+            "nothing was written.",
+            hint="Edit that line by hand, and please report the plan's shape.",
+        )
     # Write bytes: the text keeps its BOM and its own line endings, byte for byte.
     path.write_bytes(new_text.encode("utf-8"))
     return after

@@ -657,9 +657,10 @@ def _edits(parsed: Parsed, text: str, step: Step, status: Status, now: datetime)
         if status == "in_progress":
             return []
         edits: list[Edit] = []
-        for leaf in step.walk():
-            if leaf.is_leaf and leaf.status != status:
-                edits += _edits(parsed, text, leaf, status, now)
+        for inner in step.walk():
+            own = parsed.markers[inner.index].kind != "heading-bare"
+            if own and inner.status != status:
+                edits += _edits(parsed, text, inner, status, now)
         return edits
     if marker.kind == "checkbox":
         return _edit_checkbox(parsed, text, step, marker, status, now)

@@ -123,7 +123,8 @@ def _scan(text: str, path: Path) -> tuple[Plan, list[_Where]]:
             step(child, ident, i)
             for i, child in enumerate(subtasks.items if subtasks is not None else (), start=1)
         )
-        line = line_of(text, status_node.start if status_node is not None else node.start)
+        # Without a status, the line where one would be added: the same line once it is.
+        line = line_of(text, status_node.start if status_node is not None else insert_at)
         return Step(
             ident,
             title.strip(),
