@@ -180,10 +180,11 @@ def select_step(plan: Plan, query: str | None) -> Step:
 def locate(plan: Plan, step: Step) -> Step:
     """``step`` (perhaps rebuilt from saved state) in a freshly read plan.
 
-    By its own id and title first, then by title (renumbered), then by its own id (retitled), then
-    by place when nothing moved. A made-up positional id is no evidence once lines move. Among
-    several, one in the same status (an in-progress step being finished) and then the one nearest
-    its old place wins. A step found none of these ways is an error, never a guess.
+    By its own id and title first, then by title (renumbered), then by its own id (retitled).
+    Among several, one in the same status (an in-progress step being finished) and then the one
+    nearest its old place wins. Place alone is never enough, and neither is a made-up positional
+    id: after a step is deleted the next one slides into its place and its number, and ticking it
+    would be a silent lie. A step found none of these ways is an error, never a guess.
     """
     steps = list(plan.walk())
     title = _words(step.title)
@@ -194,10 +195,15 @@ def locate(plan: Plan, step: Step) -> Step:
         )
 
     for found in (
+        # Unmoved (also how an untitled step with a made-up id is found at all).
+        [
+            s
+            for s in steps
+            if (s.index, s.line, s.id) == (step.index, step.line, step.id) and _words(s.title) == title
+        ],
         [s for s in steps if s.explicit_id and s.id == step.id and _words(s.title) == title],
         [s for s in steps if title and _words(s.title) == title],
         [s for s in steps if s.explicit_id and s.id == step.id],
-        [s for s in steps if s.index == step.index and s.line == step.line],
     ):
         if found:
             return nearest(found)
@@ -232,8 +238,8 @@ def mark_step(path: Path, step: Step, status: Status, *, now: datetime | None = 
     after = steps[current.index] if current.index < len(steps) else None
     if after is None or (after.id, after.title) != (current.id, current.title):
         raise PlanError(
-            f"Changing step {current.id} in {path.name} (line {current.line}) would make the plan read differently; "
-            "nothing was written.",
+            f"Changing step {current.id} in {path.name} (line {current.line}) would change how the plan "
+            "reads; nothing was written.",
             hint="Edit that line by hand, and please report the plan's shape.",
         )
     # Write bytes: the text keeps its BOM and its own line endings, byte for byte.

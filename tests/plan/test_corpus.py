@@ -21,7 +21,11 @@ EXPECTED: dict[str, tuple[str, str | None, list[tuple[str, str, str]]]] = {
             ("1", "Foundation", "in_progress"),
             ("1.1", "Project Structure Setup", "done"),
             ("1.2", "Tooling", "done"),
-            ("1.3", "Database Infrastructure with SurrealDB running in docker compose and a session helper", "todo"),
+            (
+                "1.3",
+                "Database Infrastructure with SurrealDB running in docker compose and a session helper",
+                "todo",
+            ),
             ("1.3.1", "docker-compose.yml starts the database", "todo"),
             ("1.3.2", "`src/db/session.py` connects", "todo"),
             ("2", "Pydantic Models", "todo"),
