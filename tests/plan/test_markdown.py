@@ -102,9 +102,7 @@ def test_execplan_ticks_with_a_utc_timestamp(tmp_path: Path) -> None:
 
 
 def test_heading_markers_keep_the_files_words(tmp_path: Path) -> None:
-    data = (
-        "### Step 1: One ✅ COMPLETED\n\n### Step 2: Two 🚧 IN PROGRESS\n\n### Step 3: Three\n"
-    ).encode()
+    data = ("### Step 1: One ✅ COMPLETED\n\n### Step 2: Two 🚧 IN PROGRESS\n\n### Step 3: Three\n").encode()
     out = _mark(tmp_path, data, "2", "done")
     assert out == data.replace("Two 🚧 IN PROGRESS".encode(), "Two ✅ COMPLETED".encode())
     out = _mark(tmp_path, data, "3", "done")

@@ -59,9 +59,16 @@ def test_dependencies_hold_steps_back(tmp_path: Path) -> None:
             {
                 "tasks": [
                     {"id": 1, "title": "A", "status": "pending", "dependencies": [2]},
-                    {"id": 2, "title": "B", "status": "pending", "dependencies": [],
-                     "subtasks": [{"id": 1, "title": "B1", "status": "done"},
-                                  {"id": 2, "title": "B2", "status": "pending", "dependencies": [1]}]},
+                    {
+                        "id": 2,
+                        "title": "B",
+                        "status": "pending",
+                        "dependencies": [],
+                        "subtasks": [
+                            {"id": 1, "title": "B1", "status": "done"},
+                            {"id": 2, "title": "B2", "status": "pending", "dependencies": [1]},
+                        ],
+                    },
                 ]
             },
             indent=2,
@@ -78,8 +85,10 @@ def test_dependencies_hold_steps_back(tmp_path: Path) -> None:
 
 def test_every_step_waiting_says_so(tmp_path: Path) -> None:
     path = tmp_path / "tasks.json"
-    path.write_text('{"tasks": [{"id": 1, "title": "A", "status": "pending", "dependencies": [2]},'
-                    ' {"id": 2, "title": "B", "status": "pending", "dependencies": [1]}]}')
+    path.write_text(
+        '{"tasks": [{"id": 1, "title": "A", "status": "pending", "dependencies": [2]},'
+        ' {"id": 2, "title": "B", "status": "pending", "dependencies": [1]}]}'
+    )
     with pytest.raises(PlanError, match="waits on a dependency"):
         select_step(load_plan(path), None)
 
@@ -103,9 +112,11 @@ def test_broken_files_name_the_line(tmp_path: Path, text: str, line: int) -> Non
 
 def test_ids_as_strings_floats_and_missing(tmp_path: Path) -> None:
     path = tmp_path / "tasks.json"
-    path.write_text('\ufeff{"tasks": [{"id": "7", "title": "S", "subtasks": [{"id": "7.1", "title": "T"}]},'
-                    ' {"title": "no id", "status": null}, {"id": 2.0, "title": "F", "status": "done"}]}',
-                    encoding="utf-8")
+    path.write_text(
+        '\ufeff{"tasks": [{"id": "7", "title": "S", "subtasks": [{"id": "7.1", "title": "T"}]},'
+        ' {"title": "no id", "status": null}, {"id": 2.0, "title": "F", "status": "done"}]}',
+        encoding="utf-8",
+    )
     plan = load_plan(path)
     ids = [(s.id, s.explicit_id) for s in plan.walk()]
     assert ids == [("7", True), ("7.1", True), ("2", False), ("2", True)]
