@@ -140,6 +140,47 @@ def abort(json: JsonOpt = False) -> None:
     _call(run, cwd=Path.cwd(), as_json=json)
 
 
+plan_app = typer.Typer(
+    help="The plan's steps, their status, and which one is next; `plan mark` changes one by hand.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(plan_app, name="plan")
+
+
+@plan_app.callback()
+def plan(ctx: typer.Context, plan: PlanOpt = None, json: JsonOpt = False) -> None:
+    """List the plan's steps as a tree: id, title, status, line, and the next step."""
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = {"plan": plan, "json": json}
+        return
+    from stepcommit.commands.plan import plan as run
+
+    _call(run, cwd=Path.cwd(), plan_path=plan, as_json=json)
+
+
+@plan_app.command("mark")
+def plan_mark(
+    ctx: typer.Context,
+    step: Annotated[str, typer.Argument(help="Step id (1.3), place (#4) or title words.")],
+    status: Annotated[str, typer.Argument(help="todo, in_progress or done.")],
+    plan: PlanOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Set one step's status in the plan file, changing only its marker."""
+    from stepcommit.commands.plan import mark as run
+
+    parent = ctx.obj or {}
+    _call(
+        run,
+        cwd=Path.cwd(),
+        step_query=step,
+        status=status,
+        plan_path=plan or parent.get("plan"),
+        as_json=json or bool(parent.get("json")),
+    )
+
+
 @app.command()
 def demo(
     keep: Annotated[bool, typer.Option(help="Keep the throw-away repository and print where it is.")] = False,

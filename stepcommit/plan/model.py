@@ -18,6 +18,9 @@ class Step:
     ``id`` is the step's own number when it has one (``1.3``, ``T012``, ``P0-1``), else a
     positional id; ``line`` is the 1-based line of its status marker; ``index`` is its place in
     file order among all steps, which addresses it unambiguously when ids or titles repeat.
+    ``explicit_id`` is False when the id was made up from the step's position, so it is no
+    evidence of identity once the file changes; ``optional`` marks Kiro's ``[ ]*`` tasks, which
+    the next-step choice passes over; ``depends`` lists the ids that must be done first (Task Master).
     """
 
     id: str
@@ -27,6 +30,9 @@ class Step:
     index: int
     children: tuple[Step, ...] = ()
     verify: tuple[str, ...] = ()
+    explicit_id: bool = True
+    optional: bool = False
+    depends: tuple[str, ...] = ()
 
     @property
     def is_leaf(self) -> bool:

@@ -1,0 +1,131 @@
+"""`stepcommit plan`: the plan's steps as a tree, and `plan mark ID STATUS` to change one by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from stepcommit import config as config_mod
+from stepcommit import git, output
+from stepcommit import plan as plan_mod
+from stepcommit.errors import NotARepository, PlanError
+
+_SYMBOL = {"todo": "[ ]", "in_progress": "[~]", "done": "[x]", "skipped": "[-]"}
+_ALIASES = {
+    "in-progress": "in_progress",
+    "inprogress": "in_progress",
+    "wip": "in_progress",
+    "open": "todo",
+    "pending": "todo",
+    "complete": "done",
+    "completed": "done",
+    "cancelled": "skipped",
+}
+
+
+def _root(cwd: Path) -> Path:
+    # A plan can be listed outside a repository too; the repository root is only where to look first.
+    try:
+        return git.find_repo(cwd).root
+    except NotARepository:
+        return cwd
+
+
+def _plan_file(cwd: Path, plan_path: str | None) -> tuple[Path, Path]:
+    root = _root(cwd)
+    configured = plan_path
+    # --plan is taken from where the user stands when it names a file there, as a shell would.
+    if configured is not None and not Path(configured).is_absolute() and (cwd / configured).is_file():
+        configured = str((cwd / configured).resolve())
+    return root, plan_mod.find_plan(root, configured or config_mod.load(root).plan)
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def step_json(step: plan_mod.Step) -> dict[str, Any]:
+    return {
+        "id": step.id,
+        "title": step.title,
+        "status": step.status,
+        "line": step.line,
+        "children": [step_json(c) for c in step.children],
+    }
+
+
+def plan_json(the_plan: plan_mod.Plan, shown: str) -> dict[str, Any]:
+    return {"plan": shown, "format": the_plan.format, "steps": [step_json(s) for s in the_plan.steps]}
+
+
+def _tree_lines(steps: tuple[plan_mod.Step, ...], depth: int, next_index: int | None) -> list[str]:
+    lines: list[str] = []
+    for step in steps:
+        pointer = "  <- next" if step.index == next_index else ""
+        optional = " (optional)" if step.optional else ""
+        lines.append(
+            f"{'  ' * depth}{_SYMBOL[step.status]} {step.id}  {step.title}{optional}  "
+            f"(line {step.line}){pointer}"
+        )
+        lines.extend(_tree_lines(step.children, depth + 1, next_index))
+    return lines
+
+
+def plan(*, cwd: Path, plan_path: str | None = None, as_json: bool = False) -> int:
+    root, path = _plan_file(cwd, plan_path)
+    the_plan = plan_mod.load_plan(path)
+    shown = _shown(path, root)
+    if as_json:
+        output.emit_json(plan_json(the_plan, shown))
+        return 0
+    steps = list(the_plan.walk())
+    done = sum(1 for s in steps if s.is_leaf and s.status in ("done", "skipped"))
+    leaves = sum(1 for s in steps if s.is_leaf)
+    following = plan_mod.next_open_step(the_plan)
+    output.say(f"{shown} ({the_plan.format}): {done} of {leaves} steps done")
+    if not steps:
+        output.say(
+            "No steps found. Steps look like `- [ ] **1.1. Title**`, `### Phase 2: Title`, "
+            "or status table rows."
+        )
+        return 0
+    for line in _tree_lines(the_plan.steps, 0, following.index if following else None):
+        output.say(line)
+    if following is not None:
+        output.say(f"Next: {following.id} {following.title}  (`stepcommit start` begins it)")
+    return 0
+
+
+def mark(
+    *, cwd: Path, step_query: str, status: str, plan_path: str | None = None, as_json: bool = False
+) -> int:
+    wanted = _ALIASES.get(status.strip().lower(), status.strip().lower())
+    matching = [s for s in plan_mod.STATUSES if s == wanted]
+    if not matching:
+        raise PlanError(f"Unknown status {status!r}.", hint="Use todo, in_progress or done (or skipped).")
+    new_status = matching[0]
+    root, path = _plan_file(cwd, plan_path)
+    the_plan = plan_mod.load_plan(path)
+    step = plan_mod.select_step(the_plan, step_query)
+    before = step.status
+    marked = plan_mod.mark_step(path, step, new_status)
+    shown = _shown(path, root)
+    changed = marked.status != before
+    if as_json:
+        output.emit_json({"plan": shown, "step": step_json(marked), "previous": before, "changed": changed})
+        return 0
+    if marked.status == new_status and changed:
+        output.say(
+            f"Step {marked.id} ({marked.title}): {before} -> {marked.status}  ({shown} line {marked.line})"
+        )
+    elif marked.status == new_status:
+        output.say(f"Step {marked.id} ({marked.title}) is already {marked.status}; {shown} unchanged.")
+    else:
+        output.say(
+            f"Step {marked.id} ({marked.title}) stays {marked.status}: a {the_plan.format} plan has no "
+            f"marker for {new_status.replace('_', ' ')}, so {shown} is unchanged."
+        )
+    return 0

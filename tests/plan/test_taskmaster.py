@@ -1,0 +1,125 @@
+"""Task Master tasks.json: statuses edited in place, layouts, dependencies, and broken files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from stepcommit.errors import PlanError
+from stepcommit.plan import load_plan, mark_step, next_open_step, select_step
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+def _copy(tmp_path: Path, name: str) -> Path:
+    path = tmp_path / "tasks.json"
+    path.write_bytes((CORPUS / name).read_bytes())
+    return path
+
+
+def test_subtask_status_changes_in_place(tmp_path: Path) -> None:
+    path = _copy(tmp_path, "taskmaster_plain.json")
+    before = path.read_bytes()
+    marked = mark_step(path, select_step(load_plan(path), "3.2"), "done")
+    after = path.read_bytes()
+    assert marked.status == "done"
+    lines_before, lines_after = before.split(b"\n"), after.split(b"\n")
+    changed = [i for i, (a, b) in enumerate(zip(lines_before, lines_after, strict=True)) if a != b]
+    assert [lines_after[i] for i in changed] == [b'          "status": "done"']
+    # Key order and every other value kept.
+    assert list(json.loads(after)["tasks"][2]) == list(json.loads(before)["tasks"][2])
+
+
+def test_tagged_layout_with_tabs_and_escapes(tmp_path: Path) -> None:
+    path = _copy(tmp_path, "taskmaster_tagged.json")
+    before = path.read_text()
+    mark_step(path, select_step(load_plan(path), "2"), "in_progress")
+    after = path.read_text()
+    assert after == before.replace(
+        '"title": "Generate tasks \\u2014 from the PRD", "status": "pending"',
+        '"title": "Generate tasks \\u2014 from the PRD", "status": "in-progress"',
+    )
+    assert json.loads(after)["feature-x"] == json.loads(before)["feature-x"]
+
+
+def test_a_task_without_status_gets_one_on_its_title_line(tmp_path: Path) -> None:
+    path = _copy(tmp_path, "taskmaster_plain.json")
+    mark_step(path, select_step(load_plan(path), "4"), "done")
+    text = path.read_text()
+    assert '"title": "Write the deployment guide", "status": "done",\n' in text
+    assert json.loads(text)["tasks"][3]["status"] == "done"
+
+
+def test_dependencies_hold_steps_back(tmp_path: Path) -> None:
+    path = tmp_path / "tasks.json"
+    path.write_text(
+        json.dumps(
+            {
+                "tasks": [
+                    {"id": 1, "title": "A", "status": "pending", "dependencies": [2]},
+                    {
+                        "id": 2,
+                        "title": "B",
+                        "status": "pending",
+                        "dependencies": [],
+                        "subtasks": [
+                            {"id": 1, "title": "B1", "status": "done"},
+                            {"id": 2, "title": "B2", "status": "pending", "dependencies": [1]},
+                        ],
+                    },
+                ]
+            },
+            indent=2,
+        )
+    )
+    plan = load_plan(path)
+    step = next_open_step(plan)
+    assert step is not None and step.id == "2.2"
+    mark_step(path, step, "done")
+    mark_step(path, select_step(load_plan(path), "2"), "done")
+    following = next_open_step(load_plan(path))
+    assert following is not None and following.id == "1"
+
+
+def test_every_step_waiting_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "tasks.json"
+    path.write_text(
+        '{"tasks": [{"id": 1, "title": "A", "status": "pending", "dependencies": [2]},'
+        ' {"id": 2, "title": "B", "status": "pending", "dependencies": [1]}]}'
+    )
+    with pytest.raises(PlanError, match="waits on a dependency"):
+        select_step(load_plan(path), None)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('{\n  "tasks": [\n    {"id": 1,}\n  ]\n}', 3),
+        ('{\n  "tasks": "none"\n}', 1),
+        ("[1, 2]", 1),
+        ('{"tasks": [\n 5\n]}', 2),
+        ("{" * 500, 1),
+    ],
+)
+def test_broken_files_name_the_line(tmp_path: Path, text: str, line: int) -> None:
+    path = tmp_path / "tasks.json"
+    path.write_text(text)
+    with pytest.raises(PlanError, match=f"line {line}"):
+        load_plan(path)
+
+
+def test_ids_as_strings_floats_and_missing(tmp_path: Path) -> None:
+    path = tmp_path / "tasks.json"
+    path.write_text(
+        '\ufeff{"tasks": [{"id": "7", "title": "S", "subtasks": [{"id": "7.1", "title": "T"}]},'
+        ' {"title": "no id", "status": null}, {"id": 2.0, "title": "F", "status": "done"}]}',
+        encoding="utf-8",
+    )
+    plan = load_plan(path)
+    ids = [(s.id, s.explicit_id) for s in plan.walk()]
+    assert ids == [("7", True), ("7.1", True), ("2", False), ("2", True)]
+    mark_step(path, list(plan.walk())[2], "done")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert json.loads(path.read_text(encoding="utf-8-sig"))["tasks"][1]["status"] == "done"
