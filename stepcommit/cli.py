@@ -144,7 +144,9 @@ def abort(json: JsonOpt = False) -> None:
 def report(
     since: Annotated[
         str | None,
-        typer.Option("--since", help="Only what came after this commit (branch, tag, id) or date (2026-01-31)."),
+        typer.Option(
+            "--since", help="Only what came after this commit (branch, tag, id) or date (2026-01-31)."
+        ),
     ] = None,
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write a self-contained HTML page to this file.")

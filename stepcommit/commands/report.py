@@ -93,7 +93,9 @@ def collect(cwd: Path, *, since: str | None = None, plan_path: str | None = None
     history = state.read_history(repo.git_dir)
     selected, the_range, since_date = _select(repo, entries, since)
     stats = {
-        e.commit: FileStats(*git.diff_summary(repo.root, e.parents[0] if e.parents else git.EMPTY_TREE, e.commit))
+        e.commit: FileStats(
+            *git.diff_summary(repo.root, e.parents[0] if e.parents else git.EMPTY_TREE, e.commit)
+        )
         for e in selected
         if build.is_step_commit(e)
     }

@@ -182,7 +182,11 @@ def plan_progress(plan: Plan, rel_path: str, committed: set[tuple[str | None, st
     for step in leaves:
         ref = StepRef(step.id, step.title)
         by_status[step.status].append(ref)
-        if step.status == "done" and (rel_path, step.id) not in committed and (None, step.id) not in committed:
+        if (
+            step.status == "done"
+            and (rel_path, step.id) not in committed
+            and (None, step.id) not in committed
+        ):
             without.append(ref)
     return PlanProgress(
         path=rel_path,

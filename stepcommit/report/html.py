@@ -21,21 +21,30 @@ th, td { border: 1px solid #d0d7de; padding: .3rem .6rem; text-align: left; vert
 th { background: #f6f8fa; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 code { font: 13px ui-monospace, SFMono-Regular, Menlo, monospace; }
 .up { color: #1a7f37; } .down { color: #cf222e; }
-.bar { display: inline-block; height: .7rem; background: #2da44e; vertical-align: middle; }
-.barbg { display: inline-block; width: 120px; height: .7rem; background: #ffebe9; margin-right: .4rem; }
+.barbg { display: inline-block; width: 120px; height: .7rem; background: #ffebe9; margin-right: .4rem;
+         vertical-align: middle; }
+.bar { display: block; height: 100%; background: #2da44e; }
+td { white-space: nowrap; } td.wrap { white-space: normal; }
 svg .grid { stroke: #e6e8eb; } svg .axis { fill: #59636e; font-size: 12px; }
 svg .line { fill: none; stroke: #0969da; stroke-width: 2.5; } svg .dot { fill: #0969da; }
 svg .value { fill: #1f2328; font-size: 12px; } svg .muted { fill: #59636e; }
 """
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int] = ()) -> str:
+def _table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    numeric: Sequence[int] = (),
+    wrap: Sequence[int] = (),
+) -> str:
     """Cells arrive already escaped (some hold markup), headers are escaped here."""
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(row)) + "</tr>"
-        for row in rows
-    )
+
+    def cell(i: int, content: str) -> str:
+        css = "num" if i in numeric else ("wrap" if i in wrap else "")
+        return f'<td class="{css}">{content}</td>' if css else f"<td>{content}</td>"
+
+    body = "".join("<tr>" + "".join(cell(i, c) for i, c in enumerate(row)) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -63,7 +72,8 @@ def render(report: Report) -> str:
         out.append(
             f"<p><code>{e(plan.path)}</code>: <strong>{plan.done}</strong> of {plan.total} steps done, "
             f"<strong>{plan.in_progress}</strong> in progress, <strong>{plan.remaining}</strong> remaining"
-            + (f", {plan.skipped} skipped" if plan.skipped else "") + ".</p>"
+            + (f", {plan.skipped} skipped" if plan.skipped else "")
+            + ".</p>"
         )
         for heading, refs in (
             ("In progress", plan.in_progress_steps),
@@ -95,16 +105,20 @@ def render(report: Report) -> str:
                     f"<span{css}>{e(text.change_text(s))}</span>",
                 ]
             )
-        out.append(_table(["Step", "Title", "Commit", "Duration", "Files", "Tests", "Coverage", "Change"], rows))
+        headers = ["Step", "Title", "Commit", "Duration", "Files", "Tests", "Coverage", "Change"]
+        out.append(_table(headers, rows, wrap=(1, 7)))
         if any(s.duration is None for s in report.steps):
-            out.append('<p class="muted">Duration unknown: stepcommit\'s history (in this clone\'s .git) has no record of that commit.</p>')
+            out.append(
+                "<p class=\"muted\">Duration unknown: stepcommit's history (in this clone's .git) has no record of that commit.</p>"
+            )
     else:
         out.append("<p>No step commits in this range.</p>")
 
     if report.other_commits:
         out.append("<h2>Commits without stepcommit trailers</h2><ul>")
         out.extend(
-            f"<li><code>{e(text.short(c.commit))}</code> {e(c.date[:10])} {e(c.subject)}</li>" for c in report.other_commits
+            f"<li><code>{e(text.short(c.commit))}</code> {e(c.date[:10])} {e(c.subject)}</li>"
+            for c in report.other_commits
         )
         out.append("</ul>")
     if report.unmerged:
@@ -129,8 +143,15 @@ def render(report: Report) -> str:
             _table(
                 ["Package", "Files", "Statements", "Missing", "Branches", "Missed branches", "Cover"],
                 [
-                    [f"<code>{e(p.name)}</code>", str(p.files), str(p.statements), str(p.missing), str(p.branches),
-                     str(p.missing_branches), f"{_bar(p.percent)}{e(p.display)}%"]
+                    [
+                        f"<code>{e(p.name)}</code>",
+                        str(p.files),
+                        str(p.statements),
+                        str(p.missing),
+                        str(p.branches),
+                        str(p.missing_branches),
+                        f"{_bar(p.percent)}{e(p.display)}%",
+                    ]
                     for p in cov.packages
                 ],
                 numeric=(1, 2, 3, 4, 5),
@@ -142,7 +163,11 @@ def render(report: Report) -> str:
                 _table(
                     ["File", "Cover", "Missing lines"],
                     [
-                        [f"<code>{e(f.path)}</code>", f"{_bar(f.percent)}{e(f.display)}%", e(line_ranges(f.missing_lines) or "-")]
+                        [
+                            f"<code>{e(f.path)}</code>",
+                            f"{_bar(f.percent)}{e(f.display)}%",
+                            e(line_ranges(f.missing_lines) or "-"),
+                        ]
                         for f in cov.weakest
                     ],
                 )

@@ -77,9 +77,7 @@ def to_data(report: Report) -> dict[str, Any]:
             "display": cov.display,
             "branch": cov.branch,
             "tests": cov.tests,
-            "packages": [
-                {**asdict(p), "percent": p.percent, "display": p.display} for p in cov.packages
-            ],
+            "packages": [{**asdict(p), "percent": p.percent, "display": p.display} for p in cov.packages],
             "files": [_file(f) for f in cov.files],
             "weakest": [f.path for f in cov.weakest],
         },

@@ -67,10 +67,14 @@ def render(report: Report) -> str:
             ]
             for s in report.steps
         ]
-        out.extend(_table(["Step", "Title", "Commit", "Duration", "Files", "Tests", "Coverage", "Change"], rows))
+        out.extend(
+            _table(["Step", "Title", "Commit", "Duration", "Files", "Tests", "Coverage", "Change"], rows)
+        )
         if any(s.duration is None for s in report.steps):
             out.append("")
-            out.append("Duration unknown: stepcommit's history (in this clone's .git) has no record of that commit.")
+            out.append(
+                "Duration unknown: stepcommit's history (in this clone's .git) has no record of that commit."
+            )
     else:
         out.append("No step commits in this range.")
     out.append("")
@@ -97,7 +101,9 @@ def render(report: Report) -> str:
         out.append(f"Not available: {report.coverage_problem}")
         return "\n".join(out).rstrip() + "\n"
     out.append(
-        f"Total {cov.display}%" + (" (lines and branches)" if cov.branch else " (lines)") + f", {text.coverage_source(cov)}."
+        f"Total {cov.display}%"
+        + (" (lines and branches)" if cov.branch else " (lines)")
+        + f", {text.coverage_source(cov)}."
         + (f" Tests: {cov.tests}." if cov.tests else "")
     )
     out.append("")
@@ -105,8 +111,15 @@ def render(report: Report) -> str:
         _table(
             ["Package", "Files", "Statements", "Missing", "Branches", "Missed branches", "Cover"],
             [
-                [p.name, str(p.files), str(p.statements), str(p.missing), str(p.branches), str(p.missing_branches),
-                 f"{p.display}%"]
+                [
+                    p.name,
+                    str(p.files),
+                    str(p.statements),
+                    str(p.missing),
+                    str(p.branches),
+                    str(p.missing_branches),
+                    f"{p.display}%",
+                ]
                 for p in cov.packages
             ],
         )
