@@ -11,7 +11,6 @@ from pathlib import Path
 from stepcommit import config as config_mod
 from stepcommit import git, output, plan, state
 from stepcommit.errors import PlanError, RepositoryStateError
-from stepcommit.gates.coverage import CoverageReport
 from stepcommit.gates.gate import last_result, run_gate
 from stepcommit.gates.testrun import load_previous
 from stepcommit.report import build, html, json_data, markdown
@@ -63,11 +62,16 @@ def _coverage(repo: git.Repo, cfg: config_mod.Config) -> tuple[CoverageNow | Non
     tree = git.snapshot(repo).tree
     on_head = tree == git.tree_of(repo.root, "HEAD")
     last = last_result(repo.git_dir)
-    data: CoverageReport | None = None
     if last and last.get("tree") == tree:
         _, data = load_previous(repo)
-    if data is not None:
-        tests = last.get("tests") if last else None
+        if data is None:
+            # That gate already failed on this very tree: running the suite again would only repeat it.
+            problems = "; ".join(last.get("problems") or []) or "it left no coverage data"
+            return None, (
+                f"the last gate on this tree measured no coverage ({problems}); "
+                "fix it and run `stepcommit check`, then report again"
+            )
+        tests = last.get("tests")
         return build.coverage_now(data, source="last gate", tree=tree, on_head=on_head, tests=tests), None
     with state.lock(repo.git_dir, "report"):
         output.note("No coverage data for this tree yet: running the tests under coverage...")

@@ -276,6 +276,12 @@ def test_failing_tests_leave_coverage_unavailable(scratch: Path) -> None:
     data = collect(scratch)
     assert data.coverage is None
     assert data.coverage_problem is not None and "tests failed" in data.coverage_problem
+    # The next report reads that failed gate instead of running the failing suite again.
+    again = collect(scratch)
+    assert again.coverage is None
+    assert again.coverage_problem is not None and again.coverage_problem.startswith(
+        "the last gate on this tree"
+    )
 
 
 def test_missing_plan_is_reported_not_fatal(finished: Path) -> None:
