@@ -182,6 +182,26 @@ def plan_mark(
 
 
 @app.command()
+def report(
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", help="Only what came after this commit (branch, tag, id) or date (2026-01-31)."
+        ),
+    ] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write a self-contained HTML page to this file.")
+    ] = None,
+    plan: PlanOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """What was done: plan progress, each finished step, its tests and coverage, coverage by package now."""
+    from stepcommit.commands.report import report as run
+
+    _call(run, cwd=Path.cwd(), since=since, as_json=json, html_path=html, plan_path=plan)
+
+
+@app.command()
 def demo(
     keep: Annotated[bool, typer.Option(help="Keep the throw-away repository and print where it is.")] = False,
 ) -> None:

@@ -352,3 +352,66 @@ def comment_char(root: Path) -> str:
     """The character that starts a comment line in commit messages (core.commentChar, default #)."""
     value = _git(root, "config", "--get", "core.commentChar", check=False).stdout.strip()
     return value if len(value) == 1 else "#"  # "auto" picks per message; # is its usual choice
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One commit as the report reads it: ids, committer date, message, and its trailer block."""
+
+    commit: str
+    parents: tuple[str, ...]
+    date: str
+    """Committer date, strict ISO 8601 with its offset."""
+    subject: str
+    body: str
+    trailers: tuple[tuple[str, str], ...]
+
+    def trailer(self, key: str) -> str | None:
+        """The last value of ``key`` (case-insensitive, as git compares trailer keys)."""
+        values = [v for k, v in self.trailers if k.lower() == key.lower()]
+        return values[-1] if values else None
+
+
+# Fields are NUL-separated inside a record and `-z` ends each record with NUL as well, so
+# the output is split once and read back in fixed-size groups; nothing in a field is escaped.
+_LOG_FIELDS = ("%H", "%P", "%cI", "%s", "%B", "%(trailers:only,unfold,separator=%x1f)")
+
+
+def _parse_trailers(text: str) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for item in text.strip("\n").split("\x1f"):
+        key, sep, value = item.partition(":")
+        if sep and key.strip():
+            pairs.append((key.strip(), value.strip()))
+    return tuple(pairs)
+
+
+def first_parent_log(root: Path, rev: str = "HEAD") -> tuple[LogEntry, ...]:
+    """``rev``'s first-parent history, newest first: the commits the branch itself made.
+
+    First parents only, so a no-ff step merge counts once (the merge commit carries the step's
+    message) and a merged branch's own commits are not mistaken for the base's history.
+    """
+    out = _git(root, "log", "--first-parent", "-z", f"--format={'%x00'.join(_LOG_FIELDS)}", rev, "--").stdout
+    fields = out.split("\0")
+    size = len(_LOG_FIELDS)
+    entries = []
+    for start in range(0, len(fields) - size + 1, size):
+        commit, parents, date, subject, body, trailers = fields[start : start + size]
+        entries.append(
+            LogEntry(
+                commit=commit.strip("\n"),
+                parents=tuple(parents.split()),
+                date=date,
+                subject=subject,
+                body=body,
+                trailers=_parse_trailers(trailers),
+            )
+        )
+    return tuple(entries)
+
+
+def first_parent_range(root: Path, since: str, rev: str = "HEAD") -> tuple[str, ...]:
+    """Commits on ``rev``'s first-parent line that ``since`` does not contain, newest first."""
+    out = _git(root, "rev-list", "--first-parent", f"{since}..{rev}", "--").stdout
+    return tuple(out.split())

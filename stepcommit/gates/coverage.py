@@ -50,6 +50,8 @@ class FileCoverage:
     partial: int
     percent: float
     missing_lines: tuple[int, ...]
+    missing_branches: int = 0
+    """Branches never taken; with ``statements``, ``missing`` and ``branches`` it gives coverage's own percentage."""
 
     @property
     def display(self) -> str:
@@ -91,6 +93,7 @@ def from_json(data: dict[str, Any]) -> CoverageReport:
                 partial=int(summary.get("num_partial_branches", 0)),
                 percent=float(summary.get("percent_covered", 100.0)),
                 missing_lines=tuple(entry.get("missing_lines", ())),
+                missing_branches=int(summary.get("missing_branches", 0)),
             )
         )
     totals = data["totals"]
