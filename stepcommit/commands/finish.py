@@ -63,6 +63,14 @@ def _check_changes(repo: git.Repo, active: state.ActiveStep) -> git.Snapshot:
     return snap
 
 
+def _step_entries(repo: git.Repo, style: str) -> list[progress.Entry]:
+    """The entries the step commit carries: all of the step's when a squash folds the branch's plain
+    commits away, else only those no plain commit of the branch carries already."""
+    if style == "squash":
+        return progress.read(repo.git_dir)
+    return progress.uncommitted(repo.git_dir, git.head_commit(repo.root))
+
+
 def _commit_step(
     repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, style: str
 ) -> dict[str, Any]:
@@ -118,7 +126,7 @@ def _commit_step(
             commit_type=cfg.commit_type,
             step_id=active.id,
             title=active.title,
-            progress=[e.text for e in progress.read(repo.git_dir)],
+            progress=[e.text for e in _step_entries(repo, style)],
             tests=gate.tests,
             coverage=figure,
             files=git.diff_summary(repo.root, active.base_commit, snap.tree),

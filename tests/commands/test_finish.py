@@ -303,3 +303,36 @@ def test_abort_without_changes_and_from_the_base(project: Path) -> None:
     git(project, "switch", "-q", "main")
     assert abort(cwd=project) == 0
     assert state.load_active(project / ".git") is None
+
+
+def _hooked(project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from stepcommit.commands.install import install
+
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(tmp_path / "pre-commit-home"))
+    install(cwd=project, agents=[])
+    # only the message hook: these tests are about the progress entries, not the gate
+    (project / ".git" / "hooks" / "pre-commit").unlink()
+    commit_all(project, "chore: hooks")
+
+
+@pytest.mark.parametrize(("style", "expected"), [("squash", ["One.", "Two."]), ("ff", ["Two."])])
+def test_entries_of_plain_commits_are_repeated_only_when_squashed(
+    project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, style: str, expected: list[str]
+) -> None:
+    _hooked(project, monkeypatch, tmp_path)
+    start(cwd=project, query=None)
+    log(cwd=project, texts=["One."])
+    do_step_work(project)
+    commit_all(project, "feat: part one")
+    assert "1 One." in git(project, "log", "-1", "--format=%B")
+    log(cwd=project, texts=["Two."])
+    write(project, {"notes.md": "n\n"})
+    finish(cwd=project, merge_style=style)
+    body = git(project, "log", "-1", "--format=%B", "main")
+    listed = body.split("Progress Updates\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert listed == [f"{n} {text}" for n, text in enumerate(expected, 1)]
+    assert body.count("Progress Updates") == 1
+    assert git(project, "log", "-1", "--format=%(trailers:key=Coverage,valueonly)", "main").strip() != ""
+    assert len(git(project, "log", "-1", "--format=%(trailers:key=Coverage,valueonly)", "main").split()) == 1
+    assert body.count("\nTests: ") == 1
