@@ -14,6 +14,7 @@ from stepcommit import proc
 from stepcommit.errors import GitError, NotARepository, RepositoryStateError
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+_HOOK_ENV = ("GIT_INDEX_FILE", "GIT_DIR", "GIT_WORK_TREE", "GIT_PREFIX", "GIT_COMMON_DIR")
 
 
 def _git(
@@ -22,10 +23,16 @@ def _git(
     env: Mapping[str, str] | None = None,
     check: bool = True,
     input: str | None = None,
+    isolated: bool = False,
 ) -> proc.Completed:
     full_env = None
-    if env:
-        full_env = {**os.environ, **env}
+    if env or isolated:
+        full_env = {**os.environ, **(env or {})}
+    if full_env is not None and isolated:
+        # Inside a git hook, git points these at the repository being committed; a command about
+        # another work tree (a throw-away checkout) must not inherit them.
+        for name in _HOOK_ENV:
+            full_env.pop(name, None)
     result = proc.run(["git", *args], cwd=root, env=full_env, check=False, input=input)
     if check and result.returncode != 0:
         raise GitError(
@@ -231,7 +238,7 @@ def snapshot(repo: Repo, base: str | None = None) -> Snapshot:
 
 
 def stage_all(root: Path) -> None:
-    _git(root, "add", "-A")
+    _git(root, "add", "-A", isolated=True)
 
 
 def commit(root: Path, message_file: Path) -> str:
@@ -415,3 +422,78 @@ def first_parent_range(root: Path, since: str, rev: str = "HEAD") -> tuple[str, 
     """Commits on ``rev``'s first-parent line that ``since`` does not contain, newest first."""
     out = _git(root, "rev-list", "--first-parent", f"{since}..{rev}", "--").stdout
     return tuple(out.split())
+
+
+def _unquote_path(name: str) -> str:
+    """A path as git prints it in diff headers: C-quoted when it holds unusual characters."""
+    if not (name.startswith('"') and name.endswith('"')):
+        return name
+    raw = name[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
+    return raw.encode("latin-1").decode("utf-8", "replace")
+
+
+def changed_lines(root: Path, old: str, new: str, pathspec: Sequence[str] = ("*.py",)) -> dict[str, set[int]]:
+    """The lines added or changed in ``new`` relative to ``old``, per file (new names), from `diff -U0`."""
+    out = _git(
+        root, "-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff", "-U0", "-M",
+        "--src-prefix=a/", "--dst-prefix=b/", old, new, "--", *pathspec,
+    ).stdout  # fmt: skip
+    result: dict[str, set[int]] = {}
+    current: set[int] | None = None
+    for line in out.splitlines():
+        if line.startswith("+++ "):
+            target = line[4:].rstrip("\t")  # git ends a name holding spaces with a tab
+            if target == "/dev/null":
+                current = None
+                continue
+            path = _unquote_path(target)
+            path = path[3:] if path.startswith('"b/') else path
+            path = path.removeprefix("b/")
+            current = result.setdefault(path, set())
+        elif line.startswith("@@ ") and current is not None:
+            new_range = line.split(" ")[2]  # +start[,count]
+            start, _, count = new_range[1:].partition(",")
+            n = int(count) if count else 1
+            current.update(range(int(start), int(start) + n))
+    return {path: lines for path, lines in result.items() if lines}
+
+
+@contextlib.contextmanager
+def temporary_worktree(repo: Repo, commit: str) -> Iterator[Path]:
+    """A detached checkout of ``commit`` in a throw-away folder, removed afterwards."""
+    where = Path(tempfile.mkdtemp(prefix="stepcommit-worktree-"))
+    target = where / "tree"
+    _git(repo.root, "worktree", "add", "-q", "--detach", str(target), commit, isolated=True)
+    try:
+        yield target
+    finally:
+        _git(repo.root, "worktree", "remove", "--force", str(target), check=False, isolated=True)
+        shutil.rmtree(where, ignore_errors=True)
+        _git(repo.root, "worktree", "prune", check=False, isolated=True)
+
+
+def tree_only(repo: Repo) -> str:
+    """The tree id a commit of the whole work tree would record (the cheap half of `snapshot`)."""
+    with temporary_index(repo) as env:
+        _git(repo.root, "add", "-A", env=env)
+        return _git(repo.root, "write-tree", env=env).stdout.strip()
+
+
+def modified_files(root: Path) -> list[str]:
+    """Tracked files whose work-tree content differs from the index."""
+    out = _git(root, "diff", "--name-only", "-z", isolated=True).stdout
+    return [p for p in out.split("\0") if p]
+
+
+def diff_text(root: Path) -> str:
+    return _git(root, "diff", "--no-color", "--no-ext-diff", isolated=True).stdout
+
+
+def diff_paths(root: Path, old: str, new: str) -> tuple[list[str], list[str]]:
+    """(added or changed paths, deleted paths) from ``old`` to ``new`` (renames count as their new name)."""
+    out = _git(root, "diff-tree", "-r", "-z", "--name-status", "-M", old, new).stdout
+    changed: list[str] = []
+    deleted: list[str] = []
+    for status, path, _old in _parse_name_status(out):
+        (deleted if status == "D" else changed).append(path)
+    return changed, deleted

@@ -73,12 +73,16 @@ class CoverageFigure:
     previous: str | None = None
     lowest: tuple[tuple[str, str], ...] = ()
     branch: bool = False
+    changed_lines: str | None = None
+    """Coverage of the changed lines (patch coverage), when any changed line is a statement."""
 
     def line(self) -> str:
         text = f"{self.display}%"
         if self.previous is not None:
             delta = float(self.display) - float(self.previous)
             text += f" ({delta:+.2f} from {self.previous}%)"
+        if self.changed_lines is not None:
+            text += f"; changed lines {self.changed_lines}%"
         return text
 
 
@@ -96,6 +100,7 @@ def step_message(
     coverage: CoverageFigure,
     files: tuple[int, int, int],
     plan: str,
+    lint: str | None = None,
     extra_lines: Sequence[str] = (),
 ) -> str:
     """The whole message of a step commit; the last paragraph is a git trailer block."""
@@ -104,6 +109,8 @@ def step_message(
     if cleaned:
         parts.append("Progress Updates\n" + "\n".join(f"{n} {text}" for n, text in enumerate(cleaned, 1)))
     body = [f"Tests: {tests.summary()}", *extra_lines, f"Coverage: {coverage.line()}"]
+    if lint:
+        body.insert(1, f"Lint: {lint}")
     if coverage.lowest:
         body.append(f"Lowest: {format_lowest(coverage.lowest)}")
     count, added, deleted = files

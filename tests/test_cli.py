@@ -33,7 +33,7 @@ def test_the_step_loop_through_the_cli(in_project: Path, capsys: pytest.CaptureF
     assert code == 0 and out.strip() == "1 Added subtract()."
     write(
         in_project,
-        {"tests/test_more.py": "from calc import unused\n\ndef test_u():\n    assert unused(1) == 2\n"},
+        {"tests/test_more.py": "from calc import unused\n\n\ndef test_u():\n    assert unused(1) == 2\n"},
     )
     code, out, _ = run(["status", "--json"], capsys)
     status = json.loads(out)
@@ -41,8 +41,9 @@ def test_the_step_loop_through_the_cli(in_project: Path, capsys: pytest.CaptureF
     assert status["progress"][0]["text"] == "Added subtract()."
     assert status["progress"][0]["source"] == "cli"
     assert {"status": "A", "path": "tests/test_more.py", "old_path": None} in status["changed_files"]
-    code, out, _ = run(["check"], capsys)
-    assert code == 0 and "Coverage: 100.00%" in out
+    code, out, err = run(["check"], capsys)
+    assert code == 0, err
+    assert "Coverage: 100.00%" in out
     code, out, _ = run(["status"], capsys)
     assert "Last gate" in out and "passed" in out
     code, out, _ = run(["finish", "--json"], capsys)

@@ -10,6 +10,7 @@ from stepcommit import git, output, state
 from stepcommit.errors import GateFailed
 from stepcommit.gates.gate import run_gate
 from stepcommit.gates.testrun import write_coverage_xml
+from stepcommit.message import CoverageFigure, format_lowest
 
 
 def _index_tree(repo: git.Repo) -> str:
@@ -29,11 +30,16 @@ def check(
     repo = git.find_repo(cwd)
     with state.lock(repo.git_dir, "check"):
         cfg = config_mod.load(repo.root)
-        tree = _index_tree(repo) if hook else git.snapshot(repo).tree
+        tree = _index_tree(repo) if hook else git.tree_only(repo)
         active = state.load_active(repo.git_dir)
         base = active.base_commit if active else git.head_commit(repo.root)
         result = run_gate(
-            repo, cfg, tree, base, use_cache=use_cache and junit_xml is None and coverage_xml is None
+            repo,
+            cfg,
+            tree,
+            base,
+            verify=active.verify if active else (),
+            use_cache=use_cache and junit_xml is None and coverage_xml is None,
         )
         run_dir = state.state_dir(repo.git_dir) / "run"
         if junit_xml is not None and (run_dir / "junit.xml").exists():
@@ -56,10 +62,15 @@ def check(
     tests = result.tests.summary() if result.tests else "?"
     cached = " (cached: this exact tree passed before)" if result.cached else ""
     output.say(f"Tests: {tests}{cached}")
+    if result.lint:
+        output.say(f"Lint: {result.lint}")
     if result.coverage is not None:
-        line = f"Coverage: {result.coverage.display}%"
-        if result.previous is not None:
-            delta = float(result.coverage.display) - float(result.previous)
-            line += f" ({delta:+.2f} from {result.previous}%)"
-        output.say(line)
+        cov = result.coverage
+        figure = CoverageFigure(cov.total, cov.display, result.previous, changed_lines=result.patch_display)
+        # GitLab's coverage regex reads this line: keep it starting with "Coverage: NN.NN%".
+        output.say(f"Coverage: {figure.line()}")
+        if cov.lowest():
+            output.say(f"Lowest: {format_lowest(cov.lowest())}")
+    for note in result.notes:
+        output.note(f"note: {note}")
     return 0

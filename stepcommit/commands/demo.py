@@ -25,16 +25,16 @@ PACKAGE = '''\
 
 def add(a: int, b: int) -> int:
     return a + b
+
+
+def multiply(a: int, b: int) -> int:
+    return a * b
 '''
 
 SUBTRACT = """
 
 def subtract(a: int, b: int) -> int:
     return a - b
-
-
-def negate(a: int) -> int:
-    return -a
 """
 
 TESTS = """\

@@ -112,7 +112,7 @@ def _commit_step(
         plan.mark_step(plan_file, _plan_step(active), "done")
         snap = git.snapshot(repo)
         output.note(f"Running the tests of step {active.id} under coverage...")
-        gate = run_gate(repo, cfg, snap.tree, active.base_commit)
+        gate = run_gate(repo, cfg, snap.tree, active.base_commit, verify=active.verify)
         if not gate.ok:
             raise GateFailed(
                 gate.explain(),
@@ -121,7 +121,9 @@ def _commit_step(
             )
         assert gate.tests is not None and gate.coverage is not None
         cov = gate.coverage
-        figure = message.CoverageFigure(cov.total, cov.display, gate.previous, cov.lowest(), cov.branch)
+        figure = message.CoverageFigure(
+            cov.total, cov.display, gate.previous, cov.lowest(), cov.branch, gate.patch_display
+        )
         text = message.step_message(
             commit_type=cfg.commit_type,
             step_id=active.id,
@@ -131,6 +133,7 @@ def _commit_step(
             coverage=figure,
             files=git.diff_summary(repo.root, active.base_commit, snap.tree),
             plan=active.plan,
+            lint=gate.lint,
         )
         message_file.write_text(text, encoding="utf-8")
         journal.update(coverage=cov.display, tests=gate.tests.summary())

@@ -52,6 +52,7 @@ class FileCoverage:
     missing_lines: tuple[int, ...]
     missing_branches: int = 0
     """Branches never taken; with ``statements``, ``missing`` and ``branches`` it gives coverage's own percentage."""
+    executed_lines: tuple[int, ...] = ()
 
     @property
     def display(self) -> str:
@@ -94,6 +95,7 @@ def from_json(data: dict[str, Any]) -> CoverageReport:
                 percent=float(summary.get("percent_covered", 100.0)),
                 missing_lines=tuple(entry.get("missing_lines", ())),
                 missing_branches=int(summary.get("missing_branches", 0)),
+                executed_lines=tuple(entry.get("executed_lines", ())),
             )
         )
     totals = data["totals"]
@@ -104,3 +106,22 @@ def from_json(data: dict[str, Any]) -> CoverageReport:
         statements=int(totals.get("num_statements", 0)),
         missing=int(totals.get("missing_lines", 0)),
     )
+
+
+def patch_coverage(report: CoverageReport, changed: dict[str, set[int]]) -> tuple[int, int]:
+    """(covered, measured) statements among the changed lines, like diff-cover.
+
+    Only lines coverage.py counts as statements of a measured file take part: comments, blank
+    lines and files outside the measured source do not.
+    """
+    covered = measured = 0
+    by_path = {f.path: f for f in report.files}
+    for path, lines in changed.items():
+        entry = by_path.get(path)
+        if entry is None:
+            continue
+        executed = set(entry.executed_lines)
+        missing = set(entry.missing_lines)
+        covered += len(lines & executed)
+        measured += len(lines & (executed | missing))
+    return covered, measured

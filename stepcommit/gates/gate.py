@@ -1,17 +1,26 @@
-"""The gate: tests under coverage, the coverage floor; its result stored against the tree it measured."""
+"""The gate: tests under coverage, lint, floor, ratchet, changed lines, the step's verification.
+
+A result is stored against the tree it measured (and the base it was compared with), so the same
+tree is never tested twice: the commit `finish` makes and its hooks find it in the cache.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shlex
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from stepcommit import git, state
+from stepcommit import git, proc, state
 from stepcommit.config import Config
-from stepcommit.gates.coverage import CoverageReport
-from stepcommit.gates.testrun import Failure, load_previous, run_tests
+from stepcommit.errors import ToolMissing
+from stepcommit.gates.baseline import base_coverage
+from stepcommit.gates.coverage import CoverageReport, display_percent, patch_coverage
+from stepcommit.gates.lint import LintResult, run_lint
+from stepcommit.gates.testrun import Failure, load_previous, project_floor, project_python, run_tests
 from stepcommit.message import TestResult
 
 
@@ -25,8 +34,19 @@ class GateResult:
     failures: tuple[Failure, ...]
     output_tail: str
     previous: str | None
-    """The base commit's coverage figure, from its Coverage trailer."""
+    """The base commit's coverage figure (its Coverage trailer, or measured once)."""
+    lint: str | None = None
+    """The lint verdict for the commit message, e.g. `passed (ruff)`."""
+    patch: tuple[int, int] | None = None
+    """(covered, measured) statements among the changed lines."""
+    notes: tuple[str, ...] = ()
     cached: bool = False
+
+    @property
+    def patch_display(self) -> str | None:
+        if not self.patch or not self.patch[1]:
+            return None
+        return display_percent(100.0 * self.patch[0] / self.patch[1])
 
     def to_json(self) -> dict[str, Any]:
         cov = self.coverage
@@ -40,8 +60,12 @@ class GateResult:
             "coverage": cov.total if cov else None,
             "coverage_display": cov.display if cov else None,
             "previous_coverage": self.previous,
+            "changed_lines": None if self.patch is None else {"covered": self.patch[0], "measured": self.patch[1],
+                                                             "display": self.patch_display},
+            "lint": self.lint,
+            "notes": list(self.notes),
             "cached": self.cached,
-        }
+        }  # fmt: skip
 
     def explain(self) -> str:
         """What failed, for the user: the problems, the failing tests, the end of the output."""
@@ -56,13 +80,11 @@ class GateResult:
         return "\n".join(lines)
 
 
-def previous_coverage(root: Path, base_commit: str | None) -> str | None:
-    return git.trailer(root, base_commit, "Coverage") if base_commit else None
-
-
-def config_key(cfg: Config) -> str:
-    """A digest of every setting that can change a gate's verdict, so a cached result is reused only under the same rules."""
-    return hashlib.sha256(json.dumps(asdict(cfg), sort_keys=True, default=str).encode()).hexdigest()[:16]
+def config_key(cfg: Config, base_commit: str | None) -> str:
+    """A digest of every setting that can change a verdict (and the base compared with), so a cached
+    result is reused only under the same rules."""
+    data = json.dumps([asdict(cfg), base_commit], sort_keys=True, default=str)
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
 def _gate_file(git_dir: Path) -> Path:
@@ -70,44 +92,118 @@ def _gate_file(git_dir: Path) -> Path:
 
 
 def cached_result(repo: git.Repo, cfg: Config, tree: str, base_commit: str | None) -> GateResult | None:
-    """The stored passing result for exactly this tree and configuration, if there is one."""
+    """The stored passing result for exactly this tree, base and configuration, if there is one."""
     last = last_result(repo.git_dir)
-    if not last or not last.get("ok") or last.get("tree") != tree or last.get("config") != config_key(cfg):
+    if (
+        not last
+        or not last.get("ok")
+        or last.get("tree") != tree
+        or last.get("config") != config_key(cfg, base_commit)
+    ):
         return None
     tests, coverage = load_previous(repo)
     if tests is None or coverage is None:
         return None
+    changed = last.get("changed_lines")
+    patch = (int(changed["covered"]), int(changed["measured"])) if changed else None
     return GateResult(
-        True, tree, (), tests, coverage, (), "", previous_coverage(repo.root, base_commit), cached=True
-    )
+        True, tree, (), tests, coverage, (), "", last.get("previous_coverage"), last.get("lint"), patch,
+        tuple(last.get("notes", ())), cached=True,
+    )  # fmt: skip
+
+
+def _verify(repo: git.Repo, commands: tuple[str, ...], timeout: float) -> list[str]:
+    problems = []
+    for command in commands:
+        try:
+            result = proc.run(shlex.split(command), cwd=repo.root, check=False, timeout=timeout)
+        except (ToolMissing, ValueError) as exc:
+            problems.append(f"verification `{command}` cannot run ({exc})")
+            continue
+        if result.timed_out or result.returncode != 0:
+            problems.append(f"verification `{command}` failed (exit {result.returncode})")
+    return problems
+
+
+def _floor(repo: git.Repo, cfg: Config, coverage: CoverageReport) -> str | None:
+    from coverage.results import should_fail_under
+
+    if cfg.fail_under is not None:
+        floor, precision = cfg.fail_under, 2
+    else:
+        setting = project_floor(repo.root)
+        if setting is None:
+            return None
+        floor, precision = setting.fail_under, setting.precision
+    # coverage.py's own rule, at the project's own precision, so `coverage report` would agree.
+    if should_fail_under(coverage.total, floor, precision):
+        return f"coverage {coverage.display}% is under the floor of {floor:g}% (fail_under)"
+    return None
 
 
 def run_gate(
-    repo: git.Repo, cfg: Config, tree: str, base_commit: str | None, *, use_cache: bool = True
+    repo: git.Repo,
+    cfg: Config,
+    tree: str,
+    base_commit: str | None,
+    *,
+    verify: tuple[str, ...] = (),
+    use_cache: bool = True,
 ) -> GateResult:
+    """Gate ``tree`` (the work tree as it would be committed) against ``base_commit``.
+
+    Lint and the test run go side by side; coverage arithmetic follows. Without a base, only the
+    tests and the floor apply.
+    """
     if use_cache:
         hit = cached_result(repo, cfg, tree, base_commit)
         if hit is not None:
             return hit
-    run = run_tests(repo, cfg)
+    changes = git.diff_paths(repo.root, base_commit, tree) if base_commit else ([], [])
+    lint: LintResult | None = None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        lint_job = None
+        if cfg.lint and base_commit:
+            python, _ = project_python(repo.root, cfg)
+            lint_job = pool.submit(run_lint, repo, python, changes[0], changes[1])
+        run = run_tests(repo, cfg)
+        if lint_job is not None:
+            lint = lint_job.result()
     problems: list[str] = []
+    notes: list[str] = []
     if run.problem:
         problems.append(run.problem)
-    if run.coverage is not None and cfg.fail_under is not None and run.coverage.total < cfg.fail_under:
-        problems.append(
-            f"coverage {run.coverage.display}% is under the floor of {cfg.fail_under:g}% (fail_under)"
-        )
+    # The output is worth showing only when the test run or lint itself failed.
+    tail = run.output_tail if run.problem else ""
+    if lint is not None and not lint.ok:
+        problems.extend(lint.problems)
+        tail = "\n".join(filter(None, [tail, lint.output_tail]))
+    previous = None
+    patch = None
+    if run.coverage is not None:
+        floor = _floor(repo, cfg, run.coverage)
+        if floor:
+            problems.append(floor)
+        if base_commit:
+            baseline = base_coverage(repo, cfg, base_commit, measure=cfg.ratchet and not problems)
+            previous = baseline.display
+            if cfg.ratchet and previous is not None:
+                if float(run.coverage.display) < float(previous) - cfg.ratchet_tolerance:
+                    problems.append(f"coverage fell from {previous}% to {run.coverage.display}% (ratchet)")
+            elif cfg.ratchet:
+                notes.append(f"ratchet not applied: {baseline.source}")
+            covered, measured = patch_coverage(run.coverage, git.changed_lines(repo.root, base_commit, tree))
+            patch = (covered, measured) if measured else None
+    if verify:
+        if cfg.run_verify:
+            problems.extend(_verify(repo, verify, cfg.test_timeout))
+        else:
+            notes.append("the step's Verify commands were not run (set run_verify = true to run them)")
     result = GateResult(
-        not problems,
-        tree,
-        tuple(problems),
-        run.tests,
-        run.coverage,
-        run.failures,
-        run.output_tail,
-        previous_coverage(repo.root, base_commit),
-    )
-    state.write_json(_gate_file(repo.git_dir), {**result.to_json(), "config": config_key(cfg)})
+        not problems, tree, tuple(problems), run.tests, run.coverage, run.failures, tail, previous,
+        lint.summary if lint else None, patch, tuple(notes),
+    )  # fmt: skip
+    state.write_json(_gate_file(repo.git_dir), {**result.to_json(), "config": config_key(cfg, base_commit)})
     return result
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from stepcommit import proc
 from stepcommit.config import Config
-from stepcommit.errors import ToolMissing
+from stepcommit.errors import ConfigError, ToolMissing
 from stepcommit.gates.coverage import CoverageReport, from_json
 from stepcommit.git import Repo
 from stepcommit.message import TestResult
@@ -47,9 +47,48 @@ class TestRun:
     argv: tuple[str, ...]
 
 
+# Where coverage.py looks for its configuration, in its own order: (file name, whole file is coverage's).
+COVERAGE_CONFIG_FILES = (
+    (".coveragerc", True),
+    (".coveragerc.toml", True),
+    ("setup.cfg", False),
+    ("tox.ini", False),
+    ("pyproject.toml", False),
+)
+
+
+@dataclass(frozen=True)
+class FloorSetting:
+    fail_under: float
+    precision: int
+
+
+def project_floor(root: Path) -> FloorSetting | None:
+    """The project's own `fail_under` (and report precision), read by coverage.py's own config reader."""
+    from coverage.config import CoverageConfig
+    from coverage.exceptions import CoverageException
+
+    for name, ours in COVERAGE_CONFIG_FILES:
+        path = root / name
+        if not path.is_file():
+            continue
+        config = CoverageConfig()
+        try:
+            found = config.from_file(str(path), warn=lambda _msg: None, our_file=ours)
+        except CoverageException as exc:
+            raise ConfigError(
+                f"coverage.py cannot read {path}: {exc}", hint="Fix the coverage settings there."
+            ) from None
+        if found:
+            return (
+                FloorSetting(float(config.fail_under), int(config.precision)) if config.fail_under else None
+            )
+    return None
+
+
 def has_coverage_config(root: Path) -> bool:
     """Whether coverage.py will find a configuration of the project's own in ``root``."""
-    if (root / ".coveragerc").is_file():
+    if (root / ".coveragerc").is_file() or (root / ".coveragerc.toml").is_file():
         return True
     markers = {"setup.cfg": "[coverage:", "tox.ini": "[coverage:", "pyproject.toml": "[tool.coverage"}
     for name, marker in markers.items():
@@ -200,11 +239,17 @@ def write_coverage_xml(repo: Repo, config: Config, dest: Path) -> None:
     )  # fmt: skip
 
 
-def run_tests(repo: Repo, config: Config) -> TestRun:
-    """Run the suite on the work tree as it is, coverage data and caches kept under the git dir."""
+def run_tests(repo: Repo, config: Config, *, pythonpath: tuple[str, ...] = ()) -> TestRun:
+    """Run the suite on the work tree as it is, coverage data and caches kept under the git dir.
+
+    ``pythonpath`` goes in front of PYTHONPATH: a checkout of another commit uses it so that its
+    own sources are imported, not the ones an editable install points at.
+    """
     root = repo.root
     run = runner(repo, config)
     work, env, python, cov_args, data_file = run.work, run.env, run.python, run.cov_args, run.data_file
+    if pythonpath:
+        env["PYTHONPATH"] = os.pathsep.join([*pythonpath, *filter(None, [env.get("PYTHONPATH")])])
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     if any(a.startswith("--rcfile=") for a in cov_args):

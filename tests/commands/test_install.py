@@ -134,7 +134,7 @@ def test_install_gates_plain_commits_and_finish_runs_the_suite_once(
     monkeypatch.setenv("PRE_COMMIT_HOME", str(tmp_path / "pre-commit-home"))
     runs = tmp_path / "suite-runs.log"
     monkeypatch.setenv("SUITE_RUNS", str(runs))
-    write(project, {"tests/conftest.py": "import os\n\ndef pytest_sessionstart(session):\n"
+    write(project, {"tests/conftest.py": "import os\n\n\ndef pytest_sessionstart(session):\n"
                     "    with open(os.environ['SUITE_RUNS'], 'a') as f:\n        f.write('run\\n')\n"})  # fmt: skip
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "test: count suite runs")
@@ -167,7 +167,7 @@ def test_install_gates_plain_commits_and_finish_runs_the_suite_once(
 
     write(
         project,
-        {"tests/test_unused.py": "from calc import unused\n\ndef test_u():\n    assert unused(1) == 2\n"},
+        {"tests/test_unused.py": "from calc import unused\n\n\ndef test_u():\n    assert unused(1) == 2\n"},
     )
     runs.unlink()
     finish(cwd=project)

@@ -42,6 +42,10 @@ version = "0"
 [tool.coverage.run]
 source = ["calc"]
 branch = true
+
+[tool.stepcommit]
+# These steps lower coverage on purpose, to show drops in the report.
+ratchet = false
 """
 
 PACKAGE = '''\

@@ -50,7 +50,7 @@ def test_project_coverage_config_is_honoured_branch_and_omit(project: Path) -> N
         {
             "calc/extra.py": "def branchy(x):\n    if x:\n        return 1\n    return 2\n",
             "calc/skipped.py": "def never():\n    return 0\n",
-            "tests/test_extra.py": "from calc.extra import branchy\n\ndef test_b():\n    assert branchy(1) == 1\n",
+            "tests/test_extra.py": "from calc.extra import branchy\n\n\ndef test_b():\n    assert branchy(1) == 1\n",
             "pyproject.toml": '[tool.coverage.run]\nsource = ["calc"]\nbranch = true\nomit = ["calc/skipped.py"]\n',
         },
     )
@@ -101,7 +101,7 @@ def test_no_tests_collected_fails(project: Path) -> None:
 
 
 def test_a_hanging_test_times_out(project: Path) -> None:
-    write(project, {"tests/test_hang.py": "import time\n\ndef test_hang():\n    time.sleep(60)\n"})
+    write(project, {"tests/test_hang.py": "import time\n\n\ndef test_hang():\n    time.sleep(60)\n"})
     run = run_tests(find_repo(project), Config(test_timeout=3))
     assert not run.ok
     assert run.problem is not None and "longer than 3s" in run.problem
