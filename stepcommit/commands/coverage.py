@@ -17,7 +17,6 @@ from stepcommit.gates.coverage import (
     FileFocus,
     display_percent,
     focus_files,
-    line_ranges,
     median_percent,
 )
 from stepcommit.gates.gate import last_result, run_gate
@@ -83,7 +82,7 @@ def file_json(f: FileCoverage) -> dict[str, Any]:
         "partial": f.partial,
         "percent": f.percent,
         "display": f.display,
-        "missing_lines": line_ranges(f.missing_lines),
+        "missing_lines": f.missing_ranges,
     }
 
 
@@ -112,7 +111,7 @@ def table_rows(report: CoverageReport) -> tuple[list[str], list[list[str]]]:
         row = [f.path, str(f.statements), str(f.missing)]
         if report.branch:
             row += [str(f.branches), str(f.partial)]
-        rows.append([*row, f"{f.display}%", line_ranges(f.missing_lines)])
+        rows.append([*row, f"{f.display}%", f.missing_ranges])
     total = ["TOTAL", str(report.statements), str(report.missing)]
     if report.branch:
         total += [str(sum(f.branches for f in report.files)), str(sum(f.partial for f in report.files))]
@@ -166,7 +165,7 @@ def _units_word(branch: bool) -> str:
 
 def step_title(focus: FileFocus, scopes: tuple[str, ...]) -> str:
     """The plan step for one file: ``Test `calc/core.py`: lines 10-20, 31 in parse(), class Reader``."""
-    ranges = line_ranges(focus.file.missing_lines)
+    ranges = focus.file.missing_ranges
     where = f" in {_scope_list(scopes, 4)}" if scopes else ""
     if not ranges:  # only branches are missed: every line ran, some decision never went both ways
         return f"Test `{focus.file.path}`: untaken branches{where}"
@@ -201,7 +200,7 @@ def prompt_text(advice: Advice) -> str:
             f"(cover at least {focus.needed} more; the file holds the total back by "
             f"{display_percent(focus.holds_back)} points)"
         )
-        ranges = line_ranges(f.missing_lines)
+        ranges = f.missing_ranges
         if ranges:
             lines.append(f"   Missing lines: {ranges}")
         if f.missing_branches:
@@ -330,14 +329,11 @@ def sparkline(points: tuple[HistoryPoint, ...], *, ascii_only: bool = False) -> 
 def history_chart(points: tuple[HistoryPoint, ...], *, width: int = 30, ascii_only: bool = False) -> str:
     """One row per commit, oldest first: id, figure, change, a bar on a zoomed scale, subject."""
     values = [p.coverage for p in points if p.coverage is not None]
-    if not values:
-        return "No commit in this history has a Coverage trailer yet."
     # Zoomed to the figures, as the report's chart is: a change of a point must show.
-    low, high, _ = y_axis(values)
+    low, high, _ = y_axis(values) if values else (0.0, 100.0, 10.0)
     dash = "-" if ascii_only else "—"
-    rows = [
-        f"{'commit':<10} {'coverage':>8} {'change':>7}  {f'{low:g}%':<{width // 2}}{f'{high:g}%':>{width - width // 2}}  subject"
-    ]
+    scale = f"{f'{low:g}%':<{width // 2}}{f'{high:g}%':>{width - width // 2}}"
+    rows = [f"{'commit':<10} {'coverage':>8} {'change':>7}  {scale}  subject"]
     previous: float | None = None
     for p in points:
         if p.coverage is None:
@@ -349,9 +345,10 @@ def history_chart(points: tuple[HistoryPoint, ...], *, width: int = 30, ascii_on
         bar = _bar(p.coverage, low, high, width, ascii_only)
         rows.append(f"{p.commit[:10]:<10} {p.coverage:>7.2f}% {change:>7}  {bar:<{width}}  {p.subject}")
         previous = p.coverage
+    if not values:
+        return "\n".join([*rows, "", "No commit here has a Coverage trailer yet."])
     spark = sparkline(points, ascii_only=ascii_only)
-    rows += ["", f"trend: {spark}  ({min(values):.2f}% to {max(values):.2f}%, oldest first)"]
-    return "\n".join(rows)
+    return "\n".join([*rows, "", f"trend: {spark}  ({min(values):.2f}% to {max(values):.2f}%, oldest first)"])
 
 
 def history_json(points: tuple[HistoryPoint, ...], branch: str | None, older: int) -> dict[str, Any]:

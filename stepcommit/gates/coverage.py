@@ -42,6 +42,28 @@ def line_ranges(lines: Sequence[int]) -> str:
     return ", ".join(ranges)
 
 
+def statement_ranges(missing: Sequence[int], executed: Sequence[int]) -> str:
+    """Missed lines as `coverage report -m` prints them: a range runs on over lines that are no statement.
+
+    `1-14` rather than `1-2, 4-7, 10-14` when lines 3, 8 and 9 are blank or comments: the
+    statements are the executed and the missed lines, and only an executed one ends a range.
+    """
+    missed_set = set(missing)
+    ranges: list[str] = []
+    start: int | None = None
+    end: int | None = None
+    for line in sorted(set(executed) | missed_set):
+        if line in missed_set:
+            start = line if start is None else start
+            end = line
+        elif start is not None:
+            ranges.append(f"{start}" if start == end else f"{start}-{end}")
+            start = None
+    if start is not None:
+        ranges.append(f"{start}" if start == end else f"{start}-{end}")
+    return ", ".join(ranges)
+
+
 @dataclass(frozen=True)
 class FileCoverage:
     path: str
@@ -53,10 +75,15 @@ class FileCoverage:
     missing_lines: tuple[int, ...]
     missing_branches: int = 0
     """Branches never taken; with ``statements``, ``missing`` and ``branches`` it gives coverage's own percentage."""
+    executed_lines: tuple[int, ...] = ()
 
     @property
     def display(self) -> str:
         return display_percent(self.percent)
+
+    @property
+    def missing_ranges(self) -> str:
+        return statement_ranges(self.missing_lines, self.executed_lines)
 
 
 @dataclass(frozen=True)
@@ -95,6 +122,7 @@ def from_json(data: dict[str, Any]) -> CoverageReport:
                 percent=float(summary.get("percent_covered", 100.0)),
                 missing_lines=tuple(entry.get("missing_lines", ())),
                 missing_branches=int(summary.get("missing_branches", 0)),
+                executed_lines=tuple(entry.get("executed_lines", ())),
             )
         )
     totals = data["totals"]

@@ -98,11 +98,22 @@ def append_checkbox_steps(text: str, path: Path, plan: Plan, titles: Sequence[st
     so the plan reads as if its author had written them.
     """
     lines = split_lines(text)
-    checkbox_steps = [
-        s
-        for s in plan.walk()
-        if s.line <= len(lines) and markdown.CHECKBOX.match(lines[s.line - 1].body) is not None
-    ]
+
+    def is_checkbox(step: Step) -> bool:
+        return step.line <= len(lines) and markdown.CHECKBOX.match(lines[step.line - 1].body) is not None
+
+    # The outermost checkbox items only: new steps are siblings of a step, never sub-steps of one.
+    checkbox_steps: list[Step] = []
+
+    def visit(step: Step) -> None:
+        if is_checkbox(step):
+            checkbox_steps.append(step)
+            return
+        for child in step.children:
+            visit(child)
+
+    for top in plan.steps:
+        visit(top)
     if not checkbox_steps:
         raise PlanError(
             f"{path.name} keeps its steps as headings or table rows, not checkboxes; "
@@ -126,6 +137,7 @@ def append_checkbox_steps(text: str, path: Path, plan: Plan, titles: Sequence[st
     new_lines: list[str] = []
     ids: list[str | None] = []
     for title in titles:
+        title = " ".join(title.split())  # one line per step, whatever the title held
         if ident is not None:
             ident = next_id(ident, taken)
         if ident is not None:
