@@ -202,6 +202,48 @@ def report(
 
 
 @app.command()
+def coverage(
+    prompt: Annotated[
+        bool,
+        typer.Option("--prompt", help="Print an instruction for the AI agent: what to test next, and where."),
+    ] = False,
+    to_plan: Annotated[
+        bool,
+        typer.Option("--to-plan", help="Append those files as new open steps to the plan (never twice)."),
+    ] = False,
+    history: Annotated[
+        bool, typer.Option("--history", help="The figure per commit from Coverage trailers, with a chart.")
+    ] = False,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Run the tests even if the last gate measured this tree.")
+    ] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            help="Files in --prompt/--to-plan (default 5); commits in --history (default 50, 0: all).",
+        ),
+    ] = None,
+    plan: PlanOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Per-file coverage of the tree as it is; --prompt: what to test next; --history: the trend over commits."""
+    from stepcommit.commands.coverage import coverage as run
+
+    _call(
+        run,
+        cwd=Path.cwd(),
+        as_json=json,
+        prompt=prompt,
+        to_plan=to_plan,
+        history=history,
+        fresh=fresh,
+        plan_path=plan,
+        limit=limit,
+    )
+
+
+@app.command()
 def demo(
     keep: Annotated[bool, typer.Option(help="Keep the throw-away repository and print where it is.")] = False,
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,28 @@ def line_ranges(lines: Sequence[int]) -> str:
     return ", ".join(ranges)
 
 
+def statement_ranges(missing: Sequence[int], executed: Sequence[int]) -> str:
+    """Missed lines as `coverage report -m` prints them: a range runs on over lines that are no statement.
+
+    `1-14` rather than `1-2, 4-7, 10-14` when lines 3, 8 and 9 are blank or comments: the
+    statements are the executed and the missed lines, and only an executed one ends a range.
+    """
+    missed_set = set(missing)
+    ranges: list[str] = []
+    start: int | None = None
+    end: int | None = None
+    for line in sorted(set(executed) | missed_set):
+        if line in missed_set:
+            start = line if start is None else start
+            end = line
+        elif start is not None:
+            ranges.append(f"{start}" if start == end else f"{start}-{end}")
+            start = None
+    if start is not None:
+        ranges.append(f"{start}" if start == end else f"{start}-{end}")
+    return ", ".join(ranges)
+
+
 @dataclass(frozen=True)
 class FileCoverage:
     path: str
@@ -57,6 +80,10 @@ class FileCoverage:
     @property
     def display(self) -> str:
         return display_percent(self.percent)
+
+    @property
+    def missing_ranges(self) -> str:
+        return statement_ranges(self.missing_lines, self.executed_lines)
 
 
 @dataclass(frozen=True)
@@ -125,3 +152,63 @@ def patch_coverage(report: CoverageReport, changed: dict[str, set[int]]) -> tupl
         covered += len(lines & executed)
         measured += len(lines & (executed | missing))
     return covered, measured
+
+
+# What to test next: the files whose missed lines cost the total most and lag furthest behind the rest.
+
+
+def units(f: FileCoverage) -> tuple[int, int]:
+    """(measured, missed) units of a file: statements, plus branches when branch coverage is on.
+
+    coverage.py's percentage is (executed statements + taken branches) / (statements + branches),
+    so these are the units a file's own figure, and its share of the total, are made of.
+    """
+    return f.statements + f.branches, f.missing + f.missing_branches
+
+
+def median_percent(report: CoverageReport) -> float | None:
+    """The median file's coverage, over the files that have anything to measure."""
+    values = sorted(f.percent for f in report.files if units(f)[0])
+    if not values:
+        return None
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+@dataclass(frozen=True)
+class FileFocus:
+    """One file worth testing next, and why."""
+
+    file: FileCoverage
+    holds_back: float
+    """Points of the total this file's missed units cost: what covering it fully would add."""
+    gap: float
+    """How far the file is below the target, in percentage points (never negative)."""
+    needed: int
+    """Units (statements, branches) to cover to bring this file up to the target."""
+
+
+def focus_files(report: CoverageReport, target: float, limit: int = 5) -> tuple[FileFocus, ...]:
+    """The files to test next, most urgent first, at most ``limit``.
+
+    Files below ``target`` rank by the units they need to reach it: that product of missed
+    weight and gap favours a big file far behind over a tiny one at 0% or a big one nearly
+    there, so coverage evens out while the total rises fastest. When no file is below the
+    target (all files level), files under 100% rank by their missed units instead.
+    Ties go to the larger gap, then the path, so the order never depends on dict order.
+    """
+    all_units = sum(units(f)[0] for f in report.files)
+    if not all_units:
+        return ()
+    ranked: list[tuple[tuple[float, float, str], FileFocus]] = []
+    behind = [f for f in report.files if f.percent < target and units(f)[1]]
+    pool = behind or [f for f in report.files if f.percent < 100 and units(f)[1]]
+    for f in pool:
+        measured, missed = units(f)
+        gap = max(0.0, target - f.percent)
+        # Round up: reaching the target needs whole statements, and a file just under it needs at least one.
+        needed = min(missed, max(1, math.ceil(measured * gap / 100 - 1e-9))) if behind else missed
+        focus = FileFocus(f, 100.0 * missed / all_units, gap, needed)
+        ranked.append(((-needed, -gap, f.path), focus))
+    ranked.sort(key=lambda item: item[0])
+    return tuple(focus for _, focus in ranked[:limit])

@@ -16,6 +16,7 @@ __all__ = [
     "Plan",
     "Status",
     "Step",
+    "append_steps",
     "find_plan",
     "load_plan",
     "locate",
@@ -245,3 +246,39 @@ def mark_step(path: Path, step: Step, status: Status, *, now: datetime | None = 
     # Write bytes: the text keeps its BOM and its own line endings, byte for byte.
     path.write_bytes(new_text.encode("utf-8"))
     return after
+
+
+def append_steps(path: Path, titles: list[str]) -> tuple[Step, ...]:
+    """Append one open step per title to the plan file; returns the new steps as read back.
+
+    Only checkbox plans (markdown, spec-kit, Kiro, ExecPlan, Antigravity) take new steps: a JSON
+    task list has ids, dependencies and subtasks a line of text cannot fill in honestly.
+    """
+    from stepcommit.plan.append import append_checkbox_steps
+
+    if not titles:
+        return ()
+    data = _read_text(path)
+    if _is_json(data, path):
+        raise PlanError(
+            f"{path.name} is a JSON task list; stepcommit adds steps only to markdown plans.",
+            hint="Add the tasks with your task tool (e.g. `task-master add-task`); "
+            "`stepcommit coverage --prompt` prints what they should say.",
+        )
+    before = parse_plan(data, path)
+    appended = append_checkbox_steps(data, path, before, titles)
+    after = parse_plan(appended.text, path)
+    # Check the result before writing, as mark_step does: every old step reads back unchanged and
+    # each new line reads as a new open step with the id it was given.
+    new = [s for s in after.walk() if s.line in appended.lines]
+    # Leaves only: a phase whose steps were all done is rightly open again once steps join it.
+    old = [(s.id, s.title, s.status) for s in after.walk() if s.is_leaf and s.line not in appended.lines]
+    same_old = old == [(s.id, s.title, s.status) for s in before.walk() if s.is_leaf]
+    ids_ok = all(i is None or s.id == i for s, i in zip(new, appended.ids, strict=False))
+    if not same_old or len(new) != len(titles) or not ids_ok or any(s.status != "todo" for s in new):
+        raise PlanError(
+            f"Adding steps to {path.name} would change how the plan reads; nothing was written.",
+            hint="Add the steps by hand; `stepcommit coverage --prompt` prints what they should say.",
+        )
+    path.write_bytes(appended.text.encode("utf-8"))
+    return tuple(new)

@@ -245,6 +245,21 @@ def _comment_lines(lines: list[Line], skip: set[int]) -> set[int]:
     return inside
 
 
+_CODE_SPAN = re.compile(r"(`+)[^`].*?\1|`+")
+
+
+def _unbold(text: str) -> str:
+    """``text`` without bold markers, except inside code spans: `calc/__init__.py` keeps its underscores."""
+    parts: list[str] = []
+    pos = 0
+    for span in _CODE_SPAN.finditer(text):
+        parts.append(re.sub(r"(\*\*|__)", "", text[pos : span.start()]))
+        parts.append(span.group())
+        pos = span.end()
+    parts.append(re.sub(r"(\*\*|__)", "", text[pos:]))
+    return "".join(parts)
+
+
 def split_title(text: str) -> tuple[str | None, str]:
     """``(own id or None, title)`` of a step's text.
 
@@ -278,9 +293,9 @@ def split_title(text: str) -> tuple[str | None, str]:
         if not source.strip(" \t*_:.-–—"):
             source, after = after, ""
     source = TAGS.sub("", source.strip())
-    title = re.sub(r"(\*\*|__)", "", source).strip().strip(":").strip()
+    title = _unbold(source).strip().strip(":").strip()
     if not title and after:
-        title = re.sub(r"(\*\*|__)", "", after).strip(" \t:-–—")
+        title = _unbold(after).strip(" \t:-–—")
     return ident, re.sub(r"[ \t]+", " ", title)
 
 
