@@ -61,6 +61,8 @@ def check(
         )
     tests = result.tests.summary() if result.tests else "?"
     cached = " (cached: this exact tree passed before)" if result.cached else ""
+    if result.tests_reused:
+        cached = " (reused: this exact tree was tested before)"
     output.say(f"Tests: {tests}{cached}")
     if result.lint:
         output.say(f"Lint: {result.lint}")

@@ -20,7 +20,7 @@ from stepcommit.errors import ToolMissing
 from stepcommit.gates.baseline import base_coverage
 from stepcommit.gates.coverage import CoverageReport, display_percent, patch_coverage
 from stepcommit.gates.lint import LintResult, run_lint
-from stepcommit.gates.testrun import Failure, load_previous, project_floor, project_python, run_tests
+from stepcommit.gates.testrun import Failure, TestRun, load_previous, project_floor, project_python, run_tests
 from stepcommit.message import TestResult
 
 
@@ -41,6 +41,9 @@ class GateResult:
     """(covered, measured) statements among the changed lines."""
     notes: tuple[str, ...] = ()
     cached: bool = False
+    """The whole verdict came from the cache."""
+    tests_reused: bool = False
+    """The test run came from the cache (same tree), the other checks ran again."""
 
     @property
     def patch_display(self) -> str | None:
@@ -65,6 +68,7 @@ class GateResult:
             "lint": self.lint,
             "notes": list(self.notes),
             "cached": self.cached,
+            "tests_reused": self.tests_reused,
         }  # fmt: skip
 
     def explain(self) -> str:
@@ -85,6 +89,29 @@ def config_key(cfg: Config, base_commit: str | None) -> str:
     result is reused only under the same rules."""
     data = json.dumps([asdict(cfg), base_commit], sort_keys=True, default=str)
     return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+def tests_key(cfg: Config) -> str:
+    """A digest of the settings that change the test run itself (not lint, floor or ratchet)."""
+    data = json.dumps([cfg.python, cfg.pytest_args, cfg.test_timeout], sort_keys=True)
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+def _reusable_run(repo: git.Repo, cfg: Config, tree: str) -> TestRun | None:
+    """The last passing test run when it measured exactly ``tree`` under the same test settings:
+    a gate with another base (or none) needs lint and the coverage arithmetic again, not the suite."""
+    last = last_result(repo.git_dir)
+    if (
+        not last
+        or last.get("tree") != tree
+        or last.get("tests_key") != tests_key(cfg)
+        or not last.get("tests_ok")
+    ):
+        return None
+    tests, coverage = load_previous(repo)
+    if tests is None or coverage is None:
+        return None
+    return TestRun(True, None, tests, coverage, (), "", ())
 
 
 def _gate_file(git_dir: Path) -> Path:
@@ -166,7 +193,8 @@ def run_gate(
         if cfg.lint and base_commit:
             python, _ = project_python(repo.root, cfg)
             lint_job = pool.submit(run_lint, repo, python, changes[0], changes[1])
-        run = run_tests(repo, cfg)
+        reused = _reusable_run(repo, cfg, tree) if use_cache else None
+        run = reused or run_tests(repo, cfg)
         if lint_job is not None:
             lint = lint_job.result()
     problems: list[str] = []
@@ -201,9 +229,15 @@ def run_gate(
             notes.append("the step's Verify commands were not run (set run_verify = true to run them)")
     result = GateResult(
         not problems, tree, tuple(problems), run.tests, run.coverage, run.failures, tail, previous,
-        lint.summary if lint else None, patch, tuple(notes),
+        lint.summary if lint else None, patch, tuple(notes), tests_reused=reused is not None,
     )  # fmt: skip
-    state.write_json(_gate_file(repo.git_dir), {**result.to_json(), "config": config_key(cfg, base_commit)})
+    record = {
+        **result.to_json(),
+        "config": config_key(cfg, base_commit),
+        "tests_key": tests_key(cfg),
+        "tests_ok": run.problem is None,
+    }
+    state.write_json(_gate_file(repo.git_dir), record)
     return result
 
 

@@ -171,7 +171,12 @@ def test_reuses_the_last_gate_on_the_same_tree_and_runs_again_when_it_changes(
     assert coverage(cwd=project, as_json=True) == 0
     data = _json(capsys)
     assert (data["source"], data["total"]) == ("test run", 100.0)
-    # ...and that run is the gate's result for the new tree: check reuses it.
+    # ...and that run is the gate's test run for the new tree: check reuses it (lint and the
+    # coverage arithmetic against the base still run; the suite does not).
+    stamp = (run_dir / "coverage.json").stat().st_mtime_ns
+    assert check(cwd=project, as_json=True) == 0
+    assert json.loads(capsys.readouterr().out)["tests_reused"] is True
+    assert (run_dir / "coverage.json").stat().st_mtime_ns == stamp
     assert check(cwd=project, as_json=True) == 0
     assert json.loads(capsys.readouterr().out)["cached"] is True
 
