@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -20,6 +21,11 @@ from stepcommit.state import state_dir
 
 COVERAGE_CONFIGS = (".coveragerc", "setup.cfg", "tox.ini", "pyproject.toml")
 NOT_SOURCE = {"tests", "test", "docs", "doc", "examples", "scripts", "build", "dist", "benchmarks"}
+
+# `coverage run -m pytest` in one process that also writes the JSON report (see covrunner.py).
+_RUNNER = (Path(__file__).with_name("covrunner.py")).read_text(encoding="utf-8")
+_NO_COVERAGE = re.compile(r"No module named '?coverage'?")
+_NO_PYTEST = re.compile(r"No module named '?pytest'?")
 
 PYTEST_EXIT = {
     1: "tests failed",
@@ -257,8 +263,10 @@ def run_tests(repo: Repo, config: Config, *, pythonpath: tuple[str, ...] = ()) -
     has_pytest_cov = run.has_pytest_cov
 
     junit = work / "junit.xml"
+    json_out = work / "coverage.json"
+    rcfile = next((a.removeprefix("--rcfile=") for a in cov_args if a.startswith("--rcfile=")), "")
     argv = [
-        *python, "-m", "coverage", "run", *cov_args, "-m", "pytest",
+        *python, "-c", _RUNNER, str(data_file), rcfile, str(json_out),
         "-o", f"cache_dir={work.parent / 'pytest-cache'}",
         f"--junitxml={junit}", "--tb=short", "-q",
         *(["--no-cov"] if has_pytest_cov else []),
@@ -272,14 +280,14 @@ def run_tests(repo: Repo, config: Config, *, pythonpath: tuple[str, ...] = ()) -
     problem: str | None = None
     if result.timed_out:
         problem = f"the test run took longer than {config.test_timeout:g}s and was stopped (test_timeout)"
-    elif "No module named coverage" in output and not data_file.exists():
+    elif _NO_COVERAGE.search(output) and not data_file.exists():
         raise ToolMissing(
             f"`{' '.join(python)}` has no coverage.py, so the tests cannot run under coverage.",
             hint="Install it in the project's environment (e.g. `uv add --dev coverage`).",
         )
     elif result.returncode != 0:
         problem = PYTEST_EXIT.get(result.returncode, f"the test command exited with {result.returncode}")
-        if "No module named pytest" in output:
+        if _NO_PYTEST.search(output):
             raise ToolMissing(
                 f"`{' '.join(python)}` cannot run pytest (No module named pytest).",
                 hint="Install pytest in the project's environment, or set [tool.stepcommit] python.",
@@ -287,7 +295,9 @@ def run_tests(repo: Repo, config: Config, *, pythonpath: tuple[str, ...] = ()) -
     elif tests is not None and tests.passed + tests.skipped == 0:
         problem = "no tests were collected"
 
-    coverage = None if problem else _coverage_report(python, cov_args, data_file, work, root, env)
+    coverage = None
+    if not problem and json_out.exists():
+        coverage = from_json(json.loads(json_out.read_text(encoding="utf-8")))
     if coverage is None and problem is None:
         problem = "coverage measured no files of the project (check [tool.coverage.run] source)"
     return TestRun(problem is None, problem, tests, coverage, failures, tail, tuple(argv))
@@ -300,19 +310,3 @@ def load_previous(repo: Repo) -> tuple[TestResult | None, CoverageReport | None]
     out = work / "coverage.json"
     coverage = from_json(json.loads(out.read_text(encoding="utf-8"))) if out.exists() else None
     return tests, coverage
-
-
-def _coverage_report(
-    python: list[str], cov_args: list[str], data_file: Path, work: Path, root: Path, env: dict[str, str]
-) -> CoverageReport | None:
-    if any(work.glob(".coverage.*")):
-        # The project measures in parallel mode: the run left one file per process.
-        proc.run([*python, "-m", "coverage", "combine", "-q", *cov_args], cwd=root, env=env, check=False)
-    out = work / "coverage.json"
-    proc.run(
-        [*python, "-m", "coverage", "json", "-q", *cov_args, "-o", str(out), "--fail-under=0"],
-        cwd=root, env=env, check=False, timeout=600,
-    )  # fmt: skip
-    if not out.exists():
-        return None
-    return from_json(json.loads(out.read_text(encoding="utf-8")))
