@@ -70,7 +70,7 @@ def test_empty_log_is_an_error(in_project: Path, capsys: pytest.CaptureFixture[s
 def test_failing_check_exits_2(in_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(in_project, {"tests/test_bad.py": "def test_bad():\n    assert False\n"})
     code, _, err = run(["check"], capsys)
-    assert code == 2 and "tests.test_bad::test_bad" in err
+    assert code == 2 and "tests/test_bad.py::test_bad" in err
     code, out, _ = run(["check", "--json"], capsys)
     assert code == 2 and json.loads(out)["ok"] is False
 

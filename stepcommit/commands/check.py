@@ -40,6 +40,7 @@ def check(
             base,
             verify=active.verify if active else (),
             use_cache=use_cache and junit_xml is None and coverage_xml is None,
+            junit_xml=junit_xml is not None,
         )
         run_dir = state.state_dir(repo.git_dir) / "run"
         if junit_xml is not None and (run_dir / "junit.xml").exists():

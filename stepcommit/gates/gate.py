@@ -176,6 +176,7 @@ def run_gate(
     *,
     verify: tuple[str, ...] = (),
     use_cache: bool = True,
+    junit_xml: bool = False,
 ) -> GateResult:
     """Gate ``tree`` (the work tree as it would be committed) against ``base_commit``.
 
@@ -194,7 +195,7 @@ def run_gate(
             python, _ = project_python(repo.root, cfg)
             lint_job = pool.submit(run_lint, repo, python, changes[0], changes[1])
         reused = _reusable_run(repo, cfg, tree) if use_cache else None
-        run = reused or run_tests(repo, cfg)
+        run = reused or run_tests(repo, cfg, junit_xml=junit_xml)
         if lint_job is not None:
             lint = lint_job.result()
     problems: list[str] = []

@@ -171,34 +171,23 @@ def _clean_env(work: Path) -> dict[str, str]:
     return env
 
 
-def _junit(path: Path) -> tuple[TestResult | None, tuple[Failure, ...]]:
-    if not path.exists():
-        return None, ()
-    import xml.etree.ElementTree as ET
-
+def _results(path: Path) -> tuple[TestResult | None, tuple[Failure, ...]]:
+    """Counts and failures as the runner's results plugin wrote them."""
     try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None, ()
-    suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
-    total = failed = errors = skipped = 0
-    seconds = 0.0
-    failures: list[Failure] = []
-    for suite in suites:
-        total += int(suite.get("tests", 0))
-        failed += int(suite.get("failures", 0))
-        errors += int(suite.get("errors", 0))
-        skipped += int(suite.get("skipped", 0))
-        seconds += float(suite.get("time", 0.0))
-        for case in suite.iter("testcase"):
-            for outcome in ("failure", "error"):
-                node = case.find(outcome)
-                if node is not None:
-                    name = "::".join(filter(None, (case.get("classname"), case.get("name"))))
-                    message = (node.get("message") or "").strip()
-                    failures.append(Failure(name, message.splitlines()[0] if message else outcome))
-    passed = total - failed - errors - skipped
-    return TestResult(passed, failed, errors, skipped, seconds), tuple(failures)
+    skipped = int(data.get("skipped", 0)) + int(data.get("xfailed", 0))
+    passed = int(data.get("passed", 0)) + int(data.get("xpassed", 0))
+    result = TestResult(
+        passed,
+        int(data.get("failed", 0)),
+        int(data.get("errors", 0)),
+        skipped,
+        float(data.get("seconds", 0.0)),
+    )
+    failures = tuple(Failure(str(f["test"]), str(f["message"])) for f in data.get("failures", ()))
+    return result, failures
 
 
 @dataclass(frozen=True)
@@ -245,7 +234,9 @@ def write_coverage_xml(repo: Repo, config: Config, dest: Path) -> None:
     )  # fmt: skip
 
 
-def run_tests(repo: Repo, config: Config, *, pythonpath: tuple[str, ...] = ()) -> TestRun:
+def run_tests(
+    repo: Repo, config: Config, *, pythonpath: tuple[str, ...] = (), junit_xml: bool = False
+) -> TestRun:
     """Run the suite on the work tree as it is, coverage data and caches kept under the git dir.
 
     ``pythonpath`` goes in front of PYTHONPATH: a checkout of another commit uses it so that its
@@ -263,19 +254,20 @@ def run_tests(repo: Repo, config: Config, *, pythonpath: tuple[str, ...] = ()) -
     has_pytest_cov = run.has_pytest_cov
 
     junit = work / "junit.xml"
+    results = work / "results.json"
     json_out = work / "coverage.json"
     rcfile = next((a.removeprefix("--rcfile=") for a in cov_args if a.startswith("--rcfile=")), "")
     argv = [
-        *python, "-c", _RUNNER, str(data_file), rcfile, str(json_out),
-        "-o", f"cache_dir={work.parent / 'pytest-cache'}",
-        f"--junitxml={junit}", "--tb=short", "-q",
+        *python, "-c", _RUNNER, str(data_file), rcfile, str(json_out), str(results),
+        "-o", f"cache_dir={work.parent / 'pytest-cache'}", "--tb=short", "-q",
+        *([f"--junitxml={junit}"] if junit_xml else []),
         *(["--no-cov"] if has_pytest_cov else []),
         *config.pytest_args,
     ]  # fmt: skip
     result = proc.run(argv, cwd=root, env=env, check=False, timeout=config.test_timeout)
     output = (result.stdout + result.stderr).strip()
     tail = "\n".join(output.splitlines()[-40:])
-    tests, failures = _junit(junit)
+    tests, failures = _results(results)
 
     problem: str | None = None
     if result.timed_out:
@@ -306,7 +298,7 @@ def run_tests(repo: Repo, config: Config, *, pythonpath: tuple[str, ...] = ()) -
 def load_previous(repo: Repo) -> tuple[TestResult | None, CoverageReport | None]:
     """The test result and coverage the last run left under the git directory, if any."""
     work = state_dir(repo.git_dir) / "run"
-    tests, _ = _junit(work / "junit.xml")
+    tests, _ = _results(work / "results.json")
     out = work / "coverage.json"
     coverage = from_json(json.loads(out.read_text(encoding="utf-8"))) if out.exists() else None
     return tests, coverage

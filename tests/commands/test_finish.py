@@ -148,7 +148,7 @@ def test_failing_tests_leave_everything_byte_for_byte(project: Path) -> None:
     write(project, {"tests/test_bad.py": "def test_wrong():\n    assert 1 == 2\n"})
     git(project, "add", "tests/test_bad.py")  # a partly staged index must survive too
     before = tree_state(project)
-    with pytest.raises(GateFailed, match=r"tests failed(.|\n)*tests.test_bad::test_wrong") as info:
+    with pytest.raises(GateFailed, match=r"tests failed(.|\n)*tests/test_bad.py::test_wrong") as info:
         finish(cwd=project)
     assert "Nothing was committed" in info.value.hint
     assert tree_state(project) == before

@@ -83,7 +83,7 @@ def test_failing_test_is_named(project: Path) -> None:
     run = run_tests(find_repo(project), Config())
     assert not run.ok
     assert run.problem == "tests failed"
-    assert [f.test for f in run.failures] == ["tests.test_bad::test_wrong"]
+    assert [f.test for f in run.failures] == ["tests/test_bad.py::test_wrong"]
     assert "assert (1 + 1) == 3" in run.failures[0].message
 
 
@@ -139,3 +139,28 @@ def test_has_coverage_config(tmp_path: Path) -> None:
     assert not has_coverage_config(tmp_path)
     (tmp_path / "tox.ini").write_text("[coverage:run]\nbranch = true\n")
     assert has_coverage_config(tmp_path)
+
+
+def test_outcomes_are_counted_like_pytest(project: Path) -> None:
+    write(
+        project,
+        {
+            "tests/test_mixed.py": (
+                "import pytest\n\n\n@pytest.mark.skip\ndef test_s():\n    pass\n\n\n"
+                "@pytest.mark.xfail\ndef test_xf():\n    assert 0\n\n\n"
+                "@pytest.fixture\ndef broken():\n    raise RuntimeError('fixture broke')\n\n\n"
+                "def test_e(broken):\n    pass\n"
+            )
+        },
+    )
+    run = run_tests(find_repo(project), Config())
+    assert not run.ok
+    assert run.tests is not None
+    assert (run.tests.passed, run.tests.failed, run.tests.errors, run.tests.skipped) == (1, 0, 1, 2)
+    assert run.failures[0].test == "tests/test_mixed.py::test_e"
+    assert "error in setup: RuntimeError: fixture broke" in run.failures[0].message
+
+
+def test_junit_report_on_request(project: Path) -> None:
+    run_tests(find_repo(project), Config(), junit_xml=True)
+    assert "<testcase" in (project / ".git" / "stepcommit" / "run" / "junit.xml").read_text()
