@@ -117,8 +117,14 @@ def check(
         Path | None, typer.Option("--coverage-xml", help="Also write a Cobertura coverage report here.")
     ] = None,
     json: JsonOpt = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="With `incremental = true`: run every test (and refresh the per-test coverage)."
+        ),
+    ] = False,
 ) -> None:
-    """Run the gates now (tests under coverage, floor), without committing."""
+    """Run the gates now (tests under coverage, lint, floor, ratchet), without committing."""
     from stepcommit.commands.check import check as run
 
     _call(
@@ -129,6 +135,7 @@ def check(
         junit_xml=junit_xml,
         coverage_xml=coverage_xml,
         as_json=json,
+        full=full,
     )
 
 

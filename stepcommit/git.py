@@ -497,3 +497,25 @@ def diff_paths(root: Path, old: str, new: str) -> tuple[list[str], list[str]]:
     for status, path, _old in _parse_name_status(out):
         (deleted if status == "D" else changed).append(path)
     return changed, deleted
+
+
+def raw_diff(root: Path, old: str, new: str) -> list[tuple[str, str, str, str]]:
+    """(status, path, old blob, new blob) for each file that differs from tree ``old`` to ``new``,
+    renames as a deletion and an addition."""
+    out = _git(root, "diff-tree", "-r", "-z", "--raw", "--no-renames", old, new, isolated=True).stdout
+    fields = out.split("\0")
+    changes = []
+    for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+        if not meta.startswith(":"):
+            continue
+        _old_mode, _new_mode, old_blob, new_blob, status = meta[1:].split(" ")
+        changes.append((status[:1], path, old_blob, new_blob))
+    return changes
+
+
+def object_exists(root: Path, oid: str) -> bool:
+    return _git(root, "cat-file", "-e", oid, check=False, isolated=True).returncode == 0
+
+
+def blob_text(root: Path, blob: str) -> str:
+    return _git(root, "cat-file", "blob", blob, isolated=True).stdout

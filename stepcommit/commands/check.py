@@ -25,6 +25,7 @@ def check(
     junit_xml: Path | None = None,
     coverage_xml: Path | None = None,
     as_json: bool = False,
+    full: bool = False,
 ) -> int:
     """Gate the work tree (or, as a pre-commit hook, the staged tree) and report the result."""
     repo = git.find_repo(cwd)
@@ -41,6 +42,8 @@ def check(
             verify=active.verify if active else (),
             use_cache=use_cache and junit_xml is None and coverage_xml is None,
             junit_xml=junit_xml is not None,
+            full=full,
+            ignore=(active.plan,) if active else (),
         )
         run_dir = state.state_dir(repo.git_dir) / "run"
         if junit_xml is not None and (run_dir / "junit.xml").exists():
@@ -69,7 +72,13 @@ def check(
         output.say(f"Lint: {result.lint}")
     if result.coverage is not None:
         cov = result.coverage
-        figure = CoverageFigure(cov.total, cov.display, result.previous, changed_lines=result.patch_display)
+        figure = CoverageFigure(
+            cov.total,
+            cov.display,
+            result.previous,
+            changed_lines=result.patch_display,
+            measured=result.measured,
+        )
         # GitLab's coverage regex reads this line: keep it starting with "Coverage: NN.NN%".
         output.say(f"Coverage: {figure.line()}")
         if cov.lowest():

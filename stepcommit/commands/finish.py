@@ -112,7 +112,10 @@ def _commit_step(
         plan.mark_step(plan_file, _plan_step(active), "done")
         snap = git.snapshot(repo)
         output.note(f"Running the tests of step {active.id} under coverage...")
-        gate = run_gate(repo, cfg, snap.tree, active.base_commit, verify=active.verify)
+        gate = run_gate(
+            repo, cfg, snap.tree, active.base_commit, verify=active.verify,
+            full=cfg.full_on_finish, ignore=(active.plan,),
+        )  # fmt: skip
         if not gate.ok:
             raise GateFailed(
                 gate.explain(),
@@ -122,7 +125,7 @@ def _commit_step(
         assert gate.tests is not None and gate.coverage is not None
         cov = gate.coverage
         figure = message.CoverageFigure(
-            cov.total, cov.display, gate.previous, cov.lowest(), cov.branch, gate.patch_display
+            cov.total, cov.display, gate.previous, cov.lowest(), cov.branch, gate.patch_display, gate.measured
         )
         text = message.step_message(
             commit_type=cfg.commit_type,

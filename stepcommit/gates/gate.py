@@ -44,6 +44,8 @@ class GateResult:
     """The whole verdict came from the cache."""
     tests_reused: bool = False
     """The test run came from the cache (same tree), the other checks ran again."""
+    measured: str | None = None
+    """How the total was measured when only the affected tests ran, e.g. `incremental: 16 of 1,604 tests`."""
 
     @property
     def patch_display(self) -> str | None:
@@ -69,6 +71,7 @@ class GateResult:
             "notes": list(self.notes),
             "cached": self.cached,
             "tests_reused": self.tests_reused,
+            "measured": self.measured,
         }  # fmt: skip
 
     def explain(self) -> str:
@@ -135,7 +138,7 @@ def cached_result(repo: git.Repo, cfg: Config, tree: str, base_commit: str | Non
     patch = (int(changed["covered"]), int(changed["measured"])) if changed else None
     return GateResult(
         True, tree, (), tests, coverage, (), "", last.get("previous_coverage"), last.get("lint"), patch,
-        tuple(last.get("notes", ())), cached=True,
+        tuple(last.get("notes", ())), cached=True, measured=last.get("measured"),
     )  # fmt: skip
 
 
@@ -177,11 +180,14 @@ def run_gate(
     verify: tuple[str, ...] = (),
     use_cache: bool = True,
     junit_xml: bool = False,
+    full: bool = False,
+    ignore: tuple[str, ...] = (),
 ) -> GateResult:
     """Gate ``tree`` (the work tree as it would be committed) against ``base_commit``.
 
     Lint and the test run go side by side; coverage arithmetic follows. Without a base, only the
-    tests and the floor apply.
+    tests and the floor apply. With `incremental` configured, only the tests the change affects run
+    (``full`` runs them all and refreshes the per-test store; ``ignore`` names files no test reads).
     """
     if use_cache:
         hit = cached_result(repo, cfg, tree, base_commit)
@@ -195,11 +201,17 @@ def run_gate(
             python, _ = project_python(repo.root, cfg)
             lint_job = pool.submit(run_lint, repo, python, changes[0], changes[1])
         reused = _reusable_run(repo, cfg, tree) if use_cache else None
-        run = reused or run_tests(repo, cfg, junit_xml=junit_xml)
+        per_test = "off" if not cfg.incremental else ("full" if full else "auto")
+        run = reused or run_tests(repo, cfg, junit_xml=junit_xml, per_test=per_test, ignore=ignore)
         if lint_job is not None:
             lint = lint_job.result()
     problems: list[str] = []
     notes: list[str] = []
+    how = None
+    if run.measured is not None and run.measured.mode == "incremental":
+        how = run.measured.describe()
+    elif run.measured is not None and not full:
+        notes.append(f"incremental gate: {run.measured.describe()}")
     if run.problem:
         problems.append(run.problem)
     # The output is worth showing only when the test run or lint itself failed.
@@ -230,7 +242,7 @@ def run_gate(
             notes.append("the step's Verify commands were not run (set run_verify = true to run them)")
     result = GateResult(
         not problems, tree, tuple(problems), run.tests, run.coverage, run.failures, tail, previous,
-        lint.summary if lint else None, patch, tuple(notes), tests_reused=reused is not None,
+        lint.summary if lint else None, patch, tuple(notes), tests_reused=reused is not None, measured=how,
     )  # fmt: skip
     record = {
         **result.to_json(),

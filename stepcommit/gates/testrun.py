@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import os
@@ -11,10 +12,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from stepcommit import proc
+from stepcommit import git, proc, state
 from stepcommit.config import Config
 from stepcommit.errors import ConfigError, ToolMissing
+from stepcommit.gates import incremental
 from stepcommit.gates.coverage import CoverageReport, from_json
+from stepcommit.gates.incremental import Outcome, Selection
 from stepcommit.git import Repo
 from stepcommit.message import TestResult
 from stepcommit.state import state_dir
@@ -33,6 +36,7 @@ PYTEST_EXIT = {
     3: "pytest hit an internal error",
     4: "pytest was called wrongly (a usage error; check addopts and [tool.stepcommit] pytest_args)",
     5: "no tests were collected",
+    98: "stepcommit's coverage runner failed (see the output below; please report it)",
 }
 
 
@@ -51,6 +55,8 @@ class TestRun:
     failures: tuple[Failure, ...]
     output_tail: str
     argv: tuple[str, ...]
+    measured: Outcome | None = None
+    """How the per-test store was used (incremental gate), when it was."""
 
 
 # Where coverage.py looks for its configuration, in its own order: (file name, whole file is coverage's).
@@ -234,14 +240,54 @@ def write_coverage_xml(repo: Repo, config: Config, dest: Path) -> None:
     )  # fmt: skip
 
 
+MERGE_FAILED = 97
+"""covrunner's exit code when stored per-test data cannot be merged exactly: everything runs again."""
+
+
 def run_tests(
-    repo: Repo, config: Config, *, pythonpath: tuple[str, ...] = (), junit_xml: bool = False
+    repo: Repo,
+    config: Config,
+    *,
+    pythonpath: tuple[str, ...] = (),
+    junit_xml: bool = False,
+    per_test: str = "off",
+    ignore: tuple[str, ...] = (),
 ) -> TestRun:
     """Run the suite on the work tree as it is, coverage data and caches kept under the git dir.
 
     ``pythonpath`` goes in front of PYTHONPATH: a checkout of another commit uses it so that its
     own sources are imported, not the ones an editable install points at.
+    ``per_test``: `off`; `auto` reruns only the tests a change affects when the per-test store allows
+    it (incremental.py), else everything; `full` runs everything and rebuilds the store.
+    ``ignore``: paths whose change no test notices (the plan file), for the selection.
     """
+    disk_tree = git.tree_only(repo) if per_test != "off" else ""
+    selection: Selection | None = None
+    if per_test == "auto":
+        selection = incremental.plan(repo, disk_tree, ignore=ignore)
+    elif per_test == "full":
+        selection = incremental.plan(repo, disk_tree, ignore=ignore)
+        selection = Selection(
+            "asked for", job=selection.job | {"select": None, "reason": "a full run was asked for"}
+        )
+    run = _run_once(repo, config, pythonpath, junit_xml, selection)
+    if selection is not None and run.argv and run.problem == "merge failed":
+        info = state.read_json(Path(selection.job["info"])) or {}
+        reason = f"the stored per-test data could not be merged ({info.get('merge_error', '?')})"
+        Path(selection.job["out"]).unlink(missing_ok=True)
+        selection = Selection(reason, job=selection.job | {"select": None, "reason": reason})
+        run = _run_once(repo, config, pythonpath, junit_xml, selection)
+    if selection is None:
+        return run
+    failed = [f.test for f in run.failures]
+    completed = run.problem is None or run.problem == PYTEST_EXIT[1]
+    outcome = incremental.record(repo, disk_tree, selection, failed, completed=completed)
+    return dataclasses.replace(run, measured=outcome)
+
+
+def _run_once(
+    repo: Repo, config: Config, pythonpath: tuple[str, ...], junit_xml: bool, selection: Selection | None
+) -> TestRun:
     root = repo.root
     run = runner(repo, config)
     work, env, python, cov_args, data_file = run.work, run.env, run.python, run.cov_args, run.data_file
@@ -257,8 +303,12 @@ def run_tests(
     results = work / "results.json"
     json_out = work / "coverage.json"
     rcfile = next((a.removeprefix("--rcfile=") for a in cov_args if a.startswith("--rcfile=")), "")
+    per_test = ""
+    if selection is not None:
+        per_test = str(incremental.write_job(selection, work))
+        env["COVERAGE_CORE"] = "ctrace"  # sys.monitoring records a line once, not once per test
     argv = [
-        *python, "-c", _RUNNER, str(data_file), rcfile, str(json_out), str(results),
+        *python, "-c", _RUNNER, str(data_file), rcfile, str(json_out), str(results), per_test,
         "-o", f"cache_dir={work.parent / 'pytest-cache'}", "--tb=short", "-q",
         *([f"--junitxml={junit}"] if junit_xml else []),
         *(["--no-cov"] if has_pytest_cov else []),
@@ -277,6 +327,8 @@ def run_tests(
             f"`{' '.join(python)}` has no coverage.py, so the tests cannot run under coverage.",
             hint="Install it in the project's environment (e.g. `uv add --dev coverage`).",
         )
+    elif result.returncode == MERGE_FAILED and selection is not None:
+        problem = "merge failed"
     elif result.returncode != 0:
         problem = PYTEST_EXIT.get(result.returncode, f"the test command exited with {result.returncode}")
         if _NO_PYTEST.search(output):
@@ -284,7 +336,7 @@ def run_tests(
                 f"`{' '.join(python)}` cannot run pytest (No module named pytest).",
                 hint="Install pytest in the project's environment, or set [tool.stepcommit] python.",
             )
-    elif tests is not None and tests.passed + tests.skipped == 0:
+    elif tests is not None and tests.passed + tests.skipped == 0 and not _deselected_all(selection):
         problem = "no tests were collected"
 
     coverage = None
@@ -293,6 +345,14 @@ def run_tests(
     if coverage is None and problem is None:
         problem = "coverage measured no files of the project (check [tool.coverage.run] source)"
     return TestRun(problem is None, problem, tests, coverage, failures, tail, tuple(argv))
+
+
+def _deselected_all(selection: Selection | None) -> bool:
+    """A partial run whose selection was empty: the suite was collected, nothing needed to run."""
+    if selection is None or selection.select is None:
+        return False
+    info = state.read_json(Path(selection.job["info"]))
+    return isinstance(info, dict) and info.get("mode") == "incremental" and bool(info.get("collected"))
 
 
 def load_previous(repo: Repo) -> tuple[TestResult | None, CoverageReport | None]:
