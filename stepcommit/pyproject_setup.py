@@ -27,6 +27,8 @@ KEY_DOCS: dict[str, str] = {
     "ratchet_tolerance": "Percentage points coverage may drop before the ratchet refuses.",
     "lint": "Run the project's pre-commit hooks (or ruff) on the changed files.",
     "run_verify": "Run the `Verify:` commands a plan step gives (only if you trust the plan's author).",
+    "incremental": "Rerun only the tests a change affects (per-test coverage kept under .git); the total stays exact.",
+    "full_on_finish": "With incremental: `stepcommit finish` still runs every test.",
 }
 # Shown for keys whose default cannot be written in TOML (None) or says little (an empty list).
 EXAMPLES: dict[str, Any] = {

@@ -44,6 +44,7 @@ def check(
             junit_xml=junit_xml is not None,
             full=full,
             ignore=(active.plan,) if active else (),
+            tree_is_work_tree=not hook,
         )
         run_dir = state.state_dir(repo.git_dir) / "run"
         if junit_xml is not None and (run_dir / "junit.xml").exists():

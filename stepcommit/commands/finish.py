@@ -114,7 +114,7 @@ def _commit_step(
         output.note(f"Running the tests of step {active.id} under coverage...")
         gate = run_gate(
             repo, cfg, snap.tree, active.base_commit, verify=active.verify,
-            full=cfg.full_on_finish, ignore=(active.plan,),
+            full=cfg.full_on_finish, ignore=(active.plan,), tree_is_work_tree=True,
         )  # fmt: skip
         if not gate.ok:
             raise GateFailed(

@@ -28,6 +28,8 @@ def annotation_for(repo: git.Repo, head: str | None) -> tuple[message.Annotation
             staged = None  # an index git cannot write (conflicts): no figures rather than wrong ones
         if staged == gate["tree"]:
             tests = gate.get("tests")
+            if tests and gate.get("measured"):
+                tests = f"{tests} ({gate['measured']})"  # only the affected tests ran
             coverage = gate.get("coverage_display")
     return message.Annotation(tuple(e.text for e in new), tests, coverage), len(entries)
 

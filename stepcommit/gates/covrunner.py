@@ -54,6 +54,67 @@ def _lean_json_report() -> None:
     JsonReporter.report_one_file = report_one_file  # type: ignore[method-assign]
 
 
+def _cache_parsers(folder: str) -> list[tuple[str, Any]]:
+    """Reuse coverage's own parse of a source file (statements, exclusions, possible arcs) while
+    its text, coverage's version and the exclusion rules are unchanged: the report's largest cost
+    (tokenizing, compiling and walking every measured file) is paid once per file version.
+
+    The parser objects are coverage's, pickled after the report used them; the figures are
+    computed from them by coverage's own Analysis exactly as before. Returns the list the new
+    parsers go in, for `_save_parsers`; an unknown coverage layout leaves everything as it was.
+    """
+    import pickle
+
+    import coverage
+    from coverage import python as covpython
+
+    created: list[tuple[str, Any]] = []
+    prop = covpython.PythonFileReporter.__dict__.get("parser")
+    if not isinstance(prop, property) or prop.fget is None:
+        return created
+    build = prop.fget
+
+    def parser(self: Any) -> Any:
+        if getattr(self, "_parser", None) is None:
+            try:
+                exclude = self.coverage._exclude_regex("exclude")
+                key = "\0".join([coverage.__version__, repr(exclude), self.filename, self.source()])
+                path = os.path.join(folder, hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest())
+                with open(path, "rb") as handle:
+                    self._parser = pickle.load(handle)
+                os.utime(path)  # still in use: kept by the clean-up
+            except Exception:
+                self._parser = None
+                parsed = build(self)
+                if "path" in locals():
+                    created.append((path, parsed))
+                return parsed
+        return self._parser
+
+    covpython.PythonFileReporter.parser = property(parser)  # type: ignore[method-assign,assignment]
+    return created
+
+
+def _save_parsers(folder: str, created: list[tuple[str, Any]]) -> None:
+    import pickle
+    import time
+
+    for path, parsed in created:
+        try:
+            with open(path + ".tmp", "wb") as handle:
+                pickle.dump(parsed, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(path + ".tmp", path)
+        except Exception:
+            continue
+    week = time.time() - 7 * 24 * 3600
+    for name in os.listdir(folder):
+        try:
+            if os.stat(os.path.join(folder, name)).st_mtime < week:
+                os.remove(os.path.join(folder, name))
+        except OSError:
+            continue
+
+
 _PLUGIN = """\
 import json, time
 
@@ -196,20 +257,49 @@ def _environment(cov: Coverage, pytest_args: list[str]) -> dict[str, object]:
     }  # fmt: skip
 
 
+_T0 = __import__("time").perf_counter()
+
+
+def _mark(what: str) -> None:
+    """Phase times on stderr with STEPCOMMIT_TIMING=1 (the benchmark scripts read them)."""
+    if os.environ.get("STEPCOMMIT_TIMING"):
+        import time
+
+        try:
+            import resource
+
+            peak = f" peak_rss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}"
+        except ImportError:  # not on Windows
+            peak = ""
+        print(f"stepcommit-timing {what} {time.perf_counter() - _T0:.3f}{peak}", file=sys.stderr)
+
+
 class MergeError(Exception):
     """The stored per-test data cannot be carried forward exactly: the caller runs everything."""
 
 
 def _merge(
-    old_db: str, new_db: str, out_db: str, job: dict[str, Any], static: str, ran: list[str], collected: list[str]
+    old_db: str,
+    new_db: str,
+    out_db: str,
+    job: dict[str, Any],
+    static: str,
+    ran: list[str],
+    collected: list[str],
 ) -> None:
     """Write ``out_db``: the stored per-test data minus the tests rerun, the tests that no longer
     exist and the files deleted, unchanged lines of edited files moved to where they are now, plus
     everything the new run recorded. Coverage's schema 7 (coverage 5 to 7) is read and written directly
     so that thousands of tests merge in one transaction."""
-    from coverage.numbits import numbits_to_nums, nums_to_numbits
+    from coverage.numbits import register_sqlite_functions
 
     shutil.copyfile(old_db, out_db)
+    if not os.path.exists(new_db):  # a run that recorded nothing: an empty copy of the stored data
+        shutil.copyfile(old_db, new_db)
+        with sqlite3.connect(new_db) as empty:
+            for table in ("line_bits", "arc", "tracer", "context", "file"):
+                empty.execute(f"delete from {table}")
+        empty.close()
     con = sqlite3.connect(out_db)
     try:
         con.execute("attach database ? as new", (new_db,))
@@ -233,42 +323,47 @@ def _merge(
         def name(nodeid: str) -> str:
             return f"{static}|{nodeid}" if static else nodeid
 
-        alive = {name(n) for n in collected} - {name(n) for n in ran}
-        stale = [
-            cid for cid, ctx in con.execute("select id, context from context") if ctx not in alive
-        ]  # the import-time context, tests rerun, tests gone
-        con.executemany("delete from line_bits where context_id = ?", [(c,) for c in stale])
-        con.executemany("delete from arc where context_id = ?", [(c,) for c in stale])
-        con.executemany("delete from context where id = ?", [(c,) for c in stale])
+        partial = job.get("collect") is not None
+        if partial:
+            # Only some test files were collected: the import-time context stays (the new run's is a
+            # subset of it), the tests rerun go, and so do the tests those files no longer hold.
+            gone = (
+                set(ran)
+                | set(job.get("drop_tests", ()))
+                | (set(job.get("recollect_old", ())) - set(collected))
+            )
+            gone_names = {name(n) for n in gone}
+            stale = [cid for cid, ctx in con.execute("select id, context from context") if ctx in gone_names]
+        else:
+            alive = {name(n) for n in collected} - {name(n) for n in ran}
+            stale = [
+                cid for cid, ctx in con.execute("select id, context from context") if ctx not in alive
+            ]  # the import-time context, tests rerun, tests gone
+        _index_store(con)
+        con.execute("create temp table stale (id integer primary key)")
+        con.executemany("insert into stale (id) values (?)", [(c,) for c in stale])
+        # The union's counts lose what the stale contexts held, then their rows go.
+        con.execute(
+            "create temp table gone as select file_id, fromno, tono, count(*) as c from arc "
+            "where context_id in (select id from stale) group by file_id, fromno, tono"
+        )
+        con.execute(
+            f"update {_UNION} as u set n = u.n - g.c from gone g "
+            "where g.file_id = u.file_id and g.fromno = u.fromno and g.tono = u.tono"
+        )
+        con.execute(f"delete from {_UNION} where n <= 0")
+        for table, column in (("line_bits", "context_id"), ("arc", "context_id"), ("context", "id")):
+            con.execute(f"delete from {table} where {column} in (select id from stale)")
         for path in job.get("deleted", ()):
             row = con.execute("select id from file where path = ?", (path,)).fetchone()
             if row:
-                for table in ("line_bits", "arc", "tracer"):
+                for table in ("line_bits", "arc", "tracer", _UNION):
                     con.execute(f"delete from {table} where file_id = ?", row)
                 con.execute("delete from file where id = ?", row)
         for path, moves in job.get("moves", {}).items():
             row = con.execute("select id from file where path = ?", (path,)).fetchone()
-            if not row:
-                continue
-
-            def move(line: int, path: str = path, moves: list[list[int]] = moves) -> int:
-                where = abs(line)
-                for start, end, shift in moves:
-                    if start <= where <= end:
-                        return (where + shift) * (1 if line > 0 else -1)
-                raise MergeError(f"{path}: a kept test ran line {where}, inside a changed function")
-
-            bits = con.execute("select context_id, numbits from line_bits where file_id = ?", row).fetchall()
-            con.executemany(
-                "update line_bits set numbits = ? where file_id = ? and context_id = ?",
-                [(nums_to_numbits([move(n) for n in numbits_to_nums(nb)]), row[0], cid) for cid, nb in bits],
-            )
-            arcs = con.execute("select context_id, fromno, tono from arc where file_id = ?", row).fetchall()
-            con.execute("delete from arc where file_id = ?", row)
-            con.executemany(
-                "insert into arc (file_id, context_id, fromno, tono) values (?, ?, ?, ?)",
-                [(row[0], cid, move(a), move(b)) for cid, a, b in arcs],
-            )
+            if row:
+                _move_lines(con, row[0], path, moves)
         # Everything the new run recorded: its files, contexts, lines, arcs and file tracers.
         con.execute("insert or ignore into file (path) select path from new.file")
         con.execute("insert or ignore into context (context) select context from new.context")
@@ -276,12 +371,27 @@ def _merge(
             "join new.file nf on nf.id = n.file_id join file f on f.path = nf.path "
             "join new.context nc on nc.id = n.context_id join context c on c.context = nc.context"
         )
+        register_sqlite_functions(con)
         con.execute(
-            f"insert into line_bits (file_id, context_id, numbits) select f.id, c.id, n.numbits from new.line_bits n {ids}"
+            "insert into line_bits (file_id, context_id, numbits) "
+            f"select f.id, c.id, n.numbits from new.line_bits n {ids} where true "
+            "on conflict (file_id, context_id) do update set numbits = numbits_union(numbits, excluded.numbits)"
         )
         con.execute(
-            f"insert into arc (file_id, context_id, fromno, tono) select f.id, c.id, n.fromno, n.tono from new.arc n {ids}"
+            "create temp table added as select f.id as file_id, c.id as context_id, n.fromno, n.tono "
+            f"from new.arc n {ids}"
         )
+        con.execute(
+            "delete from added where exists (select 1 from arc a where a.file_id = added.file_id and "
+            "a.context_id = added.context_id and a.fromno = added.fromno and a.tono = added.tono)"
+        )  # the import-time arcs a partial collection saw again
+        con.execute("insert into arc (file_id, context_id, fromno, tono) select * from added")
+        con.execute(
+            f"insert into {_UNION} (file_id, fromno, tono, n) select file_id, fromno, tono, count(*) "
+            "from added group by file_id, fromno, tono "
+            "on conflict (file_id, fromno, tono) do update set n = n + excluded.n"
+        )
+        con.execute(f"delete from {_UNION} where n <= 0")
         con.execute(
             "insert or replace into tracer (file_id, tracer) select f.id, n.tracer from new.tracer n "
             "join new.file nf on nf.id = n.file_id join file f on f.path = nf.path"
@@ -294,7 +404,136 @@ def _merge(
         con.close()
 
 
-def _setup_per_test(job: dict[str, Any], cov: Coverage, pytest_args: list[str], folder: str) -> dict[str, Any]:
+_UNION = "stepcommit_arc_union"
+"""A table stepcommit adds to the store: each arc once, with how many contexts hold it."""
+
+
+def _index_store(con: sqlite3.Connection) -> None:
+    """Add what makes a merge cheap to a per-test data file (once): an index of arcs by context and
+    the union of all arcs with their counts, kept up to date by each merge. coverage ignores both."""
+    con.execute("create index if not exists stepcommit_arc_context on arc (context_id)")
+    exists = con.execute(
+        "select 1 from sqlite_master where type = 'table' and name = ?", (_UNION,)
+    ).fetchone()
+    if not exists:
+        con.execute(
+            f"create table {_UNION} (file_id integer, fromno integer, tono integer, n integer, "
+            "primary key (file_id, fromno, tono)) without rowid"
+        )
+        con.execute(
+            f"insert into {_UNION} select file_id, fromno, tono, count(*) from arc group by file_id, fromno, tono"
+        )
+
+
+_OFFSET = 1 << 30
+"""Moved arcs pass through line numbers this far up, so no row collides with one not yet moved."""
+
+
+def _move_lines(con: sqlite3.Connection, file_id: int, path: str, moves: list[list[int]]) -> None:
+    """Move the kept lines and arcs of an edited file to where those lines are now, in SQL.
+
+    ``moves`` are (old_start, old_end, shift) ranges; a kept line outside them (inside a changed
+    function) would be a selection error, and makes the merge fail rather than guess.
+    """
+    import bisect
+
+    from coverage.numbits import numbits_to_nums, nums_to_numbits
+
+    moves = sorted(moves)
+    starts = [m[0] for m in moves]
+    lost: list[int] = []
+
+    def new_line(line: int) -> int:
+        where = abs(line)
+        i = bisect.bisect_right(starts, where) - 1
+        if i < 0 or where > moves[i][1]:
+            lost.append(where)
+            return line
+        return (where + moves[i][2]) * (1 if line > 0 else -1)
+
+    def shifted(line: int) -> int:
+        moved = new_line(line)
+        return moved + _OFFSET if moved > 0 else moved - _OFFSET
+
+    def move_numbits(numbits: bytes) -> bytes:
+        return nums_to_numbits([new_line(n) for n in numbits_to_nums(numbits)])
+
+    con.create_function("stepcommit_shifted", 1, shifted, deterministic=True)
+    con.create_function("stepcommit_move_numbits", 1, move_numbits, deterministic=True)
+    con.execute(
+        "update line_bits set numbits = stepcommit_move_numbits(numbits) where file_id = ?", (file_id,)
+    )
+    for table in ("arc", _UNION):
+        con.execute(
+            f"update {table} set fromno = stepcommit_shifted(fromno), tono = stepcommit_shifted(tono) "
+            "where file_id = ?",
+            (file_id,),
+        )
+        con.execute(
+            f"update {table} set fromno = fromno - (case when fromno > 0 then ? else -? end), "
+            "tono = tono - (case when tono > 0 then ? else -? end) where file_id = ?",
+            (_OFFSET, _OFFSET, _OFFSET, _OFFSET, file_id),
+        )
+    if lost:
+        raise MergeError(f"{path}: a kept test ran line {lost[0]}, inside a changed function")
+
+
+def _has_arcs(con: sqlite3.Connection) -> bool:
+    row = con.execute("select value from meta where key = 'has_arcs'").fetchone()
+    return bool(row) and str(row[0]).lower() in ("1", "true")
+
+
+def _flatten(src_db: str, flat_db: str) -> None:
+    """Write ``flat_db``: the union of every context's data in ``src_db``, with no contexts.
+
+    What coverage would compute for a report anyway, done once in SQL: the report (and `coverage
+    xml`) then read a file as small as a plain run's.
+    """
+    from coverage import CoverageData
+    from coverage.numbits import numbits_to_nums, register_sqlite_functions
+
+    if os.path.exists(flat_db):
+        os.remove(flat_db)
+    con = sqlite3.connect(src_db)
+    try:
+        register_sqlite_functions(con)
+        paths = dict(con.execute("select id, path from file"))
+        branch = _has_arcs(con)
+        arcs: dict[str, list[tuple[int, int]]] = {}
+        lines: dict[str, list[int]] = {}
+        if branch:
+            has_union = con.execute(
+                "select 1 from sqlite_master where type = 'table' and name = ?", (_UNION,)
+            ).fetchone()
+            query = (
+                f"select file_id, fromno, tono from {_UNION}"
+                if has_union
+                else ("select distinct file_id, fromno, tono from arc")
+            )
+            for file_id, fromno, tono in con.execute(query):
+                arcs.setdefault(paths[file_id], []).append((fromno, tono))
+        else:
+            query = "select file_id, numbits_union_agg(numbits) from line_bits group by file_id"
+            for file_id, numbits in con.execute(query):
+                lines[paths[file_id]] = numbits_to_nums(numbits)
+        tracers = {paths[f]: t for f, t in con.execute("select file_id, tracer from tracer") if t}
+    finally:
+        con.close()
+    data = CoverageData(flat_db)
+    if branch:
+        data.add_arcs(arcs)
+    else:
+        data.add_lines(lines)
+    if tracers:
+        data.add_file_tracers(tracers)
+    if arcs or lines:
+        data.touch_files([p for p in paths.values() if p not in arcs and p not in lines])
+    data.write()
+
+
+def _setup_per_test(
+    job: dict[str, Any], cov: Coverage, pytest_args: list[str], folder: str
+) -> dict[str, Any]:
     """Decide between a partial and a full run, and add the plugin that records per-test contexts."""
     info: dict[str, Any] = {"mode": "full", "reason": job.get("reason")}
     env = _environment(cov, pytest_args)
@@ -330,21 +569,29 @@ def main(argv: list[str]) -> int:
         if not info.get("disabled"):
             pytest_args = ["-p", info["plugin"], *pytest_args]
     os.environ["COVERAGE_RUN"] = "true"
+    skip_run = False
+    if job is not None and info.get("mode") == "incremental" and job.get("collect") is not None:
+        if not job["collect"]:
+            skip_run = True  # nothing the change affects, nothing new to collect
+        pytest_args = [*pytest_args, *job["collect"]]
     runner = PyRunner(["pytest", *pytest_args], as_module=True)
     runner.prepare()
     cov.start()
     status = 0
     try:
-        runner.run()
+        _mark("start")
+        if not skip_run:
+            runner.run()
     except SystemExit as exc:
         status = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     finally:
         cov.stop()
         cov.save()
+    _mark("tests")
     plugin = sys.modules.get("_stepcommit_contexts")
     collected = list(getattr(plugin, "COLLECTED", []))
     ran = list(getattr(plugin, "RAN", []))
-    if job is not None and status == 5 and collected and not ran:
+    if job is not None and status == 5 and (collected or job.get("collect") is not None) and not ran:
         status = 0  # nothing the change affects: every test was deselected
     if status not in (0, 1):
         return status
@@ -359,14 +606,22 @@ def main(argv: list[str]) -> int:
         status = _finish_per_test(job, info, cov, data_file, config_file, collected, ran, parallel) or status
         if status == 97:
             return status
-        if info.get("mode") == "incremental":
+        if info.get("store"):
             cov = Coverage(data_file=data_file, config_file=config_file)
             cov.load()
     if status != 0:
         return status
     _lean_json_report()
+    parse_cache = os.environ.get("STEPCOMMIT_PARSE_CACHE")
+    created: list[tuple[str, Any]] = []
+    if parse_cache:
+        os.makedirs(parse_cache, exist_ok=True)
+        created = _cache_parsers(parse_cache)
     try:
         cov.json_report(outfile=json_out)
+        _mark("report")
+        if created:
+            _save_parsers(parse_cache or "", created)
     except Exception as exc:  # "No data to report": the gate says so from the missing report
         print(f"stepcommit: no coverage report: {exc}", file=sys.stderr)
     return status
@@ -393,18 +648,26 @@ def _finish_per_test(job, info, cov, data_file, config_file, collected, ran, par
     elif info["mode"] == "incremental":
         try:
             _merge(job["store"], data_file, out, job, static, ran, collected)
+            _mark("merge")
         except (MergeError, sqlite3.Error) as exc:
             info["merge_error"] = str(exc)
             _write_info(job, info)
             return 97  # stepcommit runs everything again
-        shutil.copyfile(out, data_file)  # the report (and `coverage xml`) read the merged data
+        _flatten(out, data_file)  # the report (and `coverage xml`) read the union, as small as a plain run's
+        _mark("flatten")
         info["store"] = out
     elif parallel:
         info["disabled"] = (
             "the tests' coverage comes from several processes (parallel or subprocess measurement)"
         )
     else:
-        shutil.copyfile(data_file, out)
+        os.replace(data_file, out)
+        with sqlite3.connect(out) as con:
+            _index_store(con)
+        con.close()
+        _mark("index")
+        _flatten(out, data_file)
+        _mark("flatten")
         info["store"] = out
     _write_info(job, info)
     return 0

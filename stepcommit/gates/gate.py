@@ -182,12 +182,14 @@ def run_gate(
     junit_xml: bool = False,
     full: bool = False,
     ignore: tuple[str, ...] = (),
+    tree_is_work_tree: bool = False,
 ) -> GateResult:
     """Gate ``tree`` (the work tree as it would be committed) against ``base_commit``.
 
     Lint and the test run go side by side; coverage arithmetic follows. Without a base, only the
     tests and the floor apply. With `incremental` configured, only the tests the change affects run
-    (``full`` runs them all and refreshes the per-test store; ``ignore`` names files no test reads).
+    (``full`` runs them all and refreshes the per-test store; ``ignore`` names files no test reads;
+    ``tree_is_work_tree``: ``tree`` is exactly what is on disk, untracked files included).
     """
     if use_cache:
         hit = cached_result(repo, cfg, tree, base_commit)
@@ -202,7 +204,10 @@ def run_gate(
             lint_job = pool.submit(run_lint, repo, python, changes[0], changes[1])
         reused = _reusable_run(repo, cfg, tree) if use_cache else None
         per_test = "off" if not cfg.incremental else ("full" if full else "auto")
-        run = reused or run_tests(repo, cfg, junit_xml=junit_xml, per_test=per_test, ignore=ignore)
+        disk_tree = tree if tree_is_work_tree else None
+        run = reused or run_tests(
+            repo, cfg, junit_xml=junit_xml, per_test=per_test, ignore=ignore, disk_tree=disk_tree
+        )
         if lint_job is not None:
             lint = lint_job.result()
     problems: list[str] = []

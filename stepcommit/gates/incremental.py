@@ -31,9 +31,15 @@ from pathlib import Path
 from typing import Any
 
 from stepcommit import git, state
-from stepcommit.gates import blocks
+from stepcommit.gates import blocks, forbidden
 
 STORE_VERSION = 1
+
+# Files a run leaves behind that no test reads (an untracked .coverage from `pytest --cov`, say).
+_NOT_READ_BY_TESTS = {
+    "coverage data", "pytest-testmon data", "compiled Python cache", "Python cache", "pytest cache",
+    "mypy cache", "ruff cache", "coverage HTML report",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,15 @@ def _measured_files(db: Path) -> set[str]:
         con.close()
 
 
+def _custom_test_patterns(root: Path) -> bool:
+    """Whether the project names its test files its own way (pytest's `python_files`)."""
+    for name in ("pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"):
+        path = root / name
+        if path.is_file() and "python_files" in path.read_text(encoding="utf-8", errors="replace"):
+            return True
+    return False
+
+
 def _test_of(context: str, static: str) -> str | None:
     """The node id a stored context belongs to; None for the import-time context."""
     if static:
@@ -126,20 +141,35 @@ def plan(repo: git.Repo, tree: str, *, ignore: tuple[str, ...] = ()) -> Selectio
     whole: list[str] = []
     parts: dict[str, blocks.Change] = {}
     deleted: list[str] = []
+    # Whether collecting only the test files involved is enough: true while no import-time code
+    # (what collection runs) can have changed.
+    fast = True
+    collect: set[str] = set()
+    recollect: set[str] = set()
+    gone_tests: set[str] = set()
+    custom_patterns = _custom_test_patterns(repo.root)
     for status, path, old_blob, new_blob in changes:
         name = path.rsplit("/", 1)[-1]
         real = _real(repo.root, path)
-        if path in ignore:
+        if path in ignore or forbidden.why_forbidden(path) in _NOT_READ_BY_TESTS:
             continue
         if name == "conftest.py":
             return full(f"{path} changed (fixtures and hooks reach every test)")
         if not path.endswith(".py"):
             return full(f"{path} changed (a file that is not Python source: the tests may read it)")
         if status == "A":
-            continue  # nothing ran it yet; whatever imports it changed too, or is a new test
+            # Nothing ran it yet: whatever imports it changed too. A new test module is collected.
+            if custom_patterns:
+                fast = False
+            elif name.startswith("test_") or name.endswith("_test.py"):
+                collect.add(real)
+            continue
+        tests_here = test_files.get(real, ())
         if status == "D":
             deleted.append(path)
-        tests_here = test_files.get(real, ())
+            gone_tests.update(tests_here)
+        elif tests_here:
+            recollect.add(real)
         if real not in measured:
             if tests_here:
                 select.update(tests_here)  # a test module coverage does not measure: all its tests
@@ -162,11 +192,16 @@ def plan(repo: git.Repo, tree: str, *, ignore: tuple[str, ...] = ()) -> Selectio
     static = str(meta.get("static", ""))
     for path in whole:
         select.update(t for t in map(lambda c: _test_of(c, static), runs[path]) if t)
+        fast = fast and not any(_test_of(c, static) is None for c in runs[path])
     for path, change in parts.items():
         for ctx, lines in runs[path].items():
-            test = _test_of(ctx, static)
-            if test and any(start <= n <= end for n in lines for start, end in change.changed):
-                select.add(test)
+            if any(start <= n <= end for n in lines for start, end in change.changed):
+                test = _test_of(ctx, static)
+                if test is None:
+                    fast = False  # a changed function ran at import time (a decorator, a constant)
+                else:
+                    select.add(test)
+    select -= gone_tests
     job |= {
         "select": sorted(select),
         "known": list(meta.get("collected", ())),
@@ -175,6 +210,15 @@ def plan(repo: git.Repo, tree: str, *, ignore: tuple[str, ...] = ()) -> Selectio
         "deleted": [_real(repo.root, p) for p in deleted],
         "moves": {_real(repo.root, p): [list(m) for m in c.moves] for p, c in parts.items()},
     }
+    if fast:
+        file_of = {test: where for where, tests in test_files.items() for test in tests}
+        collect.update(file_of[t] for t in select if t in file_of)
+        collect.update(recollect)
+        job |= {
+            "collect": sorted(collect),
+            "recollect_old": sorted(t for f in collect for t in test_files.get(f, ())),
+            "drop_tests": sorted(gone_tests),
+        }
     return Selection(None, tuple(sorted(select)), job)
 
 
@@ -209,8 +253,26 @@ def record(
     if not isinstance(info, dict):
         out.unlink(missing_ok=True)
         return None
+    collected: list[str] = info.get("collected", [])
+    test_files: dict[str, list[str]] = info.get("test_files", {})
+    loaded: list[str] = info.get("loaded", [])
+    job = selection.job
+    previous = _meta(repo.git_dir)
+    if info.get("mode") == "incremental" and job.get("collect") is not None and previous:
+        # Only some test files were collected: the rest of the suite is as the store knew it.
+        now = set(collected)
+        gone = set(job.get("drop_tests", ())) | (set(job.get("recollect_old", ())) - now)
+        kept = [t for t in previous.get("collected", ()) if t not in gone]
+        known = set(kept)
+        collected = kept + [t for t in collected if t not in known]
+        test_files = {
+            f: tests for f, tests in previous.get("test_files", {}).items() if f not in test_files
+        } | test_files
+        test_files = {f: [t for t in tests if t not in gone] for f, tests in test_files.items()}
+        test_files = {f: tests for f, tests in test_files.items() if tests}
+        loaded = sorted(set(previous.get("loaded", ())) | set(loaded))
     outcome = Outcome(
-        str(info.get("mode", "full")), len(info.get("ran", ())), len(info.get("collected", ())),
+        str(info.get("mode", "full")), len(info.get("ran", ())), len(collected),
         info.get("reason") or info.get("disabled"),
     )  # fmt: skip
     if not completed:
@@ -221,9 +283,9 @@ def record(
         "tree": tree,
         "env": info.get("env"),
         "static": info.get("static", ""),
-        "collected": info.get("collected", []),
-        "test_files": info.get("test_files", {}),
-        "loaded": info.get("loaded", []),
+        "collected": collected,
+        "test_files": test_files,
+        "loaded": loaded,
         "failed": failed,
         "time": state.now_iso(),
     }

@@ -173,6 +173,7 @@ def _clean_env(work: Path) -> dict[str, str]:
     # wrapper) must not leak its coverage or pytest-cov settings into the project's run.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_"))}
     env["PYTHONPYCACHEPREFIX"] = str(work.parent / "pycache")
+    env["STEPCOMMIT_PARSE_CACHE"] = str(work.parent / "parse-cache")
     env.setdefault("PYTHONIOENCODING", "utf-8")
     return env
 
@@ -252,6 +253,7 @@ def run_tests(
     junit_xml: bool = False,
     per_test: str = "off",
     ignore: tuple[str, ...] = (),
+    disk_tree: str | None = None,
 ) -> TestRun:
     """Run the suite on the work tree as it is, coverage data and caches kept under the git dir.
 
@@ -260,8 +262,11 @@ def run_tests(
     ``per_test``: `off`; `auto` reruns only the tests a change affects when the per-test store allows
     it (incremental.py), else everything; `full` runs everything and rebuilds the store.
     ``ignore``: paths whose change no test notices (the plan file), for the selection.
+    ``disk_tree``: the tree id of the work tree as it is, when the caller has it already.
     """
-    disk_tree = git.tree_only(repo) if per_test != "off" else ""
+    if per_test != "off" and disk_tree is None:
+        disk_tree = git.tree_only(repo)  # what the tests will see, untracked files included
+    disk_tree = disk_tree or ""
     selection: Selection | None = None
     if per_test == "auto":
         selection = incremental.plan(repo, disk_tree, ignore=ignore)
@@ -316,6 +321,9 @@ def _run_once(
     ]  # fmt: skip
     result = proc.run(argv, cwd=root, env=env, check=False, timeout=config.test_timeout)
     output = (result.stdout + result.stderr).strip()
+    if os.environ.get("STEPCOMMIT_TIMING"):
+        timings = [line for line in result.stderr.splitlines() if line.startswith("stepcommit-timing ")]
+        print("\n".join(timings), file=sys.stderr)
     tail = "\n".join(output.splitlines()[-40:])
     tests, failures = _results(results)
 

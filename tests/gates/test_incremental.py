@@ -187,6 +187,7 @@ def test_each_edit_reruns_only_the_affected_tests_and_keeps_the_exact_total(
     assert run.measured is not None and run.measured.mode == "incremental"
     info = json.loads((geo / ".git/stepcommit/testcov/run-info.json").read_text())
     assert info["ran"] == ["tests/test_shapes.py::test_perimeter"]
+    assert len(info["collected"]) == 4  # only the test module involved was collected
     assert run.measured.describe() == "incremental: 1 of 6 tests"
     assert_equal_to_full(geo, run, tmp_path)
 
@@ -347,3 +348,19 @@ def test_check_says_how_it_measured(geo: Path) -> None:
         [*cli, "check", "--no-cache", "--full"], cwd=geo, env=env, capture_output=True, text=True
     )
     assert full.returncode == 0 and "incremental" not in full.stdout
+
+
+def test_a_function_that_runs_at_import_time_makes_collection_run_again(geo: Path, tmp_path: Path) -> None:
+    write(geo, {
+        "geo/registry.py": "NAMES = []\n\n\ndef register(fn):\n    NAMES.append(fn.__name__)\n    return fn\n",
+        "geo/units.py": "from geo.registry import register\n\n\n@register\n" + UNITS,
+    })  # fmt: skip
+    commit_all(geo)
+    gate_run(geo)
+    write(geo, {"geo/registry.py": (geo / "geo/registry.py").read_text().replace(
+        "    NAMES.append(fn.__name__)\n", "    if fn.__name__ not in NAMES:\n        NAMES.append(fn.__name__)\n")})  # fmt: skip
+    run = gate_run(geo)
+    info = json.loads((geo / ".git/stepcommit/testcov/run-info.json").read_text())
+    assert run.measured is not None and run.measured.mode == "incremental"
+    assert len(info["collected"]) == 6  # the whole suite, for its import-time coverage
+    assert_equal_to_full(geo, run, tmp_path)
