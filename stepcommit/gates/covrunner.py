@@ -458,6 +458,12 @@ def _move_lines(con: sqlite3.Connection, file_id: int, path: str, moves: list[li
     def move_numbits(numbits: bytes) -> bytes:
         return nums_to_numbits([new_line(n) for n in numbits_to_nums(numbits)])
 
+    # Lines above the first changed or moved line stay where they are: rows entirely above it are left alone.
+    untouched = 1
+    for start, end, shift in moves:
+        if start != untouched or shift != 0:
+            break
+        untouched = end + 1
     con.create_function("stepcommit_shifted", 1, shifted, deterministic=True)
     con.create_function("stepcommit_move_numbits", 1, move_numbits, deterministic=True)
     con.execute(
@@ -466,13 +472,13 @@ def _move_lines(con: sqlite3.Connection, file_id: int, path: str, moves: list[li
     for table in ("arc", _UNION):
         con.execute(
             f"update {table} set fromno = stepcommit_shifted(fromno), tono = stepcommit_shifted(tono) "
-            "where file_id = ?",
-            (file_id,),
+            "where file_id = ? and (abs(fromno) >= ? or abs(tono) >= ?)",
+            (file_id, untouched, untouched),
         )
         con.execute(
             f"update {table} set fromno = fromno - (case when fromno > 0 then ? else -? end), "
-            "tono = tono - (case when tono > 0 then ? else -? end) where file_id = ?",
-            (_OFFSET, _OFFSET, _OFFSET, _OFFSET, file_id),
+            "tono = tono - (case when tono > 0 then ? else -? end) where file_id = ? and abs(fromno) >= ?",
+            (_OFFSET, _OFFSET, _OFFSET, _OFFSET, file_id, _OFFSET),
         )
     if lost:
         raise MergeError(f"{path}: a kept test ran line {lost[0]}, inside a changed function")

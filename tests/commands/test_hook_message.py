@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -121,4 +122,23 @@ def test_gated_commit_gets_tests_and_the_coverage_trailer(
     text = _message(project)
     assert "Progress Updates\n1 Tested add.\n" in text
     assert "\nTests: 2 passed in " in text
+    assert git(project, "log", "-1", "--format=%(trailers:key=Coverage,valueonly)").strip() == "100.00"
+
+
+def test_an_incremental_gate_says_so_in_the_commit_message(
+    project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(tmp_path / "pre-commit-home"))
+    write(project, {"pyproject.toml": "[tool.stepcommit]\nincremental = true\n"})
+    _install_hooks(project, [dict(h) for h in LOCAL_HOOKS], ["pre-commit", "prepare-commit-msg"])
+    unused = "from calc import unused\n\n\ndef test_unused():\n    assert unused(2) == 4\n"
+    write(project, {"tests/test_more.py": unused})
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "test: cover unused")  # the config commit's gate built the store
+    write(project, {"tests/test_more.py": unused.replace("unused(2) == 4", "unused(3) == 6")})
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "test: another value")
+    text = _message(project)
+    assert re.search(r"\nTests: 1 passed in \d+\.\d\ds \(incremental: 1 of 2 tests\)\n", text), text
     assert git(project, "log", "-1", "--format=%(trailers:key=Coverage,valueonly)").strip() == "100.00"

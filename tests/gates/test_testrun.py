@@ -164,3 +164,27 @@ def test_outcomes_are_counted_like_pytest(project: Path) -> None:
 def test_junit_report_on_request(project: Path) -> None:
     run_tests(find_repo(project), Config(), junit_xml=True)
     assert "<testcase" in (project / ".git" / "stepcommit" / "run" / "junit.xml").read_text()
+
+
+def test_a_second_report_reuses_coverage_own_parse_and_agrees(project: Path) -> None:
+    write(
+        project,
+        {
+            "calc/extra.py": "def branchy(x):\n    if x:\n        return 1\n    return 2\n",
+            "tests/test_extra.py": "from calc.extra import branchy\n\n\ndef test_b():\n    assert branchy(1) == 1\n",
+            "pyproject.toml": '[tool.coverage.run]\nsource = ["calc"]\nbranch = true\n',
+        },
+    )
+    first = run_tests(find_repo(project), Config())
+    cache = project / ".git" / "stepcommit" / "parse-cache"
+    stored = sorted(p.name for p in cache.iterdir())
+    assert len(stored) == 2  # one parse per measured file version
+    second = run_tests(find_repo(project), Config())
+    assert sorted(p.name for p in cache.iterdir()) == stored
+    assert first.coverage is not None and second.coverage is not None
+    assert second.coverage == first.coverage
+    assert second.coverage.display == coverage_report_total(project)
+    write(project, {"calc/extra.py": "def branchy(x):\n    if x:\n        return 1\n    return 3\n"})
+    third = run_tests(find_repo(project), Config())
+    assert len(list(cache.iterdir())) == 3  # the edited file parsed anew, beside the old version
+    assert third.coverage is not None and third.coverage.display == coverage_report_total(project)
