@@ -451,28 +451,43 @@ def _move_lines(con: sqlite3.Connection, file_id: int, path: str, moves: list[li
             return line
         return (where + moves[i][2]) * (1 if line > 0 else -1)
 
-    def shifted(line: int) -> int:
-        moved = new_line(line)
-        return moved + _OFFSET if moved > 0 else moved - _OFFSET
-
     def move_numbits(numbits: bytes) -> bytes:
         return nums_to_numbits([new_line(n) for n in numbits_to_nums(numbits)])
 
-    # Lines above the first changed or moved line stay where they are: rows entirely above it are left alone.
-    untouched = 1
+    # Ranges of one shift, merged where they touch: one edited function leaves two or three.
+    runs: list[list[int]] = []
     for start, end, shift in moves:
-        if start != untouched or shift != 0:
-            break
-        untouched = end + 1
-    con.create_function("stepcommit_shifted", 1, shifted, deterministic=True)
+        if runs and runs[-1][1] + 1 == start and runs[-1][2] == shift:
+            runs[-1][1] = end
+        else:
+            runs.append([start, end, shift])
+    # Lines above the first changed or moved line stay where they are: rows entirely above it are left alone.
+    untouched = runs[0][1] + 1 if runs and runs[0][0] == 1 and runs[0][2] == 0 else 1
     con.create_function("stepcommit_move_numbits", 1, move_numbits, deterministic=True)
     con.execute(
         "update line_bits set numbits = stepcommit_move_numbits(numbits) where file_id = ?", (file_id,)
     )
+
+    def moved(column: str) -> str:
+        """SQL for the column's new value, offset out of the way of rows not yet moved; NULL if lost."""
+        size = f"abs({column})"
+        cases = " ".join(
+            f"when {size} between {int(a)} and {int(b)} then {size} + {int(d) + _OFFSET}" for a, b, d in runs
+        )
+        return f"(case when {column} > 0 then 1 else -1 end) * (case {cases} else null end)"
+
+    where = "where file_id = ? and (abs(fromno) >= ? or abs(tono) >= ?)"
     for table in ("arc", _UNION):
+        row = con.execute(
+            f"select fromno, tono from {table} {where} and ({moved('fromno')} is null or {moved('tono')} is null) "
+            "limit 1",
+            (file_id, untouched, untouched),
+        ).fetchone()
+        if row is not None:
+            new_line(row[0]), new_line(row[1])  # records the line that has nowhere to go
+            break
         con.execute(
-            f"update {table} set fromno = stepcommit_shifted(fromno), tono = stepcommit_shifted(tono) "
-            "where file_id = ? and (abs(fromno) >= ? or abs(tono) >= ?)",
+            f"update {table} set fromno = {moved('fromno')}, tono = {moved('tono')} {where}",
             (file_id, untouched, untouched),
         )
         con.execute(

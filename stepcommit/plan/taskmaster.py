@@ -57,8 +57,21 @@ def _id(node: jsonspan.Node | None) -> str | None:
     return None
 
 
+def _current_tag(path: Path) -> str | None:
+    """`currentTag` from Task Master's `.taskmaster/state.json` next to `.taskmaster/tasks/tasks.json`."""
+    for state in (path.parent.parent / "state.json", path.parent / "state.json"):
+        try:
+            data = json.loads(state.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and isinstance(data.get("currentTag"), str):
+            return str(data["currentTag"])
+    return None
+
+
 def _tasks(root: jsonspan.Node, text: str, path: Path) -> tuple[str, jsonspan.Node]:
-    """The task list: `{"tasks": [...]}`, or the `master` (else first) tag of `{"tag": {"tasks": [...]}}`."""
+    """The task list: `{"tasks": [...]}`, or, of `{"tag": {"tasks": [...]}}`, the tag Task Master has
+    switched to (`currentTag` in `.taskmaster/state.json`), else `master`, else the first."""
     if not root.is_object:
         raise PlanError(
             f"{path.name} line {line_of(text, root.start)}: expected an object with a tasks list."
@@ -68,7 +81,8 @@ def _tasks(root: jsonspan.Node, text: str, path: Path) -> tuple[str, jsonspan.No
         return "plain", tasks
     tagged = [(name, node.get("tasks")) for name, node in root.members if node.is_object]
     tagged = [(name, t) for name, t in tagged if t is not None and t.is_array]
-    for name, found in sorted(tagged, key=lambda item: item[0] != "master"):
+    current = _current_tag(path)
+    for name, found in sorted(tagged, key=lambda item: (item[0] != current, item[0] != "master")):
         assert found is not None
         return name, found
     raise PlanError(

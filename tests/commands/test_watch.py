@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from stepcommit import git as git_mod
 from stepcommit.cli import app
 from stepcommit.commands.watch import blocks_cacheprovider, plan_for, status_line, watch_plan
+from tests.conftest import write
 
 
 def test_runner_is_a_bare_executable_and_testmon_data_leaves_the_work_tree(tmp_path: Path) -> None:
@@ -83,6 +84,46 @@ def test_a_real_short_run_reruns_with_testmon(project: Path) -> None:
     assert datafile.exists(), out
     assert "1 passed" in out and "testmon:" in out
     assert not (project / ".testmondata").exists()
+
+
+def test_an_edit_reruns_only_the_tests_it_affects(project: Path) -> None:
+    write(project, {"tests/test_unused.py": "from calc import unused\n\n\ndef test_unused():\n    assert unused(2) == 4\n"})
+    repo = git_mod.find_repo(project)
+    plan = plan_for(repo.root, repo.git_dir, [], now=True, clear=False)
+    env = {**os.environ, **dict(plan.env_overrides)}
+    child = subprocess.Popen(plan.argv, cwd=project, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, start_new_session=True)  # fmt: skip
+    lines: list[str] = []
+
+    def read() -> None:
+        assert child.stdout is not None
+        for line in child.stdout:
+            lines.append(line)
+
+    def summaries() -> list[str]:
+        return [line for line in lines if " passed" in line or " deselected" in line]
+
+    def wait_for(count: int) -> None:
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline and len(summaries()) < count:
+            time.sleep(0.2)
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        wait_for(1)
+        assert "2 passed" in summaries()[0], "".join(lines)
+        time.sleep(1.0)
+        # An edit of unused() only: testmon reruns test_unused and deselects test_add.
+        source = project / "calc" / "__init__.py"
+        source.write_text(source.read_text().replace("return a * 2", "return a + a"))
+        wait_for(2)
+    finally:
+        time.sleep(1.0)
+        os.killpg(child.pid, signal.SIGINT)
+        child.wait(timeout=15)
+    second = summaries()[1:]
+    assert second, "".join(lines)
+    assert "1 passed" in second[0] and "1 deselected" in second[0], "".join(lines)
 
 
 def test_cli_wiring_hook_agent_and_message(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

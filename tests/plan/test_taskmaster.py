@@ -123,3 +123,17 @@ def test_ids_as_strings_floats_and_missing(tmp_path: Path) -> None:
     mark_step(path, list(plan.walk())[2], "done")
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     assert json.loads(path.read_text(encoding="utf-8-sig"))["tasks"][1]["status"] == "done"
+
+
+def test_the_tag_task_master_switched_to_is_the_plan(tmp_path: Path) -> None:
+    tasks_dir = tmp_path / ".taskmaster" / "tasks"
+    tasks_dir.mkdir(parents=True)
+    path = tasks_dir / "tasks.json"
+    path.write_bytes((CORPUS / "taskmaster_tagged.json").read_bytes())
+    feature_ids = [str(t["id"]) for t in json.loads(path.read_text())["feature-x"]["tasks"]]
+    master_ids = [str(t["id"]) for t in json.loads(path.read_text())["master"]["tasks"]]
+    assert [s.id for s in load_plan(path).steps] == master_ids  # no state.json: master
+    (tmp_path / ".taskmaster" / "state.json").write_text('{"currentTag": "feature-x", "migrationNoticeShown": true}')
+    assert [s.id for s in load_plan(path).steps] == feature_ids
+    (tmp_path / ".taskmaster" / "state.json").write_text('{"currentTag": "gone"}')
+    assert [s.id for s in load_plan(path).steps] == master_ids  # an unknown tag: master again
