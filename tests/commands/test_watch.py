@@ -87,7 +87,12 @@ def test_a_real_short_run_reruns_with_testmon(project: Path) -> None:
 
 
 def test_an_edit_reruns_only_the_tests_it_affects(project: Path) -> None:
-    write(project, {"tests/test_unused.py": "from calc import unused\n\n\ndef test_unused():\n    assert unused(2) == 4\n"})
+    write(
+        project,
+        {
+            "tests/test_unused.py": "from calc import unused\n\n\ndef test_unused():\n    assert unused(2) == 4\n"
+        },
+    )
     repo = git_mod.find_repo(project)
     plan = plan_for(repo.root, repo.git_dir, [], now=True, clear=False)
     env = {**os.environ, **dict(plan.env_overrides)}

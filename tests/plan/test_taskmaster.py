@@ -133,7 +133,9 @@ def test_the_tag_task_master_switched_to_is_the_plan(tmp_path: Path) -> None:
     feature_ids = [str(t["id"]) for t in json.loads(path.read_text())["feature-x"]["tasks"]]
     master_ids = [str(t["id"]) for t in json.loads(path.read_text())["master"]["tasks"]]
     assert [s.id for s in load_plan(path).steps] == master_ids  # no state.json: master
-    (tmp_path / ".taskmaster" / "state.json").write_text('{"currentTag": "feature-x", "migrationNoticeShown": true}')
+    (tmp_path / ".taskmaster" / "state.json").write_text(
+        '{"currentTag": "feature-x", "migrationNoticeShown": true}'
+    )
     assert [s.id for s in load_plan(path).steps] == feature_ids
     (tmp_path / ".taskmaster" / "state.json").write_text('{"currentTag": "gone"}')
     assert [s.id for s in load_plan(path).steps] == master_ids  # an unknown tag: master again
