@@ -31,8 +31,11 @@ def install(*, cwd: Path, agents: list[str], dry_run: bool = False, as_json: boo
     results: dict[str, str] = {}
     if agents:
         for agent in dict.fromkeys(agents):
+            existed = (repo.root / AGENT_FILES[agent].path).is_file()
             changed = install_agent(repo.root, agent, dry_run=dry_run)
-            results[AGENT_FILES[agent].path] = "updated" if changed else "unchanged"
+            results[AGENT_FILES[agent].path] = (
+                ("updated" if existed else "created") if changed else "unchanged"
+            )
     else:
         from stepcommit.commands.install_git import install_git_hooks
 

@@ -29,7 +29,8 @@ def install_hook_types(repo: git.Repo, *, dry_run: bool = False) -> dict[str, st
 
 def install_git_hooks(repo: git.Repo, *, dry_run: bool = False) -> dict[str, str]:
     """stepcommit's local hooks merged into .pre-commit-config.yaml, then the git hook types installed."""
+    existed = (repo.root / ".pre-commit-config.yaml").is_file()
     changed = ensure_hooks(repo.root, dry_run=dry_run, with_ruff=False)
-    results = {".pre-commit-config.yaml": "updated" if changed else "unchanged"}
+    results = {".pre-commit-config.yaml": ("updated" if existed else "created") if changed else "unchanged"}
     results.update(install_hook_types(repo, dry_run=dry_run))
     return results

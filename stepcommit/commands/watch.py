@@ -13,6 +13,8 @@ from stepcommit import git, output, proc, state
 from stepcommit.gates.gate import last_result
 from stepcommit.gates.testrun import project_python
 
+WATCH_PATTERNS = "*.py,**/*.py"
+
 PYTEST_CONFIGS = ("pyproject.toml", "pytest.ini", ".pytest.ini", "setup.cfg", "tox.ini")
 
 # pytest-watcher lets a Ctrl-C escape as a traceback; run it through this so it ends quietly.
@@ -49,6 +51,7 @@ def watch_plan(
     pytest_args: Sequence[str] = (),
     now: bool = True,
     clear: bool = False,
+    set_patterns: bool = True,
 ) -> WatchPlan:
     """The pytest-watcher command for this project, as plain data.
 
@@ -71,6 +74,10 @@ def watch_plan(
         notes.append("pytest-testmon is not installed in the project's environment, so every save reruns "
                      "the whole suite (add it: `uv add --dev pytest-testmon`).")  # fmt: skip
     flags = [*(["--now"] if now else []), *(["--clear"] if clear else [])]
+    if set_patterns:
+        # pytest-watcher's default `*.py` matches whole paths since watchdog 7, so only files at the
+        # top of the project: name the nested ones too.
+        flags += ["--patterns", WATCH_PATTERNS]
     argv = (sys.executable, "-c", PTW_WRAPPER, str(root), *flags, "--runner", python[0], *runner_args,
             *pytest_args)  # fmt: skip
     return WatchPlan(argv, tuple(env), tuple(notes))
@@ -109,7 +116,17 @@ def plan_for(root: Path, git_dir: Path, pytest_args: Sequence[str], *, now: bool
         pytest_args=[*cfg.pytest_args, *pytest_args],
         now=now,
         clear=clear,
+        set_patterns=not _own_patterns(root),
     )
+
+
+def _own_patterns(root: Path) -> bool:
+    """Whether the project configures pytest-watcher's patterns itself (then they are left alone)."""
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return False
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return "[tool.pytest-watcher]" in text and "patterns" in text.split("[tool.pytest-watcher]", 1)[1]
 
 
 def watch(*, cwd: Path, pytest_args: list[str], now: bool = True, clear: bool = False) -> int:

@@ -91,7 +91,7 @@ def test_broken_json_is_not_overwritten(project: Path) -> None:
 
 def test_dry_run_changes_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert install(cwd=project, agents=["claude"], dry_run=True, as_json=True) == 0
-    assert json.loads(capsys.readouterr().out)["files"] == {".claude/settings.json": "updated"}
+    assert json.loads(capsys.readouterr().out)["files"] == {".claude/settings.json": "created"}
     assert not (project / ".claude").exists()
 
 
@@ -112,9 +112,12 @@ def test_cli_wiring(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(project)
     result = CliRunner().invoke(app, ["install", "--agent", "claude", "--agent", "cursor"])
     assert result.exit_code == 0, result.output
-    assert ".claude/settings.json: updated" in result.output
+    assert ".claude/settings.json: created" in result.output
     again = CliRunner().invoke(app, ["install", "--agent", "claude"])
     assert ".claude/settings.json: already set up" in again.output
+    (project / ".claude/settings.json").write_text('{"permissions": {"allow": []}}\n')
+    merged = CliRunner().invoke(app, ["install", "--agent", "claude"])
+    assert ".claude/settings.json: updated" in merged.output
 
 
 def test_install_gates_plain_commits_and_finish_runs_the_suite_once(
