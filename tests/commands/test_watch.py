@@ -57,77 +57,71 @@ def test_status_line_without_and_with_a_measurement(project: Path) -> None:
     assert "no full measurement yet" in status_line(project / ".git")
 
 
+class Watching:
+    """`stepcommit watch`'s pytest-watcher command running on ``project``, its output collected."""
+
+    def __init__(self, project: Path) -> None:
+        repo = git_mod.find_repo(project)
+        plan = plan_for(repo.root, repo.git_dir, [], now=True, clear=False)
+        env = {**os.environ, **dict(plan.env_overrides)}
+        self.child = subprocess.Popen(plan.argv, cwd=project, env=env, stdin=subprocess.DEVNULL,
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                      start_new_session=True)  # fmt: skip
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.child.stdout is not None
+        for line in self.child.stdout:
+            self.lines.append(line)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def summaries(self) -> list[str]:
+        return [line for line in self.lines if " passed" in line]
+
+    def wait_for_runs(self, count: int, seconds: float = 40) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and len(self.summaries()) < count:
+            time.sleep(0.2)
+
+    def stop(self) -> int:
+        time.sleep(1.0)  # pytest's own teardown after its summary line
+        os.killpg(self.child.pid, signal.SIGINT)  # Ctrl-C
+        code = self.child.wait(timeout=15)
+        self.reader.join(timeout=5)
+        return code
+
+
 def test_a_real_short_run_reruns_with_testmon(project: Path) -> None:
-    repo = git_mod.find_repo(project)
-    plan = plan_for(repo.root, repo.git_dir, [], now=True, clear=False)
-    datafile = repo.git_dir / "stepcommit" / "testmondata"
-    env = {**os.environ, **dict(plan.env_overrides)}
-    child = subprocess.Popen(plan.argv, cwd=project, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, start_new_session=True)  # fmt: skip
-    lines: list[str] = []
-
-    def read() -> None:
-        assert child.stdout is not None
-        for line in child.stdout:
-            lines.append(line)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not any(" passed" in line for line in lines):
-        time.sleep(0.2)
-    time.sleep(1.0)  # pytest's own teardown after its summary line
-    os.killpg(child.pid, signal.SIGINT)  # Ctrl-C, once the first run is over
-    assert child.wait(timeout=15) == 130
-    reader.join(timeout=5)
-    out = "".join(lines)
-    assert datafile.exists(), out
+    watching = Watching(project)
+    watching.wait_for_runs(1, seconds=30)
+    assert watching.stop() == 130
+    out = watching.output
+    assert (project / ".git" / "stepcommit" / "testmondata").exists(), out
     assert "1 passed" in out and "testmon:" in out
     assert not (project / ".testmondata").exists()
 
 
 def test_an_edit_reruns_only_the_tests_it_affects(project: Path) -> None:
-    write(
-        project,
-        {
-            "tests/test_unused.py": "from calc import unused\n\n\ndef test_unused():\n    assert unused(2) == 4\n"
-        },
-    )
-    repo = git_mod.find_repo(project)
-    plan = plan_for(repo.root, repo.git_dir, [], now=True, clear=False)
-    env = {**os.environ, **dict(plan.env_overrides)}
-    child = subprocess.Popen(plan.argv, cwd=project, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, start_new_session=True)  # fmt: skip
-    lines: list[str] = []
-
-    def read() -> None:
-        assert child.stdout is not None
-        for line in child.stdout:
-            lines.append(line)
-
-    def summaries() -> list[str]:
-        return [line for line in lines if " passed" in line]
-
-    def wait_for(count: int) -> None:
-        deadline = time.monotonic() + 40
-        while time.monotonic() < deadline and len(summaries()) < count:
-            time.sleep(0.2)
-
-    threading.Thread(target=read, daemon=True).start()
+    unused = "from calc import unused\n\n\ndef test_unused():\n    assert unused(2) == 4\n"
+    write(project, {"tests/test_unused.py": unused})
+    watching = Watching(project)
     try:
-        wait_for(1)
-        assert "2 passed" in summaries()[0], "".join(lines)
+        watching.wait_for_runs(1)
+        assert "2 passed" in watching.summaries()[0], watching.output
         time.sleep(1.0)
-        # An edit of unused() only: testmon reruns test_unused and deselects test_add.
+        # An edit of unused() only: testmon reruns test_unused, not test_add.
         source = project / "calc" / "__init__.py"
         source.write_text(source.read_text().replace("return a * 2", "return a + a"))
-        wait_for(2)
+        watching.wait_for_runs(2)
     finally:
-        time.sleep(1.0)
-        os.killpg(child.pid, signal.SIGINT)
-        child.wait(timeout=15)
-    out = "".join(lines)
-    second = summaries()[1:]
+        watching.stop()
+    out = watching.output
+    second = watching.summaries()[1:]
     assert second and "1 passed" in second[0], out
     rerun = out.split("Detected modified", 1)[1]
     assert "tests/test_unused.py ." in rerun and "tests/test_add.py" not in rerun, out

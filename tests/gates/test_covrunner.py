@@ -4,14 +4,16 @@ coverage cannot see it)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from coverage import Coverage, CoverageData
-from coverage import python as covpython
-from coverage.jsonreport import JsonReporter
+from coverage import CoverageData
+from coverage.config import CoverageConfig
 
 from stepcommit.gates import covrunner
 from stepcommit.gates.covrunner import MergeError, _flatten, _index_store, _merge
@@ -154,36 +156,49 @@ def test_other_schemas_and_mixed_measurements_are_refused(tmp_path: Path, source
         _merge(str(old), str(tmp_path / "missing.db"), str(tmp_path / "out.db"), {}, "", [], [])
 
 
-def test_the_parse_cache_gives_coverage_the_same_report(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Both patches are undone after the test.
-    monkeypatch.setattr(covpython.PythonFileReporter, "parser", covpython.PythonFileReporter.parser)
-    monkeypatch.setattr(JsonReporter, "report_one_file", JsonReporter.report_one_file)
+PARSE_TWICE = """
+import json, sys
+from coverage import Coverage
+from stepcommit.gates import covrunner
+
+folder, data, out = sys.argv[1:]
+created_counts = []
+for name in ("first", "second"):
+    cov = Coverage(data_file=data, config_file=False)
+    cov.load()
+    covrunner._lean_json_report()
+    created = covrunner._cache_parsers(folder)
+    cov.json_report(outfile=out + name)
+    covrunner._save_parsers(folder, created)
+    created_counts.append(len(created))
+print(json.dumps(created_counts))
+"""
+
+
+def test_the_parse_cache_gives_coverage_the_same_report(tmp_path: Path) -> None:
+    # In a process of its own: a Coverage object created in a measured pytest-xdist worker would
+    # keep that worker's own measurement from being saved.
     module = tmp_path / "branchy.py"
     module.write_text("def f(x):\n    if x:\n        return 1\n    return 2\n")
     data_file(tmp_path / ".coverage", {"": {str(module): [(-1, 1), (1, -1), (-1, 2), (2, 3), (3, -1)]}})
     cache = tmp_path / "cache"
     cache.mkdir()
-    reports = []
-    for name in ("first", "second"):
-        cov = Coverage(data_file=str(tmp_path / ".coverage"), config_file=False)
-        cov.load()
-        covrunner._lean_json_report()
-        created = covrunner._cache_parsers(str(cache))
-        cov.json_report(outfile=str(tmp_path / f"{name}.json"))
-        covrunner._save_parsers(str(cache), created)
-        reports.append((tmp_path / f"{name}.json").read_text().split('"files"', 1)[1])
-        assert len(created) == (1 if name == "first" else 0)
+    out = tmp_path / "report"
+    result = subprocess.run(
+        [sys.executable, "-c", PARSE_TWICE, str(cache), str(tmp_path / ".coverage"), str(out)],
+        capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert json.loads(result.stdout) == [1, 0]  # parsed once, then read back from the cache
     assert len(list(cache.iterdir())) == 1
-    assert reports[0] == reports[1]
+    first, second = (Path(f"{out}{n}").read_text().split('"files"', 1)[1] for n in ("first", "second"))
+    assert first == second and '"executed_lines": [1, 2, 3]' in first
 
 
 def test_the_environment_decides_between_a_selection_and_everything(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sys, "path", list(sys.path))  # the plugin's folder goes on it
-    cov = Coverage(data_file=None, config_file=False)
+    cov = SimpleNamespace(config=CoverageConfig())  # what covrunner reads of a Coverage object
     env = covrunner._environment(cov, ["-x"])
     assert env["pytest_args"] == ["-x"] and set(env) >= {
         "python",
@@ -196,7 +211,7 @@ def test_the_environment_decides_between_a_selection_and_everything(
     assert same["mode"] == "incremental" and same["select"] == ["t"]
     other = covrunner._setup_per_test({"select": ["t"], "env": env}, cov, ["-q"], str(tmp_path))
     assert other["mode"] == "full" and other["reason"] == "the test environment changed (pytest_args)"
-    dynamic = Coverage(data_file=None, config_file=False, context=None)
+    dynamic = SimpleNamespace(config=CoverageConfig())
     dynamic.config.dynamic_context = "test_function"
     off = covrunner._setup_per_test({"select": ["t"], "env": env}, dynamic, ["-x"], str(tmp_path))
     assert off["disabled"].startswith("the project sets coverage's dynamic_context")
