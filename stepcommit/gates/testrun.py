@@ -11,16 +11,18 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stepcommit import git, proc, state
 from stepcommit.config import Config
 from stepcommit.errors import ConfigError, ToolMissing
-from stepcommit.gates import incremental
 from stepcommit.gates.coverage import CoverageReport, from_json
-from stepcommit.gates.incremental import Outcome, Selection
 from stepcommit.git import Repo
 from stepcommit.message import TestResult
 from stepcommit.state import state_dir
+
+if TYPE_CHECKING:  # the incremental gate is imported only when a run uses it (start-up stays light)
+    from stepcommit.gates.incremental import Outcome, Selection
 
 COVERAGE_CONFIGS = (".coveragerc", "setup.cfg", "tox.ini", "pyproject.toml")
 NOT_SOURCE = {"tests", "test", "docs", "doc", "examples", "scripts", "build", "dist", "benchmarks"}
@@ -264,26 +266,24 @@ def run_tests(
     ``ignore``: paths whose change no test notices (the plan file), for the selection.
     ``disk_tree``: the tree id of the work tree as it is, when the caller has it already.
     """
-    if per_test != "off" and disk_tree is None:
-        disk_tree = git.tree_only(repo)  # what the tests will see, untracked files included
-    disk_tree = disk_tree or ""
-    selection: Selection | None = None
-    if per_test == "auto":
-        selection = incremental.plan(repo, disk_tree, ignore=ignore)
-    elif per_test == "full":
-        selection = incremental.plan(repo, disk_tree, ignore=ignore)
+    if per_test == "off":
+        return _run_once(repo, config, pythonpath, junit_xml, None)
+    from stepcommit.gates import incremental  # only here: start-up stays light
+    from stepcommit.gates.incremental import Selection
+
+    disk_tree = disk_tree or git.tree_only(repo)  # what the tests will see, untracked files included
+    selection = incremental.plan(repo, disk_tree, ignore=ignore)
+    if per_test == "full":
         selection = Selection(
             "asked for", job=selection.job | {"select": None, "reason": "a full run was asked for"}
         )
     run = _run_once(repo, config, pythonpath, junit_xml, selection)
-    if selection is not None and run.argv and run.problem == "merge failed":
+    if run.problem == "merge failed":
         info = state.read_json(Path(selection.job["info"])) or {}
         reason = f"the stored per-test data could not be merged ({info.get('merge_error', '?')})"
         Path(selection.job["out"]).unlink(missing_ok=True)
         selection = Selection(reason, job=selection.job | {"select": None, "reason": reason})
         run = _run_once(repo, config, pythonpath, junit_xml, selection)
-    if selection is None:
-        return run
     failed = [f.test for f in run.failures]
     completed = run.problem is None or run.problem == PYTEST_EXIT[1]
     outcome = incremental.record(repo, disk_tree, selection, failed, completed=completed)
@@ -310,6 +310,8 @@ def _run_once(
     rcfile = next((a.removeprefix("--rcfile=") for a in cov_args if a.startswith("--rcfile=")), "")
     per_test = ""
     if selection is not None:
+        from stepcommit.gates import incremental
+
         per_test = str(incremental.write_job(selection, work))
         env["COVERAGE_CORE"] = "ctrace"  # sys.monitoring records a line once, not once per test
     argv = [
