@@ -178,7 +178,9 @@ def temporary_index(repo: Repo) -> Iterator[dict[str, str]]:
     try:
         real = repo.git_dir / "index"
         if real.exists():
-            shutil.copyfile(real, name)
+            # With the index's own mtime: git trusts a file's cached stat only when the file is older
+            # than the index, and a fresh copy would make a same-second, same-size edit look unchanged.
+            shutil.copy2(real, name)
         else:
             os.unlink(name)
         yield {"GIT_INDEX_FILE": name}

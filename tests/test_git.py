@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,14 @@ def test_trailer_and_diff_summary(project: Path) -> None:
     assert g.trailer(project, "HEAD", "Coverage") == "80.00"
     assert g.trailer(project, "HEAD", "Missing") is None
     assert g.diff_summary(project, "HEAD~1", "HEAD") == (1, 2, 0)
+
+
+def test_a_same_second_same_size_edit_is_in_the_snapshot(repo: Path) -> None:
+    # git trusts a file's cached stat when the file is older than the index; the throw-away index
+    # must keep the real index's mtime, or an edit made right after `git add` goes unseen.
+    write(repo, {"a.py": "x = 1\n"})
+    commit_all(repo, "chore: a")
+    write(repo, {"a.py": "x = 2\n"})  # same size, within the second of the commit
+    time.sleep(1.1)  # a copy of the index made now would be a second newer than the edit
+    snap = g.snapshot(g.find_repo(repo))
+    assert [c.path for c in snap.changes] == ["a.py"]
