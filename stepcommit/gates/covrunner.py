@@ -7,7 +7,7 @@ Arguments: DATA_FILE RCFILE_OR_EMPTY JSON_OUT RESULTS_OUT PER_TEST_OR_EMPTY PYTE
 
 PER_TEST names a JSON file asking for per-test coverage (see stepcommit/gates/incremental.py): each
 test's lines recorded under its node id as coverage context, optionally only a selection of the tests
-rerun (the whole suite is still collected) and merged into the stored per-test data of the others.
+rerun and merged into the stored per-test data of the others.
 """
 
 import glob
@@ -310,8 +310,7 @@ def _merge(
             raise MergeError(f"coverage data schema {sorted(versions)} is not the one stepcommit merges (7)")
 
         def has_arcs(db: str) -> str | None:
-            row = con.execute(f"select value from {db}.meta where key = 'has_arcs'").fetchone()
-            return row[0] if row else None
+            return _has_arcs_value(con, db)
 
         if (
             has_arcs("main") != has_arcs("new")
@@ -499,9 +498,14 @@ def _move_lines(con: sqlite3.Connection, file_id: int, path: str, moves: list[li
         raise MergeError(f"{path}: a kept test ran line {lost[0]}, inside a changed function")
 
 
+def _has_arcs_value(con: sqlite3.Connection, db: str = "main") -> str | None:
+    """The data file's own `has_arcs` meta value, None when it has recorded nothing yet."""
+    row = con.execute(f"select value from {db}.meta where key = 'has_arcs'").fetchone()
+    return None if row is None else str(row[0])
+
+
 def _has_arcs(con: sqlite3.Connection) -> bool:
-    row = con.execute("select value from meta where key = 'has_arcs'").fetchone()
-    return bool(row) and str(row[0]).lower() in ("1", "true")
+    return str(_has_arcs_value(con)).lower() in ("1", "true")
 
 
 def _flatten(src_db: str, flat_db: str) -> None:
@@ -603,6 +607,12 @@ def main(argv: list[str]) -> int:
         _mark("start")
         if not skip_run:
             runner.run()
+        else:  # no pytest session: the outcome is that nothing ran
+            with open(results_out, "w", encoding="utf-8") as handle:
+                json.dump(
+                    {"passed": 0, "failed": 0, "errors": 0, "skipped": 0, "seconds": 0.0, "failures": []},
+                    handle,
+                )
     except SystemExit as exc:
         status = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     finally:

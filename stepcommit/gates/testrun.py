@@ -362,7 +362,11 @@ def _deselected_all(selection: Selection | None) -> bool:
     if selection is None or selection.select is None:
         return False
     info = state.read_json(Path(selection.job["info"]))
-    return isinstance(info, dict) and info.get("mode") == "incremental" and bool(info.get("collected"))
+    return (
+        isinstance(info, dict)
+        and info.get("mode") == "incremental"
+        and (bool(info.get("collected")) or selection.job.get("collect") is not None)
+    )
 
 
 def load_previous(repo: Repo) -> tuple[TestResult | None, CoverageReport | None]:

@@ -246,6 +246,7 @@ def test_each_edit_reruns_only_the_affected_tests_and_keeps_the_exact_total(
     run = gate_run(geo)
     assert run.ok and run.problem is None
     assert run.measured is not None and run.measured.describe() == "incremental: 0 of 5 tests"
+    assert run.tests is not None and run.tests.passed == 0  # a test line even when nothing ran
     assert_equal_to_full(geo, run, tmp_path)
 
 
@@ -364,3 +365,23 @@ def test_a_function_that_runs_at_import_time_makes_collection_run_again(geo: Pat
     assert run.measured is not None and run.measured.mode == "incremental"
     assert len(info["collected"]) == 6  # the whole suite, for its import-time coverage
     assert_equal_to_full(geo, run, tmp_path)
+
+
+def test_finish_right_after_a_check_needs_no_test_to_run(geo: Path) -> None:
+    write(geo, {
+        "pyproject.toml": (geo / "pyproject.toml").read_text()
+        + "[tool.stepcommit]\nincremental = true\nfull_on_finish = false\n",
+        "PLAN.md": "# Plan\n\n- [ ] **1.1. Units**\n",
+    })  # fmt: skip
+    commit_all(geo)
+    env = {**_clean_env(), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    cli = [sys.executable, "-m", "stepcommit"]
+    assert subprocess.run([*cli, "start"], cwd=geo, env=env, capture_output=True).returncode == 0
+    write(geo, {"tests/test_units.py": TEST_UNITS.replace("to_mm(2) == 20", "to_mm(3) == 30")})
+    assert subprocess.run([*cli, "check"], cwd=geo, env=env, capture_output=True).returncode == 0
+    # Only the plan's tick differs from the checked tree, and no test reads the plan.
+    done = subprocess.run([*cli, "finish"], cwd=geo, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    body = subprocess.run(["git", "log", "-1", "--format=%B"], cwd=geo, capture_output=True, text=True).stdout
+    assert "Tests: 0 passed in 0.00s" in body
+    assert "% (incremental: 0 of 6 tests)" in body
