@@ -122,11 +122,14 @@ def plan_for(root: Path, git_dir: Path, pytest_args: Sequence[str], *, now: bool
 
 def _own_patterns(root: Path) -> bool:
     """Whether the project configures pytest-watcher's patterns itself (then they are left alone)."""
-    path = root / "pyproject.toml"
-    if not path.is_file():
+    import tomllib
+
+    try:
+        with (root / "pyproject.toml").open("rb") as handle:
+            table = tomllib.load(handle).get("tool", {}).get("pytest-watcher", {})
+    except (OSError, tomllib.TOMLDecodeError):
         return False
-    text = path.read_text(encoding="utf-8", errors="replace")
-    return "[tool.pytest-watcher]" in text and "patterns" in text.split("[tool.pytest-watcher]", 1)[1]
+    return isinstance(table, dict) and "patterns" in table
 
 
 def watch(*, cwd: Path, pytest_args: list[str], now: bool = True, clear: bool = False) -> int:

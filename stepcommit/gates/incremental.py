@@ -11,10 +11,12 @@ A gate after an edit diffs that tree against the work tree now and chooses:
   or non-Python file, a changed environment (Python, packages, coverage settings, pytest arguments);
 - otherwise the tests to rerun: every test that executed a changed function body, or any line of a
   file whose import-time code changed or that was deleted, the last failures, and every test the
-  store has not seen. The whole suite is still collected (so import-time coverage is complete) and
-  the others deselected; the rerun's data replaces theirs and the import-time context in the store,
-  kept lines of edited files move with the edit (see blocks.py), and coverage's own report of the
-  merged data gives the total: the same figure a full `coverage run -m pytest` would.
+  store has not seen. When no changed line ran at import time, only the test modules involved are
+  collected and the stored import-time context stays (the new run's is a subset of it); otherwise the
+  whole suite is collected (so import-time coverage is complete) and the others deselected. The
+  rerun's data replaces theirs, kept lines of edited files move with the edit (see blocks.py), and
+  coverage's own report of the merged data gives the total: the same figure a full
+  `coverage run -m pytest` would.
 
 `watch` can use the same store: a selection is a list of node ids for any pytest run.
 """
