@@ -97,8 +97,56 @@ def operation_in_progress(git_dir: Path) -> tuple[str, str] | None:
     return None
 
 
+def refuse_index_lock(git_dir: Path) -> None:
+    """Refuse to begin while `.git/index.lock` exists: a git command is running, or one was killed
+    and left it; every git command that writes the index would fail half-way otherwise."""
+    import time
+
+    path = git_dir / "index.lock"
+    try:
+        age = time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        return
+    when = f"{age:.0f} seconds" if age < 120 else f"{age / 60:.0f} minutes"
+    running = git_processes_in(git_dir.parent if git_dir.name == ".git" else git_dir)
+    if running:
+        raise RepositoryStateError(
+            f"git's index is locked: {path} exists (created {when} ago) and a git command is running in "
+            f"this repository: {running[0]}.",
+            hint="Wait for it to end (or close the editor it opened), then run the stepcommit command again.",
+        )
+    raise RepositoryStateError(
+        f"git's index is locked: {path} exists (created {when} ago) and no git command is running in "
+        "this repository: a git that was killed (a crash, Ctrl-C, a closed terminal) left it behind, "
+        "and git refuses to change the index while it is there.",
+        hint=f"Delete the stale lock: `rm {path}`, then run the stepcommit command again "
+        "(`stepcommit status` says where things stand). Nothing was changed.",
+    )
+
+
+def git_processes_in(root: Path) -> list[str]:
+    """Running git commands whose working folder is inside ``root`` ("pid N: git ..."), as far as
+    /proc shows them (empty where there is no /proc)."""
+    found = []
+    target = root.resolve()
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            if not argv or Path(argv[0].decode(errors="replace")).name != "git":
+                continue
+            cwd = Path(os.readlink(entry / "cwd")).resolve()
+        except OSError:
+            continue
+        if cwd == target or cwd.is_relative_to(target):
+            found.append(
+                f"pid {entry.name}: " + " ".join(a.decode(errors="replace") for a in argv if a)[:120]
+            )
+    return found
+
+
 def ensure_ready(repo: Repo) -> str:
     """The current branch, after refusing a state in which a step cannot begin or end."""
+    refuse_index_lock(repo.git_dir)
     busy = operation_in_progress(repo.git_dir)
     if busy:
         what, how = busy
@@ -328,6 +376,92 @@ def merge_base(root: Path, a: str, b: str) -> str | None:
 
 def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
     return _git(root, "merge-base", "--is-ancestor", ancestor, descendant, check=False).returncode == 0
+
+
+# Landing a step without touching the work tree: the merged tree is computed, gated, committed and
+# the base ref moved (compare-and-swap) before any file of the user's checkout changes.
+
+
+@dataclass(frozen=True)
+class MergedTree:
+    tree: str | None
+    """The merge result's tree id; None when the merge has conflicts."""
+    conflicts: tuple[str, ...] = ()
+
+
+def merge_trees(root: Path, ours: str, theirs: str) -> MergedTree:
+    """What merging commit ``theirs`` into ``ours`` gives, as git's own merge machinery computes it
+    (`git merge-tree --write-tree`), written to the object store only: no index, no work tree."""
+    result = _git(root, "merge-tree", "--write-tree", "--name-only", "-z", "--no-messages", ours, theirs,
+                  check=False, isolated=True)  # fmt: skip
+    fields = result.stdout.split("\0")
+    if result.returncode == 0:
+        return MergedTree(fields[0].strip())
+    if result.returncode == 1:
+        return MergedTree(None, tuple(dict.fromkeys(f for f in fields[1:] if f)))
+    raise GitError(
+        f"git merge-tree failed (exit {result.returncode}):\n{result.stderr.strip()}",
+        hint="Fix what git reports above, then run `stepcommit finish` again.",
+    )
+
+
+def commit_tree(root: Path, tree: str, parents: Sequence[str], message_file: Path) -> str:
+    """A commit object of exactly ``tree`` (no hooks, no index): the id of what will land."""
+    args = ["commit-tree", tree]
+    for parent in parents:
+        args += ["-p", parent]
+    return _git(root, *args, "-F", str(message_file), isolated=True).stdout.strip()
+
+
+def move_ref(root: Path, ref: str, new: str, old: str, reason: str) -> bool:
+    """Point ``ref`` at ``new`` only if it still points at ``old`` (compare-and-swap); False if it moved."""
+    result = _git(root, "update-ref", "-m", reason, ref, new, old, check=False, isolated=True)
+    return result.returncode == 0
+
+
+def set_index(root: Path, tree: str) -> None:
+    """Make the real index hold exactly ``tree`` (the work tree's files are not touched)."""
+    _git(root, "read-tree", tree)
+
+
+def restore_from_tree(root: Path, tree: str, paths: Sequence[str]) -> None:
+    """Write ``paths`` back into the work tree as ``tree`` has them (the index is not touched)."""
+    if paths:
+        _git(root, "restore", f"--source={tree}", "--worktree", "--pathspec-from-file=-", "--pathspec-file-nul",
+             input="\0".join(paths) + "\0", env={"GIT_LITERAL_PATHSPECS": "1"})  # fmt: skip
+
+
+def point_head_at(root: Path, branch: str) -> None:
+    """Make ``branch`` the checked-out branch again without touching index or files."""
+    _git(root, "symbolic-ref", "HEAD", f"refs/heads/{branch}")
+
+
+def blob_at(root: Path, rev: str, path: str) -> str | None:
+    """The blob id of ``path`` in ``rev``, or None when it has no such file."""
+    result = _git(root, "rev-parse", "-q", "--verify", f"{rev}:{path}", check=False, isolated=True)
+    return result.stdout.strip() or None
+
+
+def blob_on_disk(root: Path, path: str) -> str | None:
+    """The blob id ``path`` in the work tree would be committed as (clean filters applied)."""
+    if not (root / path).is_file():
+        return None
+    return _git(root, "hash-object", "--", path, isolated=True).stdout.strip()
+
+
+def save_tree_as_rescue(repo: Repo, tree: str, message: str) -> str:
+    """Keep ``tree`` (files about to be overwritten) as a commit under refs/stepcommit/rescue/."""
+    import time
+
+    parents = ["-p", head] if (head := head_commit(repo.root)) else []
+    new = _git(repo.root, "commit-tree", tree, *parents, "-m", message, isolated=True).stdout.strip()
+    _git(repo.root, "update-ref", f"refs/stepcommit/rescue/{int(time.time())}-{new[:8]}", new, isolated=True)
+    return new
+
+
+def checkout_branch_over(root: Path, branch: str) -> None:
+    """Check out ``branch``, overwriting the work tree's tracked files (callers save them first)."""
+    _git(root, "checkout", "-q", "-f", branch)
 
 
 def ignored(root: Path, paths: Sequence[str]) -> set[str]:

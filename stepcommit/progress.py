@@ -98,6 +98,20 @@ def read(git_dir: Path) -> list[Entry]:
     return entries
 
 
+def drop_first(git_dir: Path, count: int) -> int:
+    """Forget the first ``count`` entries (the ones a finished step's commit carries); returns how
+    many stay: entries logged while the finish ran belong to the next commit."""
+    from stepcommit.state import write_text_atomic
+
+    rest = read(git_dir)[count:]
+    clear(git_dir)
+    if rest:
+        write_text_atomic(
+            _log_path(git_dir), "".join(json.dumps(asdict(e), ensure_ascii=False) + "\n" for e in rest)
+        )
+    return len(rest)
+
+
 def clear(git_dir: Path) -> None:
     for path in (_log_path(git_dir), _included_path(git_dir)):
         if path.exists():

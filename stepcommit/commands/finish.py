@@ -1,7 +1,14 @@
-"""`stepcommit finish`: gate, one commit with the plan ticked, merge into the base, clean up.
+"""`stepcommit finish`: gate, one commit with the plan ticked, land it on the base, clean up.
 
-Each phase is recorded in the finish journal before it runs, so an interrupted finish can be
-completed or rolled back by running `stepcommit finish` again.
+What lands is what was gated. The step's commit is made from the exact tree the gate measured; the
+tree that becomes the base's tip is computed without touching the work tree (`git merge-tree`),
+gated again in a throw-away checkout whenever it differs from a gated tree (the base moved, the
+branch was rebased, a finish resumed), and only then is the base moved, by compare-and-swap. The
+user's checkout follows last. Each phase is recorded in the finish journal before it runs, so an
+interrupted finish is completed (or rolled back) by running `stepcommit finish` again.
+
+Phases: prepared (plan ticked, gate running) -> committed (the step's commit is on its branch) ->
+landing (the commit for the base is made) -> landed (the base points at it; the checkout follows).
 """
 
 from __future__ import annotations
@@ -20,18 +27,18 @@ from stepcommit.errors import (
     StepStateError,
 )
 from stepcommit.gates.forbidden import forbidden
-from stepcommit.gates.gate import run_gate
+from stepcommit.gates.gate import GateResult, gate_commit, run_gate
 
 
 def _plan_step(active: state.ActiveStep) -> plan.Step:
     return plan.Step(active.id, active.title, "in_progress", active.line, active.index)
 
 
-def _rollback_commit(repo: git.Repo, journal: dict[str, Any]) -> None:
+def _rollback_commit(repo: git.Repo, journal: dict[str, Any], *, restore_plan: bool = True) -> None:
     """Undo the commit phase's edits (plan tick, staging) when no commit was made."""
     jdir = state.journal_dir(repo.git_dir)
     plan_backup = jdir / "plan"
-    if plan_backup.exists():
+    if plan_backup.exists() and restore_plan:
         shutil.copyfile(plan_backup, repo.root / journal["plan"])
     index_backup = jdir / "index"
     if index_backup.exists():
@@ -40,12 +47,17 @@ def _rollback_commit(repo: git.Repo, journal: dict[str, Any]) -> None:
 
 
 def _commit_landed(repo: git.Repo, journal: dict[str, Any]) -> bool:
+    """Whether the step's commit was made (by this finish, of the gated tree) before it stopped."""
     head = git.head_commit(repo.root)
-    return bool(head != journal["head_before"]) and git.trailer(repo.root, "HEAD", "Step") == journal["step"]
+    return (
+        bool(head != journal["head_before"])
+        and git.trailer(repo.root, "HEAD", "Step") == journal["step"]
+        and journal.get("tree") is not None
+        and git.tree_of(repo.root, "HEAD") == journal["tree"]
+    )
 
 
-def _check_changes(repo: git.Repo, active: state.ActiveStep) -> git.Snapshot:
-    snap = git.snapshot(repo)
+def _refuse_forbidden(repo: git.Repo, snap: git.Snapshot) -> None:
     bad = forbidden([c.path for c in snap.changes if c.status != "D"])
     if bad:
         listed = "\n".join(f"  {path} ({reason})" for path, reason in bad)
@@ -54,13 +66,17 @@ def _check_changes(repo: git.Repo, active: state.ActiveStep) -> git.Snapshot:
             hint="Add them to .gitignore (and `git rm --cached` them if git tracks them), then finish again. "
             "Nothing was committed.",
         )
+
+
+def _check_changes(repo: git.Repo, active: state.ActiveStep) -> None:
+    snap = git.snapshot(repo)
+    _refuse_forbidden(repo, snap)
     others = [p for p in snap.paths if p != active.plan]
     if not others and git.head_commit(repo.root) == active.base_commit:
         raise StepStateError(
             f"Nothing changed in step {active.id} yet: no file differs from the base commit.",
             hint="Make the step's changes first, or leave the step with `stepcommit abort`.",
         )
-    return snap
 
 
 def _step_entries(repo: git.Repo, style: str) -> list[progress.Entry]:
@@ -69,6 +85,36 @@ def _step_entries(repo: git.Repo, style: str) -> list[progress.Entry]:
     if style == "squash":
         return progress.read(repo.git_dir)
     return progress.uncommitted(repo.git_dir, git.head_commit(repo.root))
+
+
+def _write_message(
+    repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, journal: dict[str, Any],
+    gate: GateResult, parent: str, tree: str,
+) -> None:  # fmt: skip
+    """The step's commit message, from ``gate``'s figures for ``tree`` (compared with ``parent``)."""
+    assert gate.tests is not None and gate.coverage is not None
+    cov = gate.coverage
+    figure = message.CoverageFigure(
+        cov.total, cov.display, gate.previous, cov.lowest(), cov.branch, gate.patch_display, gate.measured
+    )
+    if "progress_total" not in journal:
+        # Entries logged from here on belong to the next commit: `finish` keeps them.
+        journal["progress_total"] = len(progress.read(repo.git_dir))
+        journal["progress_texts"] = [e.text for e in _step_entries(repo, journal["style"])]
+    text = message.step_message(
+        commit_type=cfg.commit_type,
+        step_id=active.id,
+        title=active.title,
+        progress=journal["progress_texts"],
+        tests=gate.tests,
+        coverage=figure,
+        files=git.diff_summary(repo.root, parent, tree),
+        plan=active.plan,
+        lint=gate.lint,
+    )
+    Path(journal["message_file"]).write_text(text, encoding="utf-8")
+    journal.update(coverage=cov.display, tests=gate.tests.summary())
+    journal.setdefault("gated", []).append(tree)
 
 
 def _commit_step(
@@ -97,20 +143,22 @@ def _commit_step(
     shutil.copyfile(plan_file, jdir / "plan")
     if (repo.git_dir / "index").exists():
         shutil.copyfile(repo.git_dir / "index", jdir / "index")
+    head_before = git.head_commit(repo.root)
+    assert head_before is not None
     journal: dict[str, Any] = {
         "phase": "prepared",
         "step": active.id,
         "plan": active.plan,
         "style": style,
-        "head_before": git.head_commit(repo.root),
+        "head_before": head_before,
         "message_file": str(message_file),
     }
     state.save_journal(repo.git_dir, journal)
     try:
-        # Tick first, so the gate measures exactly the tree that is committed: the commit's own
-        # hooks then find that tree's result in the cache instead of running the suite again.
+        # Tick first, so the gate measures exactly the tree that is committed.
         plan.mark_step(plan_file, _plan_step(active), "done")
         snap = git.snapshot(repo)
+        _refuse_forbidden(repo, snap)
         output.note(f"Running the tests of step {active.id} under coverage...")
         gate = run_gate(
             repo, cfg, snap.tree, active.base_commit, verify=active.verify,
@@ -122,27 +170,24 @@ def _commit_step(
                 hint="Nothing was committed and your files are as they were. Fix it, then run "
                 "`stepcommit finish` again (`stepcommit status` shows the last gate result).",
             )
-        assert gate.tests is not None and gate.coverage is not None
-        cov = gate.coverage
-        figure = message.CoverageFigure(
-            cov.total, cov.display, gate.previous, cov.lowest(), cov.branch, gate.patch_display, gate.measured
-        )
-        text = message.step_message(
-            commit_type=cfg.commit_type,
-            step_id=active.id,
-            title=active.title,
-            progress=[e.text for e in _step_entries(repo, style)],
-            tests=gate.tests,
-            coverage=figure,
-            files=git.diff_summary(repo.root, active.base_commit, snap.tree),
-            plan=active.plan,
-            lint=gate.lint,
-        )
-        message_file.write_text(text, encoding="utf-8")
-        journal.update(coverage=cov.display, tests=gate.tests.summary())
+        _write_message(repo, cfg, active, journal, gate, active.base_commit, snap.tree)
+        journal["tree"] = snap.tree
         state.save_journal(repo.git_dir, journal)
-        git.stage_all(repo.root)
-        journal["commit"] = git.commit(repo.root, message_file)
+        # The commit records the gated tree itself, not whatever is on disk by now; the repository's
+        # commit hooks still run, and a hook that changes what is committed undoes the commit.
+        git.set_index(repo.root, snap.tree)
+        commit = git.commit(repo.root, message_file)
+        if git.tree_of(repo.root, commit) != snap.tree:
+            git.move_ref(
+                repo.root, f"refs/heads/{branch}", head_before, commit, "stepcommit: undo an ungated commit"
+            )
+            raise GateFailed(
+                "A commit hook changed what was being committed (it staged files of its own), so the "
+                "commit was not the tree the gate passed; it was undone.",
+                hint="Find the hook that runs `git add` (.git/hooks, .pre-commit-config.yaml) and make it "
+                "fail instead of staging, then run `stepcommit finish` again. Your files are as they were.",
+            )
+        journal["commit"] = commit
     except BaseException:
         if _commit_landed(repo, journal):
             journal["commit"] = git.head_commit(repo.root)
@@ -154,58 +199,169 @@ def _commit_step(
     return journal
 
 
-def _recover(repo: git.Repo, journal: dict[str, Any]) -> dict[str, Any] | None:
+def _undo_step_commit(repo: git.Repo, active: state.ActiveStep, journal: dict[str, Any]) -> None:
+    """The step is committed but not landed, and the user changed files since (a fix after a failed
+    landing): take the commit back, keeping every file as it is, so the next commit gates them too."""
+    commit = journal["commit"]
+    ticked = git.blob_at(repo.root, commit, active.plan)
+    on_disk = git.blob_on_disk(repo.root, active.plan)
+    git.move_ref(repo.root, f"refs/heads/{active.branch}", journal["head_before"], commit,
+                 "stepcommit: reopen the step commit to take in new changes")  # fmt: skip
+    # The plan goes back to unticked only when nobody edited it since the tick.
+    _rollback_commit(repo, journal, restore_plan=ticked is not None and ticked == on_disk)
+
+
+def _recover(repo: git.Repo, active: state.ActiveStep, journal: dict[str, Any]) -> dict[str, Any] | None:
     """Pick up an interrupted finish: the journal to go on with, or None after rolling back."""
-    if journal["phase"] == "prepared":
+    phase = journal["phase"]
+    if phase == "prepared":
         if _commit_landed(repo, journal):
             journal["commit"] = git.head_commit(repo.root)
             journal["phase"] = "committed"
             state.save_journal(repo.git_dir, journal)
             return journal
+        head = git.head_commit(repo.root)
+        if head != journal["head_before"] and git.current_branch(repo.root) == active.branch:
+            # A commit made from a tree the gate did not pass: taken back, files kept.
+            git.move_ref(repo.root, f"refs/heads/{active.branch}", journal["head_before"], head or "",
+                         "stepcommit: undo an ungated commit")  # fmt: skip
         output.note("An interrupted finish made no commit: its edits were undone; starting again.")
         _rollback_commit(repo, journal)
         return None
+    if phase == "committed" and git.current_branch(repo.root) == active.branch:
+        tip = git.rev_parse(repo.root, active.branch)
+        if (
+            tip is not None
+            and tip == journal.get("commit")
+            and git.tree_only(repo) != git.tree_of(repo.root, tip)
+        ):
+            output.note(f"Files changed since step {active.id} was committed: committing them with it.")
+            _undo_step_commit(repo, active, journal)
+            return None
     return journal
 
 
-def _merged_already(repo: git.Repo, active: state.ActiveStep, journal: dict[str, Any]) -> bool:
-    base_tip = git.rev_parse(repo.root, active.base_branch)
-    return (
-        journal.get("base_before") is not None
-        and base_tip != journal["base_before"]
-        and git.trailer(repo.root, active.base_branch, "Step") == active.id
+def _land(repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, journal: dict[str, Any]) -> str:
+    """Put the step on its base: the commit the base will point at is made from a tree that passed
+    the gate, and the base is moved only if nobody moved it meanwhile. Returns the base's new tip."""
+    style = journal["style"]
+    root = repo.root
+    tip = git.rev_parse(root, active.branch)
+    if tip is None:
+        raise StepStateError(
+            f"The step's branch {active.branch} is gone, so there is nothing to land.",
+            hint=f"Restore it from the reflog (`git branch {active.branch} {journal.get('commit', '<commit>')}`), "
+            "then run `stepcommit finish` again.",
+        )
+    if style == "none":
+        return tip
+    for _attempt in range(5):
+        base_tip = git.rev_parse(root, active.base_branch)
+        if base_tip is None:
+            raise StepStateError(
+                f"The base branch {active.base_branch} is gone.",
+                hint=f"Recreate it (`git branch {active.base_branch} {active.base_commit}`), then finish again.",
+            )
+        landed = journal.get("landed")
+        if landed and journal.get("landed_from") == tip and git.is_ancestor(root, landed, base_tip):
+            return str(landed)  # a finish that stopped after moving the base
+        tree = _landing_tree(repo, active, style, tip, base_tip)
+        if tree not in journal.get("gated", []):
+            _gate_landing(repo, cfg, active, journal, tree, tip, base_tip)
+        message_file = Path(journal["message_file"])
+        if style == "ff":
+            new = tip
+        elif style == "squash":
+            new = git.commit_tree(root, tree, [base_tip], message_file)
+        else:
+            new = git.commit_tree(root, tree, [base_tip, tip], message_file)
+        journal.update(phase="landing", base_before=base_tip, landed=new, landed_from=tip)
+        state.save_journal(repo.git_dir, journal)
+        if git.move_ref(
+            root, f"refs/heads/{active.base_branch}", new, base_tip, f"stepcommit: land step {active.id}"
+        ):
+            journal["phase"] = "landed"
+            state.save_journal(repo.git_dir, journal)
+            return new
+        output.note(f"{active.base_branch} moved while the step was landing: trying again on its new tip.")
+    raise GitError(
+        f"{active.base_branch} keeps moving while step {active.id} lands.",
+        hint="Run `stepcommit finish` again when nothing else is committing to it.",
     )
 
 
-def _merge_step(repo: git.Repo, active: state.ActiveStep, journal: dict[str, Any]) -> str:
-    """Merge the step branch into its base by the journal's style; returns the base's new tip."""
-    style = journal["style"]
-    if style == "none":
-        return str(journal["commit"])
-    if journal["phase"] == "merging" and _merged_already(repo, active, journal):
-        return str(git.rev_parse(repo.root, active.base_branch))
-    if git.current_branch(repo.root) == active.base_branch:
-        git.abort_merge(repo.root, repo.git_dir)  # a merge cut short: start it over
-    else:
-        git.switch(repo.root, active.base_branch)
-    journal["phase"] = "merging"
-    journal["base_before"] = git.rev_parse(repo.root, active.base_branch)
-    state.save_journal(repo.git_dir, journal)
-    try:
-        git.merge(repo.root, active.branch, style=style, message_file=Path(journal["message_file"]))
-    except GitError as exc:
-        git.abort_merge(repo.root, repo.git_dir)
-        git.switch(repo.root, active.branch)
-        journal["phase"] = "committed"
-        state.save_journal(repo.git_dir, journal)
+def _landing_tree(repo: git.Repo, active: state.ActiveStep, style: str, tip: str, base_tip: str) -> str:
+    """The tree the base would have after the merge, or an error that leaves everything in place."""
+    if git.is_ancestor(repo.root, base_tip, tip):
+        return git.tree_of(repo.root, tip)
+    kept = (
+        f"Step {active.id} is committed on {active.branch} and {active.base_branch} is untouched "
+        f"({active.base_branch} gained commits since the step started)."
+    )
+    if style == "ff":
         raise GitError(
-            f"Step {active.id} is committed on {active.branch}, but merging it into {active.base_branch} "
-            f"failed.\n{exc.message}",
-            hint=f"You are back on {active.branch} with everything committed. Bring it up to date "
-            f"(`git rebase {active.base_branch}`, resolving any conflict), then run `stepcommit finish` "
-            "again to merge.",
-        ) from None
-    return str(git.rev_parse(repo.root, active.base_branch))
+            f"{kept} A fast-forward is no longer possible.",
+            hint=f"Bring the branch up to date (`git rebase {active.base_branch}`), then run `stepcommit finish` "
+            "again: the rebased tree is gated before it lands.",
+        )
+    merged = git.merge_trees(repo.root, base_tip, tip)
+    if merged.tree is None:
+        raise GitError(
+            f"{kept} Merging them has a conflict in: {', '.join(merged.conflicts) or '?'}.",
+            hint=f"Resolve it on {active.branch} (`git rebase {active.base_branch}` or `git merge "
+            f"{active.base_branch}`), then run `stepcommit finish` again: the result is gated before it lands.",
+        )
+    return merged.tree
+
+
+def _gate_landing(
+    repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, journal: dict[str, Any],
+    tree: str, tip: str, base_tip: str,
+) -> None:  # fmt: skip
+    """Gate the tree that would land (it differs from every tree gated so far) before it lands."""
+    output.note(
+        f"{active.base_branch} moved since step {active.id} was gated (or its branch was rebased): "
+        f"gating the merged tree before it lands..."
+    )
+    probe_message = Path(journal["message_file"]).with_name("probe.txt")
+    probe_message.write_text(f"stepcommit: merged tree of step {active.id}, to be gated\n", encoding="utf-8")
+    probe = git.commit_tree(repo.root, tree, [base_tip], probe_message)
+    gate = gate_commit(repo, cfg, probe, base_tip, verify=active.verify)
+    if not gate.ok:
+        raise GateFailed(
+            f"Step {active.id} merged with the new commits of {active.base_branch} fails the gate, so it was "
+            f"not landed.\n{gate.explain()}",
+            hint=f"Step {active.id} is committed on {active.branch} and {active.base_branch} is untouched. Fix "
+            f"it on {active.branch} (edit the files, or `git merge {active.base_branch}` to see the merged "
+            "tree), then run `stepcommit finish` again.",
+        )
+    _write_message(repo, cfg, active, journal, gate, base_tip, tree)
+    state.save_journal(repo.git_dir, journal)
+
+
+def _follow(repo: git.Repo, active: state.ActiveStep, journal: dict[str, Any]) -> None:
+    """Bring the user's checkout onto the base's new tip. Its files are the step's committed ones,
+    or a checkout cut short between those and the landed ones; anything else is the user's and is
+    kept in a rescue commit before the checkout is overwritten."""
+    root = repo.root
+    landed = journal["landed"]
+    landed_tree = git.tree_of(root, landed)
+    disk = git.tree_only(repo)
+    if git.current_branch(root) == active.base_branch and disk == landed_tree:
+        git.set_index(root, landed_tree)
+        return
+    step_tree = git.tree_of(root, journal["landed_from"])
+    theirs = {path for _, path, _, _ in git.raw_diff(root, step_tree, disk)}
+    users = [path for _, path, _, _ in git.raw_diff(root, landed_tree, disk) if path in theirs]
+    if users:
+        rescue = git.save_tree_as_rescue(
+            repo, disk, f"stepcommit: files changed during the finish of step {active.id}"
+        )
+        output.note(
+            f"Files changed while step {active.id} was landing ({', '.join(users[:5])}"
+            f"{', ...' if len(users) > 5 else ''}) are kept in commit {rescue[:10]} (`git show {rescue[:10]}`)."
+        )
+    git.checkout_branch_over(root, active.base_branch)
 
 
 def finish(*, cwd: Path, merge_style: str | None = None, as_json: bool = False) -> int:
@@ -218,14 +374,20 @@ def finish(*, cwd: Path, merge_style: str | None = None, as_json: bool = False) 
             raise ConfigError(
                 f"Unknown merge style {style!r}.", hint=f"Use one of {', '.join(config_mod.MERGE_STYLES)}."
             )
+        git.refuse_index_lock(repo.git_dir)
         journal = state.load_journal(repo.git_dir)
         if journal is not None:
-            journal = _recover(repo, journal)
+            journal = _recover(repo, active, journal)
         if journal is None:
             journal = _commit_step(repo, cfg, active, style)
-        tip = _merge_step(repo, active, journal)
+        tip = _land(repo, cfg, active, journal)
         if journal["style"] != "none":
-            git.delete_branch(repo.root, active.branch)
+            _follow(repo, active, journal)
+            # The branch goes only once the commit built from it is on the base.
+            if git.rev_parse(repo.root, active.branch) == journal["landed_from"] and git.is_ancestor(
+                repo.root, tip, active.base_branch
+            ):
+                git.delete_branch(repo.root, active.branch)
         record = {
             "step": active.id,
             "title": active.title,
@@ -240,7 +402,7 @@ def finish(*, cwd: Path, merge_style: str | None = None, as_json: bool = False) 
             "tests": journal.get("tests"),
         }
         state.append_history(repo.git_dir, record)
-        progress.clear(repo.git_dir)
+        kept = progress.drop_first(repo.git_dir, int(journal.get("progress_total", 0)))
         state.clear_active(repo.git_dir)
         state.clear_journal(repo.git_dir)
     if as_json:
@@ -252,4 +414,8 @@ def finish(*, cwd: Path, merge_style: str | None = None, as_json: bool = False) 
         f"Commit {tip[:10]} on {where} ({journal['style']}); tests {journal.get('tests')}; "
         f"coverage {journal.get('coverage')}%."
     )
+    if kept:
+        output.say(
+            f"{kept} progress entr{'y' if kept == 1 else 'ies'} logged during the finish kept for the next commit."
+        )
     return 0

@@ -12,8 +12,13 @@ from stepcommit.gates.gate import last_result
 
 
 def _next_action(
-    active: state.ActiveStep | None, journal: dict[str, Any] | None, gate: dict[str, Any] | None, changed: int
-) -> str:
+    active: state.ActiveStep | None, journal: dict[str, Any] | None, gate: dict[str, Any] | None, changed: int,
+    index_lock: str | None = None,
+) -> str:  # fmt: skip
+    if index_lock:
+        return f"clear git's stale index lock (`rm {index_lock}`, when no git command runs), then: " + (
+            "stepcommit finish" if journal else "go on"
+        )
     if journal:
         return "stepcommit finish  (completes the interrupted finish)"
     if active is None:
@@ -30,7 +35,10 @@ def collect(cwd: Path) -> dict[str, Any]:
     active = state.load_active(repo.git_dir)
     journal = state.load_journal(repo.git_dir)
     branch = git.current_branch(repo.root)
-    changes = git.snapshot(repo).changes if git.head_commit(repo.root) else ()
+    lock_path = repo.git_dir / "index.lock"
+    index_lock = str(lock_path) if lock_path.exists() else None
+    # With the index locked git cannot stage into a copy of it either: no file list then.
+    changes = git.snapshot(repo).changes if git.head_commit(repo.root) and not index_lock else ()
     gate = last_result(repo.git_dir)
     busy = git.operation_in_progress(repo.git_dir)
     return {
@@ -55,7 +63,8 @@ def collect(cwd: Path) -> dict[str, Any]:
         else {"phase": journal.get("phase"), "step": journal.get("step"), "commit": journal.get("commit")},
         "git_operation": busy[0] if busy else None,
         "hook_errors": read_hook_errors(repo.git_dir)[-5:],
-        "next": _next_action(active, journal, gate, len(changes)),
+        "index_lock": index_lock,
+        "next": _next_action(active, journal, gate, len(changes), index_lock),
     }
 
 
@@ -73,6 +82,8 @@ def status(*, cwd: Path, as_json: bool = False) -> int:
         output.say(f"  started {step['started_at']}")
     else:
         output.say(f"No step is active (on branch {data['branch'] or 'detached HEAD'}).")
+    if data["index_lock"]:
+        output.say(f"git's index is locked: {data['index_lock']} exists (a running or killed git).")
     if data["git_operation"]:
         output.say(f"git is in the middle of {data['git_operation']}.")
     files = data["changed_files"]

@@ -183,13 +183,15 @@ def run_gate(
     full: bool = False,
     ignore: tuple[str, ...] = (),
     tree_is_work_tree: bool = False,
+    pythonpath: tuple[str, ...] = (),
 ) -> GateResult:
     """Gate ``tree`` (the work tree as it would be committed) against ``base_commit``.
 
     Lint and the test run go side by side; coverage arithmetic follows. Without a base, only the
     tests and the floor apply. With `incremental` configured, only the tests the change affects run
     (``full`` runs them all and refreshes the per-test store; ``ignore`` names files no test reads;
-    ``tree_is_work_tree``: ``tree`` is exactly what is on disk, untracked files included).
+    ``tree_is_work_tree``: ``tree`` is exactly what is on disk, untracked files included, and a test
+    run that changes it is a finding; ``pythonpath``: the sources of a checkout elsewhere).
     """
     if use_cache:
         hit = cached_result(repo, cfg, tree, base_commit)
@@ -205,12 +207,16 @@ def run_gate(
         reused = _reusable_run(repo, cfg, tree) if use_cache else None
         per_test = "off" if not cfg.incremental else ("full" if full else "auto")
         disk_tree = tree if tree_is_work_tree else None
+        head, branch = git.head_commit(repo.root), git.current_branch(repo.root)
         run = reused or run_tests(
-            repo, cfg, junit_xml=junit_xml, per_test=per_test, ignore=ignore, disk_tree=disk_tree
-        )
+            repo, cfg, junit_xml=junit_xml, per_test=per_test, ignore=ignore, disk_tree=disk_tree,
+            pythonpath=pythonpath,
+        )  # fmt: skip
         if lint_job is not None:
             lint = lint_job.result()
     problems: list[str] = []
+    if tree_is_work_tree and reused is None:
+        problems.extend(guard_work_tree(repo, tree, head, branch))
     notes: list[str] = []
     how = None
     if run.measured is not None and run.measured.mode == "incremental":
@@ -257,6 +263,70 @@ def run_gate(
     }
     state.write_json(_gate_file(repo.git_dir), record)
     return result
+
+
+def guard_work_tree(repo: git.Repo, tree: str, head: str | None, branch: str | None) -> list[str]:
+    """Findings when the test run changed what it was testing: commits made or a branch switched by
+    a test, files it wrote, changed or deleted in the work tree.
+
+    What the run tested is ``tree``; the user's files are put back as they were in it (changed and
+    deleted ones written back, the branch moved back to ``head``); files the run added are left in
+    place, named, since they may hold something worth a look. Nothing is lost either way: the run's
+    commits stay reachable through the reflog."""
+    findings = []
+    branch_now = git.current_branch(repo.root)
+    if branch is not None and branch_now != branch:
+        git.point_head_at(repo.root, branch)
+        findings.append(
+            f"the test run switched the checkout to {branch_now or 'a detached HEAD'} (put back on {branch})"
+        )
+    if head is not None and branch is not None and git.rev_parse(repo.root, branch) != head:
+        moved = git.rev_parse(repo.root, branch)
+        git.move_ref(
+            repo.root, f"refs/heads/{branch}", head, moved or "", "stepcommit: undo a test run's commit"
+        )
+        findings.append(
+            f"the test run committed on {branch} ({(moved or '?')[:10]}); the branch was put back to {head[:10]}"
+        )
+    after = git.tree_only(repo)
+    if after == tree:
+        return findings
+    changes = git.raw_diff(repo.root, tree, after)
+    put_back = [path for status, path, _, _ in changes if status != "A"]
+    added = [path for status, path, _, _ in changes if status == "A"]
+    git.restore_from_tree(repo.root, tree, put_back)
+    named = [f"{'deleted' if s == 'D' else 'changed'} {p}" for s, p, _, _ in changes if s != "A"][:10]
+    named += [f"added {p}" for p in added[:10]]
+    more = len(changes) - len(named)
+    findings.append(
+        "the test run changed the work tree it was testing ("
+        + ", ".join(named) + (f", and {more} more" if more > 0 else "")
+        + "): a gate must measure the files that are committed"
+        + ("; the changed and deleted files were put back as they were" if put_back else "")
+        + ("; the added files were left in place for you to look at (delete them if they are the tests')"
+           if added else "")
+    )  # fmt: skip
+    return findings
+
+
+def gate_commit(
+    repo: git.Repo, cfg: Config, commit: str, base_commit: str, *, verify: tuple[str, ...] = ()
+) -> GateResult:
+    """Gate ``commit`` (the merged tree a step would land as) in a throw-away checkout, with the
+    project's interpreter and the checkout's own sources first on the path. The user's work tree,
+    index and per-test store are not touched."""
+    python, _ = project_python(repo.root, cfg)
+    with git.temporary_worktree(repo, commit) as tree:
+        scratch = state.state_dir(repo.git_dir) / "landing-run"
+        scratch.mkdir(exist_ok=True)
+        src = (str(tree / "src"),) if (tree / "src").is_dir() else ()
+        import dataclasses
+
+        return run_gate(
+            git.Repo(tree, scratch), dataclasses.replace(cfg, python=python, incremental=False),
+            git.tree_of(repo.root, commit), base_commit, verify=verify, use_cache=False,
+            tree_is_work_tree=True, pythonpath=(*src, str(tree)),
+        )  # fmt: skip
 
 
 def last_result(git_dir: Path) -> dict[str, Any] | None:
