@@ -431,6 +431,17 @@ def restore_from_tree(root: Path, tree: str, paths: Sequence[str]) -> None:
              input="\0".join(paths) + "\0", env={"GIT_LITERAL_PATHSPECS": "1"})  # fmt: skip
 
 
+def tree_with_file(repo: Repo, tree: str, path: str, content: str) -> str:
+    """``tree`` with ``path`` holding ``content`` (UTF-8; clean filters applied as `git add` would),
+    written to the object store only: the work tree and the real index are not touched."""
+    blob = _git(repo.root, "hash-object", "-w", "--stdin", f"--path={path}", input=content).stdout.strip()
+    mode = "100755" if os.access(repo.root / path, os.X_OK) else "100644"
+    with temporary_index(repo) as env:
+        _git(repo.root, "read-tree", tree, env=env)
+        _git(repo.root, "update-index", "--add", "--cacheinfo", f"{mode},{blob},{path}", env=env)
+        return _git(repo.root, "write-tree", env=env).stdout.strip()
+
+
 def point_head_at(root: Path, branch: str) -> None:
     """Make ``branch`` the checked-out branch again without touching index or files."""
     _git(root, "symbolic-ref", "HEAD", f"refs/heads/{branch}")

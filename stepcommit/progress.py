@@ -62,7 +62,13 @@ def parse_entries(text: str) -> list[str]:
     lines = text.splitlines()
     starts = [i for i, line in enumerate(lines) if HEADER.match(line)]
     if not starts:
-        found = [clean_text(line) for line in lines]
+        first = next((line for line in lines if line.strip()), "")
+        numbered = ITEM_INLINE.match(first) or ITEM_BARE.match(first)
+        if numbered and numbered.group(1) == "1":
+            # A numbered list pasted without its header: the numbers are the list's, not the text's.
+            found = [clean_text(item) for item in _block_items(lines)]
+        else:
+            found = [clean_text(line) for line in lines]
     else:
         found = []
         for n, start in enumerate(starts):

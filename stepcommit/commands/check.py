@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 from stepcommit import config as config_mod
-from stepcommit import git, output, state
-from stepcommit.errors import GateFailed
+from stepcommit import git, output, plan, state
+from stepcommit.errors import GateFailed, PlanError
 from stepcommit.gates.gate import run_gate
 from stepcommit.gates.testrun import write_coverage_xml
 from stepcommit.message import CoverageFigure, format_lowest
@@ -15,6 +15,24 @@ from stepcommit.message import CoverageFigure, format_lowest
 
 def _index_tree(repo: git.Repo) -> str:
     return git.write_index_tree(repo.root)
+
+
+def step_of(active: state.ActiveStep) -> plan.Step:
+    """The active step as the plan module locates it."""
+    return plan.Step(active.id, active.title, "in_progress", active.line, active.index)
+
+
+def ticked_tree(repo: git.Repo, active: state.ActiveStep, disk_tree: str) -> str:
+    """The tree `finish` will commit: the work tree with the step ticked in the plan. A check gates
+    it, so the finish that follows finds it gated (the tick is the one change no test reads)."""
+    plan_file = repo.root / active.plan
+    if not plan_file.is_file():
+        return disk_tree
+    try:
+        text = plan.marked_text(plan_file, step_of(active), "done")
+    except PlanError:
+        return disk_tree  # finish says what is wrong with the plan
+    return git.tree_with_file(repo, disk_tree, active.plan, text)
 
 
 def check(
@@ -31,8 +49,12 @@ def check(
     repo = git.find_repo(cwd)
     with state.lock(repo.git_dir, "check"):
         cfg = config_mod.load(repo.root)
-        tree = _index_tree(repo) if hook else git.tree_only(repo)
         active = state.load_active(repo.git_dir)
+        disk_tree = None if hook else git.tree_only(repo)
+        if disk_tree is None:
+            tree = _index_tree(repo)
+        else:
+            tree = ticked_tree(repo, active, disk_tree) if active else disk_tree
         base = active.base_commit if active else git.head_commit(repo.root)
         result = run_gate(
             repo,
@@ -44,7 +66,7 @@ def check(
             junit_xml=junit_xml is not None,
             full=full,
             ignore=(active.plan,) if active else (),
-            tree_is_work_tree=not hook,
+            disk_tree=disk_tree,
         )
         run_dir = state.state_dir(repo.git_dir) / "run"
         if junit_xml is not None and (run_dir / "junit.xml").exists():

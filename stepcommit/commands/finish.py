@@ -19,6 +19,7 @@ from typing import Any
 
 from stepcommit import config as config_mod
 from stepcommit import git, message, output, plan, progress, state
+from stepcommit.commands.check import step_of
 from stepcommit.errors import (
     ConfigError,
     ForbiddenFilesError,
@@ -28,10 +29,6 @@ from stepcommit.errors import (
 )
 from stepcommit.gates.forbidden import forbidden
 from stepcommit.gates.gate import GateResult, gate_commit, run_gate
-
-
-def _plan_step(active: state.ActiveStep) -> plan.Step:
-    return plan.Step(active.id, active.title, "in_progress", active.line, active.index)
 
 
 def _rollback_commit(repo: git.Repo, journal: dict[str, Any], *, restore_plan: bool = True) -> None:
@@ -156,7 +153,7 @@ def _commit_step(
     state.save_journal(repo.git_dir, journal)
     try:
         # Tick first, so the gate measures exactly the tree that is committed.
-        plan.mark_step(plan_file, _plan_step(active), "done")
+        plan.mark_step(plan_file, step_of(active), "done")
         snap = git.snapshot(repo)
         _refuse_forbidden(repo, snap)
         output.note(f"Running the tests of step {active.id} under coverage...")

@@ -7,7 +7,7 @@ import unicodedata
 from pathlib import Path
 
 from stepcommit import config as config_mod
-from stepcommit import git, output, plan, state
+from stepcommit import git, output, plan, progress, state
 from stepcommit.errors import PlanError, RepositoryStateError, StepStateError
 
 PARK_PREFIX = "stepcommit: parked work of step"
@@ -70,6 +70,8 @@ def start(*, cwd: Path, query: str | None, plan_path: str | None = None, as_json
                 f"The base branch {base_branch!r} does not exist.",
                 hint="Fix `base` in [tool.stepcommit] or create the branch.",
             )
+        # Entries an ordinary commit already carries belong to it, not to this step.
+        progress.drop_first(repo.git_dir, progress.committed_count(repo.git_dir, git.head_commit(repo.root)))
         resumed = git.branch_exists(repo.root, name)
         carried = [] if resumed else list(git.snapshot(repo).paths)
         if resumed:

@@ -184,6 +184,7 @@ def run_gate(
     ignore: tuple[str, ...] = (),
     tree_is_work_tree: bool = False,
     pythonpath: tuple[str, ...] = (),
+    disk_tree: str | None = None,
 ) -> GateResult:
     """Gate ``tree`` (the work tree as it would be committed) against ``base_commit``.
 
@@ -191,7 +192,9 @@ def run_gate(
     tests and the floor apply. With `incremental` configured, only the tests the change affects run
     (``full`` runs them all and refreshes the per-test store; ``ignore`` names files no test reads;
     ``tree_is_work_tree``: ``tree`` is exactly what is on disk, untracked files included, and a test
-    run that changes it is a finding; ``pythonpath``: the sources of a checkout elsewhere).
+    run that changes it is a finding; ``pythonpath``: the sources of a checkout elsewhere;
+    ``disk_tree``: what is on disk when ``tree`` differs from it only by the plan's tick, which no
+    test reads: the result is recorded for ``tree``, the commit `finish` will make).
     """
     if use_cache:
         hit = cached_result(repo, cfg, tree, base_commit)
@@ -206,7 +209,7 @@ def run_gate(
             lint_job = pool.submit(run_lint, repo, python, changes[0], changes[1])
         reused = _reusable_run(repo, cfg, tree) if use_cache else None
         per_test = "off" if not cfg.incremental else ("full" if full else "auto")
-        disk_tree = tree if tree_is_work_tree else None
+        disk_tree = disk_tree or (tree if tree_is_work_tree else None)
         head, branch = git.head_commit(repo.root), git.current_branch(repo.root)
         run = reused or run_tests(
             repo, cfg, junit_xml=junit_xml, per_test=per_test, ignore=ignore, disk_tree=disk_tree,
@@ -215,8 +218,8 @@ def run_gate(
         if lint_job is not None:
             lint = lint_job.result()
     problems: list[str] = []
-    if tree_is_work_tree and reused is None:
-        problems.extend(guard_work_tree(repo, tree, head, branch))
+    if disk_tree is not None and reused is None:
+        problems.extend(guard_work_tree(repo, disk_tree, head, branch))
     notes: list[str] = []
     how = None
     if run.measured is not None and run.measured.mode == "incremental":

@@ -226,13 +226,33 @@ def mark_step(path: Path, step: Step, status: Status, *, now: datetime | None = 
 
     ``now`` stamps formats that record when a step was finished (Codex ExecPlans); UTC now by default.
     """
+    current, new_text, data = _marked(path, step, status, now)
+    if new_text == data:
+        return current
+    after = _read_back(path, new_text, current)
+    # Write bytes: the text keeps its BOM and its own line endings, byte for byte.
+    path.write_bytes(new_text.encode("utf-8"))
+    return after
+
+
+def marked_text(path: Path, step: Step, status: Status, *, now: datetime | None = None) -> str:
+    """The plan file's text as `mark_step` would write them, without writing: what a commit of
+    the step will hold (`check` gates that tree, so `finish` finds it gated)."""
+    current, new_text, data = _marked(path, step, status, now)
+    if new_text != data:
+        _read_back(path, new_text, current)
+    return new_text
+
+
+def _marked(path: Path, step: Step, status: Status, now: datetime | None) -> tuple[Step, str, str]:
     if status not in STATUSES:
         raise PlanError(f"Unknown status {status!r}.", hint=f"Use one of {', '.join(STATUSES)}.")
     data = _read_text(path)
     current = locate(parse_plan(data, path), step)
-    new_text = set_status(data, path, current, status, now or datetime.now(UTC))
-    if new_text == data:
-        return current
+    return current, set_status(data, path, current, status, now or datetime.now(UTC)), data
+
+
+def _read_back(path: Path, new_text: str, current: Step) -> Step:
     # Check the result before writing: a status change moves no step, so the step must read back
     # in its place with its id and title; a plan stepcommit would misread afterwards is never written.
     steps = list(parse_plan(new_text, path).walk())
@@ -243,8 +263,6 @@ def mark_step(path: Path, step: Step, status: Status, *, now: datetime | None = 
             "reads; nothing was written.",
             hint="Edit that line by hand, and please report the plan's shape.",
         )
-    # Write bytes: the text keeps its BOM and its own line endings, byte for byte.
-    path.write_bytes(new_text.encode("utf-8"))
     return after
 
 

@@ -1,0 +1,76 @@
+"""`check` gives the verdict `finish` will give, on the tree `finish` will commit (real git, real pytest)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stepcommit.commands.check import check
+from stepcommit.commands.finish import finish
+from stepcommit.commands.log import log
+from stepcommit.commands.start import start
+from tests.conftest import git, write
+
+
+def counting_test(counter: Path) -> str:
+    """A test that leaves a mark outside the repository each time the suite runs."""
+    return (
+        "from calc import add\n\n\ndef test_counted():\n"
+        f"    with open({str(counter)!r}, 'a') as handle:\n        handle.write('run\\n')\n"
+        "    assert add(1, 1) == 2\n"
+    )
+
+
+def test_finish_after_a_passing_check_runs_no_test(project: Path, tmp_path: Path) -> None:
+    counter = tmp_path / "runs.txt"
+    start(cwd=project, query=None)
+    write(project, {"tests/test_counted.py": counting_test(counter)})
+    assert check(cwd=project) == 0
+    assert counter.read_text().count("run") == 1
+    assert "[ ] **1.2." in (project / "PLAN.md").read_text()  # check ticks nothing on disk
+    assert finish(cwd=project) == 0
+    assert counter.read_text().count("run") == 1
+    landed = git(project, "log", "-1", "--format=%B", "main")
+    assert "Tests: 2 passed" in landed and "[x] **1.2." in git(project, "show", "main:PLAN.md")
+
+
+def test_an_edit_after_the_check_is_tested_by_finish(project: Path, tmp_path: Path) -> None:
+    counter = tmp_path / "runs.txt"
+    start(cwd=project, query=None)
+    write(project, {"tests/test_counted.py": counting_test(counter)})
+    assert check(cwd=project) == 0
+    write(project, {"notes.md": "one more change\n"})
+    assert finish(cwd=project) == 0
+    assert counter.read_text().count("run") == 2
+
+
+def test_an_entry_in_a_plain_commit_does_not_come_back_in_the_step(project: Path) -> None:
+    from stepcommit.commands.hook_message import hook_message
+
+    log(cwd=project, texts=["Tidied the README before the step."])
+    write(project, {"README.md": "# calc\n"})
+    git(project, "add", "-A")
+    message = project / ".git" / "COMMIT_EDITMSG"
+    message.write_text("docs: readme\n")
+    hook_message(cwd=project, message_file=message)
+    assert "Tidied the README" in message.read_text()
+    git(project, "commit", "-q", "-F", str(message))
+    start(cwd=project, query=None)
+    write(project, {"calc/more.py": "X = 1\n", "tests/test_more.py": "from calc.more import X\n\n\n"
+                    "def test_x():\n    assert X == 1\n"})  # fmt: skip
+    log(cwd=project, texts=["Added more."])
+    assert finish(cwd=project) == 0
+    landed = git(project, "log", "-1", "--format=%B", "main")
+    assert "Added more." in landed
+    assert "Tidied the README" not in landed
+
+
+def test_numbered_lines_without_a_header_lose_their_numbers(project: Path) -> None:
+    from stepcommit import progress
+
+    start(cwd=project, query=None)
+    log(cwd=project, texts=[], stdin_text="1 Creating repo.py.\n2. Adding the tests.\n3) Wiring the CLI.\n")
+    assert [e.text for e in progress.read(project / ".git")] == [
+        "Creating repo.py.",
+        "Adding the tests.",
+        "Wiring the CLI.",
+    ]
