@@ -82,11 +82,16 @@ def log(
 
 
 @app.command()
-def status(json: JsonOpt = False) -> None:
+def status(
+    json: JsonOpt = False,
+    clear_errors: Annotated[
+        bool, typer.Option("--clear-errors", help="Forget the recorded hook errors, then show the status.")
+    ] = False,
+) -> None:
     """Show the active step, changed files, progress, the last gate result and what to do next."""
     from stepcommit.commands.status import status as run
 
-    _call(run, cwd=Path.cwd(), as_json=json)
+    _call(run, cwd=Path.cwd(), as_json=json, clear_errors=clear_errors)
 
 
 @app.command()

@@ -131,6 +131,19 @@ def _holder_pid(path: Path) -> int | None:
         return None
 
 
+def lock_holder(git_dir: Path) -> dict[str, Any] | None:
+    """Who holds the repository's lock now (pid, command, since), or None when no live run does."""
+    path = state_dir(git_dir) / "lock"
+    try:
+        holder = json.loads(path.read_text(encoding="utf-8"))
+        pid = int(holder["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if holder.get("host") not in (None, socket.gethostname()) or not _alive(pid):
+        return None
+    return holder if isinstance(holder, dict) else None
+
+
 @contextlib.contextmanager
 def lock(git_dir: Path, command: str) -> Iterator[None]:
     """Hold the repository for one stepcommit run; a second run is told who holds it."""

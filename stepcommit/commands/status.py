@@ -13,12 +13,14 @@ from stepcommit.gates.gate import last_result
 
 def _next_action(
     active: state.ActiveStep | None, journal: dict[str, Any] | None, gate: dict[str, Any] | None, changed: int,
-    index_lock: str | None = None,
+    index_lock: str | None = None, running: str | None = None,
 ) -> str:  # fmt: skip
     if index_lock:
         return f"clear git's stale index lock (`rm {index_lock}`, when no git command runs), then: " + (
             "stepcommit finish" if journal else "go on"
         )
+    if journal and running:
+        return f"wait: `stepcommit {running}` is running in this repository"
     if journal:
         return "stepcommit finish  (completes the interrupted finish)"
     if active is None:
@@ -38,8 +40,23 @@ def collect(cwd: Path) -> dict[str, Any]:
     lock_path = repo.git_dir / "index.lock"
     index_lock = str(lock_path) if lock_path.exists() else None
     # With the index locked git cannot stage into a copy of it either: no file list then.
-    changes = git.snapshot(repo).changes if git.head_commit(repo.root) and not index_lock else ()
+    snap = git.snapshot(repo) if git.head_commit(repo.root) and not index_lock else None
+    changes = snap.changes if snap else ()
     gate = last_result(repo.git_dir)
+    holder = state.lock_holder(repo.git_dir)
+    running = str(holder.get("command", "?")) if holder else None
+    if gate is not None:
+        # Which tree the verdict is about, and whether that is still the work as it is now (the
+        # step ticked in the plan counts as now: it is the tree `finish` commits).
+        trees = set()
+        if snap is not None:
+            trees.add(snap.tree)
+            if active is not None:
+                from stepcommit.commands.check import ticked_tree
+
+                trees.add(ticked_tree(repo, active, snap.tree))
+        gate = {**gate, "current": gate.get("tree") in trees,
+                "this_step": active is None or str(gate.get("time", "")) >= active.started_at}  # fmt: skip
     busy = git.operation_in_progress(repo.git_dir)
     return {
         "repository": str(repo.root),
@@ -60,15 +77,41 @@ def collect(cwd: Path) -> dict[str, Any]:
         "last_gate": gate,
         "interrupted_finish": None
         if journal is None
-        else {"phase": journal.get("phase"), "step": journal.get("step"), "commit": journal.get("commit")},
+        else {
+            "phase": journal.get("phase"),
+            "step": journal.get("step"),
+            "commit": journal.get("commit"),
+            "running": running == "finish",
+        },
         "git_operation": busy[0] if busy else None,
         "hook_errors": read_hook_errors(repo.git_dir)[-5:],
         "index_lock": index_lock,
-        "next": _next_action(active, journal, gate, len(changes), index_lock),
+        "running": running,
+        "next": _next_action(
+            active, journal, gate if gate and gate["this_step"] else None, len(changes), index_lock, running
+        ),
     }
 
 
-def status(*, cwd: Path, as_json: bool = False) -> int:
+def _gate_line(gate: dict[str, Any]) -> str:
+    verdict = "passed" if gate["ok"] else "FAILED: " + "; ".join(gate["problems"])
+    figures = [f"tests {gate['tests']}" if gate.get("tests") else "no test result"]
+    if gate.get("coverage_display") is not None:
+        figures.append(f"coverage {gate['coverage_display']}%")
+    else:
+        figures.append("no coverage figure (the tests did not run to the end)")
+    tree = str(gate.get("tree") or "?")[:10]
+    where = (
+        "the work as it is now" if gate["current"] else "an earlier state of the work (files changed since)"
+    )
+    return f"Last gate ({gate['time']}): {verdict}; {'; '.join(figures)}; measured tree {tree}, {where}"
+
+
+def status(*, cwd: Path, as_json: bool = False, clear_errors: bool = False) -> int:
+    if clear_errors:
+        from stepcommit.agents.capture import clear_hook_errors
+
+        clear_hook_errors(git.find_repo(cwd).git_dir)
     data = collect(cwd)
     if as_json:
         output.emit_json(data)
@@ -98,16 +141,18 @@ def status(*, cwd: Path, as_json: bool = False) -> int:
     for n, entry in enumerate(entries, 1):
         output.say(f"  {n} {entry['text']}")
     gate = data["last_gate"]
-    if gate:
-        verdict = "passed" if gate["ok"] else "FAILED: " + "; ".join(gate["problems"])
-        output.say(
-            f"Last gate ({gate['time']}): {verdict}; tests {gate['tests']}; "
-            f"coverage {gate['coverage_display']}%"
-        )
+    if gate and not gate["this_step"]:
+        output.say(f"Last gate: none in this step yet (the last one, {gate['time']}, was before it started).")
+    elif gate:
+        output.say(_gate_line(gate))
     interrupted = data["interrupted_finish"]
-    if interrupted:
+    if interrupted and interrupted["running"]:
+        output.say(f"A finish of step {interrupted['step']} is running (at: {interrupted['phase']}).")
+    elif interrupted:
         output.say(f"An interrupted finish of step {interrupted['step']} stopped at: {interrupted['phase']}.")
     for err in data["hook_errors"]:
         output.say(f"Hook error ({err.get('agent', '?')}, {err.get('time', '?')}): {err.get('error', '?')}")
+    if data["hook_errors"]:
+        output.say("  (`stepcommit status --clear-errors` forgets them once dealt with)")
     output.say(f"Next: {data['next']}")
     return 0
