@@ -11,7 +11,8 @@ from pathlib import Path
 from stepcommit import files
 from stepcommit.errors import ProjectFileError, WouldOverwrite
 
-CHECK = "uv run stepcommit check --junit-xml report.xml --coverage-xml coverage.xml"
+# `--base auto`: the ratchet, changed lines and lint compare with what the change merges into.
+CHECK = "uv run stepcommit check --base auto --junit-xml report.xml --coverage-xml coverage.xml"
 # `stepcommit check` prints `Coverage: 85.24%`; GitLab reads the first group. The group must hold the
 # whole number, and the decimals a non-capturing group, or GitLab keeps only the integer part.
 GITLAB_COVERAGE = r"/Coverage: (\d+(?:\.\d+)?)%/"
@@ -120,6 +121,9 @@ jobs:
           python-version: "{python}"
       - run: {_sync(locked)}
       - run: {CHECK}
+        env:
+          # A push has no target branch: compare with the commit before it.
+          STEPCOMMIT_PUSH_BEFORE: ${{{{ github.event.before }}}}
       - uses: actions/upload-artifact@v4
         if: always()
         with:

@@ -128,6 +128,15 @@ def check(
             "--full", help="With `incremental = true`: run every test (and refresh the per-test coverage)."
         ),
     ] = False,
+    base: Annotated[
+        str | None,
+        typer.Option(
+            "--base",
+            help="Compare with the merge base of this branch or commit (ratchet, changed lines, lint), as a "
+            "pull request would; `auto` picks the CI's target (pull/merge request target, else the commit "
+            "before the push, else the previous commit).",
+        ),
+    ] = None,
 ) -> None:
     """Run the gates now (tests under coverage, lint, floor, ratchet), without committing."""
     from stepcommit.commands.check import check as run
@@ -135,6 +144,7 @@ def check(
     _call(
         run,
         cwd=Path.cwd(),
+        base_ref=base,
         hook=hook,
         use_cache=not no_cache,
         junit_xml=junit_xml,

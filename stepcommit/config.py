@@ -28,6 +28,8 @@ class Config:
     test_timeout: float = 1800.0
     commit_type: str = "feat"
     fail_under: float | None = None
+    fail_under_changed: float | None = None
+    """A floor on the coverage of the changed lines' statements (like diff-cover's --fail-under)."""
     ratchet: bool = True
     ratchet_tolerance: float = 0.0
     lint: bool = True
@@ -48,7 +50,7 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             raise ConfigError(f"[tool.stepcommit] {name} must be a string or a list of strings.")
         return value
-    if name in ("fail_under", "test_timeout", "ratchet_tolerance"):
+    if name in ("fail_under", "fail_under_changed", "test_timeout", "ratchet_tolerance"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"[tool.stepcommit] {name} must be a number, not {value!r}.")
         return float(value)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from stepcommit import config as config_mod
 from stepcommit import git, output, plan, state
-from stepcommit.errors import GateFailed, PlanError
+from stepcommit.errors import ConfigError, GateFailed, PlanError
 from stepcommit.gates.gate import run_gate
 from stepcommit.gates.testrun import write_coverage_xml
 from stepcommit.message import CoverageFigure, format_lowest
@@ -35,9 +35,50 @@ def ticked_tree(repo: git.Repo, active: state.ActiveStep, disk_tree: str) -> str
     return git.tree_with_file(repo, disk_tree, active.plan, text)
 
 
+_NO_COMMIT = "0" * 40
+
+
+def ci_base_ref(env: dict[str, str]) -> tuple[str, str]:
+    """(ref, why) for `--base auto`: what the change in CI will merge into, from the CI's own variables."""
+    if env.get("GITHUB_BASE_REF"):
+        return f"origin/{env['GITHUB_BASE_REF']}", "the pull request's target branch"
+    if env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA"):
+        return env["CI_MERGE_REQUEST_DIFF_BASE_SHA"], "the merge request's diff base"
+    for name in ("STEPCOMMIT_PUSH_BEFORE", "CI_COMMIT_BEFORE_SHA"):
+        if env.get(name, _NO_COMMIT).strip("0"):
+            return env[name], "the commit before the push"
+    return "HEAD~1", "the previous commit"
+
+
+def resolve_base(repo: git.Repo, ref: str) -> str:
+    """The merge base of ``ref`` (or, for `auto`, the CI's target) with HEAD: what the change is
+    compared with, as a pull request's diff is."""
+    import os
+
+    why = f"--base {ref}"
+    if ref == "auto":
+        ref, why = ci_base_ref(dict(os.environ))
+    commit = git.rev_parse(repo.root, ref)
+    if commit is None:
+        raise ConfigError(
+            f"The base {ref!r} ({why}) is not a commit in this repository.",
+            hint="Fetch it first (in CI: a checkout with full history, e.g. fetch-depth: 0), or name another "
+            "branch or commit with --base.",
+        )
+    head = git.head_commit(repo.root)
+    found = git.merge_base(repo.root, commit, head) if head else None
+    if found is None:
+        raise ConfigError(
+            f"The base {ref!r} ({why}) shares no history with HEAD.",
+            hint="Name a branch HEAD was made from with --base.",
+        )
+    return found
+
+
 def check(
     *,
     cwd: Path,
+    base_ref: str | None = None,
     hook: bool = False,
     use_cache: bool = True,
     junit_xml: Path | None = None,
@@ -55,7 +96,11 @@ def check(
             tree = _index_tree(repo)
         else:
             tree = ticked_tree(repo, active, disk_tree) if active else disk_tree
-        base = active.base_commit if active else git.head_commit(repo.root)
+        base: str | None = git.head_commit(repo.root)
+        if base_ref is not None:
+            base = resolve_base(repo, base_ref)
+        elif active:
+            base = active.base_commit
         result = run_gate(
             repo,
             cfg,

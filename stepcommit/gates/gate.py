@@ -247,8 +247,21 @@ def run_gate(
                     problems.append(f"coverage fell from {previous}% to {run.coverage.display}% (ratchet)")
             elif cfg.ratchet:
                 notes.append(f"ratchet not applied: {baseline.source}")
-            covered, measured = patch_coverage(run.coverage, git.changed_lines(repo.root, base_commit, tree))
+            changed = git.changed_lines(repo.root, base_commit, tree)
+            covered, measured = patch_coverage(run.coverage, changed)
             patch = (covered, measured) if measured else None
+            fell = [p for p in problems if p.endswith("(ratchet)")]
+            if fell or (cfg.fail_under_changed is not None and measured):
+                left = _uncovered_changed(run.coverage, changed)
+                if fell:
+                    problems[problems.index(fell[0])] = fell[0] + _ratchet_detail(run.coverage, left)
+                if cfg.fail_under_changed is not None and measured:
+                    share = 100.0 * covered / measured
+                    if share < cfg.fail_under_changed:
+                        problems.append(
+                            f"changed lines {display_percent(share)}% covered ({covered} of {measured} statements), "
+                            f"under fail_under_changed = {cfg.fail_under_changed:g}%; not run: {_lines_text(left)}"
+                        )
     if verify:
         if cfg.run_verify:
             problems.extend(_verify(repo, verify, cfg.test_timeout))
@@ -266,6 +279,36 @@ def run_gate(
     }
     state.write_json(_gate_file(repo.git_dir), record)
     return result
+
+
+def _uncovered_changed(report: CoverageReport, changed: dict[str, set[int]]) -> dict[str, str]:
+    """The changed lines no test ran, per file, as coverage prints line ranges."""
+    from coverage.results import format_lines
+
+    by_path = {f.path: f for f in report.files}
+    left = {}
+    for path, lines in sorted(changed.items()):
+        entry = by_path.get(path)
+        if entry is not None and (missing := sorted(lines & set(entry.missing_lines))):
+            left[path] = format_lines([*entry.executed_lines, *entry.missing_lines], missing)
+    return left
+
+
+def _lines_text(left: dict[str, str], most: int = 8) -> str:
+    shown = [f"{path}:{lines}" for path, lines in list(left.items())[:most]]
+    return ", ".join(shown) + (f" and {len(left) - most} more files" if len(left) > most else "") or "none"
+
+
+def _ratchet_detail(report: CoverageReport, left: dict[str, str]) -> str:
+    """What the ratchet failure comes from: the least covered files and the changed lines left
+    uncovered, and where to look next."""
+    low = sorted(report.files, key=lambda f: f.percent)[:3]
+    files = ", ".join(f"{f.path} {f.display}%" for f in low if f.missing or f.missing_branches)
+    return (
+        (f"; changed lines not run: {_lines_text(left)}" if left else "")
+        + (f"; least covered: {files}" if files else "")
+        + "; `stepcommit coverage --prompt` says what to test next"
+    )
 
 
 def guard_work_tree(repo: git.Repo, tree: str, head: str | None, branch: str | None) -> list[str]:

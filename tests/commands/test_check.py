@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from stepcommit.commands.check import check
 from stepcommit.commands.finish import finish
 from stepcommit.commands.log import log
@@ -74,3 +76,69 @@ def test_numbered_lines_without_a_header_lose_their_numbers(project: Path) -> No
         "Adding the tests.",
         "Wiring the CLI.",
     ]
+
+
+UNCOVERED = """\
+def add(a, b):
+    return a + b
+
+
+def unused(a):
+    return a * 2
+
+
+def new_feature(x):
+    if x > 0:
+        return x
+    return -x
+"""
+
+
+def feature_branch(project: Path) -> None:
+    git(project, "switch", "-q", "-c", "feature")
+    write(project, {"calc/__init__.py": UNCOVERED})
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "feat: new feature, untested")
+
+
+def test_check_base_refuses_uncovered_changed_lines(project: Path) -> None:
+    from stepcommit.errors import GateFailed
+
+    with (project / "pyproject.toml").open("a") as handle:
+        handle.write("[tool.stepcommit]\nfail_under_changed = 80\nratchet = false\n")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "chore: settings")
+    feature_branch(project)
+    # Without --base a clean checkout compares HEAD with itself: nothing changed, nothing judged.
+    assert check(cwd=project) == 0
+    with pytest.raises(GateFailed) as info:
+        check(cwd=project, base_ref="main")
+    text = info.value.message
+    assert "fail_under_changed = 80%" in text
+    assert "calc/__init__.py:10-12" in text
+
+
+def test_check_base_auto_reads_the_ci_target(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stepcommit.commands.check import ci_base_ref, resolve_base
+
+    main = git(project, "rev-parse", "main").strip()
+    git(project, "update-ref", "refs/remotes/origin/main", main)
+    feature_branch(project)
+    monkeypatch.setenv("GITHUB_BASE_REF", "main")
+    from stepcommit import git as gitmod
+
+    assert resolve_base(gitmod.find_repo(project), "auto") == main
+    assert ci_base_ref({"CI_MERGE_REQUEST_DIFF_BASE_SHA": "abc"}) == ("abc", "the merge request's diff base")
+    assert ci_base_ref({"CI_COMMIT_BEFORE_SHA": "0" * 40})[0] == "HEAD~1"
+    assert ci_base_ref({"STEPCOMMIT_PUSH_BEFORE": "f" * 40})[0] == "f" * 40
+
+
+def test_a_ratchet_failure_names_the_lines_and_the_next_step(project: Path) -> None:
+    from stepcommit.errors import GateFailed
+
+    feature_branch(project)
+    with pytest.raises(GateFailed) as info:
+        check(cwd=project, base_ref="main")
+    text = info.value.message
+    assert "(ratchet)" in text and "calc/__init__.py:10-12" in text
+    assert "stepcommit coverage --prompt" in text

@@ -60,7 +60,10 @@ def test_github_workflow_is_valid_and_named(repo: Path) -> None:
     setup = next(s for s in steps if s.get("uses", "").startswith("astral-sh/setup-uv"))
     assert setup["with"]["enable-cache"] is True
     assert setup["with"]["python-version"] == "3.11"
-    assert {"run": "uv sync"} in steps and {"run": ci_files.CHECK} in steps
+    assert {"run": "uv sync"} in steps
+    gate = next(s for s in steps if s.get("run") == ci_files.CHECK)
+    assert "--base auto" in gate["run"]
+    assert gate["env"]["STEPCOMMIT_PUSH_BEFORE"] == "${{ github.event.before }}"
     upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact"))
     assert upload["if"] == "always()"
     assert upload["with"]["path"].split() == ["report.xml", "coverage.xml"]
