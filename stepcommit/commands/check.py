@@ -22,6 +22,15 @@ def step_of(active: state.ActiveStep) -> plan.Step:
     return plan.Step(active.id, active.title, "in_progress", active.line, active.index)
 
 
+def current_verify(repo: git.Repo, active: state.ActiveStep) -> tuple[str, ...]:
+    """The step's Verify commands as the plan says them now (edited since `start` or not)."""
+    plan_file = repo.root / active.plan
+    try:
+        return plan.locate(plan.load_plan(plan_file), step_of(active)).verify
+    except (PlanError, OSError):
+        return active.verify
+
+
 def ticked_tree(repo: git.Repo, active: state.ActiveStep, disk_tree: str) -> str:
     """The tree `finish` will commit: the work tree with the step ticked in the plan. A check gates
     it, so the finish that follows finds it gated (the tick is the one change no test reads)."""
@@ -106,7 +115,7 @@ def check(
             cfg,
             tree,
             base,
-            verify=active.verify if active else (),
+            verify=current_verify(repo, active) if active else (),
             use_cache=use_cache and junit_xml is None and coverage_xml is None,
             junit_xml=junit_xml is not None,
             full=full,
@@ -138,6 +147,8 @@ def check(
     output.say(f"Tests: {tests}{cached}")
     if result.lint:
         output.say(f"Lint: {result.lint}")
+    if result.verify:
+        output.say(f"Verify: {result.verify}")
     if result.coverage is not None:
         cov = result.coverage
         figure = CoverageFigure(

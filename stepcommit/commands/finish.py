@@ -19,7 +19,7 @@ from typing import Any
 
 from stepcommit import config as config_mod
 from stepcommit import git, message, output, plan, progress, state
-from stepcommit.commands.check import step_of
+from stepcommit.commands.check import current_verify, step_of
 from stepcommit.errors import (
     ConfigError,
     ForbiddenFilesError,
@@ -108,6 +108,7 @@ def _write_message(
         files=git.diff_summary(repo.root, parent, tree),
         plan=active.plan,
         lint=gate.lint,
+        extra_lines=[f"Verify: {gate.verify}"] if gate.verify else [],
     )
     Path(journal["message_file"]).write_text(text, encoding="utf-8")
     journal.update(coverage=cov.display, tests=gate.tests.summary())
@@ -158,7 +159,7 @@ def _commit_step(
         _refuse_forbidden(repo, snap)
         output.note(f"Running the tests of step {active.id} under coverage...")
         gate = run_gate(
-            repo, cfg, snap.tree, active.base_commit, verify=active.verify,
+            repo, cfg, snap.tree, active.base_commit, verify=current_verify(repo, active),
             full=cfg.full_on_finish, ignore=(active.plan,), tree_is_work_tree=True,
         )  # fmt: skip
         if not gate.ok:
@@ -323,7 +324,7 @@ def _gate_landing(
     probe_message = Path(journal["message_file"]).with_name("probe.txt")
     probe_message.write_text(f"stepcommit: merged tree of step {active.id}, to be gated\n", encoding="utf-8")
     probe = git.commit_tree(repo.root, tree, [base_tip], probe_message)
-    gate = gate_commit(repo, cfg, probe, base_tip, verify=active.verify)
+    gate = gate_commit(repo, cfg, probe, base_tip, verify=current_verify(repo, active))
     if not gate.ok:
         raise GateFailed(
             f"Step {active.id} merged with the new commits of {active.base_branch} fails the gate, so it was "

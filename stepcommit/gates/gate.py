@@ -46,6 +46,8 @@ class GateResult:
     """The test run came from the cache (same tree), the other checks ran again."""
     measured: str | None = None
     """How the total was measured when only the affected tests ran, e.g. `incremental: 16 of 1,604 tests`."""
+    verify: str | None = None
+    """The step's Verify commands' verdict, e.g. "passed (`make smoke`)"; None when none ran."""
 
     @property
     def patch_display(self) -> str | None:
@@ -72,6 +74,7 @@ class GateResult:
             "cached": self.cached,
             "tests_reused": self.tests_reused,
             "measured": self.measured,
+            "verify": self.verify,
         }  # fmt: skip
 
     def explain(self) -> str:
@@ -138,11 +141,12 @@ def cached_result(repo: git.Repo, cfg: Config, tree: str, base_commit: str | Non
     patch = (int(changed["covered"]), int(changed["measured"])) if changed else None
     return GateResult(
         True, tree, (), tests, coverage, (), "", last.get("previous_coverage"), last.get("lint"), patch,
-        tuple(last.get("notes", ())), cached=True, measured=last.get("measured"),
+        tuple(last.get("notes", ())), cached=True, measured=last.get("measured"), verify=last.get("verify"),
     )  # fmt: skip
 
 
-def _verify(repo: git.Repo, commands: tuple[str, ...], timeout: float) -> list[str]:
+def _verify(repo: git.Repo, commands: tuple[str, ...], timeout: float) -> tuple[list[str], str]:
+    """(problems, verdict) of the step's Verify commands; a failure shows the end of its output."""
     problems = []
     for command in commands:
         try:
@@ -151,8 +155,11 @@ def _verify(repo: git.Repo, commands: tuple[str, ...], timeout: float) -> list[s
             problems.append(f"verification `{command}` cannot run ({exc})")
             continue
         if result.timed_out or result.returncode != 0:
-            problems.append(f"verification `{command}` failed (exit {result.returncode})")
-    return problems
+            tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
+            why = f"timed out after {timeout:g}s" if result.timed_out else f"exit {result.returncode}"
+            problems.append(f"verification `{command}` failed ({why})" + (f":\n{tail}" if tail else ""))
+    listed = ", ".join(f"`{c}`" for c in commands)
+    return problems, ("failed" if problems else "passed") + f" ({listed})"
 
 
 def _floor(repo: git.Repo, cfg: Config, coverage: CoverageReport) -> str | None:
@@ -262,14 +269,17 @@ def run_gate(
                             f"changed lines {display_percent(share)}% covered ({covered} of {measured} statements), "
                             f"under fail_under_changed = {cfg.fail_under_changed:g}%; not run: {_lines_text(left)}"
                         )
+    verified = None
     if verify:
         if cfg.run_verify:
-            problems.extend(_verify(repo, verify, cfg.test_timeout))
+            failed, verified = _verify(repo, verify, cfg.test_timeout)
+            problems.extend(failed)
         else:
             notes.append("the step's Verify commands were not run (set run_verify = true to run them)")
     result = GateResult(
         not problems, tree, tuple(problems), run.tests, run.coverage, run.failures, tail, previous,
         lint.summary if lint else None, patch, tuple(notes), tests_reused=reused is not None, measured=how,
+        verify=verified,
     )  # fmt: skip
     record = {
         **result.to_json(),

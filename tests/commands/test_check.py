@@ -142,3 +142,32 @@ def test_a_ratchet_failure_names_the_lines_and_the_next_step(project: Path) -> N
     text = info.value.message
     assert "(ratchet)" in text and "calc/__init__.py:10-12" in text
     assert "stepcommit coverage --prompt" in text
+
+
+def test_verify_is_read_from_the_plan_now_and_its_verdict_reported(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from stepcommit.errors import GateFailed
+
+    with (project / "pyproject.toml").open("a") as handle:
+        handle.write("[tool.stepcommit]\nrun_verify = true\n")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "chore: settings")
+    start(cwd=project, query=None)
+    write(project, {"calc/more.py": "X = 1\n", "tests/test_more.py": "from calc.more import X\n\n\n"
+                    "def test_x():\n    assert X == 1\n"})  # fmt: skip
+    # Verify lines written into the plan after `start`: check and finish read them now.
+    plan_file = project / "PLAN.md"
+    text = plan_file.read_text().replace(
+        "**1.2. Subtraction**\n", "**1.2. Subtraction**\n  Verify: `sh -c 'echo boom; exit 3'`\n"
+    )
+    plan_file.write_text(text)
+    with pytest.raises(GateFailed) as info:
+        check(cwd=project)
+    assert "verification `sh -c 'echo boom; exit 3'` failed (exit 3):\nboom" in info.value.message
+    plan_file.write_text(text.replace("sh -c 'echo boom; exit 3'", "git --version"))
+    capsys.readouterr()
+    assert check(cwd=project) == 0
+    assert "Verify: passed (`git --version`)" in capsys.readouterr().out
+    assert finish(cwd=project) == 0
+    assert "Verify: passed (`git --version`)" in git(project, "log", "-1", "--format=%B", "main")
