@@ -147,7 +147,11 @@ def test_ratchet_refuses_a_drop_below_the_base_trailer(project: Path) -> None:
     (project / "tests" / "test_unused.py").unlink()
     result = gate(project)
     assert not result.ok
-    assert result.problems == ("coverage fell from 100.00% to 75.00% (ratchet)",)
+    (problem,) = result.problems
+    assert problem.startswith(
+        "coverage fell from 100.00% to 75.00% (ratchet); least covered: calc/__init__.py 75.00%"
+    )
+    assert problem.endswith("`stepcommit coverage --prompt` says what to test next")
     assert gate(project, Config(ratchet_tolerance=30)).ok
     assert gate(project, Config(ratchet=False)).ok
 
