@@ -128,6 +128,13 @@ def check(
             "--full", help="With `incremental = true`: run every test (and refresh the per-test coverage)."
         ),
     ] = False,
+    prompt: Annotated[
+        bool,
+        typer.Option(
+            "--prompt",
+            help="On a failure, print one ready-to-paste instruction for the coding agent instead.",
+        ),
+    ] = False,
     base: Annotated[
         str | None,
         typer.Option(
@@ -145,6 +152,7 @@ def check(
         run,
         cwd=Path.cwd(),
         base_ref=base,
+        prompt=prompt,
         hook=hook,
         use_cache=not no_cache,
         junit_xml=junit_xml,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 from stepcommit import config as config_mod
 from stepcommit import git, output, plan, state
 from stepcommit.errors import ConfigError, GateFailed, PlanError
-from stepcommit.gates.gate import run_gate
+from stepcommit.gates.gate import GateResult, run_gate
 from stepcommit.gates.testrun import write_coverage_xml
 from stepcommit.message import CoverageFigure, format_lowest
 
@@ -84,9 +85,42 @@ def resolve_base(repo: git.Repo, ref: str) -> str:
     return found
 
 
+def agent_prompt(result: GateResult) -> str | None:
+    """One instruction an agent can act on when the gate failed: what failed, where, and the loop
+    to close (None when the gate passed)."""
+    if result.ok:
+        return None
+    lines = [
+        "The stepcommit gate refused this change. Fix the code (do not weaken, skip or delete tests, and "
+        "do not lower coverage settings) until `stepcommit check` passes:"
+    ]
+    if result.failures:
+        lines.append("Failing tests:")
+        for failure in result.failures[:10]:
+            first = next((x.strip() for x in failure.message.splitlines() if x.strip()), "")
+            lines.append(f"- {failure.test}: {first[:300]}")
+        if len(result.failures) > 10:
+            lines.append(f"- ... and {len(result.failures) - 10} more")
+    for problem in result.problems:
+        if result.failures and ("failed" in problem and "test" in problem):
+            continue  # the failing tests are listed above
+        head, _, detail = problem.partition("\n")
+        lines.append(f"- {head}")
+        lines.extend(f"  {x}" for x in detail.splitlines()[-15:])
+    if result.output_tail:
+        # Lint findings as file:line, else (a run that broke down) the end of the output.
+        found = [x for x in result.output_tail.splitlines() if re.match(r"^\S+:\d+(:\d+)?:", x)]
+        if not found and not result.failures:
+            found = result.output_tail.splitlines()[-15:]
+        lines.extend(f"  {x}" for x in found[:30])
+    lines.append("Then run `stepcommit check` again.")
+    return "\n".join(lines)
+
+
 def check(
     *,
     cwd: Path,
+    prompt: bool = False,
     base_ref: str | None = None,
     hook: bool = False,
     use_cache: bool = True,
@@ -131,7 +165,11 @@ def check(
         data = result.to_json()
         if result.coverage is not None:
             data["total"] = result.coverage.total
+        data["prompt"] = agent_prompt(result)
         output.emit_json(data)
+        return 0 if result.ok else GateFailed.exit_code
+    if prompt:
+        output.say(agent_prompt(result) or "The stepcommit gate passed: nothing to fix.")
         return 0 if result.ok else GateFailed.exit_code
     if not result.ok:
         raise GateFailed(

@@ -171,3 +171,29 @@ def test_verify_is_read_from_the_plan_now_and_its_verdict_reported(
     assert "Verify: passed (`git --version`)" in capsys.readouterr().out
     assert finish(cwd=project) == 0
     assert "Verify: passed (`git --version`)" in git(project, "log", "-1", "--format=%B", "main")
+
+
+def test_check_prompt_gives_the_agent_one_instruction(project: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    start(cwd=project, query=None)
+    write(project, {
+        "calc/more.py": "import os\n\nX = 1\n",
+        "tests/test_more.py": "from calc.more import X\n\n\ndef test_x():\n    assert X == 2, 'X is not two'\n",
+    })  # fmt: skip
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "stepcommit", "check", *args], cwd=project,
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+
+    shown = cli("--prompt")
+    assert shown.returncode == 2
+    text = shown.stdout
+    assert text.startswith("The stepcommit gate refused this change.")
+    assert "tests/test_more.py::test_x: " in text and "X is not two" in text
+    assert "calc/more.py:1:8: F401" in text
+    assert text.rstrip().endswith("Then run `stepcommit check` again.")
+    data = json.loads(cli("--json").stdout)
+    assert data["prompt"] == text.rstrip("\n")
