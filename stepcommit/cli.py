@@ -17,6 +17,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help texts are plain: rich markup would eat `[tool.stepcommit]` as a style tag.
+    rich_markup_mode=None,
 )
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -171,6 +173,7 @@ def abort(json: JsonOpt = False) -> None:
 
 
 plan_app = typer.Typer(
+    rich_markup_mode=None,
     help="The plan's steps, their status, and which one is next; `plan mark` changes one by hand.",
     invoke_without_command=True,
     no_args_is_help=False,
@@ -303,6 +306,7 @@ def env(dry_run: DryRunOpt = False, json: JsonOpt = False) -> None:
 
 
 ci_app = typer.Typer(
+    rich_markup_mode=None,
     help="Write a CI file that runs the stepcommit gate with test and coverage reports.", no_args_is_help=True
 )
 app.add_typer(ci_app, name="ci")
@@ -335,6 +339,7 @@ def ci_github(
 
 
 hook_app = typer.Typer(
+    rich_markup_mode=None,
     help="Entry points for git and agent hooks (written by `stepcommit install`).", no_args_is_help=True
 )
 app.add_typer(hook_app, name="hook")

@@ -137,3 +137,11 @@ def test_demo_runs_the_loop(capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert "+- [x] **1.2. Subtraction**" in out
     assert "## main" in out
+
+
+def test_help_keeps_square_brackets() -> None:
+    import os
+
+    shown = subprocess.run([sys.executable, "-m", "stepcommit", "start", "--help"], capture_output=True,
+                           text=True, env={**os.environ, "COLUMNS": "200"})  # fmt: skip
+    assert "[tool.stepcommit] plan" in shown.stdout
