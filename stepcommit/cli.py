@@ -307,7 +307,8 @@ def env(dry_run: DryRunOpt = False, json: JsonOpt = False) -> None:
 
 ci_app = typer.Typer(
     rich_markup_mode=None,
-    help="Write a CI file that runs the stepcommit gate with test and coverage reports.", no_args_is_help=True
+    help="Write a CI file that runs the stepcommit gate with test and coverage reports.",
+    no_args_is_help=True,
 )
 app.add_typer(ci_app, name="ci")
 ForceOpt = Annotated[
@@ -340,7 +341,8 @@ def ci_github(
 
 hook_app = typer.Typer(
     rich_markup_mode=None,
-    help="Entry points for git and agent hooks (written by `stepcommit install`).", no_args_is_help=True
+    help="Entry points for git and agent hooks (written by `stepcommit install`).",
+    no_args_is_help=True,
 )
 app.add_typer(hook_app, name="hook")
 AGENT_NAMES = ("claude", "codex", "gemini", "cursor")

@@ -132,7 +132,7 @@ def steps_and_others(
     history: Iterable[Mapping[str, Any]],
     stats: Mapping[str, FileStats],
 ) -> tuple[tuple[StepRow, ...], tuple[OtherCommit, ...]]:
-    """Step rows and the commits without trailers in ``selected``, both oldest first."""
+    """Step rows and the other commits in ``selected``, both oldest first."""
     by_commit = {e.commit: e for e in all_entries}
     records = history_by_commit(history)
     steps: list[StepRow] = []
@@ -143,7 +143,7 @@ def steps_and_others(
             files = stats.get(entry.commit, FileStats(0, 0, 0))
             steps.append(step_row(entry, parent, records.get(entry.commit), files))
         else:
-            others.append(OtherCommit(entry.commit, entry.date, entry.subject))
+            others.append(OtherCommit(entry.commit, entry.date, entry.subject, entry.trailer("Coverage")))
     return tuple(steps), tuple(others)
 
 

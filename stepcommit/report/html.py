@@ -114,13 +114,21 @@ def render(report: Report) -> str:
     else:
         out.append("<p>No step commits in this range.</p>")
 
-    if report.other_commits:
-        out.append("<h2>Commits without stepcommit trailers</h2><ul>")
-        out.extend(
-            f"<li><code>{e(text.short(c.commit))}</code> {e(c.date[:10])} {e(c.subject)}</li>"
-            for c in report.other_commits
-        )
-        out.append("</ul>")
+    gated = [c for c in report.other_commits if c.coverage is not None]
+    plain = [c for c in report.other_commits if c.coverage is None]
+    for heading, commits in (
+        ("Other commits gated by the hook", gated),
+        ("Commits without stepcommit trailers", plain),
+    ):
+        if commits:
+            out.append(f"<h2>{heading}</h2><ul>")
+            out.extend(
+                f"<li><code>{e(text.short(c.commit))}</code> {e(c.date[:10])} {e(c.subject)}"
+                + (f" (coverage {e(c.coverage)}%)" if c.coverage else "")
+                + "</li>"
+                for c in commits
+            )
+            out.append("</ul>")
     if report.unmerged:
         out.append("<h2>Finished steps not on this branch</h2><ul>")
         out.extend(

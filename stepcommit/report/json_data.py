@@ -65,7 +65,8 @@ def to_data(report: Report) -> dict[str, Any]:
         },
         "plan_problem": report.plan_problem,
         "steps": [_step(s) for s in report.steps],
-        "commits_without_trailers": [asdict(c) for c in report.other_commits],
+        "commits_without_trailers": [asdict(c) for c in report.other_commits if c.coverage is None],
+        "gated_commits": [asdict(c) for c in report.other_commits if c.coverage is not None],
         "steps_not_on_branch": [asdict(u) for u in report.unmerged],
         "coverage": None
         if cov is None

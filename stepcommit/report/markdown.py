@@ -79,10 +79,19 @@ def render(report: Report) -> str:
         out.append("No step commits in this range.")
     out.append("")
 
-    if report.other_commits:
+    gated = [c for c in report.other_commits if c.coverage is not None]
+    plain = [c for c in report.other_commits if c.coverage is None]
+    if gated:
+        out.append("## Other commits gated by the hook")
+        out.append("")
+        out.extend(
+            f"- {text.short(c.commit)} {c.date[:10]} {c.subject} (coverage {c.coverage}%)" for c in gated
+        )
+        out.append("")
+    if plain:
         out.append("## Commits without stepcommit trailers")
         out.append("")
-        out.extend(f"- {text.short(c.commit)} {c.date[:10]} {c.subject}" for c in report.other_commits)
+        out.extend(f"- {text.short(c.commit)} {c.date[:10]} {c.subject}" for c in plain)
         out.append("")
 
     if report.unmerged:

@@ -71,11 +71,13 @@ class StepRow:
 
 @dataclass(frozen=True)
 class OtherCommit:
-    """A commit without stepcommit's trailers: listed as it is, never counted as a step."""
+    """A commit that is not a step: listed as it is, never counted as a step. An ordinary commit the
+    pre-commit hook gated carries stepcommit's Coverage trailer (``coverage``); others carry none."""
 
     commit: str
     date: str
     subject: str
+    coverage: str | None = None
 
 
 @dataclass(frozen=True)

@@ -341,3 +341,13 @@ def test_page_renders_in_headless_chromium(finished: Path, tmp_path: Path) -> No
         capture_output=True, timeout=120, check=False,
     )  # fmt: skip
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_an_ordinary_commit_with_the_coverage_trailer_is_listed_as_gated(scratch: Path) -> None:
+    write(scratch, {"NOTES.md": "notes\n"})
+    git(scratch, "add", "-A")
+    git(scratch, "commit", "-q", "-m", "docs: notes\n\nCoverage: 91.00")
+    data = json_data.to_data(collect(scratch))
+    assert [c["subject"] for c in data["gated_commits"]] == ["docs: notes"]
+    assert data["gated_commits"][0]["coverage"] == "91.00"
+    assert "docs: notes" not in [c["subject"] for c in data["commits_without_trailers"]]

@@ -140,7 +140,7 @@ def test_json_shape() -> None:
     data = json.loads(json.dumps(json_data.to_data(REPORT)))
     assert set(data) == {
         "repository", "branch", "head", "generated_at", "range", "plan", "plan_problem", "steps",
-        "commits_without_trailers", "steps_not_on_branch", "coverage", "coverage_problem",
+        "commits_without_trailers", "gated_commits", "steps_not_on_branch", "coverage", "coverage_problem",
     }  # fmt: skip
     assert data["plan"]["done_without_step_commit"] == [{"id": "1.1", "title": "Setup"}]
     step = data["steps"][1]
