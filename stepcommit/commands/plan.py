@@ -111,13 +111,31 @@ def mark(
     the_plan = plan_mod.load_plan(path)
     step = plan_mod.select_step(the_plan, step_query)
     before = step.status
+    statuses = {(s.index, s.id): s.status for s in the_plan.walk()}
     marked = plan_mod.mark_step(path, step, new_status)
     shown = _shown(path, root)
     changed = marked.status != before
+    # A heading with no marker of its own is marked through its children: report every step that moved.
+    moved = [
+        s for s in plan_mod.load_plan(path).walk() if statuses.get((s.index, s.id), s.status) != s.status
+    ]
     if as_json:
-        output.emit_json({"plan": shown, "step": step_json(marked), "previous": before, "changed": changed})
+        output.emit_json({
+            "plan": shown, "step": step_json(marked), "previous": before, "changed": changed or bool(moved),
+            "changed_steps": [
+                {"id": s.id, "title": s.title, "status": s.status, "line": s.line,
+                 "previous": statuses[(s.index, s.id)]}
+                for s in moved
+            ],
+        })  # fmt: skip
         return 0
-    if marked.status == new_status and changed:
+    if moved and [s.id for s in moved] != [marked.id]:
+        output.say(
+            f"Step {marked.id} ({marked.title}) marked {new_status}: {len(moved)} steps changed in {shown}:"
+        )
+        for s in moved:
+            output.say(f"  {s.id} ({s.title}): {statuses[(s.index, s.id)]} -> {s.status}  (line {s.line})")
+    elif marked.status == new_status and changed:
         output.say(
             f"Step {marked.id} ({marked.title}): {before} -> {marked.status}  ({shown} line {marked.line})"
         )

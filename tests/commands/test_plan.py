@@ -43,3 +43,20 @@ def test_plan_lists_and_marks(project: Path, monkeypatch: pytest.MonkeyPatch) ->
 
     refused = runner.invoke(app, ["plan", "mark", "9.9", "done"])
     assert refused.exit_code != 0
+
+
+def test_marking_a_heading_reports_every_step_it_changed(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from stepcommit.commands.plan import mark
+
+    assert mark(cwd=project, step_query="1", status="done") == 0
+    out = capsys.readouterr().out
+    assert "3 steps changed" in out and "1.2 (Subtraction): todo -> done" in out
+    assert "1.3 (Multiplication): todo -> done" in out
+    mark(cwd=project, step_query="1.3", status="todo", as_json=True)
+    data = json.loads(capsys.readouterr().out)
+    moved = {s["id"]: (s["previous"], s["status"]) for s in data["changed_steps"]}
+    assert moved["1.3"] == ("done", "todo")
