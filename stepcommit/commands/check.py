@@ -32,6 +32,13 @@ def current_verify(repo: git.Repo, active: state.ActiveStep) -> tuple[str, ...]:
         return active.verify
 
 
+def trees_now(repo: git.Repo, disk_tree: str) -> set[str]:
+    """The tree ids that stand for the work as it is now: the work tree's, and during a step the
+    same with the step ticked in the plan (the tree a `check` gates and `finish` commits)."""
+    active = state.load_active(repo.git_dir)
+    return {disk_tree, ticked_tree(repo, active, disk_tree)} if active else {disk_tree}
+
+
 def ticked_tree(repo: git.Repo, active: state.ActiveStep, disk_tree: str) -> str:
     """The tree `finish` will commit: the work tree with the step ticked in the plan. A check gates
     it, so the finish that follows finds it gated (the tick is the one change no test reads)."""

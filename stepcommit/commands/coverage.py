@@ -47,9 +47,11 @@ class Measured:
 
 def measure(repo: git.Repo, cfg: config_mod.Config, *, fresh: bool = False) -> Measured:
     """Coverage of the work tree as it would be committed: the last gate's data for this tree, else a run."""
+    from stepcommit.commands.check import trees_now
+
     tree = git.snapshot(repo).tree
     last = last_result(repo.git_dir)
-    if not fresh and last and last.get("tree") == tree:
+    if not fresh and last and last.get("tree") in trees_now(repo, tree):
         _, data = load_previous(repo)
         if data is not None:
             return Measured(data, tree, "last gate")
@@ -132,6 +134,8 @@ class Advice:
     files: tuple[FileFocus, ...]
     scopes: tuple[tuple[str, ...], ...]
     """Per focus file, the functions and classes its missed lines fall in."""
+    ratchet: float | None = None
+    """The base's figure the ratchet needs, when this tree falls below it."""
 
 
 def target_for(median: float | None, fail_under: float | None) -> float:
@@ -139,9 +143,16 @@ def target_for(median: float | None, fail_under: float | None) -> float:
     return max(median if median is not None else 100.0, fail_under or 0.0)
 
 
-def advise(root: Path, report: CoverageReport, fail_under: float | None, limit: int = FOCUS_LIMIT) -> Advice:
+def advise(
+    root: Path, report: CoverageReport, fail_under: float | None, limit: int = FOCUS_LIMIT,
+    ratchet: float | None = None,
+) -> Advice:  # fmt: skip
+    """What to test next. ``ratchet``: the base's figure when the ratchet refused this tree: then
+    the target is the figure the ratchet needs."""
     median = median_percent(report)
     target = target_for(median, fail_under)
+    if ratchet is not None and ratchet > report.total:
+        target = max(target, ratchet)
     files = focus_files(report, target, limit)
     scopes = []
     for focus in files:
@@ -151,7 +162,8 @@ def advise(root: Path, report: CoverageReport, fail_under: float | None, limit: 
         except OSError:
             source = ""  # a generated or vanished file: its line ranges still say where to look
         scopes.append(missed_in(source, focus.file.missing_lines))
-    return Advice(report.display, report.branch, median, fail_under, target, files, tuple(scopes))
+    return Advice(report.display, report.branch, median, fail_under, target, files, tuple(scopes),
+                  ratchet if ratchet is not None and ratchet > report.total else None)  # fmt: skip
 
 
 def _scope_list(names: tuple[str, ...], limit: int = 6) -> str:
@@ -184,6 +196,8 @@ def prompt_text(advice: Advice) -> str:
     why = "the median file's coverage"
     if advice.fail_under is not None and advice.fail_under >= (advice.median or 0):
         why = "the project's coverage floor (fail_under)"
+    if advice.ratchet is not None and advice.target == advice.ratchet:
+        why = f"the figure the coverage ratchet needs: the base commit's {display_percent(advice.ratchet)}%"
     lines = [
         "Add tests so that coverage evens out across the project's modules.",
         f"Total coverage is {advice.total}% ({kind} coverage); the median file is at {median}. "
@@ -223,6 +237,7 @@ def advice_json(advice: Advice) -> dict[str, Any]:
         "median": advice.median,
         "fail_under": advice.fail_under,
         "target": advice.target,
+        "ratchet": advice.ratchet,
         "files": [
             {
                 **file_json(focus.file),
@@ -404,6 +419,16 @@ def show_history(repo: git.Repo, *, as_json: bool, limit: int) -> int:
 # --- the command -------------------------------------------------------------------------------
 
 
+def _ratchet_needs(repo: git.Repo, measured: Measured) -> float | None:
+    """The base's figure when the last gate on this tree was refused by the ratchet."""
+    last = last_result(repo.git_dir)
+    if measured.source != "last gate" or not last or last.get("previous_coverage") is None:
+        return None
+    if not any(str(p).startswith("coverage fell from") for p in last.get("problems") or ()):
+        return None
+    return float(last["previous_coverage"])
+
+
 def coverage(
     *,
     cwd: Path,
@@ -438,7 +463,8 @@ def coverage(
     if floor is None:
         project = project_floor(repo.root)
         floor = project.fail_under if project else None
-    advice = advise(repo.root, measured.report, floor, FOCUS_LIMIT if limit is None else limit)
+    advice = advise(repo.root, measured.report, floor, FOCUS_LIMIT if limit is None else limit,
+                    ratchet=_ratchet_needs(repo, measured))  # fmt: skip
     added: list[plan.Step] = []
     skipped: list[str] = []
     plan_file: Path | None = None

@@ -48,13 +48,9 @@ def collect(cwd: Path) -> dict[str, Any]:
     if gate is not None:
         # Which tree the verdict is about, and whether that is still the work as it is now (the
         # step ticked in the plan counts as now: it is the tree `finish` commits).
-        trees = set()
-        if snap is not None:
-            trees.add(snap.tree)
-            if active is not None:
-                from stepcommit.commands.check import ticked_tree
+        from stepcommit.commands.check import trees_now
 
-                trees.add(ticked_tree(repo, active, snap.tree))
+        trees = trees_now(repo, snap.tree) if snap is not None else set()
         gate = {**gate, "current": gate.get("tree") in trees,
                 "this_step": active is None or str(gate.get("time", "")) >= active.started_at}  # fmt: skip
     busy = git.operation_in_progress(repo.git_dir)

@@ -197,3 +197,18 @@ def test_check_prompt_gives_the_agent_one_instruction(project: Path) -> None:
     assert text.rstrip().endswith("Then run `stepcommit check` again.")
     data = json.loads(cli("--json").stdout)
     assert data["prompt"] == text.rstrip("\n")
+
+
+def test_after_a_ratchet_failure_coverage_prompt_aims_at_the_ratchet(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from stepcommit.commands.coverage import coverage
+    from stepcommit.errors import GateFailed
+
+    feature_branch(project)
+    with pytest.raises(GateFailed):
+        check(cwd=project, base_ref="main")
+    capsys.readouterr()
+    assert coverage(cwd=project, prompt=True) == 0
+    text = capsys.readouterr().out
+    assert "at least 75.00% (the figure the coverage ratchet needs: the base commit's 75.00%)" in text
