@@ -23,6 +23,7 @@ KEY_DOCS: dict[str, str] = {
     "test_timeout": "Seconds before a hanging test run fails the gate.",
     "commit_type": "Conventional Commits type of a step's commit.",
     "fail_under": "Lowest total coverage (%) the gate accepts; no floor when unset.",
+    "fail_under_changed": "Lowest coverage (%) of the changed lines' statements; no floor when unset.",
     "ratchet": "Refuse a commit that lowers coverage below the base commit's figure.",
     "ratchet_tolerance": "Percentage points coverage may drop before the ratchet refuses.",
     "lint": "Run the project's pre-commit hooks (or ruff) on the changed files.",
@@ -37,6 +38,7 @@ EXAMPLES: dict[str, Any] = {
     "python": ["uv", "run", "python"],
     "pytest_args": ["-x"],
     "fail_under": 80.0,
+    "fail_under_changed": 80.0,
 }
 
 PYTEST_TABLE = """\

@@ -29,6 +29,12 @@ def install_agent(root: Path, agent: str, *, dry_run: bool = False) -> bool:
 def install(*, cwd: Path, agents: list[str], dry_run: bool = False, as_json: bool = False) -> int:
     repo = git.find_repo(cwd)
     results: dict[str, str] = {}
+    unknown = [a for a in agents if a not in AGENT_FILES]
+    if unknown:
+        # Before anything is written: one bad name must not leave the others half-installed.
+        raise StepcommitError(
+            f"Unknown agent {unknown[0]!r}.", hint=f"Choose one of: {', '.join(sorted(AGENT_FILES))}."
+        )
     if agents:
         for agent in dict.fromkeys(agents):
             existed = (repo.root / AGENT_FILES[agent].path).is_file()

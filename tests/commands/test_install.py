@@ -177,3 +177,14 @@ def test_install_gates_plain_commits_and_finish_runs_the_suite_once(
     assert runs.read_text().count("run") == 1  # the gate ran once; both commits' hooks hit the cache
     assert git(project, "log", "-1", "--format=%s").strip() == "feat(step-1.2): Subtraction"
     assert git(project, "status", "--porcelain") == ""
+
+
+def test_an_unknown_agent_is_a_message_not_a_crash(repo: Path) -> None:
+    import subprocess
+    import sys
+
+    shown = subprocess.run([sys.executable, "-m", "stepcommit", "install", "--agent", "vim"], cwd=repo,
+                           capture_output=True, text=True)  # fmt: skip
+    assert shown.returncode == 1
+    assert "Unknown agent 'vim'" in shown.stderr and "claude" in shown.stderr
+    assert "Traceback" not in shown.stderr and "unexpected" not in shown.stderr.lower()
