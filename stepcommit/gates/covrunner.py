@@ -116,11 +116,18 @@ def _save_parsers(folder: str, created: list[tuple[str, Any]]) -> None:
 
 
 _PLUGIN = """\
-import json, time
+import os, time
 
-_counts = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0, "xfailed": 0, "xpassed": 0}
-_failures = []
-_started = time.perf_counter()
+import pytest
+
+# Kept here, read by covrunner after pytest returns (a conftest rewrites pytest's exit code, not these).
+COUNTS = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0, "xfailed": 0, "xpassed": 0, "rerun": 0}
+FAILURES = []
+COLLECTED = []
+SEEN = {"collection": False, "sessionfinish": False, "workers": 0, "deselected": 0}
+DONE = set()
+STARTED = time.perf_counter()
+WORKER = os.getpid() != RUNNER_PID and bool(os.environ.get("PYTEST_XDIST_WORKER"))
 
 
 def _first_line(report):
@@ -129,45 +136,102 @@ def _first_line(report):
     return (text.strip().splitlines() or [""])[0]
 
 
-def pytest_runtest_logreport(report):
+def _record(report):
+    if report.outcome == "rerun":  # pytest-rerunfailures: this attempt is tried again
+        COUNTS["rerun"] += 1
+        return
     if report.when == "call":
         if hasattr(report, "wasxfail"):
-            _counts["xfailed" if report.skipped else "xpassed"] += 1
+            COUNTS["xfailed" if report.skipped else "xpassed"] += 1
         elif report.outcome in ("passed", "skipped"):
-            _counts[report.outcome] += 1
+            COUNTS[report.outcome] += 1
         else:
-            _counts["failed"] += 1
-            _failures.append({"test": report.nodeid, "message": _first_line(report)})
+            COUNTS["failed"] += 1
+            FAILURES.append({"test": report.nodeid, "message": _first_line(report)})
     elif report.failed:
-        _counts["errors"] += 1
-        _failures.append({"test": report.nodeid, "message": "error in " + report.when + ": " + _first_line(report)})
+        COUNTS["errors"] += 1
+        FAILURES.append({"test": report.nodeid, "message": "error in " + report.when + ": " + _first_line(report)})
     elif report.skipped and report.when == "setup":
-        _counts["xfailed" if hasattr(report, "wasxfail") else "skipped"] += 1
+        COUNTS["xfailed" if hasattr(report, "wasxfail") else "skipped"] += 1
+    if report.when == "teardown" or report.failed:
+        DONE.add(report.nodeid)
 
 
+# Outermost and first: the report is read before any conftest's hook can change it.
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_logreport(report):
+    if not WORKER:
+        _record(report)
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_collectreport(report):
-    if report.failed:
-        _counts["errors"] += 1
-        _failures.append({"test": report.nodeid or "<collection>", "message": "collection error: " + _first_line(report)})
+    if not WORKER and report.failed:
+        COUNTS["errors"] += 1
+        FAILURES.append({"test": report.nodeid or "<collection>", "message": "collection error: " + _first_line(report)})
+    yield
 
 
-def pytest_sessionfinish(session, exitstatus):
-    data = dict(_counts, seconds=time.perf_counter() - _started, failures=_failures)
-    with open(RESULTS, "w", encoding="utf-8") as handle:
-        json.dump(data, handle)
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_deselected(items):
+    SEEN["deselected"] += len(items)
+    yield
+
+
+# Outermost, so what it reads after the yield is what every other implementation left: the tests
+# the session will run, deselections applied.
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_collection_finish(session):
+    yield
+    COLLECTED[:] = [item.nodeid for item in session.items]
+    SEEN["collection"] = True
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids):
+    # Under pytest-xdist the controller collects nothing: each worker sends the ids it will run.
+    if not SEEN["collection"]:
+        COLLECTED[:] = list(ids)
+        SEEN["collection"] = True
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    SEEN["workers"] += 1
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session):
+    SEEN["sessionfinish"] = True
+
+
+def results(status):
+    missing = [t for t in COLLECTED if t not in DONE]
+    return dict(
+        COUNTS, seconds=time.perf_counter() - STARTED, failures=FAILURES, collected=len(COLLECTED),
+        missing=missing[:20], missing_count=len(missing), exit=status, recorded=True, **SEEN,
+    )
 """
 
 
 def _results_plugin(results_out: str) -> str:
-    """Write, next to ``results_out``, a pytest plugin that records the run's outcome counts and
-    failures as JSON: what the gate needs, at a fraction of a JUnit report's cost. It is a real file
-    (appended to sys.path, so it shadows nothing) for pytest to import like any `-p` plugin."""
+    """Write, next to ``results_out``, the pytest plugin that counts the run's outcomes and failures:
+    what the gate's verdict comes from, whatever pytest's exit code says. It is a real file
+    (appended to sys.path, so it shadows nothing) for pytest to import like any `-p` plugin; the
+    runner imports it first and keeps the module, so the counts it reads are the plugin's own."""
     folder = os.path.dirname(os.path.abspath(results_out))
     name = "_stepcommit_results"
     with open(os.path.join(folder, name + ".py"), "w", encoding="utf-8") as handle:
-        handle.write(f"RESULTS = {results_out!r}\n" + _PLUGIN)
+        handle.write(f"RUNNER_PID = {os.getpid()}\n" + _PLUGIN)
     sys.path.append(folder)
     return name
+
+
+def _write_results(results_out: str, data: dict[str, Any]) -> None:
+    with open(results_out + ".tmp", "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+    os.replace(results_out + ".tmp", results_out)
 
 
 _CONTEXTS_PLUGIN = """\
@@ -581,7 +645,8 @@ def _setup_per_test(
 def main(argv: list[str]) -> int:
     data_file, rcfile, json_out, results_out, per_test, *pytest_args = argv
     user_args = list(pytest_args)
-    pytest_args = ["-p", _results_plugin(results_out), *pytest_args]
+    results_name = _results_plugin(results_out)
+    pytest_args = ["-p", results_name, *pytest_args]
     config_file: str | bool = rcfile or True
     # The same options `coverage run` passes for `--data-file=... [--rcfile=...] -m pytest`.
     cov = Coverage(data_file=data_file, config_file=config_file, check_preimported=True)
@@ -600,24 +665,27 @@ def main(argv: list[str]) -> int:
             skip_run = True  # nothing the change affects, nothing new to collect
         pytest_args = [*pytest_args, *job["collect"]]
     runner = PyRunner(["pytest", *pytest_args], as_module=True)
-    runner.prepare()
+    runner.prepare()  # imports pytest, as `coverage run -m pytest` does before it starts measuring
+    import importlib
+
+    counted = importlib.import_module(results_name)  # the module `-p` registers; its counts are read here
     cov.start()
     status = 0
     try:
         _mark("start")
         if not skip_run:
             runner.run()
-        else:  # no pytest session: the outcome is that nothing ran
-            with open(results_out, "w", encoding="utf-8") as handle:
-                json.dump(
-                    {"passed": 0, "failed": 0, "errors": 0, "skipped": 0, "seconds": 0.0, "failures": []},
-                    handle,
-                )
     except SystemExit as exc:
         status = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     finally:
         cov.stop()
         cov.save()
+        # Written here, after pytest returned, from the plugin's own counts: nothing a conftest does
+        # to the exit status reaches them, and a process that never gets here leaves no results.
+        data = counted.results(status)
+        if skip_run:  # no pytest session: the outcome is that nothing ran
+            data.update(collection=True, sessionfinish=True, skipped_run=True, seconds=0.0)
+        _write_results(results_out, data)
     _mark("tests")
     plugin = sys.modules.get("_stepcommit_contexts")
     collected = list(getattr(plugin, "COLLECTED", []))
