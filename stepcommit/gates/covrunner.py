@@ -130,6 +130,27 @@ STARTED = time.perf_counter()
 WORKER = os.getpid() != RUNNER_PID and bool(os.environ.get("PYTEST_XDIST_WORKER"))
 
 
+def _measure_worker():
+    # A pytest-xdist worker's own measurement: the one coverage's start-up hook began (7.10+, from
+    # COVERAGE_PROCESS_CONFIG, before anything was imported), else one started here, as early as a
+    # plugin can. Each worker writes a data file of its own beside the runner's, combined afterwards.
+    import coverage
+
+    cov = coverage.Coverage.current()
+    if cov is None:
+        cov = coverage.Coverage(data_file=DATA_FILE, config_file=RCFILE or True, data_suffix=True)
+        for quiet in ("_warn_no_data", "_warn_unimported_source", "_warn_preimported_source"):
+            setattr(cov, quiet, False)  # as coverage's own start-up hook does: a worker may run no test
+        cov.start()
+    if not SUBPROCESSES:
+        # The tests' own subprocesses stay unmeasured, as in a serial run of the same settings.
+        os.environ.pop("COVERAGE_PROCESS_CONFIG", None)
+    return cov
+
+
+WORKER_COVERAGE = _measure_worker() if WORKER else None
+
+
 def _first_line(report):
     crash = getattr(report.longrepr, "reprcrash", None)
     text = crash.message if crash is not None else str(report.longrepr or "")
@@ -197,6 +218,14 @@ def pytest_xdist_node_collection_finished(node, ids):
 
 
 @pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(config, specs):
+    # Every worker starts measuring at its interpreter's start-up (coverage 7.10+ reads this
+    # variable there), as `coverage run` does for the process it starts.
+    if WORKER_CONFIG and "COVERAGE_PROCESS_CONFIG" not in os.environ:
+        os.environ["COVERAGE_PROCESS_CONFIG"] = WORKER_CONFIG
+
+
+@pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node):
     SEEN["workers"] += 1
 
@@ -204,6 +233,11 @@ def pytest_configure_node(node):
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session):
     SEEN["sessionfinish"] = True
+    if WORKER_COVERAGE is not None:
+        # Saved before the worker tells the controller it is done (xdist sends that after every
+        # sessionfinish implementation), so the data is on disk when the runner combines it.
+        WORKER_COVERAGE.stop()
+        WORKER_COVERAGE.save()
 
 
 def results(status):
@@ -215,7 +249,7 @@ def results(status):
 """
 
 
-def _results_plugin(results_out: str) -> str:
+def _results_plugin(results_out: str, cov: Coverage, rcfile: str) -> str:
     """Write, next to ``results_out``, the pytest plugin that counts the run's outcomes and failures:
     what the gate's verdict comes from, whatever pytest's exit code says. It is a real file
     (appended to sys.path, so it shadows nothing) for pytest to import like any `-p` plugin; the
@@ -223,9 +257,31 @@ def _results_plugin(results_out: str) -> str:
     folder = os.path.dirname(os.path.abspath(results_out))
     name = "_stepcommit_results"
     with open(os.path.join(folder, name + ".py"), "w", encoding="utf-8") as handle:
-        handle.write(f"RUNNER_PID = {os.getpid()}\n" + _PLUGIN)
+        constants = {
+            "RUNNER_PID": os.getpid(),
+            "DATA_FILE": os.path.abspath(cov.config.data_file),
+            "RCFILE": rcfile,
+            "WORKER_CONFIG": _worker_config(cov),
+            "SUBPROCESSES": "subprocess" in getattr(cov.config, "patch", ()),
+        }
+        # The runner imports it before pytest does: the marker keeps pytest from warning that it cannot
+        # rewrite its asserts (an error under `filterwarnings = error`).
+        handle.write('"""stepcommit\'s outcome counts. PYTEST_DONT_REWRITE"""\n')
+        handle.write("".join(f"{k} = {v!r}\n" for k, v in constants.items()) + _PLUGIN)
     sys.path.append(folder)
     return name
+
+
+def _worker_config(cov: Coverage) -> str | None:
+    """The settings a pytest-xdist worker measures with: the run's own, in parallel mode (a data file
+    per process). None before coverage 7.10, which cannot pass settings to a new interpreter."""
+    import copy
+
+    config = copy.copy(cov.config)
+    if not hasattr(config, "serialize"):
+        return None
+    config.parallel = True
+    return str(config.serialize())
 
 
 def _write_results(results_out: str, data: dict[str, Any]) -> None:
@@ -245,8 +301,24 @@ RAN = []
 TEST_FILES = {}
 
 
+XDIST = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    # Under pytest-xdist each worker has its own coverage data, so no per-test store: a selection
+    # cannot be measured exactly, and the runner is asked to run everything instead (before any
+    # worker starts).
+    if session.config.pluginmanager.has_plugin("dsession"):
+        XDIST.append(True)
+        if SELECT is not None:
+            pytest.exit("stepcommit: a selection cannot run under pytest-xdist", returncode=97)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session, config, items):
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker: everything runs, no contexts
+        return
     COLLECTED[:] = [item.nodeid for item in items]
     for item in items:
         where = getattr(item, "path", None) or getattr(item, "fspath", None)
@@ -267,7 +339,7 @@ def pytest_collection_modifyitems(session, config, items):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    cov = coverage.Coverage.current()
+    cov = None if hasattr(item.config, "workerinput") else coverage.Coverage.current()
     if cov is not None:
         cov.switch_context(item.nodeid)
     try:
@@ -276,6 +348,12 @@ def pytest_runtest_protocol(item, nextitem):
         if cov is not None:
             cov.switch_context("")
 """
+
+
+XDIST_OFF = (
+    "the tests run under pytest-xdist, and per-test coverage needs one process: every test ran, "
+    "each worker measured and combined"
+)
 
 
 def _contexts_plugin(folder: str, select: list[str] | None, known: list[str]) -> str:
@@ -645,11 +723,11 @@ def _setup_per_test(
 def main(argv: list[str]) -> int:
     data_file, rcfile, json_out, results_out, per_test, *pytest_args = argv
     user_args = list(pytest_args)
-    results_name = _results_plugin(results_out)
-    pytest_args = ["-p", results_name, *pytest_args]
     config_file: str | bool = rcfile or True
     # The same options `coverage run` passes for `--data-file=... [--rcfile=...] -m pytest`.
     cov = Coverage(data_file=data_file, config_file=config_file, check_preimported=True)
+    results_name = _results_plugin(results_out, cov, rcfile)
+    pytest_args = ["-p", results_name, *pytest_args]
     job: dict[str, Any] | None = None
     info: dict[str, Any] = {}
     if per_test:
@@ -690,6 +768,13 @@ def main(argv: list[str]) -> int:
     plugin = sys.modules.get("_stepcommit_contexts")
     collected = list(getattr(plugin, "COLLECTED", []))
     ran = list(getattr(plugin, "RAN", []))
+    if job is not None and (getattr(plugin, "XDIST", None) or counted.SEEN["workers"]):
+        info.update(mode="full", disabled=XDIST_OFF, reason=XDIST_OFF)
+        collected = ran = list(counted.COLLECTED)
+        if status == 97:  # the selection was refused before any test ran: run everything
+            info["rerun_reason"] = XDIST_OFF
+            _write_info(job, info)
+            return status
     if job is not None and status == 5 and (collected or job.get("collect") is not None) and not ran:
         status = 0  # nothing the change affects: every test was deselected
     if status not in (0, 1):

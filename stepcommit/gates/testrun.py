@@ -173,7 +173,10 @@ def _probe_pytest_cov(python: list[str], root: Path, env: dict[str, str]) -> boo
 def _clean_env(work: Path) -> dict[str, str]:
     # Coverage here is stepcommit's alone: a measuring parent (our own test suite, a CI
     # wrapper) must not leak its coverage or pytest-cov settings into the project's run.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_"))}
+    # Nor an outer pytest-xdist worker's identity: the project's tests would think they run in one.
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_", "PYTEST_XDIST_"))
+    }
     env["PYTHONPYCACHEPREFIX"] = str(work.parent / "pycache")
     env["STEPCOMMIT_PARSE_CACHE"] = str(work.parent / "parse-cache")
     env.setdefault("PYTHONIOENCODING", "utf-8")
@@ -318,7 +321,9 @@ def run_tests(
     run = _run_once(repo, config, pythonpath, junit_xml, selection)
     if run.problem == "merge failed":
         info = state.read_json(Path(selection.job["info"])) or {}
-        reason = f"the stored per-test data could not be merged ({info.get('merge_error', '?')})"
+        reason = info.get("rerun_reason") or (
+            f"the stored per-test data could not be merged ({info.get('merge_error', '?')})"
+        )
         Path(selection.job["out"]).unlink(missing_ok=True)
         selection = Selection(reason, job=selection.job | {"select": None, "reason": reason})
         run = _run_once(repo, config, pythonpath, junit_xml, selection)

@@ -15,7 +15,7 @@ from stepcommit.commands.finish import finish
 from stepcommit.commands.start import start
 from stepcommit.config import Config
 from stepcommit.errors import GateFailed
-from stepcommit.gates.testrun import run_tests
+from stepcommit.gates.testrun import counted_problem, run_tests
 from stepcommit.git import find_repo
 from tests.conftest import git, write
 
@@ -158,3 +158,20 @@ def test_finish_refuses_a_rewritten_exit_code_and_commits_nothing(project: Path,
     assert git(project, "rev-parse", "main").strip() == base
     assert git(project, "rev-parse", "HEAD").strip() == branch_tip
     assert state.load_journal(project / ".git") is None
+
+
+def test_the_counts_decide_whatever_the_exit_code_says() -> None:
+    clean = {"recorded": True, "collection": True, "passed": 2, "collected": 2, "missing_count": 0}
+    assert counted_problem(0, clean) is None
+    assert counted_problem(0, None) is not None and "recorded no test outcomes" in str(
+        counted_problem(0, None)
+    )
+    assert "saw no test collection" in str(counted_problem(0, clean | {"collection": False}))
+    assert counted_problem(1, clean | {"failed": 1}) == "tests failed"
+    assert counted_problem(0, clean | {"failed": 1, "errors": 2}) == (
+        "tests failed (pytest exited 0, but stepcommit counted 1 failed and 2 errors)"
+    )
+    missing = counted_problem(0, clean | {"missing_count": 1, "missing": ["t::b"]})
+    assert missing == (
+        "1 of 2 collected tests reported no outcome (first: t::b): the run ended early or a conftest skipped them"
+    )
