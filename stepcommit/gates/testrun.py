@@ -210,7 +210,11 @@ def counted_problem(returncode: int, data: dict[str, Any] | None) -> str | None:
     if failed or errors:
         if returncode == 1:
             return PYTEST_EXIT[1]
-        counts = " and ".join(f"{n} {what}" for n, what in ((failed, "failed"), (errors, "errors")) if n)
+        counts = " and ".join(
+            f"{n} {what}"
+            for n, what in ((failed, "failed"), (errors, "error" if errors == 1 else "errors"))
+            if n
+        )
         return f"{PYTEST_EXIT[1]} (pytest exited {returncode}, but stepcommit counted {counts})"
     missing = int(data.get("missing_count", 0))
     if missing:

@@ -175,3 +175,27 @@ def test_the_counts_decide_whatever_the_exit_code_says() -> None:
     assert missing == (
         "1 of 2 collected tests reported no outcome (first: t::b): the run ended early or a conftest skipped them"
     )
+
+
+@pytest.mark.parametrize(
+    ("files", "error"),
+    [
+        ({"tests/test_broken.py": "import nonexistent_module\n"}, "collection error"),
+        (
+            {
+                "tests/test_teardown.py": (
+                    "import pytest\n\n\n@pytest.fixture\ndef leaky():\n    yield\n    raise RuntimeError('teardown broke')\n\n\n"
+                    "def test_t(leaky):\n    pass\n"
+                )
+            },
+            "error in teardown",
+        ),
+    ],
+    ids=["collection error", "teardown error"],
+)
+def test_errors_fail_the_run_whatever_the_exit_code(project: Path, files: dict[str, str], error: str) -> None:
+    write(project, {"conftest.py": HOSTILE["exitstatus rewritten"], **files})
+    run = run_tests(find_repo(project), Config(pytest_args=["--continue-on-collection-errors"]))
+    assert not run.ok
+    assert run.problem is not None and run.problem.startswith("tests failed"), run.problem
+    assert any(f.message.startswith(error) for f in run.failures), run.failures
