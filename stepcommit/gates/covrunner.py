@@ -116,11 +116,39 @@ def _save_parsers(folder: str, created: list[tuple[str, Any]]) -> None:
 
 
 _PLUGIN = """\
-import json, time
+import os, time
 
-_counts = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0, "xfailed": 0, "xpassed": 0}
-_failures = []
-_started = time.perf_counter()
+import pytest
+
+# Kept here, read by covrunner after pytest returns (a conftest rewrites pytest's exit code, not these).
+COUNTS = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0, "xfailed": 0, "xpassed": 0, "rerun": 0}
+FAILURES = []
+COLLECTED = []
+SEEN = {"collection": False, "sessionfinish": False, "workers": 0, "deselected": 0}
+DONE = set()
+STARTED = time.perf_counter()
+WORKER = os.getpid() != RUNNER_PID and bool(os.environ.get("PYTEST_XDIST_WORKER"))
+
+
+def _measure_worker():
+    # A pytest-xdist worker's own measurement: the one coverage's start-up hook began (7.10+, from
+    # COVERAGE_PROCESS_CONFIG, before anything was imported), else one started here, as early as a
+    # plugin can. Each worker writes a data file of its own beside the runner's, combined afterwards.
+    import coverage
+
+    cov = coverage.Coverage.current()
+    if cov is None:
+        cov = coverage.Coverage(data_file=DATA_FILE, config_file=RCFILE or True, data_suffix=True)
+        for quiet in ("_warn_no_data", "_warn_unimported_source", "_warn_preimported_source"):
+            setattr(cov, quiet, False)  # as coverage's own start-up hook does: a worker may run no test
+        cov.start()
+    if not SUBPROCESSES:
+        # The tests' own subprocesses stay unmeasured, as in a serial run of the same settings.
+        os.environ.pop("COVERAGE_PROCESS_CONFIG", None)
+    return cov
+
+
+WORKER_COVERAGE = _measure_worker() if WORKER else None
 
 
 def _first_line(report):
@@ -129,45 +157,137 @@ def _first_line(report):
     return (text.strip().splitlines() or [""])[0]
 
 
-def pytest_runtest_logreport(report):
+def _record(report):
+    if report.outcome == "rerun":  # pytest-rerunfailures: this attempt is tried again
+        COUNTS["rerun"] += 1
+        return
     if report.when == "call":
         if hasattr(report, "wasxfail"):
-            _counts["xfailed" if report.skipped else "xpassed"] += 1
+            COUNTS["xfailed" if report.skipped else "xpassed"] += 1
         elif report.outcome in ("passed", "skipped"):
-            _counts[report.outcome] += 1
+            COUNTS[report.outcome] += 1
         else:
-            _counts["failed"] += 1
-            _failures.append({"test": report.nodeid, "message": _first_line(report)})
+            COUNTS["failed"] += 1
+            FAILURES.append({"test": report.nodeid, "message": _first_line(report)})
     elif report.failed:
-        _counts["errors"] += 1
-        _failures.append({"test": report.nodeid, "message": "error in " + report.when + ": " + _first_line(report)})
+        COUNTS["errors"] += 1
+        FAILURES.append({"test": report.nodeid, "message": "error in " + report.when + ": " + _first_line(report)})
     elif report.skipped and report.when == "setup":
-        _counts["xfailed" if hasattr(report, "wasxfail") else "skipped"] += 1
+        COUNTS["xfailed" if hasattr(report, "wasxfail") else "skipped"] += 1
+    if report.when == "teardown" or report.failed:
+        DONE.add(report.nodeid)
 
 
+# Outermost and first: the report is read before any conftest's hook can change it.
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_logreport(report):
+    if not WORKER:
+        _record(report)
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_collectreport(report):
-    if report.failed:
-        _counts["errors"] += 1
-        _failures.append({"test": report.nodeid or "<collection>", "message": "collection error: " + _first_line(report)})
+    if not WORKER and report.failed:
+        COUNTS["errors"] += 1
+        FAILURES.append({"test": report.nodeid or "<collection>", "message": "collection error: " + _first_line(report)})
+    yield
 
 
-def pytest_sessionfinish(session, exitstatus):
-    data = dict(_counts, seconds=time.perf_counter() - _started, failures=_failures)
-    with open(RESULTS, "w", encoding="utf-8") as handle:
-        json.dump(data, handle)
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_deselected(items):
+    SEEN["deselected"] += len(items)
+    yield
+
+
+# Outermost, so what it reads after the yield is what every other implementation left: the tests
+# the session will run, deselections applied.
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_collection_finish(session):
+    yield
+    COLLECTED[:] = [item.nodeid for item in session.items]
+    SEEN["collection"] = True
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids):
+    # Under pytest-xdist the controller collects nothing: each worker sends the ids it will run.
+    if not SEEN["collection"]:
+        COLLECTED[:] = list(ids)
+        SEEN["collection"] = True
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(config, specs):
+    # Every worker starts measuring at its interpreter's start-up (coverage 7.10+ reads this
+    # variable there), as `coverage run` does for the process it starts.
+    if WORKER_CONFIG and "COVERAGE_PROCESS_CONFIG" not in os.environ:
+        os.environ["COVERAGE_PROCESS_CONFIG"] = WORKER_CONFIG
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    SEEN["workers"] += 1
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session):
+    SEEN["sessionfinish"] = True
+    if WORKER_COVERAGE is not None:
+        # Saved before the worker tells the controller it is done (xdist sends that after every
+        # sessionfinish implementation), so the data is on disk when the runner combines it.
+        WORKER_COVERAGE.stop()
+        WORKER_COVERAGE.save()
+
+
+def results(status):
+    missing = [t for t in COLLECTED if t not in DONE]
+    return dict(
+        COUNTS, seconds=time.perf_counter() - STARTED, failures=FAILURES, collected=len(COLLECTED),
+        missing=missing[:20], missing_count=len(missing), exit=status, recorded=True, **SEEN,
+    )
 """
 
 
-def _results_plugin(results_out: str) -> str:
-    """Write, next to ``results_out``, a pytest plugin that records the run's outcome counts and
-    failures as JSON: what the gate needs, at a fraction of a JUnit report's cost. It is a real file
-    (appended to sys.path, so it shadows nothing) for pytest to import like any `-p` plugin."""
+def _results_plugin(results_out: str, cov: Coverage, rcfile: str) -> str:
+    """Write, next to ``results_out``, the pytest plugin that counts the run's outcomes and failures:
+    what the gate's verdict comes from, whatever pytest's exit code says. It is a real file
+    (appended to sys.path, so it shadows nothing) for pytest to import like any `-p` plugin; the
+    runner imports it first and keeps the module, so the counts it reads are the plugin's own."""
     folder = os.path.dirname(os.path.abspath(results_out))
     name = "_stepcommit_results"
     with open(os.path.join(folder, name + ".py"), "w", encoding="utf-8") as handle:
-        handle.write(f"RESULTS = {results_out!r}\n" + _PLUGIN)
+        constants = {
+            "RUNNER_PID": os.getpid(),
+            "DATA_FILE": os.path.abspath(cov.config.data_file),
+            "RCFILE": rcfile,
+            "WORKER_CONFIG": _worker_config(cov),
+            "SUBPROCESSES": "subprocess" in getattr(cov.config, "patch", ()),
+        }
+        # The runner imports it before pytest does: the marker keeps pytest from warning that it cannot
+        # rewrite its asserts (an error under `filterwarnings = error`).
+        handle.write('"""stepcommit\'s outcome counts. PYTEST_DONT_REWRITE"""\n')
+        handle.write("".join(f"{k} = {v!r}\n" for k, v in constants.items()) + _PLUGIN)
     sys.path.append(folder)
     return name
+
+
+def _worker_config(cov: Coverage) -> str | None:
+    """The settings a pytest-xdist worker measures with: the run's own, in parallel mode (a data file
+    per process). None before coverage 7.10, which cannot pass settings to a new interpreter."""
+    import copy
+
+    config = copy.copy(cov.config)
+    if not hasattr(config, "serialize"):
+        return None
+    config.parallel = True
+    return str(config.serialize())
+
+
+def _write_results(results_out: str, data: dict[str, Any]) -> None:
+    with open(results_out + ".tmp", "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+    os.replace(results_out + ".tmp", results_out)
 
 
 _CONTEXTS_PLUGIN = """\
@@ -181,8 +301,24 @@ RAN = []
 TEST_FILES = {}
 
 
+XDIST = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    # Under pytest-xdist each worker has its own coverage data, so no per-test store: a selection
+    # cannot be measured exactly, and the runner is asked to run everything instead (before any
+    # worker starts).
+    if session.config.pluginmanager.has_plugin("dsession"):
+        XDIST.append(True)
+        if SELECT is not None:
+            pytest.exit("stepcommit: a selection cannot run under pytest-xdist", returncode=97)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session, config, items):
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker: everything runs, no contexts
+        return
     COLLECTED[:] = [item.nodeid for item in items]
     for item in items:
         where = getattr(item, "path", None) or getattr(item, "fspath", None)
@@ -203,7 +339,7 @@ def pytest_collection_modifyitems(session, config, items):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    cov = coverage.Coverage.current()
+    cov = None if hasattr(item.config, "workerinput") else coverage.Coverage.current()
     if cov is not None:
         cov.switch_context(item.nodeid)
     try:
@@ -212,6 +348,12 @@ def pytest_runtest_protocol(item, nextitem):
         if cov is not None:
             cov.switch_context("")
 """
+
+
+XDIST_OFF = (
+    "the tests run under pytest-xdist, and per-test coverage needs one process: every test ran, "
+    "each worker measured and combined"
+)
 
 
 def _contexts_plugin(folder: str, select: list[str] | None, known: list[str]) -> str:
@@ -581,10 +723,11 @@ def _setup_per_test(
 def main(argv: list[str]) -> int:
     data_file, rcfile, json_out, results_out, per_test, *pytest_args = argv
     user_args = list(pytest_args)
-    pytest_args = ["-p", _results_plugin(results_out), *pytest_args]
     config_file: str | bool = rcfile or True
     # The same options `coverage run` passes for `--data-file=... [--rcfile=...] -m pytest`.
     cov = Coverage(data_file=data_file, config_file=config_file, check_preimported=True)
+    results_name = _results_plugin(results_out, cov, rcfile)
+    pytest_args = ["-p", results_name, *pytest_args]
     job: dict[str, Any] | None = None
     info: dict[str, Any] = {}
     if per_test:
@@ -600,28 +743,38 @@ def main(argv: list[str]) -> int:
             skip_run = True  # nothing the change affects, nothing new to collect
         pytest_args = [*pytest_args, *job["collect"]]
     runner = PyRunner(["pytest", *pytest_args], as_module=True)
-    runner.prepare()
+    runner.prepare()  # imports pytest, as `coverage run -m pytest` does before it starts measuring
+    import importlib
+
+    counted = importlib.import_module(results_name)  # the module `-p` registers; its counts are read here
     cov.start()
     status = 0
     try:
         _mark("start")
         if not skip_run:
             runner.run()
-        else:  # no pytest session: the outcome is that nothing ran
-            with open(results_out, "w", encoding="utf-8") as handle:
-                json.dump(
-                    {"passed": 0, "failed": 0, "errors": 0, "skipped": 0, "seconds": 0.0, "failures": []},
-                    handle,
-                )
     except SystemExit as exc:
         status = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     finally:
         cov.stop()
         cov.save()
+        # Written here, after pytest returned, from the plugin's own counts: nothing a conftest does
+        # to the exit status reaches them, and a process that never gets here leaves no results.
+        data = counted.results(status)
+        if skip_run:  # no pytest session: the outcome is that nothing ran
+            data.update(collection=True, sessionfinish=True, skipped_run=True, seconds=0.0)
+        _write_results(results_out, data)
     _mark("tests")
     plugin = sys.modules.get("_stepcommit_contexts")
     collected = list(getattr(plugin, "COLLECTED", []))
     ran = list(getattr(plugin, "RAN", []))
+    if job is not None and (getattr(plugin, "XDIST", None) or counted.SEEN["workers"]):
+        info.update(mode="full", disabled=XDIST_OFF, reason=XDIST_OFF)
+        collected = ran = list(counted.COLLECTED)
+        if status == 97:  # the selection was refused before any test ran: run everything
+            info["rerun_reason"] = XDIST_OFF
+            _write_info(job, info)
+            return status
     if job is not None and status == 5 and (collected or job.get("collect") is not None) and not ran:
         status = 0  # nothing the change affects: every test was deselected
     if status not in (0, 1):

@@ -11,7 +11,7 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from stepcommit import git, proc, state
 from stepcommit.config import Config
@@ -173,18 +173,63 @@ def _probe_pytest_cov(python: list[str], root: Path, env: dict[str, str]) -> boo
 def _clean_env(work: Path) -> dict[str, str]:
     # Coverage here is stepcommit's alone: a measuring parent (our own test suite, a CI
     # wrapper) must not leak its coverage or pytest-cov settings into the project's run.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_"))}
+    # Nor an outer pytest-xdist worker's identity: the project's tests would think they run in one.
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_", "PYTEST_XDIST_"))
+    }
     env["PYTHONPYCACHEPREFIX"] = str(work.parent / "pycache")
     env["STEPCOMMIT_PARSE_CACHE"] = str(work.parent / "parse-cache")
     env.setdefault("PYTHONIOENCODING", "utf-8")
     return env
 
 
-def _results(path: Path) -> tuple[TestResult | None, tuple[Failure, ...]]:
-    """Counts and failures as the runner's results plugin wrote them."""
+def _read_results(path: Path) -> dict[str, Any] | None:
+    """What the runner wrote of its results plugin's counts; None when missing or unreadable."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def counted_problem(returncode: int, data: dict[str, Any] | None) -> str | None:
+    """The verdict from stepcommit's own counts (see covrunner's results plugin), whatever pytest's
+    exit code says: a conftest can rewrite that code, not the counts the runner read after pytest
+    returned. None when every collected test reported an outcome and none failed or errored."""
+    if data is None or not data.get("recorded"):
+        return (
+            "stepcommit recorded no test outcomes: the test process ended before its runner could write "
+            "them (a test or conftest calling os._exit, or a crash)"
+        )
+    if not data.get("collection"):
+        return (
+            "stepcommit's pytest plugin saw no test collection (a conftest unregistered or bypassed it), "
+            "so the run's outcome is unknown"
+        )
+    failed, errors = int(data.get("failed", 0)), int(data.get("errors", 0))
+    if failed or errors:
+        if returncode == 1:
+            return PYTEST_EXIT[1]
+        counts = " and ".join(
+            f"{n} {what}"
+            for n, what in ((failed, "failed"), (errors, "error" if errors == 1 else "errors"))
+            if n
+        )
+        return f"{PYTEST_EXIT[1]} (pytest exited {returncode}, but stepcommit counted {counts})"
+    missing = int(data.get("missing_count", 0))
+    if missing:
+        first = (data.get("missing") or ["?"])[0]
+        return (
+            f"{missing} of {int(data.get('collected', 0))} collected tests reported no outcome "
+            f"(first: {first}): the run ended early or a conftest skipped them"
+        )
+    return None
+
+
+def _results(path: Path) -> tuple[TestResult | None, tuple[Failure, ...]]:
+    """Counts and failures as the runner's results plugin recorded them."""
+    data = _read_results(path)
+    if data is None:
         return None, ()
     skipped = int(data.get("skipped", 0)) + int(data.get("xfailed", 0))
     passed = int(data.get("passed", 0)) + int(data.get("xpassed", 0))
@@ -280,7 +325,9 @@ def run_tests(
     run = _run_once(repo, config, pythonpath, junit_xml, selection)
     if run.problem == "merge failed":
         info = state.read_json(Path(selection.job["info"])) or {}
-        reason = f"the stored per-test data could not be merged ({info.get('merge_error', '?')})"
+        reason = info.get("rerun_reason") or (
+            f"the stored per-test data could not be merged ({info.get('merge_error', '?')})"
+        )
         Path(selection.job["out"]).unlink(missing_ok=True)
         selection = Selection(reason, job=selection.job | {"select": None, "reason": reason})
         run = _run_once(repo, config, pythonpath, junit_xml, selection)
@@ -339,15 +386,20 @@ def _run_once(
         )
     elif result.returncode == MERGE_FAILED and selection is not None:
         problem = "merge failed"
-    elif result.returncode != 0:
+    elif result.returncode not in (0, 1):
         problem = PYTEST_EXIT.get(result.returncode, f"the test command exited with {result.returncode}")
         if _NO_PYTEST.search(output):
             raise ToolMissing(
                 f"`{' '.join(python)}` cannot run pytest (No module named pytest).",
                 hint="Install pytest in the project's environment, or set [tool.stepcommit] python.",
             )
-    elif tests is not None and tests.passed + tests.skipped == 0 and not _deselected_all(selection):
-        problem = "no tests were collected"
+    else:
+        # pytest's 0 or 1 is only a claim: the counts decide, and an exit 1 fails whatever they say.
+        problem = counted_problem(result.returncode, _read_results(results))
+        if problem is None and result.returncode == 1:
+            problem = PYTEST_EXIT[1]
+        elif problem is None and tests is not None and tests.passed + tests.skipped == 0:
+            problem = None if _deselected_all(selection) else "no tests were collected"
 
     coverage = None
     if not problem and json_out.exists():

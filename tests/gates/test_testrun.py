@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -188,3 +189,78 @@ def test_a_second_report_reuses_coverage_own_parse_and_agrees(project: Path) -> 
     third = run_tests(find_repo(project), Config())
     assert len(list(cache.iterdir())) == 3  # the edited file parsed anew, beside the old version
     assert third.coverage is not None and third.coverage.display == coverage_report_total(project)
+
+
+XDIST_TESTS = {
+    "calc/extra.py": "def branchy(x):\n    if x:\n        return 1\n    return 2\n\n\ndef other():\n    return 3\n",
+    "tests/test_extra.py": (
+        "from calc.extra import branchy, other\n\n\ndef test_b():\n    assert branchy(1) == 1\n\n\n"
+        "def test_o():\n    assert other() == 3\n"
+    ),
+    "tests/test_more.py": "from calc.extra import branchy\n\n\ndef test_c():\n    assert branchy(0) == 2\n",
+}
+
+
+@pytest.mark.parametrize(
+    "how", ["addopts", "pytest_args"], ids=["-n 2 in addopts", "-n 2 in [tool.stepcommit] pytest_args"]
+)
+def test_xdist_workers_are_measured_and_combined(project: Path, how: str) -> None:
+    write(
+        project, {**XDIST_TESTS, "pyproject.toml": '[tool.coverage.run]\nsource = ["calc"]\nbranch = true\n'}
+    )
+    serial = run_tests(find_repo(project), Config())
+    assert serial.ok and serial.coverage is not None, serial.output_tail
+    if how == "addopts":
+        with (project / "pyproject.toml").open("a") as handle:
+            handle.write('[tool.pytest.ini_options]\naddopts = "-n 2"\n')
+        config = Config()
+    else:
+        config = Config(pytest_args=["-n", "2"])
+    run = run_tests(find_repo(project), config)
+    assert run.ok, (run.problem, run.output_tail)
+    results = json.loads((project / ".git" / "stepcommit" / "run" / "results.json").read_text())
+    assert results["workers"] == 2  # the tests did run in two pytest-xdist workers
+    assert run.coverage is not None
+    assert run.coverage.display == serial.coverage.display
+    assert run.coverage.files == serial.coverage.files
+    assert run.tests is not None and run.tests.passed == 4
+    assert not list((project / ".git" / "stepcommit" / "run").glob(".coverage.*"))  # combined
+
+
+def test_xdist_failures_are_counted_in_the_controller(project: Path) -> None:
+    write(
+        project,
+        {
+            **XDIST_TESTS,
+            "tests/test_bad.py": "def test_wrong():\n    assert 1 + 1 == 3\n",
+            "conftest.py": "def pytest_sessionfinish(session, exitstatus):\n    session.exitstatus = 0\n",
+        },
+    )
+    run = run_tests(find_repo(project), Config(pytest_args=["-n", "2"]))
+    assert not run.ok
+    assert run.problem is not None and run.problem.startswith("tests failed"), run.problem
+    assert run.tests is not None and (run.tests.passed, run.tests.failed) == (4, 1)
+    assert [f.test for f in run.failures] == ["tests/test_bad.py::test_wrong"]
+
+
+def test_an_xdist_worker_that_dies_fails_the_run(project: Path) -> None:
+    write(
+        project,
+        {
+            **XDIST_TESTS,
+            "tests/test_die.py": "import os\n\n\ndef test_die():\n    os._exit(0)\n",
+            "conftest.py": "def pytest_sessionfinish(session, exitstatus):\n    session.exitstatus = 0\n",
+        },
+    )
+    run = run_tests(find_repo(project), Config(pytest_args=["-n", "2", "--max-worker-restart=1"]))
+    assert not run.ok
+    assert run.problem is not None and run.problem.startswith("tests failed"), run.problem
+    assert any(f.test == "tests/test_die.py::test_die" for f in run.failures), run.failures
+
+
+def test_a_project_that_turns_warnings_into_errors_still_runs(project: Path) -> None:
+    # stepcommit's results plugin is imported before pytest sees it: pytest must not warn about it.
+    write(project, {"pyproject.toml": '[tool.pytest.ini_options]\nfilterwarnings = ["error"]\n'})
+    run = run_tests(find_repo(project), Config())
+    assert run.ok, (run.problem, run.output_tail)
+    assert run.tests is not None and run.tests.passed == 1
