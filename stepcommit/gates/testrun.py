@@ -279,7 +279,7 @@ def run_tests(
         )
     run = _run_once(repo, config, pythonpath, junit_xml, selection)
     if run.problem == "merge failed":
-        info = state.read_json(Path(selection.job["info"])) or {}
+        info = state.read_cache(Path(selection.job["info"])) or {}
         reason = f"the stored per-test data could not be merged ({info.get('merge_error', '?')})"
         Path(selection.job["out"]).unlink(missing_ok=True)
         selection = Selection(reason, job=selection.job | {"select": None, "reason": reason})
@@ -361,7 +361,7 @@ def _deselected_all(selection: Selection | None) -> bool:
     """A partial run whose selection was empty: the suite was collected, nothing needed to run."""
     if selection is None or selection.select is None:
         return False
-    info = state.read_json(Path(selection.job["info"]))
+    info = state.read_cache(Path(selection.job["info"]))
     return (
         isinstance(info, dict)
         and info.get("mode") == "incremental"
