@@ -89,9 +89,12 @@ def from_os_error(exc: OSError) -> EnvironmentProblem:
     """The one-paragraph message for a refused file operation: the path, what the OS said, what to do."""
     import errno
 
-    where = exc.filename if exc.filename is not None else "a file stepcommit needed"
     name = errno.errorcode.get(exc.errno or 0, "")
-    said = exc.strerror or str(exc)
-    return EnvironmentProblem(
-        f"Cannot use {where}: {said}{f' ({name})' if name else ''}.", hint=_os_advice(exc.errno)
+    said = f"{exc.strerror or exc}{f' ({name})' if name else ''}"
+    # A write on an open file carries no path: then the OS's words are all there is.
+    text = (
+        f"Cannot use {exc.filename}: {said}."
+        if exc.filename is not None
+        else f"A file operation failed: {said}."
     )
+    return EnvironmentProblem(text, hint=_os_advice(exc.errno))

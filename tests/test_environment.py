@@ -272,3 +272,39 @@ def test_a_bad_setting_through_the_cli_is_a_message(project: Path) -> None:
     git(project, "commit", "-qm", "chore: config")
     assert_message(cli(project, "start"), "test_timeout", "out of range")
     assert git(project, "branch", "--show-current").strip() == "main"
+
+
+# 4. Caches after a kill or a full disk
+
+
+def test_a_truncated_pycache_heals_on_the_next_run(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stepcommit.config import Config
+    from stepcommit.gates.testrun import run_tests
+    from stepcommit.git import find_repo
+
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)  # the interpreter writes its cache
+    repo = find_repo(project)
+    assert run_tests(repo, Config()).ok
+    pycache = project / ".git" / "stepcommit" / "pycache"
+    pycs = [p for p in pycache.rglob("*.pyc") if "calc" in p.parts]
+    assert pycs, sorted(str(p) for p in pycache.rglob("*"))
+    for pyc in pycs:  # the header stays valid, the code object is cut: as a short write leaves it
+        pyc.write_bytes(pyc.read_bytes()[:24])
+    run = run_tests(repo, Config())
+    assert run.ok, (run.problem, run.output_tail)
+    assert run.tests is not None and run.tests.passed == 1
+    assert all(len(p.read_bytes()) > 24 for p in pycs)  # rewritten whole by the fresh run
+
+
+def test_the_gate_on_a_full_disk_is_a_message_and_works_once_freed(project: Path) -> None:
+    state_dir = project / ".git" / "stepcommit"
+    with tmpfs(state_dir, "size=256k"):
+        with contextlib.suppress(OSError):
+            (state_dir / "filler").write_bytes(b"x" * 300_000)
+        full = cli(project, "check")
+        assert full.returncode not in (0, 3), full.stderr
+        assert "Traceback" not in full.stderr + full.stdout and "unexpected error" not in full.stderr
+        assert "No space left on device" in full.stderr + full.stdout
+        (state_dir / "filler").unlink()
+        freed = cli(project, "check")
+        assert freed.returncode == 0, freed.stdout + freed.stderr

@@ -170,11 +170,44 @@ def _probe_pytest_cov(python: list[str], root: Path, env: dict[str, str]) -> boo
     return probe.returncode == 0
 
 
+def _pycache_dir(work: Path) -> Path:
+    return work.parent / "pycache"
+
+
+# The interpreter writes its bytecode cache itself (not atomically enough: a short write on a
+# full disk, or a kill, leaves a .pyc whose header is valid and whose code is cut), and CPython
+# then fails every import of that module with these errors instead of recompiling it.
+_BAD_PYCACHE = re.compile(r"marshal data too short|bad marshal data|EOF read where object expected")
+
+
+def _damaged_pycache(run: TestRun) -> bool:
+    texts = [run.output_tail, *(f.message for f in run.failures)]
+    return not run.ok and any(_BAD_PYCACHE.search(t) for t in texts)
+
+
+def _run_once_fresh_pycache(
+    repo: Repo, config: Config, pythonpath: tuple[str, ...], junit_xml: bool, selection: Selection | None
+) -> TestRun:
+    """One run; when it failed on a damaged bytecode cache, the cache is deleted and the run made
+    again, once: the cache is only a speed-up, and the second run's verdict is the one that counts."""
+    run = _run_once(repo, config, pythonpath, junit_xml, selection)
+    if _damaged_pycache(run):
+        from stepcommit import output
+
+        pycache = _pycache_dir(state_dir(repo.git_dir) / "run")
+        output.note(
+            f"The bytecode cache {pycache} was damaged (a kill or a full disk?): cleared, running again."
+        )
+        shutil.rmtree(pycache, ignore_errors=True)
+        run = _run_once(repo, config, pythonpath, junit_xml, selection)
+    return run
+
+
 def _clean_env(work: Path) -> dict[str, str]:
     # Coverage here is stepcommit's alone: a measuring parent (our own test suite, a CI
     # wrapper) must not leak its coverage or pytest-cov settings into the project's run.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_"))}
-    env["PYTHONPYCACHEPREFIX"] = str(work.parent / "pycache")
+    env["PYTHONPYCACHEPREFIX"] = str(_pycache_dir(work))
     env["STEPCOMMIT_PARSE_CACHE"] = str(work.parent / "parse-cache")
     env.setdefault("PYTHONIOENCODING", "utf-8")
     return env
@@ -267,7 +300,7 @@ def run_tests(
     ``disk_tree``: the tree id of the work tree as it is, when the caller has it already.
     """
     if per_test == "off":
-        return _run_once(repo, config, pythonpath, junit_xml, None)
+        return _run_once_fresh_pycache(repo, config, pythonpath, junit_xml, None)
     from stepcommit.gates import incremental  # only here: start-up stays light
     from stepcommit.gates.incremental import Selection
 
@@ -277,13 +310,13 @@ def run_tests(
         selection = Selection(
             "asked for", job=selection.job | {"select": None, "reason": "a full run was asked for"}
         )
-    run = _run_once(repo, config, pythonpath, junit_xml, selection)
+    run = _run_once_fresh_pycache(repo, config, pythonpath, junit_xml, selection)
     if run.problem == "merge failed":
         info = state.read_cache(Path(selection.job["info"])) or {}
         reason = f"the stored per-test data could not be merged ({info.get('merge_error', '?')})"
         Path(selection.job["out"]).unlink(missing_ok=True)
         selection = Selection(reason, job=selection.job | {"select": None, "reason": reason})
-        run = _run_once(repo, config, pythonpath, junit_xml, selection)
+        run = _run_once_fresh_pycache(repo, config, pythonpath, junit_xml, selection)
     failed = [f.test for f in run.failures]
     completed = run.problem is None or run.problem == PYTEST_EXIT[1]
     outcome = incremental.record(repo, disk_tree, selection, failed, completed=completed)
