@@ -308,3 +308,39 @@ def test_the_gate_on_a_full_disk_is_a_message_and_works_once_freed(project: Path
         (state_dir / "filler").unlink()
         freed = cli(project, "check")
         assert freed.returncode == 0, freed.stdout + freed.stderr
+
+
+# 6. A killed baseline measurement
+
+
+KILLED_CHECKOUT = """\
+import sys, time
+from pathlib import Path
+from stepcommit import git
+repo = git.find_repo(Path(sys.argv[1]))
+with git.temporary_worktree(repo, "HEAD") as tree:
+    print(tree, flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_killed_measurement_s_checkout_is_cleaned_up_by_the_next_run(project: Path) -> None:
+    from stepcommit import git as git_mod
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_CHECKOUT, str(project)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    left = Path(proc.stdout.readline().strip())
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert (left / "calc" / "__init__.py").is_file()
+    assert str(left) in git(project, "worktree", "list", "--porcelain")
+    repo = git_mod.find_repo(project)
+    with git_mod.temporary_worktree(repo, "HEAD") as tree:
+        assert (tree / "PLAN.md").is_file()
+        assert not left.parent.exists()  # the dead run's folder went first
+        listed = git(project, "worktree", "list", "--porcelain")
+        assert str(left) not in listed and str(tree) in listed
+    assert not tree.parent.exists()
+    assert git(project, "worktree", "list", "--porcelain").count("worktree ") == 1
