@@ -344,3 +344,49 @@ def test_a_killed_measurement_s_checkout_is_cleaned_up_by_the_next_run(project: 
         assert str(left) not in listed and str(tree) in listed
     assert not tree.parent.exists()
     assert git(project, "worktree", "list", "--porcelain").count("worktree ") == 1
+
+
+# 8. Megabyte texts are capped, and say so
+
+
+def test_a_10_mb_failure_message_is_capped_in_the_gate_output(project: Path) -> None:
+    write(project, {"tests/test_huge.py": "def test_huge():\n    assert False, 'x' * 10_000_000\n"})
+    result = cli(project, "check", "--json")
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert len(result.stdout) + len(result.stderr) < 100_000
+    failure = next(f for f in json.loads(result.stdout)["failures"] if "test_huge" in f["test"])
+    assert failure["message"].endswith("more characters]") and len(failure["message"]) <= 2_000
+    text = cli(project, "check")
+    assert "more characters]" in text.stdout + text.stderr and len(text.stdout + text.stderr) < 100_000
+    assert (project / ".git" / "stepcommit" / "gate.json").stat().st_size < 100_000
+
+
+def test_a_huge_todo_payload_gives_capped_entries_and_a_capped_message(project: Path) -> None:
+    from stepcommit import message
+    from stepcommit.progress import ENTRY_CHARS
+
+    payload = json.loads((PAYLOADS / "claude_todowrite_3.json").read_text())
+    payload["cwd"] = str(project)
+    todos = [{"content": "A" * 5_000_000, "status": "completed", "activeForm": "x"}]
+    todos += [{"content": f"Todo {n}", "status": "completed", "activeForm": "x"} for n in range(300)]
+    payload["tool_input"]["todos"] = todos
+    data = json.dumps(payload).encode()
+    for _ in range(2):  # the agent resends its whole list: the capped entry is not logged again
+        assert cli(project, "hook", "agent", "--agent", "claude", stdin=data).returncode == 0
+    entries = [e.text for e in read(project / ".git")]
+    assert len(entries) == 301, [(len(e), e[:40], e[-40:]) for e in entries if not e.startswith("Todo")]
+    assert entries[1:] == [f"Todo {n}" for n in range(300)]
+    dropped = 5_000_000 - entries[0].index(" [… ")
+    assert len(entries[0]) == ENTRY_CHARS and entries[0].endswith(f" [… {dropped:,} more characters]")
+    assert (project / ".git" / "stepcommit" / "progress.jsonl").stat().st_size < 100_000
+    text = message.step_message(
+        commit_type="feat", step_id="1.2", title="Subtraction", progress=entries,
+        tests=message.TestResult(1, 0, 0, 0, 0.1), coverage=message.CoverageFigure(100.0, "100.00"),
+        files=(1, 1, 0), plan="PLAN.md",
+    )  # fmt: skip
+    lines = text.splitlines()
+    assert f"{message.MESSAGE_ENTRIES + 1} [… 201 more entries, not listed]" in lines
+    assert f"{message.MESSAGE_ENTRIES} Todo {message.MESSAGE_ENTRIES - 2}" in lines
+    assert len(text) < 20_000
+    annotated = message.annotate("fix: x\n", message.Annotation(entries=tuple(entries)))
+    assert "[… 201 more entries, not listed]" in annotated and len(annotated) < 20_000

@@ -18,7 +18,7 @@ from stepcommit.config import Config
 from stepcommit.errors import ConfigError, ToolMissing
 from stepcommit.gates.coverage import CoverageReport, from_json
 from stepcommit.git import Repo
-from stepcommit.message import TestResult
+from stepcommit.message import TestResult, cap_failure, cap_output_lines
 from stepcommit.state import state_dir
 
 if TYPE_CHECKING:  # the incremental gate is imported only when a run uses it (start-up stays light)
@@ -47,6 +47,11 @@ class Failure:
     test: str
     message: str
 
+    def __post_init__(self) -> None:
+        # Capped where it is made, so no terminal, gate record or prompt gets a 10 MB message.
+        object.__setattr__(self, "test", cap_failure(self.test))
+        object.__setattr__(self, "message", cap_failure(self.message))
+
 
 @dataclass(frozen=True)
 class TestRun:
@@ -59,6 +64,9 @@ class TestRun:
     argv: tuple[str, ...]
     measured: Outcome | None = None
     """How the per-test store was used (incremental gate), when it was."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "output_tail", cap_output_lines(self.output_tail))
 
 
 # Where coverage.py looks for its configuration, in its own order: (file name, whole file is coverage's).
