@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from stepcommit.errors import StepcommitError
+from stepcommit.errors import StepcommitError, from_os_error
 
 app = typer.Typer(
     name="stepcommit",
@@ -35,6 +35,14 @@ def _root(
 ) -> None:
     global _debug
     _debug = debug
+
+
+def _stdin_bytes() -> bytes:
+    """Stdin as bytes: the commands decode it themselves, so bad bytes get a message, not a crash."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # a text-only stream put in place of stdin (an embedding program, a test)
+        return str(sys.stdin.read()).encode("utf-8", "surrogateescape")
+    return bytes(buffer.read())
 
 
 def _call(command: Callable[..., int], **kwargs: Any) -> None:
@@ -77,9 +85,10 @@ def log(
     json: JsonOpt = False,
 ) -> None:
     """Add progress entries to the active step's log."""
+    from stepcommit.commands.log import decode_stdin
     from stepcommit.commands.log import log as run
 
-    stdin_text = sys.stdin.read() if stdin else None
+    stdin_text = decode_stdin(_stdin_bytes()) if stdin else None
     _call(run, cwd=Path.cwd(), texts=list(text or []), stdin_text=stdin_text, source=source, as_json=json)
 
 
@@ -375,9 +384,12 @@ def hook_agent(
     """Record the progress in an agent's hook payload. Always exits 0: it never blocks the agent."""
     from stepcommit.commands.hook_agent import hook_agent as run
 
-    if payload is None:
-        payload = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
-    _call(run, cwd=Path.cwd(), agent=agent, payload_text=payload)
+    # Bytes, decoded by the hook itself: a payload that is not UTF-8 must not stop it before it
+    # can record the problem and exit 0.
+    data: str | bytes = payload if payload is not None else b""
+    if payload is None and sys.stdin is not None and not sys.stdin.isatty():
+        data = _stdin_bytes()
+    _call(run, cwd=Path.cwd(), agent=agent, payload_text=data)
 
 
 @hook_app.command("message")
@@ -426,6 +438,14 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         output.error("Interrupted.", "`stepcommit status` shows where things stand.")
         sys.exit(130)
+    except OSError as exc:
+        # The machine said no (full disk, read-only or foreign files under .git/stepcommit): the
+        # user can act on that, so it is a message, not a bug report.
+        if _debug:
+            raise
+        problem = from_os_error(exc)
+        output.error(problem.message, problem.hint)
+        sys.exit(problem.exit_code)
     except Exception as exc:  # the boundary for bugs: short message, traceback only with --debug
         if _debug:
             raise

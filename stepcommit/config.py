@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import shlex
 import tomllib
 from dataclasses import dataclass, field
@@ -41,6 +42,31 @@ class Config:
     """With `incremental`, `finish` still runs the whole suite (and refreshes the per-test store)."""
 
 
+NUMBER_RANGES: dict[str, tuple[float, float, bool]] = {
+    # key: (lowest, highest, whether the lowest itself is allowed)
+    "test_timeout": (0.0, math.inf, False),
+    "fail_under": (0.0, 100.0, True),
+    "fail_under_changed": (0.0, 100.0, True),
+    "ratchet_tolerance": (0.0, 100.0, True),
+}
+"""The numeric keys and the values that mean something: a timeout of -1 or a floor of 101 is a typo."""
+
+
+def _in_range(name: str, value: float) -> float:
+    low, high, low_allowed = NUMBER_RANGES[name]
+    too_low = value < low or (value == low and not low_allowed)
+    # NaN compares false with everything, so it fails the finite check instead; TOML allows both.
+    if not math.isfinite(value) or too_low or value > high:
+        wanted = f"greater than {low:g}" if not low_allowed else f"from {low:g} to {high:g}"
+        if high == math.inf and not low_allowed:
+            wanted = f"a finite number greater than {low:g} (seconds)"
+        raise ConfigError(
+            f"[tool.stepcommit] {name} = {value!r} is out of range: it must be {wanted}.",
+            hint=f"Fix {name} in pyproject.toml.",
+        )
+    return value
+
+
 def _coerce(name: str, value: Any, default: Any) -> Any:
     if name == "python" and isinstance(value, str):
         return shlex.split(value)
@@ -50,10 +76,10 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             raise ConfigError(f"[tool.stepcommit] {name} must be a string or a list of strings.")
         return value
-    if name in ("fail_under", "fail_under_changed", "test_timeout", "ratchet_tolerance"):
+    if name in NUMBER_RANGES:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"[tool.stepcommit] {name} must be a number, not {value!r}.")
-        return float(value)
+        return _in_range(name, float(value))
     if isinstance(default, bool) and not isinstance(value, bool):
         raise ConfigError(f"[tool.stepcommit] {name} must be true or false, not {value!r}.")
     if name == "merge" and value not in MERGE_STYLES:

@@ -62,3 +62,39 @@ class ProjectFileError(StepcommitError):
 
 class WouldOverwrite(StepcommitError):
     """A file the user wrote is in the way of one stepcommit generates; only `--force` replaces it."""
+
+
+class EnvironmentProblem(StepcommitError):
+    """The machine refused a file operation: a full disk, a read-only file system, no permission."""
+
+
+def _os_advice(errno_value: int | None) -> str:
+    import errno
+
+    advice = {
+        errno.ENOSPC: "The disk is full: free some space, then run the command again.",
+        errno.EDQUOT: "Your disk quota is used up: free some space, then run the command again.",
+        errno.EROFS: "That file system is mounted read-only: remount it read-write, or work in a writable clone.",
+        errno.EACCES: "You lack the permission: give your user write access (e.g. `chmod -R u+w` on the "
+        "folder), or run stepcommit as the user who owns the repository.",
+        errno.EPERM: "The operation is not permitted there: check the folder's owner and attributes.",
+        errno.ENOTDIR: "A file stands where a folder is needed: move that file aside, then run again.",
+        errno.EISDIR: "A folder stands where a file is needed: move that folder aside, then run again.",
+        errno.EEXIST: "Something of the wrong kind is in the way (a file for a folder?): move it aside.",
+    }
+    return advice.get(errno_value or 0, "Check that path and free space, then run the command again.")
+
+
+def from_os_error(exc: OSError) -> EnvironmentProblem:
+    """The one-paragraph message for a refused file operation: the path, what the OS said, what to do."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    said = f"{exc.strerror or exc}{f' ({name})' if name else ''}"
+    # A write on an open file carries no path: then the OS's words are all there is.
+    text = (
+        f"Cannot use {exc.filename}: {said}."
+        if exc.filename is not None
+        else f"A file operation failed: {said}."
+    )
+    return EnvironmentProblem(text, hint=_os_advice(exc.errno))

@@ -607,8 +607,13 @@ def changed_lines(root: Path, old: str, new: str, pathspec: Sequence[str] = ("*.
 
 @contextlib.contextmanager
 def temporary_worktree(repo: Repo, commit: str) -> Iterator[Path]:
-    """A detached checkout of ``commit`` in a throw-away folder, removed afterwards."""
-    where = Path(tempfile.mkdtemp(prefix="stepcommit-worktree-"))
+    """A detached checkout of ``commit`` in a throw-away folder, removed afterwards.
+
+    The folder's name carries the owner's pid: what a killed run left (the folder, and its
+    registration in the repository) is removed by the next run, once that pid is gone.
+    """
+    remove_stale_worktrees(repo)
+    where = Path(tempfile.mkdtemp(prefix=f"{WORKTREE_PREFIX}{os.getpid()}-"))
     target = where / "tree"
     _git(repo.root, "worktree", "add", "-q", "--detach", str(target), commit, isolated=True)
     try:
@@ -666,3 +671,39 @@ def object_exists(root: Path, oid: str) -> bool:
 
 def blob_text(root: Path, blob: str) -> str:
     return _git(root, "cat-file", "blob", blob, isolated=True).stdout
+
+
+WORKTREE_PREFIX = "stepcommit-worktree-"
+"""Temporary checkouts are `<tmp>/stepcommit-worktree-<pid>-<random>/tree`."""
+
+
+def _owner_alive(folder: Path) -> bool:
+    pid_text = folder.name.removeprefix(WORKTREE_PREFIX).split("-", 1)[0]
+    if not pid_text.isdigit():
+        # An older stepcommit's folder has no pid: gone only once it is a day old.
+        import time
+
+        with contextlib.suppress(OSError):
+            return time.time() - folder.stat().st_mtime < 24 * 3600
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_worktrees(repo: Repo) -> list[Path]:
+    """Remove the temporary checkouts whose owning run died (a kill mid-measurement), and the
+    repository's registrations of them; returns the folders removed."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(WORKTREE_PREFIX + "*"):
+        if not folder.is_dir() or _owner_alive(folder):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    # Drops the registration of every checkout whose folder is gone, this repository's included.
+    _git(repo.root, "worktree", "prune", check=False, isolated=True)
+    return removed

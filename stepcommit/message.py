@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from stepcommit.progress import clean_text
+from stepcommit.progress import cap_entry, cap_text, clean_text
 
 # Secrets an agent may paste into a progress line; each is replaced by [REDACTED].
 _SECRETS = (
@@ -34,6 +34,32 @@ def redact(text: str) -> str:
 
 def clean_line(text: str) -> str:
     return redact(clean_text(text))
+
+
+# Caps on text that reaches a terminal or a commit: a test's assertion message or an agent's
+# todo list can be megabytes long.
+FAILURE_CHARS = 2_000
+"""A failing test's message, as the gate prints and stores it."""
+OUTPUT_LINE_CHARS = 2_000
+"""One line of the test run's output shown after a failure."""
+MESSAGE_ENTRIES = 100
+"""Progress entries one commit message lists; the rest are named by their number."""
+
+
+def cap_failure(text: str) -> str:
+    return cap_text(text, FAILURE_CHARS)
+
+
+def cap_output_lines(text: str) -> str:
+    return "\n".join(cap_text(line, OUTPUT_LINE_CHARS) for line in text.split("\n"))
+
+
+def cap_entries(entries: Sequence[str]) -> list[str]:
+    """At most MESSAGE_ENTRIES entries, each capped, and a last line saying what was left out."""
+    kept = [cap_entry(e) for e in entries[:MESSAGE_ENTRIES]]
+    if len(entries) > MESSAGE_ENTRIES:
+        kept.append(f"[… {len(entries) - MESSAGE_ENTRIES:,} more entries, not listed]")
+    return kept
 
 
 def scope_for(step_id: str) -> str:
@@ -110,6 +136,7 @@ def step_message(
     """The whole message of a step commit; the last paragraph is a git trailer block."""
     parts = [header(commit_type, step_id, title)]
     cleaned = [c for c in (clean_line(p) for p in progress) if c]
+    cleaned = cap_entries(cleaned)
     if cleaned:
         parts.append("Progress Updates\n" + "\n".join(f"{n} {text}" for n, text in enumerate(cleaned, 1)))
     body = [f"Tests: {tests.summary()}", *extra_lines, f"Coverage: {coverage.line()}"]
@@ -193,6 +220,7 @@ def annotate(message: str, note: Annotation, comment_char: str = "#", *, editing
             present.add(cleaned)
             new_entries.append(cleaned)
 
+    new_entries = cap_entries(new_entries)
     changed = False
     if new_entries:
         block = next((i for i, p in enumerate(paragraphs) if _PROGRESS_HEADER.match(p.splitlines()[0])), None)

@@ -31,6 +31,27 @@ def clean_text(text: str) -> str:
     return re.sub(r" {2,}", " ", text).strip()
 
 
+ENTRY_CHARS = 4_000
+"""The longest progress entry kept; an agent's todo can be megabytes long, a commit line should not."""
+
+
+def cap_text(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, saying how many were left out."""
+    if len(text) <= limit:
+        return text
+    # The note counts within the limit, so capping a capped text changes nothing.
+    keep = limit
+    while True:
+        note = f" [… {len(text) - keep:,} more characters]"
+        if keep + len(note) <= limit:
+            return text[:keep] + note
+        keep = max(0, limit - len(note))
+
+
+def cap_entry(text: str) -> str:
+    return cap_text(text, ENTRY_CHARS)
+
+
 def _block_items(lines: list[str]) -> list[str]:
     """The numbered items of one Progress Updates block, in both pasted shapes, noise skipped."""
     items: list[str] = []
@@ -82,6 +103,7 @@ def _log_path(git_dir: Path) -> Path:
 
 
 def append(git_dir: Path, texts: list[str], source: str) -> list[Entry]:
+    texts = [cap_entry(t) for t in texts]
     entries = [Entry(clean_text(t), now_iso(), source) for t in texts if clean_text(t)]
     if entries:
         with _log_path(git_dir).open("a", encoding="utf-8") as handle:

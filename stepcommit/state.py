@@ -26,17 +26,26 @@ def state_dir(git_dir: Path) -> Path:
     return path
 
 
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write atomically, so a crash or a full disk never leaves half a file (nor a stray temp)."""
+    # The temp's name is the writer's own: two runs writing the same cache never share one.
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
 def write_json(path: Path, data: Any) -> None:
-    """Write atomically, so a crash never leaves half a file."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_bytes_atomic(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def read_json(path: Path) -> Any:
@@ -49,6 +58,19 @@ def read_json(path: Path) -> Any:
             f"stepcommit's state file {path} is damaged.",
             hint="Inspect it; deleting it makes stepcommit forget the active step (your files stay).",
         ) from None
+
+
+def read_cache(path: Path) -> Any:
+    """A cache file's JSON, or None when it is missing or unreadable: a cache is only ever a
+    shortcut, so a damaged one (a kill, a full disk) is dropped and rebuilt, never an error."""
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
 
 
 @dataclass(frozen=True)
@@ -111,84 +133,118 @@ def read_history(git_dir: Path) -> list[dict[str, Any]]:
     return records
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 _LOCK_ENV = "STEPCOMMIT_LOCK_HELD"
+_LOCK_TRIES = 5
+"""Attempts (50 ms apart) to take a busy lock: `status` probing it holds it for a moment."""
+
+
+def _lock_path(git_dir: Path) -> Path:
+    return state_dir(git_dir) / "lock"
+
+
+def _read_holder(path: Path) -> dict[str, Any]:
+    """What the lock file says about its holder; garbage (a torn write, an old format) reads as {}."""
+    try:
+        holder = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return holder if isinstance(holder, dict) else {}
 
 
 def _holder_pid(path: Path) -> int | None:
+    pid = _read_holder(path).get("pid")
+    return pid if isinstance(pid, int) and not isinstance(pid, bool) else None
+
+
+def _is_held(path: Path) -> bool:
+    """Whether a live process holds the lock: the kernel's flock, not the file's content, decides."""
+    import fcntl
+
     try:
-        return int(json.loads(path.read_text(encoding="utf-8"))["pid"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing drops the probe's shared lock
+    return False
 
 
 def lock_holder(git_dir: Path) -> dict[str, Any] | None:
     """Who holds the repository's lock now (pid, command, since), or None when no live run does."""
-    path = state_dir(git_dir) / "lock"
-    try:
-        holder = json.loads(path.read_text(encoding="utf-8"))
-        pid = int(holder["pid"])
-    except (OSError, ValueError, KeyError, TypeError):
+    path = _lock_path(git_dir)
+    if not _is_held(path):
         return None
-    if holder.get("host") not in (None, socket.gethostname()) or not _alive(pid):
-        return None
-    return holder if isinstance(holder, dict) else None
+    return {"pid": "?", "command": "?", "since": "?"} | _read_holder(path)
+
+
+def _try_flock(path: Path) -> int | None:
+    """An fd holding an exclusive flock on the file now at ``path``, or None when a live run holds it."""
+    import fcntl
+
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        except BaseException:
+            os.close(fd)
+            raise
+        # The holder before us unlinks the file as it lets go: a lock on that unlinked file would
+        # be ours alone while the next run locks a new one. Take the lock only on the file in place.
+        try:
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)
 
 
 @contextlib.contextmanager
 def lock(git_dir: Path, command: str) -> Iterator[None]:
-    """Hold the repository for one stepcommit run; a second run is told who holds it."""
-    path = state_dir(git_dir) / "lock"
+    """Hold the repository for one stepcommit run; a second run is told who holds it.
+
+    The lock is an flock on `.git/stepcommit/lock`: the kernel drops it when its holder dies, so a
+    killed run never blocks the next one and the file's content (the holder's pid, host, command
+    and start, for messages) may be stale or garbage without harm.
+    """
+    path = _lock_path(git_dir)
     inherited = os.environ.get(_LOCK_ENV)
-    if inherited and _holder_pid(path) == int(inherited):
+    if inherited and str(_holder_pid(path)) == inherited and _is_held(path):
         # A git hook run by the stepcommit that holds the lock (finish's commit): same run, go on.
         yield
         return
-    me = {"pid": os.getpid(), "host": socket.gethostname(), "command": command, "since": now_iso()}
-    for _ in range(2):
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            try:
-                holder = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError):
-                holder = {}
-            pid = int(holder.get("pid", 0) or 0)
-            if holder.get("host") == me["host"] and pid and not _alive(pid):
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()  # its holder died: the lock is stale
-                continue
-            if not holder and time.time() - path.stat().st_mtime > 60:
-                path.unlink()
-                continue
-            raise LockedError(
-                f"Another stepcommit run holds this repository: `stepcommit {holder.get('command', '?')}` "
-                f"(pid {holder.get('pid', '?')}) since {holder.get('since', '?')}.",
-                hint=f"Wait for it to end. If no such process exists, delete {path}.",
-            ) from None
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(me, handle)
-        break
-    else:
+    fd = None
+    for attempt in range(_LOCK_TRIES):
+        fd = _try_flock(path)
+        if fd is not None:
+            break
+        if attempt + 1 < _LOCK_TRIES:
+            time.sleep(0.05)
+    if fd is None:
+        holder = _read_holder(path)
         raise LockedError(
-            f"Could not take the lock {path}.", hint=f"Delete {path} if no stepcommit is running."
+            f"Another stepcommit run holds this repository: `stepcommit {holder.get('command', '?')}` "
+            f"(pid {holder.get('pid', '?')}) on host {holder.get('host', '?')} since {holder.get('since', '?')}.",
+            hint="Wait for it to end; the lock goes with its process, so there is nothing to delete.",
         )
-    os.environ[_LOCK_ENV] = str(me["pid"])
+    me = {"pid": os.getpid(), "host": socket.gethostname(), "command": command, "since": now_iso()}
     try:
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps(me).encode("utf-8"))
+        os.environ[_LOCK_ENV] = str(me["pid"])
         yield
     finally:
         os.environ.pop(_LOCK_ENV, None)
         with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+            path.unlink()  # while still locked: see _try_flock
+        os.close(fd)
 
 
 # The finish journal: where an interrupted `finish` stopped, so it can go on or roll back.

@@ -112,9 +112,20 @@ def test_unexpected_errors_are_short_unless_debug(
     in_project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (in_project / ".git" / "stepcommit").mkdir(exist_ok=True)
-    (in_project / ".git" / "stepcommit" / "progress.jsonl").mkdir()  # a directory where a file belongs
+    (in_project / ".git" / "stepcommit" / "step.json").write_text('{"bogus": 1}')  # a bug's leftovers
     code, _, err = run(["log", "x"], capsys)
     assert code == 3 and "unexpected error" in err and "Traceback" not in err
+    with pytest.raises(TypeError):
+        main(["--debug", "log", "x"])
+
+
+def test_a_refused_file_operation_is_a_message_naming_the_path(
+    in_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (in_project / ".git" / "stepcommit").mkdir(exist_ok=True)
+    (in_project / ".git" / "stepcommit" / "progress.jsonl").mkdir()  # a directory where a file belongs
+    code, _, err = run(["log", "x"], capsys)
+    assert code == 1 and "progress.jsonl: Is a directory (EISDIR)" in err and "move that folder aside" in err
     with pytest.raises(IsADirectoryError):
         main(["--debug", "log", "x"])
 

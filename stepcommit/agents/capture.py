@@ -44,7 +44,7 @@ def new_entries(observed: Observed, seen: Mapping[str, list[str]], root: Path | 
         found.append(observed.summary)
     fresh: list[str] = []
     for text in found:
-        cleaned = progress.clean_text(text)
+        cleaned = progress.cap_entry(progress.clean_text(text))
         if cleaned and cleaned not in already:
             already.add(cleaned)
             fresh.append(cleaned)

@@ -27,13 +27,38 @@ def _repo_for(payload_cwd: str | None, cwd: Path) -> git.Repo | None:
     return None
 
 
-def hook_agent(*, cwd: Path, agent: str, payload_text: str) -> int:
+def _note(repo: git.Repo | None, agent: str, detail: str) -> None:
+    if repo is not None:
+        with contextlib.suppress(OSError):
+            record_hook_error(repo.git_dir, agent, detail)
+    print(f"stepcommit hook agent: {detail}", file=sys.stderr)
+
+
+def decode_payload(payload: str | bytes) -> tuple[str, str | None]:
+    """The payload as text, and what was wrong with its encoding, if anything.
+
+    A payload that is not UTF-8 (stdin bytes, or an argument Python kept with surrogate escapes)
+    is decoded with U+FFFD for the bad bytes: the rest of the progress still counts, and the
+    problem is recorded for `stepcommit status`.
+    """
+    data = payload if isinstance(payload, bytes) else payload.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return data.decode("utf-8", "replace"), (
+            f"The hook payload is not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "it was read with the bad bytes replaced by \ufffd."
+        )
+
+
+def hook_agent(*, cwd: Path, agent: str, payload_text: str | bytes) -> int:
     """Record the progress in one hook payload; always exit 0 so the agent is never blocked."""
     repo: git.Repo | None = None
+    text, encoding_problem = decode_payload(payload_text)
     try:
         if agent not in AGENTS:
             raise StepcommitError(f"Unknown agent {agent!r} (known: {', '.join(sorted(AGENTS))}).")
-        payload = json.loads(payload_text.lstrip("\ufeff") or "{}")
+        payload = json.loads(text.lstrip("\ufeff") or "{}")
         if not isinstance(payload, dict):
             raise StepcommitError("The hook payload is not a JSON object.")
         observed = AGENTS[agent](payload)
@@ -44,11 +69,9 @@ def hook_agent(*, cwd: Path, agent: str, payload_text: str) -> int:
     # so every error becomes a record for `stepcommit status` instead of an exit code.
     except Exception as exc:
         detail = exc.message if isinstance(exc, StepcommitError) else f"{type(exc).__name__}: {exc}"
-        repo = repo or _repo_for(None, cwd)
-        if repo is not None:
-            with contextlib.suppress(OSError):
-                record_hook_error(repo.git_dir, agent, detail)
-        print(f"stepcommit hook agent: {detail}", file=sys.stderr)
+        _note(repo or _repo_for(None, cwd), agent, detail)
+    if encoding_problem is not None:
+        _note(repo or _repo_for(None, cwd), agent, encoding_problem)
     if agent in JSON_REPLY:
         print("{}", flush=True)
     return 0

@@ -8,6 +8,20 @@ from stepcommit import git, output, progress, state
 from stepcommit.errors import StepcommitError
 
 
+def decode_stdin(data: bytes) -> str:
+    """The text piped to `log --stdin`; bytes that are not UTF-8 are refused, not guessed at, since
+    the entries go verbatim into a commit message."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise StepcommitError(
+            f"The text on stdin is not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} "
+            f"(line {line}) cannot be decoded; nothing was logged.",
+            hint="Convert it first, e.g. `iconv -f latin1 -t utf-8 progress.txt | stepcommit log --stdin`.",
+        ) from None
+
+
 def log(
     *, cwd: Path, texts: list[str], stdin_text: str | None = None, source: str = "cli", as_json: bool = False
 ) -> int:

@@ -36,6 +36,23 @@ def branch_name(root: Path, pattern: str, step: plan.Step) -> str:
     return name
 
 
+def plan_in_repository(root: Path, plan_file: Path) -> str:
+    """The plan's path relative to the repository root; a plan outside it (or linked out of it) is
+    refused: the step's commit ticks the plan, so it must be a file of this repository."""
+    try:
+        plan_file.resolve().relative_to(root.resolve())
+    except ValueError:
+        raise PlanError(
+            f"The plan {plan_file} is outside the repository {root}: nothing was changed.",
+            hint="The step's commit ticks the plan, so it must live in the repository: copy it in "
+            "(e.g. to PLAN.md) or point --plan at a file inside.",
+        ) from None
+    try:
+        return plan_file.relative_to(root).as_posix()
+    except ValueError:  # an absolute path reaching the repository another way
+        return plan_file.resolve().relative_to(root.resolve()).as_posix()
+
+
 def start(*, cwd: Path, query: str | None, plan_path: str | None = None, as_json: bool = False) -> int:
     repo = git.find_repo(cwd)
     with state.lock(repo.git_dir, "start"):
@@ -49,6 +66,9 @@ def start(*, cwd: Path, query: str | None, plan_path: str | None = None, as_json
         current = git.ensure_ready(repo)
         cfg = config_mod.load(repo.root)
         plan_file = plan.find_plan(repo.root, plan_path or cfg.plan)
+        # Every input is checked before the first change (branch, plan, state): a refusal leaves
+        # the repository as it was.
+        rel_plan = plan_in_repository(repo.root, plan_file)
         the_plan = plan.load_plan(plan_file)
         step = plan.select_step(the_plan, query)
         if step.status in ("done", "skipped"):
@@ -70,9 +90,11 @@ def start(*, cwd: Path, query: str | None, plan_path: str | None = None, as_json
                 f"The base branch {base_branch!r} does not exist.",
                 hint="Fix `base` in [tool.stepcommit] or create the branch.",
             )
+        resumed = git.branch_exists(repo.root, name)
+        if not resumed:
+            plan.marked_text(plan_file, step, "in_progress")  # a plan it cannot mark fails here
         # Entries an ordinary commit already carries belong to it, not to this step.
         progress.drop_first(repo.git_dir, progress.committed_count(repo.git_dir, git.head_commit(repo.root)))
-        resumed = git.branch_exists(repo.root, name)
         carried = [] if resumed else list(git.snapshot(repo).paths)
         if resumed:
             if not git.is_clean(repo.root):
@@ -86,7 +108,6 @@ def start(*, cwd: Path, query: str | None, plan_path: str | None = None, as_json
             base_commit = git.merge_base(repo.root, base_branch, name) or base_commit
         else:
             git.create_branch(repo.root, name)
-        rel_plan = plan_file.relative_to(repo.root).as_posix()
         marked = plan.mark_step(plan_file, step, "in_progress")
         state.save_active(
             repo.git_dir,

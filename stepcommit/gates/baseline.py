@@ -26,9 +26,10 @@ def base_coverage(repo: git.Repo, cfg: Config, base_commit: str, *, measure: boo
     trailer = git.trailer(repo.root, base_commit, "Coverage")
     if trailer:
         return Baseline(trailer, "trailer")
-    cached = state.read_json(_cache(repo.git_dir)) or {}
-    if base_commit in cached:
-        entry = cached[base_commit]
+    cached = state.read_cache(_cache(repo.git_dir))
+    cached = cached if isinstance(cached, dict) else {}
+    entry = cached.get(base_commit)
+    if isinstance(entry, dict):
         return Baseline(entry.get("display"), entry.get("source", "measured"))
     if not measure:
         return Baseline(None, "no Coverage trailer on the base commit")

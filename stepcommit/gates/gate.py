@@ -386,5 +386,5 @@ def gate_commit(
 
 
 def last_result(git_dir: Path) -> dict[str, Any] | None:
-    data = state.read_json(_gate_file(git_dir))
+    data = state.read_cache(_gate_file(git_dir))
     return data if isinstance(data, dict) else None

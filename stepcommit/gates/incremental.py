@@ -58,7 +58,7 @@ def store_dir(git_dir: Path) -> Path:
 
 
 def _meta(git_dir: Path) -> dict[str, Any] | None:
-    data = state.read_json(store_dir(git_dir) / "meta.json")
+    data = state.read_cache(store_dir(git_dir) / "meta.json")
     return data if isinstance(data, dict) and data.get("version") == STORE_VERSION else None
 
 
@@ -250,7 +250,7 @@ def record(
 ) -> Outcome | None:
     """Make the run's per-test data the store (when the run completed) and say what was done."""
     folder = store_dir(repo.git_dir)
-    info = state.read_json(Path(selection.job["info"]))
+    info = state.read_cache(Path(selection.job["info"]))
     out = Path(selection.job["out"])
     if not isinstance(info, dict):
         out.unlink(missing_ok=True)

@@ -18,7 +18,7 @@ from stepcommit.config import Config
 from stepcommit.errors import ConfigError, ToolMissing
 from stepcommit.gates.coverage import CoverageReport, from_json
 from stepcommit.git import Repo
-from stepcommit.message import TestResult
+from stepcommit.message import TestResult, cap_failure, cap_output_lines
 from stepcommit.state import state_dir
 
 if TYPE_CHECKING:  # the incremental gate is imported only when a run uses it (start-up stays light)
@@ -47,6 +47,11 @@ class Failure:
     test: str
     message: str
 
+    def __post_init__(self) -> None:
+        # Capped where it is made, so no terminal, gate record or prompt gets a 10 MB message.
+        object.__setattr__(self, "test", cap_failure(self.test))
+        object.__setattr__(self, "message", cap_failure(self.message))
+
 
 @dataclass(frozen=True)
 class TestRun:
@@ -59,6 +64,9 @@ class TestRun:
     argv: tuple[str, ...]
     measured: Outcome | None = None
     """How the per-test store was used (incremental gate), when it was."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "output_tail", cap_output_lines(self.output_tail))
 
 
 # Where coverage.py looks for its configuration, in its own order: (file name, whole file is coverage's).
@@ -170,6 +178,39 @@ def _probe_pytest_cov(python: list[str], root: Path, env: dict[str, str]) -> boo
     return probe.returncode == 0
 
 
+def _pycache_dir(work: Path) -> Path:
+    return work.parent / "pycache"
+
+
+# The interpreter writes its bytecode cache itself (not atomically enough: a short write on a
+# full disk, or a kill, leaves a .pyc whose header is valid and whose code is cut), and CPython
+# then fails every import of that module with these errors instead of recompiling it.
+_BAD_PYCACHE = re.compile(r"marshal data too short|bad marshal data|EOF read where object expected")
+
+
+def _damaged_pycache(run: TestRun) -> bool:
+    texts = [run.output_tail, *(f.message for f in run.failures)]
+    return not run.ok and any(_BAD_PYCACHE.search(t) for t in texts)
+
+
+def _run_once_fresh_pycache(
+    repo: Repo, config: Config, pythonpath: tuple[str, ...], junit_xml: bool, selection: Selection | None
+) -> TestRun:
+    """One run; when it failed on a damaged bytecode cache, the cache is deleted and the run made
+    again, once: the cache is only a speed-up, and the second run's verdict is the one that counts."""
+    run = _run_once(repo, config, pythonpath, junit_xml, selection)
+    if _damaged_pycache(run):
+        from stepcommit import output
+
+        pycache = _pycache_dir(state_dir(repo.git_dir) / "run")
+        output.note(
+            f"The bytecode cache {pycache} was damaged (a kill or a full disk?): cleared, running again."
+        )
+        shutil.rmtree(pycache, ignore_errors=True)
+        run = _run_once(repo, config, pythonpath, junit_xml, selection)
+    return run
+
+
 def _clean_env(work: Path) -> dict[str, str]:
     # Coverage here is stepcommit's alone: a measuring parent (our own test suite, a CI
     # wrapper) must not leak its coverage or pytest-cov settings into the project's run.
@@ -177,7 +218,7 @@ def _clean_env(work: Path) -> dict[str, str]:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_", "PYTEST_XDIST_"))
     }
-    env["PYTHONPYCACHEPREFIX"] = str(work.parent / "pycache")
+    env["PYTHONPYCACHEPREFIX"] = str(_pycache_dir(work))
     env["STEPCOMMIT_PARSE_CACHE"] = str(work.parent / "parse-cache")
     env.setdefault("PYTHONIOENCODING", "utf-8")
     return env
@@ -312,7 +353,7 @@ def run_tests(
     ``disk_tree``: the tree id of the work tree as it is, when the caller has it already.
     """
     if per_test == "off":
-        return _run_once(repo, config, pythonpath, junit_xml, None)
+        return _run_once_fresh_pycache(repo, config, pythonpath, junit_xml, None)
     from stepcommit.gates import incremental  # only here: start-up stays light
     from stepcommit.gates.incremental import Selection
 
@@ -322,15 +363,15 @@ def run_tests(
         selection = Selection(
             "asked for", job=selection.job | {"select": None, "reason": "a full run was asked for"}
         )
-    run = _run_once(repo, config, pythonpath, junit_xml, selection)
+    run = _run_once_fresh_pycache(repo, config, pythonpath, junit_xml, selection)
     if run.problem == "merge failed":
-        info = state.read_json(Path(selection.job["info"])) or {}
+        info = state.read_cache(Path(selection.job["info"])) or {}
         reason = info.get("rerun_reason") or (
             f"the stored per-test data could not be merged ({info.get('merge_error', '?')})"
         )
         Path(selection.job["out"]).unlink(missing_ok=True)
         selection = Selection(reason, job=selection.job | {"select": None, "reason": reason})
-        run = _run_once(repo, config, pythonpath, junit_xml, selection)
+        run = _run_once_fresh_pycache(repo, config, pythonpath, junit_xml, selection)
     failed = [f.test for f in run.failures]
     completed = run.problem is None or run.problem == PYTEST_EXIT[1]
     outcome = incremental.record(repo, disk_tree, selection, failed, completed=completed)
@@ -413,7 +454,7 @@ def _deselected_all(selection: Selection | None) -> bool:
     """A partial run whose selection was empty: the suite was collected, nothing needed to run."""
     if selection is None or selection.select is None:
         return False
-    info = state.read_json(Path(selection.job["info"]))
+    info = state.read_cache(Path(selection.job["info"]))
     return (
         isinstance(info, dict)
         and info.get("mode") == "incremental"
