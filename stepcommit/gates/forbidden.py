@@ -104,7 +104,7 @@ def forbidden(paths: Iterable[str], allowed: Iterable[str] = ()) -> list[tuple[s
 
 
 _NPM_AUTH = re.compile(
-    r"^\s*[^#;\s][^=]*?(?:_authToken|_auth|_password)\s*=\s*\S", re.MULTILINE | re.IGNORECASE
+    r"^[ \t]*(?![#;])[^=\n]*?(?:_authToken|_auth|_password)[ \t]*=[ \t]*\S", re.MULTILINE | re.IGNORECASE
 )
 _KUBE_KIND = re.compile(r"^kind:\s*['\"]?Config['\"]?\s*$", re.MULTILINE)
 _KUBE_USERS = re.compile(r"^users:", re.MULTILINE)
@@ -157,3 +157,15 @@ def forbidden_in_change(
         if path not in named and path in paths:
             found.append((f"{path}:{line}", f"holds a secret ({kind})"))
     return found
+
+
+def refuse_forbidden(found: Iterable[tuple[str, str]], *, hint: str) -> None:
+    """Raise ForbiddenFilesError listing ``found`` (from `forbidden_in_change`), when there is any."""
+    from stepcommit.errors import ForbiddenFilesError
+
+    listed = "\n".join(f"  {where} ({reason})" for where, reason in found)
+    if listed:
+        raise ForbiddenFilesError(
+            f"These files must not be committed (or hold a secret on the line named):\n{listed}",
+            hint=hint,
+        )
