@@ -53,7 +53,7 @@ _TOKEN_CHARS = r"[A-Za-z0-9_\-+/=.~]*"
 # stepcommit.secret_scan) can find anything: the words its keyword-like plugins need followed by
 # an assignment or a long value, and the fixed parts of the token formats it knows.
 _HINT_WORDS = re.compile(
-    r"(?i)(?:key|pass|pwd|pw\b|secret|token|contrase|cloudant|softlayer)[^\s=:(]*\s*(?:[=:(]|\s+['\"]?[\w\-]{20,})"
+    r"(?i)(?:key|pass|pwd|pw\b|secret|token|contrase|cloudant|softlayer)[^\s=:(]*\s*(?:[=:(]|['\"`]|\s+['\"]?[\w\-]{20,})"
     r"|['\"`]\s*[!=]={1,2}\s*\w*(?:key|pass|pwd|secret)"
 )
 _HINT_SHAPES = re.compile(

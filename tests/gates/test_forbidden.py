@@ -70,7 +70,9 @@ def test_never_committed_whatever_the_case_or_suffix(path: str) -> None:
     assert why_forbidden(path)
 
 
-@pytest.mark.parametrize("path", ["id_rsa.pub", "ID_ED25519.PUB", ".npmrc", "config/app.yaml", "terraform.tf"])
+@pytest.mark.parametrize(
+    "path", ["id_rsa.pub", "ID_ED25519.PUB", ".npmrc", "config/app.yaml", "terraform.tf"]
+)
 def test_public_keys_and_content_dependent_files_pass_by_name(path: str) -> None:
     assert why_forbidden(path) is None
 
@@ -106,7 +108,9 @@ def test_a_kubeconfig_with_credentials_is_forbidden_by_content() -> None:
     assert why_forbidden_content("deploy/admin.yaml", KUBECONFIG) == "Kubernetes config with credentials"
     assert why_forbidden_content("kubeconfig", KUBECONFIG.replace("client-key-data", "token"))
     # A manifest, or a kubeconfig without credentials, is ordinary YAML.
-    assert why_forbidden_content("deploy/app.yaml", "apiVersion: v1\nkind: ConfigMap\ndata:\n  a: b\n") is None
+    assert (
+        why_forbidden_content("deploy/app.yaml", "apiVersion: v1\nkind: ConfigMap\ndata:\n  a: b\n") is None
+    )
     no_users = KUBECONFIG.split("users:")[0]
     assert why_forbidden_content("deploy/admin.yaml", no_users) is None
 
