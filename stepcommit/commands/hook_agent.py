@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sys
 from pathlib import Path
 
-from stepcommit import git
+from stepcommit import git, output
 from stepcommit.agents import AGENTS
 from stepcommit.agents.capture import capture, record_hook_error
 from stepcommit.errors import StepcommitError
@@ -48,7 +47,7 @@ def hook_agent(*, cwd: Path, agent: str, payload_text: str) -> int:
         if repo is not None:
             with contextlib.suppress(OSError):
                 record_hook_error(repo.git_dir, agent, detail)
-        print(f"stepcommit hook agent: {detail}", file=sys.stderr)
+        output.note(f"stepcommit hook agent: {detail}")  # the detail may quote the payload
     if agent in JSON_REPLY:
         print("{}", flush=True)
     return 0
