@@ -707,3 +707,57 @@ def remove_stale_worktrees(repo: Repo) -> list[Path]:
     # Drops the registration of every checkout whose folder is gone, this repository's included.
     _git(repo.root, "worktree", "prune", check=False, isolated=True)
     return removed
+
+
+def blob_sizes(root: Path, blobs: Sequence[str]) -> dict[str, int]:
+    """The size in bytes of each blob (one `cat-file --batch-check` for all of them)."""
+    if not blobs:
+        return {}
+    out = _git(root, "cat-file", "--batch-check=%(objectname) %(objectsize)", input="\n".join(blobs) + "\n",
+               isolated=True).stdout  # fmt: skip
+    sizes = {}
+    for line in out.splitlines():
+        name, _, size = line.partition(" ")
+        if size.isdigit():
+            sizes[name] = int(size)
+    return sizes
+
+
+def added_lines(root: Path, old: str, new: str, skip: Sequence[str] = ()) -> dict[str, list[tuple[int, str]]]:
+    """The text of each line added or changed in ``new`` relative to ``old`` (whole files when
+    added), per file, with its line number in ``new``; binary files (as git judges them) and the
+    ``skip`` paths are left out. Read from the objects, not the work tree."""
+    excludes = [f":(exclude,literal){path}" for path in skip]
+    out = _git(
+        root, "-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff", "--no-textconv",
+        "-U0", "--no-renames", "--src-prefix=a/", "--dst-prefix=b/", old, new, "--", ".", *excludes,
+        isolated=True,
+    ).stdout  # fmt: skip
+    result: dict[str, list[tuple[int, str]]] = {}
+    current: list[tuple[int, str]] | None = None
+    number = left = 0  # the next added line's number, and how many of the hunk's lines are still to come
+    for line in out.split("\n"):
+        if left:
+            # Inside a hunk, by its counts: an added line may itself start with "++ " or "@@ ".
+            if line.startswith("+"):
+                if current is not None:
+                    current.append((number, line[1:]))
+                number += 1
+                left -= 1
+            elif line.startswith("-"):
+                left -= 1
+            continue
+        if line.startswith("+++ "):
+            target = line[4:].rstrip("\t")  # git ends a name holding spaces with a tab
+            if target == "/dev/null":
+                current = None
+                continue
+            path = _unquote_path(target)
+            path = path[3:] if path.startswith('"b/') else path
+            current = result.setdefault(path.removeprefix("b/"), [])
+        elif line.startswith("@@ "):
+            old_range, new_range = line.split(" ")[1:3]
+            start, _, count = new_range[1:].partition(",")
+            number = int(start)
+            left = (int(count) if count else 1) + (int(old_range.partition(",")[2] or 1))
+    return {path: lines for path, lines in result.items() if lines}

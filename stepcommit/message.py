@@ -7,29 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from stepcommit.progress import cap_entry, cap_text, clean_text
+from stepcommit.redact import redact
 
-# Secrets an agent may paste into a progress line; each is replaced by [REDACTED].
-_SECRETS = (
-    re.compile(r"\b(?:sk|pk|rk)-(?:proj-|ant-)?[A-Za-z0-9_\-]{16,}"),
-    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"),
-    re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"),
-    re.compile(r"\bglpat-[A-Za-z0-9_\-]{20,}"),
-    re.compile(r"\bxox[baprs]-[A-Za-z0-9\-]{10,}"),
-    re.compile(r"\bAKIA[0-9A-Z]{16}\b"),
-    re.compile(r"\beyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}"),
-    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"),
-    re.compile(r"(?i)(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"),
-)
-_ASSIGNED_SECRET = re.compile(
-    r"(?i)\b([A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|PRIVATE_KEY)[A-Z0-9_]*)(\s*[=:]\s*)"
-    r"(['\"]?)([^\s'\"]{4,})\3"
-)
-
-
-def redact(text: str) -> str:
-    for pattern in _SECRETS:
-        text = pattern.sub("[REDACTED]", text)
-    return _ASSIGNED_SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}[REDACTED]{m.group(3)}", text)
+__all__ = ["redact"]  # re-exported: callers and tests name message.redact
 
 
 def clean_line(text: str) -> str:

@@ -1,11 +1,33 @@
-"""All user-facing output: plain text when piped, colour on a terminal, JSON for agents."""
+"""All user-facing output: plain text when piped, colour on a terminal, JSON for agents.
+
+This is the one boundary to the terminal, so it is where text that came from files and processes
+(plan titles, file names, test names and failures, hook and lint output) is made harmless: terminal
+escape sequences and control characters are removed from everything printed, and rich is never
+allowed to read that text as markup.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
+
+# CSI (ESC [ or the 8-bit 0x9b), OSC/DCS/APC/PM/SOS strings up to their terminator (or the line's end),
+# other two-byte ESC sequences; then every C0/C1 control character but newline and tab.
+_ESCAPE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]*[0-~]?"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_C1 = re.compile(r"[\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    """``text`` without terminal escape sequences or control characters (newline and tab kept)."""
+    return _CONTROL.sub("", _ESCAPE.sub("", text))
 
 
 def _tty(stream: Any) -> bool:
@@ -14,22 +36,24 @@ def _tty(stream: Any) -> bool:
 
 def say(text: str = "") -> None:
     """A line for the user on stdout."""
-    print(text, flush=True)
+    print(clean(text), flush=True)
 
 
 def note(text: str) -> None:
     """Progress and side remarks: stderr, so stdout stays clean for data."""
-    print(text, file=sys.stderr, flush=True)
+    print(clean(text), file=sys.stderr, flush=True)
 
 
 def error(message: str, hint: str = "") -> None:
+    message, hint = clean(message), clean(hint)
     if _tty(sys.stderr):
         from rich.console import Console
+        from rich.markup import escape
 
         console = Console(stderr=True, highlight=False)
-        console.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+        console.print(f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True)
         if hint:
-            console.print(f"[yellow]hint:[/] {hint}", soft_wrap=True)
+            console.print(f"[yellow]hint:[/] {escape(hint)}", soft_wrap=True)
         return
     print(f"error: {message}", file=sys.stderr)
     if hint:
@@ -37,18 +61,25 @@ def error(message: str, hint: str = "") -> None:
 
 
 def emit_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False), flush=True)
+    # json.dumps escapes C0 controls (ESC becomes \u001b); C1 ones (0x9b is an 8-bit CSI) are
+    # escaped the same way, which keeps the JSON equal and the terminal safe.
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    print(_C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text), flush=True)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, title: str | None = None) -> None:
     """A table: rich on a terminal, aligned plain text otherwise."""
+    headers = [clean(str(h)) for h in headers]
+    rows = [[clean(str(cell)) for cell in row] for row in rows]
+    title = clean(title) if title is not None else None
     if _tty(sys.stdout):
         from rich.console import Console
+        from rich.markup import escape
         from rich.table import Table
 
-        rich_table = Table(*headers, title=title)
+        rich_table = Table(*(escape(h) for h in headers), title=escape(title) if title else None)
         for row in rows:
-            rich_table.add_row(*row)
+            rich_table.add_row(*(escape(cell) for cell in row))
         Console().print(rich_table)
         return
     if title:

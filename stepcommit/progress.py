@@ -7,6 +7,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from stepcommit.redact import redact_all
 from stepcommit.state import now_iso, state_dir
 
 HEADER = re.compile(r"^\s*(?:#+\s*)?\**progress updates\**\s*:?\s*$", re.IGNORECASE)
@@ -103,8 +104,10 @@ def _log_path(git_dir: Path) -> Path:
 
 
 def append(git_dir: Path, texts: list[str], source: str) -> list[Entry]:
-    texts = [cap_entry(t) for t in texts]
-    entries = [Entry(clean_text(t), now_iso(), source) for t in texts if clean_text(t)]
+    """Store ``texts`` as entries, cleaned and with secrets redacted: the file, `log`'s echo and
+    `status` never hold a token an agent pasted."""
+    cleaned = [c for c in (clean_text(cap_entry(t)) for t in texts) if c]
+    entries = [Entry(text, now_iso(), source) for text in redact_all(cleaned)]
     if entries:
         with _log_path(git_dir).open("a", encoding="utf-8") as handle:
             for entry in entries:

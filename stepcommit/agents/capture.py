@@ -14,6 +14,7 @@ from typing import Any
 
 from stepcommit import progress, state
 from stepcommit.agents.model import Observed
+from stepcommit.redact import redact_all
 
 SEEN_SESSIONS = 20
 """Sessions remembered; older ones are dropped so the file stays small."""
@@ -43,11 +44,15 @@ def new_entries(observed: Observed, seen: Mapping[str, list[str]], root: Path | 
     if observed.summary:
         found.append(observed.summary)
     fresh: list[str] = []
-    for text in found:
-        cleaned = progress.cap_entry(progress.clean_text(text))
-        if cleaned and cleaned not in already:
-            already.add(cleaned)
-            fresh.append(cleaned)
+    cleaned = [
+        c for c in (progress.cap_entry(progress.clean_text(text)) for text in found) if c and c not in already
+    ]
+    # The seen-set holds what the log holds, redacted text: an entry with a token is not new again
+    # on the next call, and the set never stores the token.
+    for text in redact_all(cleaned):
+        if text not in already:
+            already.add(text)
+            fresh.append(text)
     return fresh
 
 

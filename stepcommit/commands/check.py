@@ -9,6 +9,7 @@ from pathlib import Path
 from stepcommit import config as config_mod
 from stepcommit import git, output, plan, state
 from stepcommit.errors import ConfigError, GateFailed, PlanError
+from stepcommit.gates import forbidden
 from stepcommit.gates.gate import GateResult, run_gate
 from stepcommit.gates.testrun import write_coverage_xml
 from stepcommit.message import CoverageFigure, format_lowest
@@ -151,6 +152,18 @@ def check(
             base = resolve_base(repo, base_ref)
         elif active:
             base = active.base_commit
+        forbidden.refuse_forbidden(
+            forbidden.forbidden_in_change(repo, base, tree),
+            hint=(
+                "Unstage them (`git restore --staged <file>`), add them to .gitignore, or take the secret "
+                "out of the line (a false alarm: end the line with `# pragma: allowlist secret`); then "
+                "commit again."
+                if hook
+                else "Add them to .gitignore (and `git rm --cached` them if git tracks them), or take the "
+                "secret out of the line (a false alarm: end the line with `# pragma: allowlist secret`); "
+                "then check again."
+            ),
+        )
         result = run_gate(
             repo,
             cfg,

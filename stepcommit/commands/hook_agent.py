@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sys
 from pathlib import Path
 
-from stepcommit import git
+from stepcommit import git, output
 from stepcommit.agents import AGENTS
 from stepcommit.agents.capture import capture, record_hook_error
 from stepcommit.errors import StepcommitError
@@ -31,7 +30,7 @@ def _note(repo: git.Repo | None, agent: str, detail: str) -> None:
     if repo is not None:
         with contextlib.suppress(OSError):
             record_hook_error(repo.git_dir, agent, detail)
-    print(f"stepcommit hook agent: {detail}", file=sys.stderr)
+    output.note(f"stepcommit hook agent: {detail}")  # the detail may quote the payload
 
 
 def decode_payload(payload: str | bytes) -> tuple[str, str | None]:

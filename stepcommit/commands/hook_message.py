@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
-from stepcommit import git, message, progress
+from stepcommit import git, message, output, progress
 from stepcommit.agents.capture import record_hook_error
 from stepcommit.errors import StepcommitError
 from stepcommit.gates.gate import last_result
@@ -60,5 +59,5 @@ def hook_message(
     except Exception as exc:
         detail = exc.message if isinstance(exc, StepcommitError) else f"{type(exc).__name__}: {exc}"
         record_hook_error(repo.git_dir, "prepare-commit-msg", detail)
-        print(f"stepcommit hook message: {detail}", file=sys.stderr)
+        output.note(f"stepcommit hook message: {detail}")  # the detail may quote the payload
     return 0

@@ -9,6 +9,7 @@ from typing import Any
 from stepcommit import git, output, progress, state
 from stepcommit.agents.capture import read_hook_errors
 from stepcommit.gates.gate import last_result
+from stepcommit.redact import redact_all
 
 
 def _next_action(
@@ -69,7 +70,7 @@ def collect(cwd: Path) -> dict[str, Any]:
             "started_at": active.started_at,
         },
         "changed_files": [{"status": c.status, "path": c.path, "old_path": c.old_path} for c in changes],
-        "progress": [asdict(e) for e in progress.read(repo.git_dir)],
+        "progress": _redacted_entries(progress.read(repo.git_dir)),
         "last_gate": gate,
         "interrupted_finish": None
         if journal is None
@@ -87,6 +88,12 @@ def collect(cwd: Path) -> dict[str, Any]:
             active, journal, gate if gate and gate["this_step"] else None, len(changes), index_lock, running
         ),
     }
+
+
+def _redacted_entries(entries: list[progress.Entry]) -> list[dict[str, Any]]:
+    """The entries as stored, redacted again: a log written by an older stepcommit kept tokens."""
+    texts = redact_all([e.text for e in entries])
+    return [{**asdict(e), "text": text} for e, text in zip(entries, texts, strict=True)]
 
 
 def _gate_line(gate: dict[str, Any]) -> str:

@@ -212,3 +212,34 @@ def test_after_a_ratchet_failure_coverage_prompt_aims_at_the_ratchet(
     assert coverage(cwd=project, prompt=True) == 0
     text = capsys.readouterr().out
     assert "at least 75.00% (the figure the coverage ratchet needs: the base commit's 75.00%)" in text
+
+
+def test_check_and_the_hook_refuse_forbidden_files_and_secret_lines_before_running_tests(
+    project: Path, tmp_path: Path
+) -> None:
+    from stepcommit.errors import ForbiddenFilesError
+
+    counter = tmp_path / "runs.txt"
+    aws_key = "AKIA" + "IOSFODNN7EXAMPLE"
+    write(
+        project,
+        {
+            "tests/test_counted.py": counting_test(counter),
+            "docs/setup.md": f"# Setup\nUse the key id {aws_key} for the bucket.\n",
+            "Key.PEM": "-----BEGIN CERTIFICATE-----\n",
+        },
+    )
+    with pytest.raises(ForbiddenFilesError) as info:
+        check(cwd=project)
+    assert "Key.PEM (private key or certificate)" in info.value.message
+    assert "docs/setup.md:2 (holds a secret (AWS Access Key))" in info.value.message
+    assert aws_key not in info.value.message + info.value.hint
+    # The pre-commit hook gates the staged tree: what is only on disk is not its business.
+    git(project, "add", "tests/test_counted.py")
+    assert check(cwd=project, hook=True) == 0
+    git(project, "add", "docs/setup.md")
+    with pytest.raises(ForbiddenFilesError) as info:
+        check(cwd=project, hook=True)
+    assert "docs/setup.md:2" in info.value.message and "Key.PEM" not in info.value.message
+    assert "git restore --staged" in info.value.hint
+    assert counter.read_text().count("run") == 1  # a refused change runs no test
