@@ -22,12 +22,11 @@ from stepcommit import git, message, output, plan, progress, state
 from stepcommit.commands.check import current_verify, step_of
 from stepcommit.errors import (
     ConfigError,
-    ForbiddenFilesError,
     GateFailed,
     GitError,
     StepStateError,
 )
-from stepcommit.gates.forbidden import forbidden
+from stepcommit.gates import forbidden
 from stepcommit.gates.gate import GateResult, gate_commit, run_gate
 
 
@@ -54,20 +53,18 @@ def _commit_landed(repo: git.Repo, journal: dict[str, Any]) -> bool:
     )
 
 
-def _refuse_forbidden(repo: git.Repo, snap: git.Snapshot) -> None:
-    bad = forbidden([c.path for c in snap.changes if c.status != "D"])
-    if bad:
-        listed = "\n".join(f"  {path} ({reason})" for path, reason in bad)
-        raise ForbiddenFilesError(
-            f"These files must not be committed:\n{listed}",
-            hint="Add them to .gitignore (and `git rm --cached` them if git tracks them), then finish again. "
-            "Nothing was committed.",
-        )
+def _refuse_forbidden(repo: git.Repo, base: str, tree: str) -> None:
+    """The forbidden-files check on the tree that is committed: names, content, secret lines."""
+    forbidden.refuse_forbidden(
+        forbidden.forbidden_in_change(repo, base, tree),
+        hint="Add them to .gitignore (and `git rm --cached` them if git tracks them), or take the secret out "
+        "of the line (a false alarm: end the line with `# pragma: allowlist secret`), then finish again. "
+        "Nothing was committed.",
+    )
 
 
 def _check_changes(repo: git.Repo, active: state.ActiveStep) -> None:
     snap = git.snapshot(repo)
-    _refuse_forbidden(repo, snap)
     others = [p for p in snap.paths if p != active.plan]
     if not others and git.head_commit(repo.root) == active.base_commit:
         raise StepStateError(
@@ -156,7 +153,8 @@ def _commit_step(
         # Tick first, so the gate measures exactly the tree that is committed.
         plan.mark_step(plan_file, step_of(active), "done")
         snap = git.snapshot(repo)
-        _refuse_forbidden(repo, snap)
+        # On the exact tree that is gated and committed (the rollback below undoes the tick).
+        _refuse_forbidden(repo, active.base_commit, snap.tree)
         output.note(f"Running the tests of step {active.id} under coverage...")
         gate = run_gate(
             repo, cfg, snap.tree, active.base_commit, verify=current_verify(repo, active),
