@@ -666,3 +666,9 @@ def object_exists(root: Path, oid: str) -> bool:
 
 def blob_text(root: Path, blob: str) -> str:
     return _git(root, "cat-file", "blob", blob, isolated=True).stdout
+
+
+def hooks_dir(root: Path) -> Path:
+    """Where git looks for this repository's hooks (core.hooksPath, or the common git dir's hooks/)."""
+    out = _git(root, "rev-parse", "--path-format=absolute", "--git-path", "hooks").stdout.strip()
+    return Path(out)

@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 
 from stepcommit import files, git, gitignore, precommit_config, pyproject_setup, setup_report
+from stepcommit.commands import doctor
 from stepcommit.commands import env as env_command
 from stepcommit.files import FileChange
 from stepcommit.gates.testrun import default_sources
@@ -98,12 +99,20 @@ def next_steps(root: Path, changes: list[FileChange]) -> list[str]:
 
 
 def init(*, cwd: Path, dry_run: bool = False, as_json: bool = False) -> int:
-    root = git.find_repo(cwd).root
+    repo = git.find_repo(cwd)
+    root = repo.root
     changes = plan(root)
     if not dry_run:
         files.apply(changes)
     remarks = env_command.remarks(root) if (root / env_command.EXAMPLE).exists() else []
+    found = [] if dry_run else doctor.findings(repo)
     setup_report.show(
-        root, changes, dry_run=dry_run, as_json=as_json, remarks=remarks, next_steps=next_steps(root, changes)
+        root,
+        changes,
+        dry_run=dry_run,
+        as_json=as_json,
+        remarks=remarks,
+        next_steps=next_steps(root, changes),
+        findings=found,
     )
     return 0
