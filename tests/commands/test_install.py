@@ -10,7 +10,7 @@ import tomlkit
 from typer.testing import CliRunner
 
 from stepcommit import git as git_mod
-from stepcommit.agents.config_files import AgentConfigError, hook_command
+from stepcommit.agents.config_files import AgentConfigError, hook_argv, hook_command
 from stepcommit.cli import app
 from stepcommit.commands.install import install, install_agent
 from stepcommit.commands.install_git import install_hook_types
@@ -69,7 +69,8 @@ def test_codex_notify_keeps_comments_and_tables(project: Path) -> None:
     text = (project / ".codex/config.toml").read_text(encoding="utf-8")
     assert "# the default" in text
     doc = tomlkit.parse(text)
-    assert list(doc["notify"]) == ["stepcommit", "hook", "agent", "--agent", "codex"]
+    assert list(doc["notify"]) == hook_argv("codex")
+    assert list(doc["notify"])[-5:] == ["stepcommit", "hook", "agent", "--agent", "codex"]
     assert doc["features"]["web_search"] is True  # type: ignore[index]
     assert not install_agent(project, "codex")
 
@@ -163,7 +164,11 @@ def test_install_gates_plain_commits_and_finish_runs_the_suite_once(
     assert (project / "tests" / "test_bad.py").exists()
     assert "tests/test_bad.py" in git(project, "diff", "--cached", "--name-only")
 
-    write(project, {"tests/test_bad.py": "def test_bad():\n    assert 1 == 1\n"})
+    # Lint is real now: `1 == 1` is a constant comparison ruff refuses (PLR0133).
+    write(
+        project,
+        {"tests/test_bad.py": "from calc import add\n\n\ndef test_bad():\n    assert add(1, 1) == 2\n"},
+    )
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "test: fixed")
     assert git(project, "log", "-1", "--format=%(trailers:key=Coverage,valueonly)").strip() == "75.00"

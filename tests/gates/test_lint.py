@@ -91,7 +91,11 @@ def test_ran_reads_only_hooks_with_a_duration() -> None:
 
 def test_config_hooks_leave_out_stepcommit_s_and_skipped_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     text = json.dumps(
-        {"repos": [{"repo": "local", "hooks": [*LOCAL_HOOKS, {"id": "mine", "entry": "x"}, {"id": "pylint"}]}]}
+        {
+            "repos": [
+                {"repo": "local", "hooks": [*LOCAL_HOOKS, {"id": "mine", "entry": "x"}, {"id": "pylint"}]}
+            ]
+        }
     )
     monkeypatch.setenv("SKIP", "mine")
     found = config_hooks(text)
