@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,38 @@ def test_install_gates_plain_commits_and_finish_runs_the_suite_once(
     assert runs.read_text().count("run") == 1  # the gate ran once; both commits' hooks hit the cache
     assert git(project, "log", "-1", "--format=%s").strip() == "feat(step-1.2): Subtraction"
     assert git(project, "status", "--porcelain") == ""
+
+
+def test_agent_hooks_written_with_a_bare_command_are_upgraded_not_doubled(project: Path) -> None:
+    old = "stepcommit hook agent --agent claude"
+    handler = {"type": "command", "command": old, "timeout": 10}
+    settings = {
+        "hooks": {
+            "Stop": [{"hooks": [dict(handler)]}],
+            "PostToolUse": [{"matcher": "TodoWrite", "hooks": [dict(handler)]}],
+        }
+    }
+    write(project, {".claude/settings.json": json.dumps(settings), ".codex/config.toml": f"notify = {json.dumps([*old.split()[:-1], 'codex'])}\n"})  # fmt: skip
+    assert install_agent(project, "claude") and install_agent(project, "codex")
+    data = json.loads((project / ".claude/settings.json").read_text(encoding="utf-8"))
+    assert data["hooks"]["Stop"] == [{"hooks": [{**handler, "command": hook_command("claude")}]}]
+    assert data["hooks"]["PostToolUse"][0]["hooks"][0]["command"] == hook_command("claude")
+    assert list(tomlkit.parse((project / ".codex/config.toml").read_text())["notify"]) == hook_argv("codex")  # type: ignore[arg-type]
+    assert not install_agent(project, "claude") and not install_agent(project, "codex")
+
+
+def test_a_git_hook_whose_interpreter_is_gone_is_installed_again(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `uvx stepcommit install` leaves hooks pointing into a cache uv may delete: git then refuses
+    # every commit, --no-verify too, since the prepare-commit-msg hook cannot start.
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(tmp_path / "pre-commit-home"))
+    repo = git_mod.find_repo(project)
+    install_hook_types(repo)
+    hook = project / ".git/hooks/prepare-commit-msg"
+    hook.write_text(hook.read_text().replace(sys.executable, str(tmp_path / "gone" / "python")))
+    assert install_hook_types(repo)[".git/hooks/prepare-commit-msg"] == "installed"
+    assert (
+        f"INSTALL_PYTHON={sys.executable}" in hook.read_text()
+        or f"INSTALL_PYTHON='{sys.executable}'" in hook.read_text()
+    )
