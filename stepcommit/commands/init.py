@@ -89,7 +89,7 @@ def next_steps(root: Path, changes: list[FileChange]) -> list[str]:
         steps.append("uv init  (no pyproject.toml here: then run `stepcommit init` again for its settings)")
     elif not _depends_on_stepcommit(pyproject):
         steps.append("uv add --dev stepcommit  (CI and the hooks run `uv run stepcommit`)")
-    steps.append("uv run pre-commit install --hook-type pre-commit --hook-type prepare-commit-msg")
+    steps.append("uv run stepcommit install  (the git hooks; `stepcommit doctor` checks them)")
     if not (root / ".gitlab-ci.yml").exists() and not (root / ".github" / "workflows").is_dir():
         steps.append("stepcommit ci github  (or: stepcommit ci gitlab)")
     if any(c.changed for c in changes):
