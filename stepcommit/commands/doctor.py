@@ -208,7 +208,11 @@ def check_plan(root: Path) -> Finding:
         )
     following = plan_module.next_open_step(loaded)
     after = f"; next: {following.id} {following.title}" if following else "; every step is done"
-    return Finding("plan", True, f"{path.relative_to(root).as_posix()}: {len(steps)} steps{after}")
+    return Finding(
+        "plan",
+        True,
+        f"{path.relative_to(root).as_posix()}: {len(steps)} step{'' if len(steps) == 1 else 's'}{after}",
+    )
 
 
 def check_tests_collect(root: Path) -> Finding:
