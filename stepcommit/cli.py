@@ -307,6 +307,14 @@ def init(dry_run: DryRunOpt = False, json: JsonOpt = False) -> None:
 
 
 @app.command()
+def doctor(json: JsonOpt = False) -> None:
+    """Check the set-up: hooks runnable from a bare shell, linters, plan, tests collected, .env ignored."""
+    from stepcommit.commands.doctor import doctor as run
+
+    _call(run, cwd=Path.cwd(), as_json=json)
+
+
+@app.command()
 def env(dry_run: DryRunOpt = False, json: JsonOpt = False) -> None:
     """Add to .env the keys of .env.example it lacks; existing values are never changed or shown."""
     from stepcommit.commands.env import env as run

@@ -761,3 +761,9 @@ def added_lines(root: Path, old: str, new: str, skip: Sequence[str] = ()) -> dic
             number = int(start)
             left = (int(count) if count else 1) + (int(old_range.partition(",")[2] or 1))
     return {path: lines for path, lines in result.items() if lines}
+
+
+def hooks_dir(root: Path) -> Path:
+    """Where git looks for this repository's hooks (core.hooksPath, or the common git dir's hooks/)."""
+    out = _git(root, "rev-parse", "--path-format=absolute", "--git-path", "hooks").stdout.strip()
+    return Path(out)

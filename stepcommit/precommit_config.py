@@ -1,5 +1,9 @@
 """`.pre-commit-config.yaml`: created with ruff and the stepcommit hooks, or merged into the user's own.
 
+ruff goes in as `repo: local` hooks running the project's own ruff (hookspec.RUFF_LOCAL_HOOKS), never
+as the GitHub-hosted ruff-pre-commit: a hook repository not yet in pre-commit's cache blocks every
+commit on a machine without network. It is added only when the config does not already lint Python.
+
 Shared by `stepcommit init` and `stepcommit install`. The merge is a ruamel.yaml round trip, so the
 user's other hooks, comments and quoting stay; a config that already has every hook is left byte for byte.
 """
@@ -18,22 +22,22 @@ from ruamel.yaml.util import load_yaml_guess_indent
 
 from stepcommit import files
 from stepcommit.errors import ProjectFileError
-from stepcommit.hookspec import LOCAL_HOOKS
+from stepcommit.hookspec import LEGACY_ENTRIES, LOCAL_HOOKS, RUFF_LOCAL_HOOKS
 
 CONFIG_NAME = ".pre-commit-config.yaml"
 RUFF_REPO = "https://github.com/astral-sh/ruff-pre-commit"
 RUFF_REV = "v0.17.6"
-# `ruff-check` is the hook's current id; `ruff` is its legacy alias, still accepted as already present.
-RUFF_HOOKS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("ruff-check", frozenset({"ruff-check", "ruff"})),
-    ("ruff-format", frozenset({"ruff-format"})),
+# Hook ids (and programs in a local hook's entry) that lint Python: with one of them, no ruff is added.
+# `ruff` is ruff-pre-commit's legacy id for `ruff-check`. Formatters (black, ruff-format) do not lint.
+PYTHON_LINTERS = frozenset(
+    {"ruff", "ruff-check", "flake8", "pylint", "pyflakes", "pycodestyle", "autoflake", "ruff-lint"}
 )
 # `language: unsupported` (the hooks' language) exists from pre-commit 4.4 on, where it replaced `system`.
 MIN_PRE_COMMIT = "4.4.0"
 
 HEADER = (
     "# pre-commit hooks. Written by `stepcommit init`; edit freely, stepcommit only adds what is missing.\n"
-    "# ruff lints and formats; stepcommit-gate runs the tests and coverage gate before each commit,\n"
+    "# ruff (the project's own, no download) lints and formats; stepcommit-gate runs the tests and coverage gate before each commit,\n"
     "# stepcommit-message fills the commit message from the step's progress log.\n"
 )
 
@@ -87,30 +91,69 @@ def _find_repo(repos: list[Any], match: Any) -> CommentedMap | None:
     return None
 
 
+def _hooks(repos: list[Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(repo url, hook) for every hook in the config."""
+    found = []
+    for repo in repos:
+        if isinstance(repo, dict):
+            for hook in repo.get("hooks") or []:
+                if isinstance(hook, dict) and "id" in hook:
+                    found.append((str(repo.get("repo", "")), hook))
+    return found
+
+
+def lints_python(repos: list[Any]) -> bool:
+    """Whether a hook of the config (other than stepcommit's) is a Python linter. Pure."""
+    for _, hook in _hooks(repos):
+        if str(hook["id"]) in PYTHON_LINTERS:
+            return True
+        words = set(str(hook.get("entry", "")).replace("/", " ").split())
+        if words & PYTHON_LINTERS:
+            return True
+    return False
+
+
+def _upgrade_entries(repos: list[Any]) -> list[str]:
+    """stepcommit's own hooks still written with a bare program name get the resolving entry."""
+    wanted = {spec["id"]: spec["entry"] for spec in (*LOCAL_HOOKS, *RUFF_LOCAL_HOOKS)}
+    done = []
+    for url, hook in _hooks(repos):
+        hook_id = str(hook["id"])
+        if url == "local" and hook_id in LEGACY_ENTRIES and hook.get("entry") == LEGACY_ENTRIES[hook_id]:
+            hook["entry"] = wanted[hook_id]
+            done.append(f"hook {hook_id} now finds its program in the project's environment")
+    return done
+
+
+def _local_repo(repos: list[Any]) -> CommentedMap:
+    local = _find_repo(repos, lambda url: url == "local")
+    if local is None:
+        local = CommentedMap([("repo", "local"), ("hooks", CommentedSeq())])
+        repos.append(local)
+    return local
+
+
 def _add_hooks(data: CommentedMap, *, with_ruff: bool = True) -> list[str]:
     """Add the missing hooks to ``data`` in place; returns one line per addition."""
     repos = data["repos"]
+    done = _upgrade_entries(repos)
     ids = _hook_ids(repos)
-    done: list[str] = []
-    missing_ruff = [hook_id for hook_id, aliases in RUFF_HOOKS if not aliases & ids] if with_ruff else []
-    if missing_ruff:
-        ruff = _find_repo(repos, lambda url: url.rstrip("/").endswith("/ruff-pre-commit"))
-        if ruff is None:
-            ruff = CommentedMap([("repo", RUFF_REPO), ("rev", RUFF_REV), ("hooks", CommentedSeq())])
-            repos.append(ruff)
-        for hook_id in missing_ruff:
-            ruff["hooks"].append(CommentedMap([("id", hook_id)]))
-            done.append(f"added hook {hook_id} ({RUFF_REPO})")
+    added: list[dict[str, Any]] = []
+    if with_ruff and not lints_python(repos):
+        local = _local_repo(repos)
+        for spec in RUFF_LOCAL_HOOKS:
+            if spec["id"] not in ids:
+                local["hooks"].append(_hook(spec))
+                added.append(spec)
+                done.append(f"added hook {spec['id']} (local: the project's own ruff)")
     missing_local = [spec for spec in LOCAL_HOOKS if spec["id"] not in ids]
     if missing_local:
-        local = _find_repo(repos, lambda url: url == "local")
-        if local is None:
-            local = CommentedMap([("repo", "local"), ("hooks", CommentedSeq())])
-            repos.append(local)
+        local = _local_repo(repos)
         for spec in missing_local:
             local["hooks"].append(_hook(spec))
+            added.append(spec)
             done.append(f"added hook {spec['id']} (local)")
-    needs_min = any(spec.get("language") == "unsupported" for spec in missing_local)
+    needs_min = any(spec.get("language") == "unsupported" for spec in added)
     current_min = data.get("minimum_pre_commit_version")
     if needs_min and (current_min is None or _version(current_min) < _version(MIN_PRE_COMMIT)):
         if current_min is None:
@@ -136,7 +179,7 @@ def _split_trailing_comments(text: str) -> tuple[str, str]:
 def merged_config(
     text: str | None, *, name: str = CONFIG_NAME, with_ruff: bool = True
 ) -> tuple[str, list[str]]:
-    """The config with every stepcommit and ruff hook present, and what was added. Pure."""
+    """The config with every stepcommit hook (and ruff, unless it lints Python) present, and what was added. Pure."""
     if text is None or not text.strip():
         yaml = _yaml()
         data = CommentedMap([("repos", CommentedSeq())])
@@ -178,10 +221,10 @@ def plan(root: Path, *, with_ruff: bool = True) -> files.FileChange:
 
 
 def ensure_hooks(root: Path, *, dry_run: bool = False, with_ruff: bool = True) -> list[str]:
-    """Make ``root``'s pre-commit config hold the stepcommit hooks (and ruff, ruff-format unless told not to).
+    """Make ``root``'s pre-commit config hold the stepcommit hooks (and the local ruff ones unless told not to).
 
     Idempotent; returns what changed (or would change, with ``dry_run``), empty when nothing had to.
-    `install` passes ``with_ruff=False``: it adds only local hooks, so nothing is ever fetched.
+    Every hook added is local, so nothing is ever fetched.
     """
     change = plan(root, with_ruff=with_ruff)
     if not dry_run:

@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from stepcommit import output
 from stepcommit.files import FileChange
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check of `stepcommit doctor`: OK, or the problem and the command that fixes it."""
+
+    check: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def finding_line(finding: Finding) -> str:
+    if finding.ok:
+        return f"OK   {finding.check}: {finding.detail}"
+    return f"FAIL {finding.check}: {finding.detail}" + (f"; fix: {finding.fix}" if finding.fix else "")
+
+
+def show_findings(findings: Sequence[Finding]) -> None:
+    for finding in findings:
+        output.say(finding_line(finding))
 
 
 def summary(root: Path, changes: Sequence[FileChange], *, dry_run: bool) -> list[dict[str, Any]]:
@@ -31,12 +53,14 @@ def show(
     as_json: bool,
     next_steps: Sequence[str] = (),
     remarks: Sequence[str] = (),
+    findings: Sequence[Finding] = (),
 ) -> None:
     rows = summary(root, changes, dry_run=dry_run)
     if as_json:
-        output.emit_json(
-            {"dry_run": dry_run, "files": rows, "remarks": list(remarks), "next": list(next_steps)}
-        )
+        data = {"dry_run": dry_run, "files": rows, "remarks": list(remarks), "next": list(next_steps)}
+        if findings:
+            data["doctor"] = [asdict(f) for f in findings]
+        output.emit_json(data)
         return
     if dry_run:
         output.say("Dry run: nothing was written.")
@@ -47,6 +71,9 @@ def show(
         output.say(f"{row['path']}: {row['action']}" + (f" ({detail})" if detail else ""))
     for remark in remarks:
         output.say(remark)
+    if findings:
+        output.say("stepcommit doctor:")
+        show_findings(findings)
     if next_steps:
         output.say("Next:")
         for step in next_steps:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from stepcommit.hookspec import LOCAL_HOOKS
+from stepcommit.hookspec import LEGACY_ENTRIES, LOCAL_HOOKS
 
 MANIFEST = Path(__file__).parent.parent / ".pre-commit-hooks.yaml"
 
@@ -27,5 +27,12 @@ def test_manifest_matches_the_local_hooks() -> None:
     assert set(manifest) == {hook["id"] for hook in LOCAL_HOOKS}
     for local in LOCAL_HOOKS:
         shipped = manifest[local["id"]]
-        for key in ("entry", "pass_filenames", "always_run", "stages"):
+        for key in ("pass_filenames", "always_run", "stages"):
             assert shipped[key] == local[key], (local["id"], key)
+        # `language: python` puts the environment pre-commit built on PATH: the bare command is found there;
+        # the local hook runs the same command through the resolver.
+        assert shipped["language"] == "python"
+        assert (
+            local["entry"].endswith(" " + shipped["entry"])
+            and shipped["entry"] == LEGACY_ENTRIES[local["id"]]
+        )

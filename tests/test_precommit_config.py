@@ -10,8 +10,8 @@ import pytest
 from ruamel.yaml import YAML
 
 from stepcommit.errors import ProjectFileError
-from stepcommit.hookspec import LOCAL_HOOKS
-from stepcommit.precommit_config import MIN_PRE_COMMIT, RUFF_REV, ensure_hooks, merged_config
+from stepcommit.hookspec import LEGACY_ENTRIES, LOCAL_HOOKS, RUFF_LOCAL_HOOKS
+from stepcommit.precommit_config import MIN_PRE_COMMIT, ensure_hooks, merged_config
 
 USER_CONFIG = """\
 # my hooks: keep this comment
@@ -42,18 +42,29 @@ def _validate(path: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_a_new_config_has_ruff_and_the_stepcommit_hooks() -> None:
+def test_a_new_config_has_the_projects_ruff_and_the_stepcommit_hooks_all_local() -> None:
     text, notes = merged_config(None)
     assert _ids(text) == ["ruff-check", "ruff-format", *(h["id"] for h in LOCAL_HOOKS)]
     data = YAML(typ="safe").load(text)
     assert data["minimum_pre_commit_version"] == MIN_PRE_COMMIT
-    assert data["repos"][0] == {
-        "repo": "https://github.com/astral-sh/ruff-pre-commit",
-        "rev": RUFF_REV,
-        "hooks": [{"id": "ruff-check"}, {"id": "ruff-format"}],
-    }
-    assert data["repos"][1]["hooks"] == [dict(h) for h in LOCAL_HOOKS]
+    # Nothing to download: a GitHub-hosted hook not yet cached blocks every commit offline.
+    assert [r["repo"] for r in data["repos"]] == ["local"]
+    assert data["repos"][0]["hooks"] == [dict(h) for h in (*RUFF_LOCAL_HOOKS, *LOCAL_HOOKS)]
     assert notes[0] == "created"
+
+
+def test_bare_entries_written_by_an_older_install_are_upgraded() -> None:
+    hooks = "".join(
+        f"      - id: {h['id']}\n        name: {h['id']}\n        entry: {LEGACY_ENTRIES[h['id']]}\n"
+        "        language: unsupported\n"
+        for h in LOCAL_HOOKS
+    )
+    config = f"minimum_pre_commit_version: 4.4.0\nrepos:\n  - repo: local\n    hooks:\n{hooks}"
+    text, notes = merged_config(config, with_ruff=False)
+    entries = {h["id"]: h["entry"] for h in YAML(typ="safe").load(text)["repos"][0]["hooks"]}
+    assert entries == {h["id"]: h["entry"] for h in LOCAL_HOOKS}
+    assert len(notes) == 2 and all("project's environment" in n for n in notes)
+    assert merged_config(text, with_ruff=False) == (text, [])
 
 
 def test_merging_keeps_the_users_hooks_comments_quotes_and_indentation() -> None:
@@ -73,7 +84,7 @@ def test_merging_twice_changes_nothing() -> None:
     assert notes == []
 
 
-def test_existing_ruff_repo_and_local_repo_are_reused_and_legacy_ruff_id_counts() -> None:
+def test_a_config_that_lints_python_gets_no_ruff_and_its_local_repo_is_reused() -> None:
     config = """\
 repos:
   - repo: https://github.com/astral-sh/ruff-pre-commit
@@ -90,10 +101,11 @@ repos:
     text, notes = merged_config(config)
     data = YAML(typ="safe").load(text)
     assert len(data["repos"]) == 2
-    assert [h["id"] for h in data["repos"][0]["hooks"]] == ["ruff", "ruff-format"]
+    # The config lints Python already (`ruff` is ruff-check's legacy id): no ruff is added.
+    assert [h["id"] for h in data["repos"][0]["hooks"]] == ["ruff"]
     assert data["repos"][0]["rev"] == "v0.5.0"  # the user's pin stays
     assert [h["id"] for h in data["repos"][1]["hooks"]] == ["mine", "stepcommit-gate", "stepcommit-message"]
-    assert not any("ruff-check" in n for n in notes)
+    assert not any("ruff" in n for n in notes)
 
 
 def test_a_hook_the_user_already_has_is_left_as_they_wrote_it() -> None:

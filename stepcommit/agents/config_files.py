@@ -15,16 +15,26 @@ from typing import Any
 import tomlkit
 
 from stepcommit.errors import StepcommitError
+from stepcommit.hookspec import resolver_argv, resolver_command
 
 HOOK_TIMEOUT_SECONDS = 10
+# An agent runs its hooks from its own process, seldom with the project's environment active: the
+# command finds stepcommit as the git hooks do (stepcommit/hookspec.py). Exit 1 when it cannot:
+# the agents show a non-zero, non-2 exit as a hook error without blocking the turn.
+_ARGS = ("hook", "agent", "--agent")
 
 
 def hook_command(agent: str) -> str:
-    return f"stepcommit hook agent --agent {agent}"
+    return resolver_command("stepcommit", *_ARGS, agent)
 
 
 def hook_argv(agent: str) -> list[str]:
-    return ["stepcommit", "hook", "agent", "--agent", agent]
+    return resolver_argv("stepcommit", *_ARGS, agent)
+
+
+def _legacy_command(agent: str) -> str:
+    """What install wrote before the resolver; such an entry is upgraded in place, not duplicated."""
+    return f"stepcommit hook agent --agent {agent}"
 
 
 class AgentConfigError(StepcommitError):
@@ -41,25 +51,31 @@ def _hooks_table(data: dict[str, Any], path: str) -> dict[str, Any]:
     return hooks
 
 
-def _has_command(groups: list[Any], command: str) -> bool:
-    """Whether a matcher group list (Claude Code / Gemini CLI shape) already runs ``command``."""
+def _has_command(groups: list[Any], command: str, legacy: str) -> bool:
+    """Whether a matcher group list (Claude Code / Gemini CLI shape) already runs ``command``.
+
+    A handler still running the ``legacy`` bare command is given ``command`` and counts.
+    """
+    found = False
     for group in groups:
         if isinstance(group, dict):
             for handler in group.get("hooks", []) or []:
+                if isinstance(handler, dict) and handler.get("command") == legacy:
+                    handler["command"] = command
                 if isinstance(handler, dict) and handler.get("command") == command:
-                    return True
-    return False
+                    found = True
+    return found
 
 
 def _add_grouped(
-    hooks: dict[str, Any], event: str, matcher: str | None, handler: dict[str, Any], path: str
+    hooks: dict[str, Any], event: str, matcher: str | None, handler: dict[str, Any], path: str, legacy: str
 ) -> None:
     groups = hooks.setdefault(event, [])
     if not isinstance(groups, list):
         raise AgentConfigError(
             f'"hooks.{event}" in {path} is not a list.', hint="Fix it by hand, then run install again."
         )
-    if _has_command(groups, handler["command"]):
+    if _has_command(groups, handler["command"], legacy):
         return
     group: dict[str, Any] = {"matcher": matcher} if matcher is not None else {}
     group["hooks"] = [handler]
@@ -71,8 +87,9 @@ def claude_settings(data: dict[str, Any]) -> dict[str, Any]:
     new = copy.deepcopy(data)
     hooks = _hooks_table(new, ".claude/settings.json")
     handler = {"type": "command", "command": hook_command("claude"), "timeout": HOOK_TIMEOUT_SECONDS}
-    _add_grouped(hooks, "PostToolUse", "TodoWrite", dict(handler), ".claude/settings.json")
-    _add_grouped(hooks, "Stop", None, dict(handler), ".claude/settings.json")
+    legacy = _legacy_command("claude")
+    _add_grouped(hooks, "PostToolUse", "TodoWrite", dict(handler), ".claude/settings.json", legacy)
+    _add_grouped(hooks, "Stop", None, dict(handler), ".claude/settings.json", legacy)
     return new
 
 
@@ -87,8 +104,9 @@ def gemini_settings(data: dict[str, Any]) -> dict[str, Any]:
         "timeout": HOOK_TIMEOUT_SECONDS * 1000,
         "description": "Record progress in the stepcommit step log",
     }
-    _add_grouped(hooks, "AfterTool", "write_todos", dict(handler), ".gemini/settings.json")
-    _add_grouped(hooks, "AfterAgent", None, dict(handler), ".gemini/settings.json")
+    legacy = _legacy_command("gemini")
+    _add_grouped(hooks, "AfterTool", "write_todos", dict(handler), ".gemini/settings.json", legacy)
+    _add_grouped(hooks, "AfterAgent", None, dict(handler), ".gemini/settings.json", legacy)
     return new
 
 
@@ -105,6 +123,9 @@ def cursor_hooks(data: dict[str, Any]) -> dict[str, Any]:
                 f'"hooks.{event}" in .cursor/hooks.json is not a list.',
                 hint="Fix it by hand, then run install again.",
             )
+        for entry in entries:
+            if isinstance(entry, dict) and entry.get("command") == _legacy_command("cursor"):
+                entry["command"] = command
         if not any(isinstance(e, dict) and e.get("command") == command for e in entries):
             entries.append({"command": command, "timeout": HOOK_TIMEOUT_SECONDS})
     return new
@@ -124,6 +145,9 @@ def codex_config(text: str) -> str:
         ) from None
     wanted = hook_argv("codex")
     current = doc.get("notify")
+    if current is not None and list(current) == _legacy_command("codex").split():
+        current = None  # written by an older install: replaced by the resolving one
+        del doc["notify"]
     if current is not None:
         if list(current) == wanted:
             return text

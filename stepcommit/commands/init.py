@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 
 from stepcommit import files, git, gitignore, precommit_config, pyproject_setup, setup_report
+from stepcommit.commands import doctor
 from stepcommit.commands import env as env_command
 from stepcommit.files import FileChange
 from stepcommit.gates.testrun import default_sources
@@ -88,7 +89,7 @@ def next_steps(root: Path, changes: list[FileChange]) -> list[str]:
         steps.append("uv init  (no pyproject.toml here: then run `stepcommit init` again for its settings)")
     elif not _depends_on_stepcommit(pyproject):
         steps.append("uv add --dev stepcommit  (CI and the hooks run `uv run stepcommit`)")
-    steps.append("uv run pre-commit install --hook-type pre-commit --hook-type prepare-commit-msg")
+    steps.append("uv run stepcommit install  (the git hooks; `stepcommit doctor` checks them)")
     if not (root / ".gitlab-ci.yml").exists() and not (root / ".github" / "workflows").is_dir():
         steps.append("stepcommit ci github  (or: stepcommit ci gitlab)")
     if any(c.changed for c in changes):
@@ -98,12 +99,20 @@ def next_steps(root: Path, changes: list[FileChange]) -> list[str]:
 
 
 def init(*, cwd: Path, dry_run: bool = False, as_json: bool = False) -> int:
-    root = git.find_repo(cwd).root
+    repo = git.find_repo(cwd)
+    root = repo.root
     changes = plan(root)
     if not dry_run:
         files.apply(changes)
     remarks = env_command.remarks(root) if (root / env_command.EXAMPLE).exists() else []
+    found = [] if dry_run else doctor.findings(repo)
     setup_report.show(
-        root, changes, dry_run=dry_run, as_json=as_json, remarks=remarks, next_steps=next_steps(root, changes)
+        root,
+        changes,
+        dry_run=dry_run,
+        as_json=as_json,
+        remarks=remarks,
+        next_steps=next_steps(root, changes),
+        findings=found,
     )
     return 0

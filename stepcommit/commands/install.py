@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 from stepcommit import git, output
 from stepcommit.agents.config_files import AGENT_FILES, merged_text
+from stepcommit.commands.doctor import findings as doctor_findings
 from stepcommit.errors import StepcommitError
+from stepcommit.setup_report import show_findings
 
 
 def install_agent(root: Path, agent: str, *, dry_run: bool = False) -> bool:
@@ -46,10 +49,15 @@ def install(*, cwd: Path, agents: list[str], dry_run: bool = False, as_json: boo
         from stepcommit.commands.install_git import install_git_hooks
 
         results.update(install_git_hooks(repo, dry_run=dry_run))
+    # What was written is not yet a working set-up (a hook git cannot run, a plan not found): say so.
+    found = [] if dry_run or agents else doctor_findings(repo)
     if as_json:
-        output.emit_json({"dry_run": dry_run, "files": results})
+        output.emit_json({"dry_run": dry_run, "files": results, "doctor": [asdict(f) for f in found]})
         return 0
     verb = "would be " if dry_run else ""
     for path, what in results.items():
         output.say(f"{path}: {verb}{what}" if what != "unchanged" else f"{path}: already set up")
+    if found:
+        output.say("stepcommit doctor:")
+        show_findings(found)
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import tomlkit
 from typer.testing import CliRunner
 
 from stepcommit import git as git_mod
-from stepcommit.agents.config_files import AgentConfigError, hook_command
+from stepcommit.agents.config_files import AgentConfigError, hook_argv, hook_command
 from stepcommit.cli import app
 from stepcommit.commands.install import install, install_agent
 from stepcommit.commands.install_git import install_hook_types
@@ -69,7 +70,8 @@ def test_codex_notify_keeps_comments_and_tables(project: Path) -> None:
     text = (project / ".codex/config.toml").read_text(encoding="utf-8")
     assert "# the default" in text
     doc = tomlkit.parse(text)
-    assert list(doc["notify"]) == ["stepcommit", "hook", "agent", "--agent", "codex"]
+    assert list(doc["notify"]) == hook_argv("codex")
+    assert list(doc["notify"])[-5:] == ["stepcommit", "hook", "agent", "--agent", "codex"]
     assert doc["features"]["web_search"] is True  # type: ignore[index]
     assert not install_agent(project, "codex")
 
@@ -163,7 +165,11 @@ def test_install_gates_plain_commits_and_finish_runs_the_suite_once(
     assert (project / "tests" / "test_bad.py").exists()
     assert "tests/test_bad.py" in git(project, "diff", "--cached", "--name-only")
 
-    write(project, {"tests/test_bad.py": "def test_bad():\n    assert 1 == 1\n"})
+    # Lint is real now: `1 == 1` is a constant comparison ruff refuses (PLR0133).
+    write(
+        project,
+        {"tests/test_bad.py": "from calc import add\n\n\ndef test_bad():\n    assert add(1, 1) == 2\n"},
+    )
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "test: fixed")
     assert git(project, "log", "-1", "--format=%(trailers:key=Coverage,valueonly)").strip() == "75.00"
@@ -188,3 +194,38 @@ def test_an_unknown_agent_is_a_message_not_a_crash(repo: Path) -> None:
     assert shown.returncode == 1
     assert "Unknown agent 'vim'" in shown.stderr and "claude" in shown.stderr
     assert "Traceback" not in shown.stderr and "unexpected" not in shown.stderr.lower()
+
+
+def test_agent_hooks_written_with_a_bare_command_are_upgraded_not_doubled(project: Path) -> None:
+    old = "stepcommit hook agent --agent claude"
+    handler = {"type": "command", "command": old, "timeout": 10}
+    settings = {
+        "hooks": {
+            "Stop": [{"hooks": [dict(handler)]}],
+            "PostToolUse": [{"matcher": "TodoWrite", "hooks": [dict(handler)]}],
+        }
+    }
+    write(project, {".claude/settings.json": json.dumps(settings), ".codex/config.toml": f"notify = {json.dumps([*old.split()[:-1], 'codex'])}\n"})  # fmt: skip
+    assert install_agent(project, "claude") and install_agent(project, "codex")
+    data = json.loads((project / ".claude/settings.json").read_text(encoding="utf-8"))
+    assert data["hooks"]["Stop"] == [{"hooks": [{**handler, "command": hook_command("claude")}]}]
+    assert data["hooks"]["PostToolUse"][0]["hooks"][0]["command"] == hook_command("claude")
+    assert list(tomlkit.parse((project / ".codex/config.toml").read_text())["notify"]) == hook_argv("codex")  # type: ignore[arg-type]
+    assert not install_agent(project, "claude") and not install_agent(project, "codex")
+
+
+def test_a_git_hook_whose_interpreter_is_gone_is_installed_again(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `uvx stepcommit install` leaves hooks pointing into a cache uv may delete: git then refuses
+    # every commit, --no-verify too, since the prepare-commit-msg hook cannot start.
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(tmp_path / "pre-commit-home"))
+    repo = git_mod.find_repo(project)
+    install_hook_types(repo)
+    hook = project / ".git/hooks/prepare-commit-msg"
+    hook.write_text(hook.read_text().replace(sys.executable, str(tmp_path / "gone" / "python")))
+    assert install_hook_types(repo)[".git/hooks/prepare-commit-msg"] == "installed"
+    assert (
+        f"INSTALL_PYTHON={sys.executable}" in hook.read_text()
+        or f"INSTALL_PYTHON='{sys.executable}'" in hook.read_text()
+    )
