@@ -579,6 +579,16 @@ def _unquote_path(name: str) -> str:
     return raw.encode("latin-1").decode("utf-8", "replace")
 
 
+def _diff_target(line: str) -> str | None:
+    """The new side's path of a `+++ b/...` line of `git diff`, or None for a deletion."""
+    target = line[4:].rstrip("\t")  # git ends a name holding spaces with a tab
+    if target == "/dev/null":
+        return None
+    path = _unquote_path(target)
+    path = path[3:] if path.startswith('"b/') else path
+    return path.removeprefix("b/")
+
+
 def changed_lines(root: Path, old: str, new: str, pathspec: Sequence[str] = ("*.py",)) -> dict[str, set[int]]:
     """The lines added or changed in ``new`` relative to ``old``, per file (new names), from `diff -U0`."""
     out = _git(
@@ -589,13 +599,10 @@ def changed_lines(root: Path, old: str, new: str, pathspec: Sequence[str] = ("*.
     current: set[int] | None = None
     for line in out.splitlines():
         if line.startswith("+++ "):
-            target = line[4:].rstrip("\t")  # git ends a name holding spaces with a tab
-            if target == "/dev/null":
+            path = _diff_target(line)
+            if path is None:
                 current = None
                 continue
-            path = _unquote_path(target)
-            path = path[3:] if path.startswith('"b/') else path
-            path = path.removeprefix("b/")
             current = result.setdefault(path, set())
         elif line.startswith("@@ ") and current is not None:
             new_range = line.split(" ")[2]  # +start[,count]
@@ -748,13 +755,8 @@ def added_lines(root: Path, old: str, new: str, skip: Sequence[str] = ()) -> dic
                 left -= 1
             continue
         if line.startswith("+++ "):
-            target = line[4:].rstrip("\t")  # git ends a name holding spaces with a tab
-            if target == "/dev/null":
-                current = None
-                continue
-            path = _unquote_path(target)
-            path = path[3:] if path.startswith('"b/') else path
-            current = result.setdefault(path.removeprefix("b/"), [])
+            path = _diff_target(line)
+            current = None if path is None else result.setdefault(path, [])
         elif line.startswith("@@ "):
             old_range, new_range = line.split(" ")[1:3]
             start, _, count = new_range[1:].partition(",")
