@@ -24,7 +24,8 @@ class Finding:
 def finding_line(finding: Finding) -> str:
     if finding.ok:
         return f"OK   {finding.check}: {finding.detail}"
-    return f"FAIL {finding.check}: {finding.detail}" + (f"; fix: {finding.fix}" if finding.fix else "")
+    detail = finding.detail.rstrip(".") if finding.fix else finding.detail  # no ".;" before the fix
+    return f"FAIL {finding.check}: {detail}" + (f"; fix: {finding.fix}" if finding.fix else "")
 
 
 def show_findings(findings: Sequence[Finding]) -> None:
