@@ -91,8 +91,6 @@ def start(*, cwd: Path, query: str | None, plan_path: str | None = None, as_json
                 hint="Fix `base` in [tool.stepcommit] or create the branch.",
             )
         resumed = git.branch_exists(repo.root, name)
-        if not resumed:
-            plan.marked_text(plan_file, step, "in_progress")  # a plan it cannot mark fails here
         # Entries an ordinary commit already carries belong to it, not to this step.
         progress.drop_first(repo.git_dir, progress.committed_count(repo.git_dir, git.head_commit(repo.root)))
         carried = [] if resumed else list(git.snapshot(repo).paths)

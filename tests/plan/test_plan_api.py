@@ -143,3 +143,23 @@ def test_find_plan_looks_in_the_tools_own_places(tmp_path: Path) -> None:
     assert find_plan(tmp_path, "tasks/tasks.json") == tmp_path / "tasks" / "tasks.json"
     with pytest.raises(PlanError, match="does not exist"):
         find_plan(tmp_path, "NOPE.md")
+
+
+def test_a_big_plan_reads_whole_and_marks_one_byte(tmp_path: Path) -> None:
+    """The shape of benchmarks/plan_read.py (its timing lives there, not in a test)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
+    from plan_read import big_plan
+
+    path = tmp_path / "PLAN.md"
+    text = big_plan(0.1)
+    path.write_text(text, encoding="utf-8")
+    loaded = load_plan(path)
+    leaves = [s for top in loaded.steps for s in top.walk() if s.is_leaf]
+    assert len(leaves) == text.count("- [ ] **") and leaves[-1].title == f"Step number {len(leaves)}"
+    assert [s.id for s in leaves[:3]] == ["1", "2", "3"] and len({s.id for s in leaves}) == len(leaves)
+    last = leaves[-1]
+    mark_step(path, last, "done")
+    after = path.read_text(encoding="utf-8")
+    assert len(after) == len(text) and sum(a != b for a, b in zip(after, text, strict=True)) == 1
