@@ -75,10 +75,11 @@ def _own_patterns(text: str) -> str:
     return _ASSIGNED_SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{MASK}{m.group(3)}", text)
 
 
-def redact_all(texts: Sequence[str]) -> list[str]:
-    """Each text with every secret in it replaced by [REDACTED] (one detect-secrets pass for all)."""
+def redact_all(texts: Sequence[str], *, detector: bool = True) -> list[str]:
+    """Each text with every secret in it replaced by [REDACTED] (one detect-secrets pass for all;
+    with ``detector=False`` only stepcommit's own patterns, which never import detect-secrets)."""
     values: set[str] = set()
-    suspects = [t for t in texts if might_hold_secret(t)]
+    suspects = [t for t in texts if detector and might_hold_secret(t)]
     if suspects:
         from stepcommit import secret_scan
 

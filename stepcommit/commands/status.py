@@ -91,8 +91,10 @@ def collect(cwd: Path) -> dict[str, Any]:
 
 
 def _redacted_entries(entries: list[progress.Entry]) -> list[dict[str, Any]]:
-    """The entries as stored, redacted again: a log written by an older stepcommit kept tokens."""
-    texts = redact_all([e.text for e in entries])
+    """The entries as stored, redacted again by stepcommit's own patterns: a log written by an older
+    stepcommit kept tokens. (Entries are redacted in full when stored; an entry that kept the word
+    `password = [REDACTED]` would otherwise load detect-secrets on every `status`.)"""
+    texts = redact_all([e.text for e in entries], detector=False)
     return [{**asdict(e), "text": text} for e, text in zip(entries, texts, strict=True)]
 
 

@@ -117,3 +117,17 @@ def test_detect_secrets_findings_widen_to_the_whole_token() -> None:
     # detect-secrets reports only the "ghp" group of a GitHub token and 24 characters of a Stripe key.
     assert redact("x ghp_" + "a1B2" * 9 + " y") == "x [REDACTED] y"
     assert redact("sk_live_" + "a1B2" * 8) == "[REDACTED]"
+
+
+def test_status_does_not_import_detect_secrets_for_redacted_entries(project: Path) -> None:
+    probe = (
+        "import sys\nfrom stepcommit.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print('detect_secrets' in sys.modules, file=sys.stderr)\n"
+    )
+    subprocess.run([sys.executable, "-m", "stepcommit", "log", 'Set password = "hunter2hunter2"'], cwd=project,
+                   check=True, capture_output=True)  # fmt: skip
+    shown = subprocess.run([sys.executable, "-c", probe, "status", "--json"], cwd=project, capture_output=True,
+                           text=True, check=True)  # fmt: skip
+    assert shown.stderr.strip().splitlines()[-1] == "False"
+    assert '"Set password = \\"[REDACTED]\\""' in shown.stdout
