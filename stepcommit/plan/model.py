@@ -21,6 +21,10 @@ class Step:
     ``explicit_id`` is False when the id was made up from the step's position, so it is no
     evidence of identity once the file changes; ``optional`` marks Kiro's ``[ ]*`` tasks, which
     the next-step choice passes over; ``depends`` lists the ids that must be done first (Task Master).
+    ``deferred`` marks an open step the plan says not to begin now (deferred, blocked, on hold), which
+    the next-step choice passes over like an optional one; ``criteria`` are the checklist lines under a
+    step's success/acceptance criteria (never steps themselves); ``todo`` is a phase step's own
+    checklist when the plan's steps are its phases; ``branch`` is the branch name the plan gives the step.
     """
 
     id: str
@@ -33,6 +37,10 @@ class Step:
     explicit_id: bool = True
     optional: bool = False
     depends: tuple[str, ...] = ()
+    deferred: bool = False
+    criteria: tuple[str, ...] = ()
+    todo: tuple[str, ...] = ()
+    branch: str | None = None
 
     @property
     def is_leaf(self) -> bool:
