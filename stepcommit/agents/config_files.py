@@ -131,7 +131,20 @@ def gemini_settings(data: dict[str, Any]) -> dict[str, Any]:
     legacy = _legacy_command("gemini")
     _add_grouped(hooks, "AfterTool", "write_todos", dict(handler), ".gemini/settings.json", legacy)
     _add_grouped(hooks, "AfterAgent", None, dict(handler), ".gemini/settings.json", legacy)
+    _gemini_reads_agents_md(new)
     return new
+
+
+def _gemini_reads_agents_md(data: dict[str, Any]) -> None:
+    """Gemini CLI reads GEMINI.md unless ``context.fileName`` names others: AGENTS.md, where
+    `install` writes the loop, is added to it (GEMINI.md kept when it was the default)."""
+    context = data.setdefault("context", {})
+    if not isinstance(context, dict):
+        return  # not an object: the user's own shape, left alone
+    names = context.get("fileName", "GEMINI.md")
+    listed = [names] if isinstance(names, str) else names
+    if isinstance(listed, list) and "AGENTS.md" not in listed:
+        context["fileName"] = ["AGENTS.md", *listed]
 
 
 def cursor_hooks(data: dict[str, Any]) -> dict[str, Any]:

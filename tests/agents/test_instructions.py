@@ -74,3 +74,11 @@ def test_crlf_files_keep_their_line_endings() -> None:
     text = with_block("Intro\r\n", block("x"))
     assert text == f"Intro\r\n\r\n{BEGIN}\r\nx\r\n{END}\r\n"
     assert with_block(text, block("x")) == text
+
+
+def test_gemini_is_told_to_read_agents_md(project: Path) -> None:
+    write(project, {".gemini/settings.json": json.dumps({"context": {"fileName": "CONTEXT.md"}})})
+    install(cwd=project, agents=["gemini"])
+    data = json.loads((project / ".gemini/settings.json").read_text(encoding="utf-8"))
+    assert data["context"]["fileName"] == ["AGENTS.md", "CONTEXT.md"]
+    assert BEGIN in (project / "AGENTS.md").read_text(encoding="utf-8")

@@ -56,6 +56,7 @@ def test_gemini_and_cursor_files_are_created_then_left_alone(project: Path) -> N
     gemini = _json(project / ".gemini/settings.json")
     assert gemini["hooks"]["AfterTool"][0]["matcher"] == "write_todos"  # type: ignore[index]
     assert "AfterAgent" in gemini["hooks"]  # type: ignore[operator]
+    assert gemini["context"] == {"fileName": ["AGENTS.md", "GEMINI.md"]}  # so Gemini CLI reads the loop
     cursor = _json(project / ".cursor/hooks.json")
     assert cursor["version"] == 1
     assert cursor["hooks"]["afterAgentResponse"] == [{"command": hook_command("cursor"), "timeout": 10}]  # type: ignore[index]
