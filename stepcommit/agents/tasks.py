@@ -22,8 +22,9 @@ TRANSCRIPT_LIMIT = 32 * 1024 * 1024
 VERSION_PROBE = 64 * 1024
 _CREATED_TEXT = re.compile(r"Task #(\w+) created")
 # Lines that cannot hold a task or todo change are skipped before the JSON parse: a long
-# session's transcript is mostly tool output.
-_INTERESTING = (b'"TaskCreate"', b'"TaskUpdate"', b'"TodoWrite"', b'"toolUseResult"')
+# session's transcript is mostly tool output. (A TaskCreate's result line carries `"task":` in its
+# toolUseResult and `Task #N created` in its text.)
+_INTERESTING = (b'"TaskCreate"', b'"TaskUpdate"', b'"TodoWrite"', b'"task":', b"Task #")
 
 
 @dataclass(frozen=True)
