@@ -40,6 +40,8 @@ class Config:
     """Rerun only the tests a change affects, from per-test coverage kept under .git (exact total)."""
     full_on_finish: bool = True
     """With `incremental`, `finish` still runs the whole suite (and refreshes the per-test store)."""
+    agent_instructions: str | None = None
+    """The file `install --agent` writes the loop into (AGENTS.md; Claude Code's CLAUDE.md when it exists)."""
 
 
 NUMBER_RANGES: dict[str, tuple[float, float, bool]] = {
