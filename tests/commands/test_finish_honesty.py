@@ -23,7 +23,9 @@ from tests.conftest import commit_all, git, write
 SKIPPED_ADD = "import pytest\n\nfrom calc import add\n\n\n@pytest.mark.skip(reason='later')\ndef test_add():\n    assert add(2, 3) == 5\n"
 
 
-KEEPS_ADD_COVERED = {"tests/test_sum.py": "from calc import add\n\n\ndef test_sum():\n    assert add(1, 1) == 2\n"}
+KEEPS_ADD_COVERED = {
+    "tests/test_sum.py": "from calc import add\n\n\ndef test_sum():\n    assert add(1, 1) == 2\n"
+}
 """Another test of add(), so that removing or skipping test_add leaves coverage (and the ratchet) as it was."""
 
 
