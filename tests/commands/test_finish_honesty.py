@@ -173,3 +173,35 @@ def test_the_hook_takes_its_allowance_from_the_environment(project: Path) -> Non
     assert allowed.returncode == 0, allowed.stderr
     bad = run_cli(project, "check", "--hook", "--allow", "removed-tests")
     assert bad.returncode != 0 and "--allow needs --reason" in bad.stderr
+
+
+def test_with_the_per_test_store_only_tests_that_passed_at_the_base_count(project: Path) -> None:
+    from stepcommit import git as g
+    from stepcommit.config import Config
+    from stepcommit.gates.gate import honesty_check, run_gate
+
+    write(project, {"tests/test_broken.py": "def test_broken():\n    assert 1 + 1 == 3\n"})
+    base = commit_all(project, "test: a broken test")
+    repo = g.find_repo(project)
+    cfg = Config(incremental=True)
+    assert not run_gate(repo, cfg, g.tree_of(project, base), None, full=True).ok  # stores the base's outcomes
+    (project / "tests" / "test_broken.py").unlink()
+    (project / "tests" / "test_add.py").unlink()
+    checked = honesty_check(repo, cfg, g.tree_only(repo), base, {})
+    assert checked is not None
+    assert [f.test for f in checked.findings] == ["tests/test_add.py::test_add"]  # test_broken never passed
+
+
+def test_the_allowance_holds_for_the_landing_gate_when_the_base_moved(project: Path) -> None:
+    start(cwd=project, query=None)
+    git(project, "switch", "-q", "main")
+    write(project, {"NOTES.md": "A note on main.\n"})
+    main_tip = commit_all(project, "docs: a note")
+    git(project, "switch", "-q", "step/1.2-subtraction")
+    do_step_work(project)
+    write(project, KEEPS_ADD_COVERED)
+    (project / "tests" / "test_add.py").unlink()
+    assert finish(cwd=project, allow={"removed-tests": "folded into test_sum"}) == 0
+    assert git(project, "rev-parse", "main~1").strip() == main_tip  # landed on the moved base, gated again
+    trailers = git(project, "log", "-1", "--format=%(trailers:only,unfold)", "main")
+    assert "Allowed: removed-tests: folded into test_sum\nTests-Removed: 1\n" in trailers

@@ -274,3 +274,42 @@ def test_policy_table_and_allowance_parsing_refuse_nonsense() -> None:
     }
     with pytest.raises(ValueError, match="is not `finding: reason`"):
         honesty.parse_allow_env("skips")
+
+
+def test_the_trailers_carry_one_clean_line_per_allowance_and_the_non_zero_counts() -> None:
+    from stepcommit.message import honesty_trailers
+
+    lines = honesty_trailers(
+        [("removed-tests", "moved\nSigned-off-by: someone \x1b[31mred"), ("skips", "  ")],
+        [("Tests-Removed", 2), ("Skips-Added", 0)],
+    )
+    assert lines[0].startswith("Allowed: removed-tests: moved Signed-off-by: someone")
+    assert "\n" not in lines[0] and "\x1b" not in lines[0]
+    assert lines[1:] == ["Allowed: skips: (no reason)", "Tests-Removed: 2"]
+
+
+def test_the_policy_table_in_the_config() -> None:
+    from stepcommit.config import from_table
+    from stepcommit.errors import ConfigError
+
+    assert from_table({"honesty": {"weak_tests": "refuse", "skips": "off"}}).honesty == {
+        "weak-tests": "refuse",
+        "skips": "off",
+    }
+    with pytest.raises(ConfigError, match="honesty must be a table"):
+        from_table({"honesty": "off"})
+    with pytest.raises(ConfigError, match="unknown finding 'tests'"):
+        from_table({"honesty": {"tests": "off"}})
+
+
+def test_a_conftest_that_ignores_files_or_marks_items_skipped() -> None:
+    hook = (
+        "import pytest\n\ncollect_ignore = ['tests/test_slow.py']\n\n\n"
+        "def pytest_collection_modifyitems(items):\n    for item in items:\n"
+        "        item.add_marker(pytest.mark.skip(reason='later'))\n"
+    )
+    found = compare({"tests/conftest.py": "import pytest\n"}, {"tests/conftest.py": hook}).findings
+    assert [(f.kind, f.line, f.detail) for f in found] == [
+        ("skips", 3, "new collect_ignore 'tests/test_slow.py'"),
+        ("skips", 8, "new mark pytest.mark.skip"),
+    ]
