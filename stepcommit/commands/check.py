@@ -228,6 +228,6 @@ def check(
             output.say(f"Lowest: {format_lowest(cov.lowest())}")
     for note in result.notes:
         output.note(f"note: {note}")
-    for line in [*result.honesty_lines(), *(f"note: {r}" for r in result.renames)]:
+    for line in result.honesty_lines():
         output.say(line)
     return 0

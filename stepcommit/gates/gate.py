@@ -105,11 +105,12 @@ class GateResult:
 
     def honesty_lines(self) -> list[str]:
         """Every honesty finding with file:line (and the test), and how to let an explained one through."""
-        if not self.honesty:
+        if not self.honesty and not self.renames:
             return []
         lines = [
             "Honesty check (against the base):",
             *(f"  [{f.policy}] {f.describe()}" for f in self.honesty),
+            *(f"  [rename] {r} (not a removal)" for r in self.renames),
         ]
         if any(f.policy == "refuse" for f in self.honesty):
             lines.append(
@@ -449,7 +450,10 @@ def honesty_check(
             blob = git.blob_at(repo.root, rev, name)
             if blob is not None:
                 files[name] = git.blob_text(repo.root, blob)
-    result = honesty.compare(base, now, base_ids=_stored_ids(repo, base_commit))
+    result = honesty.compare(base, now)
+    if any(f.kind == "removed-tests" for f in result.findings):
+        # Only then is the per-test store worth reading: it may show a removed test never passed.
+        result = honesty.compare(base, now, base_ids=_stored_ids(repo, base_commit))
     return honesty.assess(result.findings, honesty.check_policy(cfg.honesty), allow, result.renames)
 
 

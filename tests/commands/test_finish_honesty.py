@@ -205,3 +205,38 @@ def test_the_allowance_holds_for_the_landing_gate_when_the_base_moved(project: P
     assert git(project, "rev-parse", "main~1").strip() == main_tip  # landed on the moved base, gated again
     trailers = git(project, "log", "-1", "--format=%(trailers:only,unfold)", "main")
     assert "Allowed: removed-tests: folded into test_sum\nTests-Removed: 1\n" in trailers
+
+
+def test_a_renamed_test_is_reported_as_a_rename(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    start(cwd=project, query=None)
+    do_step_work(project)
+    (project / "tests" / "test_add.py").unlink()
+    write(
+        project,
+        {"tests/test_calc.py": "from calc import add\n\n\ndef test_adds():\n    assert add(2, 3) == 5\n"},
+    )
+    assert check(cwd=project) == 0
+    assert (
+        "[rename] tests/test_add.py::test_add renamed to tests/test_calc.py::test_adds (not a removal)"
+        in capsys.readouterr().out
+    )
+
+
+def test_the_agent_prompt_names_each_refused_finding() -> None:
+    from stepcommit.commands.check import agent_prompt
+    from stepcommit.gates.gate import GateResult
+    from stepcommit.gates.honesty import Finding
+
+    finding = Finding(
+        "skips", "tests/test_add.py", 6, "new mark pytest.mark.skip", "tests/test_add.py::test_add"
+    )
+    result = GateResult(
+        False, "0" * 40, ("honesty check: 1 skips finding (tests/test_add.py::test_add at tests/test_add.py:6)",),
+        None, None, (), "", None, honesty=(finding,),
+    )  # fmt: skip
+    prompt = agent_prompt(result)
+    assert prompt is not None
+    assert (
+        "[refuse] skips: tests/test_add.py:6 tests/test_add.py::test_add: new mark pytest.mark.skip" in prompt
+    )
+    assert prompt.endswith("Then run `stepcommit check` again.")
