@@ -199,9 +199,10 @@ def compare(
     passed at the base when stepcommit stored them; a removed test must be among them."""
     pytest_base, pytest_now = pytest_settings(base), pytest_settings(now)
     patterns = _list(pytest_now.get("python_files")) or ["test_*.py", "*_test.py"]
+    patterns_base = _list(pytest_base.get("python_files")) or ["test_*.py", "*_test.py"]
     cov_base, cov_now = coverage_settings(base), coverage_settings(now)
     found: list[Finding] = []
-    tests_base = _tests_in(base, patterns)
+    tests_base = _tests_in(base, patterns_base)
     tests_now = _tests_in(now, patterns)
     removed, renames = _removed(tests_base, tests_now, base_ids)
     found += removed
@@ -291,7 +292,13 @@ def _removed(
         if test_id in now:
             continue
         same = [i for i in by_body.get(test.body, []) if i not in taken]
-        same = same or [i for i in by_name.get(test.qualname.rsplit("::", 1)[-1], []) if i not in taken]
+        # A test of the same name elsewhere is the test moved, unless it no longer asserts anything.
+        weak_before = weakness(test.node) is not None
+        same = same or [
+            i
+            for i in by_name.get(test.qualname.rsplit("::", 1)[-1], [])
+            if i not in taken and (weak_before or weakness(new[i].node) is None)
+        ]
         if same:
             taken.add(same[0])
             renames[test_id] = same[0]

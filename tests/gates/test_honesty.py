@@ -313,3 +313,15 @@ def test_a_conftest_that_ignores_files_or_marks_items_skipped() -> None:
         ("skips", 3, "new collect_ignore 'tests/test_slow.py'"),
         ("skips", 8, "new mark pytest.mark.skip"),
     ]
+
+
+def test_a_same_named_test_that_asserts_nothing_is_no_move() -> None:
+    base = {"tests/test_add.py": "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"}
+    now = {"tests/test_other.py": "def test_add():\n    pass\n"}
+    found = compare(base, now).findings
+    assert [(f.kind, f.test) for f in found] == [
+        ("removed-tests", "tests/test_add.py::test_add"),
+        ("weak-tests", "tests/test_other.py::test_add"),
+    ]
+    edited = {"tests/test_other.py": "from calc import add\n\n\ndef test_add():\n    assert add(3, 2) == 5\n"}
+    assert compare(base, edited).findings == ()  # moved and edited, still asserting
