@@ -158,6 +158,8 @@ class Annotation:
     """The gate's test summary ("22 passed in 2.95s"), only when it measured this very tree."""
     coverage: str | None = None
     """coverage.py's total at two decimals, for the `Coverage:` trailer."""
+    trailers: tuple[str, ...] = ()
+    """More trailers the gate of this tree gives (`Allowed: skips: <reason>`, `Skips-Added: 1`)."""
 
 
 def _split_tail(message: str, comment_char: str) -> tuple[list[str], list[str]]:
@@ -229,6 +231,10 @@ def annotate(message: str, note: Annotation, comment_char: str = "#", *, editing
     if note.coverage and not any(line.startswith("Coverage:") for line in trailers.splitlines()):
         trailers = "\n".join(t for t in (trailers, f"Coverage: {note.coverage}") if t)
         changed = True
+    for extra in note.trailers:
+        if extra not in trailers.splitlines():
+            trailers = "\n".join(t for t in (trailers, extra) if t)
+            changed = True
     if not changed:
         return message
     if not has_subject:

@@ -171,6 +171,13 @@ def test_the_hook_takes_its_allowance_from_the_environment(project: Path) -> Non
         project, "check", "--hook", env={"STEPCOMMIT_ALLOW": "removed-tests: folded into test_calc"}
     )
     assert allowed.returncode == 0, allowed.stderr
+    # The commit the hook let through says so, as a step commit does.
+    msg = project / ".git" / "COMMIT_EDITMSG"
+    msg.write_text("test: fold test_add into test_calc\n")
+    assert run_cli(project, "hook", "message", str(msg), "message").returncode == 0
+    lines = msg.read_text().splitlines()
+    assert "Allowed: removed-tests: folded into test_calc" in lines
+    assert "Tests-Removed: 1" in lines
     bad = run_cli(project, "check", "--hook", "--allow", "removed-tests")
     assert bad.returncode != 0 and "--allow needs --reason" in bad.stderr
 
