@@ -434,7 +434,9 @@ def finish(
         state.clear_active(repo.git_dir)
         state.clear_journal(repo.git_dir)
     if as_json:
-        output.emit_json(record)
+        shown = {k: v for k, v in record.items() if k not in ("title", "coverage")}
+        step = output.step_json(record["step"], record["title"])
+        output.emit_json({**shown, "step": step, **output.figure_json("coverage", record["coverage"])})
         return 0
     where = active.branch if journal["style"] == "none" else active.base_branch
     output.say(f"Finished step {active.id}: {active.title}")
