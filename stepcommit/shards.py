@@ -103,6 +103,7 @@ def run_shard(repo: git.Repo, cfg: Config, *, splits: int, group: int, out: Path
         "problem": run.problem,
         "tests": dataclasses.asdict(tests) if tests else None,
         "summary": tests.summary() if tests else None,
+        "root": str(repo.root.resolve()),
     }
     (out / result_name(group)).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return run
@@ -116,6 +117,8 @@ class Shards:
     data_files: tuple[Path, ...]
     tests: TestResult
     problems: tuple[str, ...]
+    roots: tuple[str, ...] = ()
+    """The checkout folders the shards ran in."""
 
 
 def read_shards(folder: Path) -> Shards:
@@ -166,18 +169,43 @@ def read_shards(folder: Path) -> Shards:
         sum(c.skipped for c in counts),
         max((c.seconds for c in counts), default=0.0),
     )
-    return Shards(total, tuple(files), tests, problems)
+    roots = tuple(sorted({str(r["root"]) for r in records.values() if r.get("root")}))
+    return Shards(total, tuple(files), tests, problems, roots)
 
 
-def combine(repo: git.Repo, cfg: Config, data_files: tuple[Path, ...]) -> tuple[CoverageReport, Path]:
+# Run by the project's interpreter: `coverage combine` and `coverage json` through coverage's public
+# API, with one more [paths] entry mapping each shard's checkout folder onto this one (GitLab's
+# concurrent jobs clone into different build folders; the data holds absolute paths).
+_COMBINE = """\
+import json, sys
+from coverage import Coverage
+data_file, rcfile, out, roots, *files = sys.argv[1:]
+cov = Coverage(data_file=data_file, config_file=rcfile or True)
+roots = json.loads(roots)
+if len(roots) > 1:
+    paths = dict(cov.get_option("paths") or {})
+    paths["stepcommit-shards"] = [root.rstrip("/") + "/" for root in roots]
+    cov.set_option("paths", paths)
+cov.combine(files, keep=True)
+cov.save()
+cov.json_report(outfile=out)
+"""
+
+
+def combine(
+    repo: git.Repo, cfg: Config, data_files: tuple[Path, ...], roots: tuple[str, ...] = ()
+) -> tuple[CoverageReport, Path]:
     """`coverage combine` of the shards' data, with the project's coverage settings (or the gate's
-    defaults when it has none), and coverage.py's own JSON report of the result."""
+    defaults when it has none), and coverage.py's own JSON report of the result. ``roots``: the
+    folders the shards ran in, mapped onto this checkout."""
     scratch = _scratch(repo, "shard-verdict")
     how = runner(scratch, cfg)
     shutil.rmtree(how.work, ignore_errors=True)
     how.work.mkdir(parents=True)
+    rcfile = ""
     for arg in how.cov_args:
         if arg.startswith("--rcfile="):
+            rcfile = arg.removeprefix("--rcfile=")
             source, omit = default_sources(repo.root)
             lines = [
                 "[run]",
@@ -185,19 +213,18 @@ def combine(repo: git.Repo, cfg: Config, data_files: tuple[Path, ...]) -> tuple[
                 *([f"omit = {', '.join(omit)}"] if omit else []),
             ]
             Path(arg.removeprefix("--rcfile=")).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    coverage = [*how.python, "-m", "coverage"]
-    steps = [
-        [*coverage, "combine", "--keep", "-q", *how.cov_args, *(str(p.resolve()) for p in data_files)],
-        [*coverage, "json", "-q", *how.cov_args, "-o", str(how.work / "coverage.json"), "--fail-under=0"],
-    ]
-    for argv in steps:
-        done = proc.run(argv, cwd=repo.root, env=how.env, check=False, timeout=cfg.test_timeout)
-        if done.returncode != 0:
-            raise ShardError(
-                f"`coverage {argv[len(coverage)]}` of the shards' data failed (exit {done.returncode}): "
-                + (done.stderr or done.stdout).strip()[-800:],
-                hint="The shards must run the same tree with the same coverage version and settings.",
-            )
+    argv = [
+        *how.python, "-c", _COMBINE, str(how.data_file), rcfile, str(how.work / "coverage.json"),
+        json.dumps([str(repo.root.resolve()), *(r for r in roots if r != str(repo.root.resolve()))]),
+        *(str(p.resolve()) for p in data_files),
+    ]  # fmt: skip
+    done = proc.run(argv, cwd=repo.root, env=how.env, check=False, timeout=cfg.test_timeout)
+    if done.returncode != 0:
+        raise ShardError(
+            f"`coverage combine` of the shards' data failed (exit {done.returncode}): "
+            + (done.stderr or done.stdout).strip()[-800:],
+            hint="The shards must run the same tree with the same coverage version and settings.",
+        )
     report = from_json(json.loads((how.work / "coverage.json").read_text(encoding="utf-8")))
     return report, how.data_file
 

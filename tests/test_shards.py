@@ -244,3 +244,21 @@ def test_verdict_rules_are_the_gates() -> None:
 def test_a_group_outside_the_split_is_refused(shapes: Path) -> None:
     with pytest.raises(shards.ShardError, match="names no shard"):
         shard(cwd=shapes, splits=2, group=3, out=shapes.parent / "x")
+
+
+def test_shards_cloned_in_other_folders_combine_onto_this_checkout(shapes: Path) -> None:
+    """GitLab's concurrent jobs clone into different build folders; the data's absolute paths are mapped."""
+    write(shapes, {"pyproject.toml": PYPROJECT.replace("branch = true", "branch = true\nparallel = true")})
+    commit_all(shapes, "chore: parallel coverage")
+    elsewhere = shapes.parent / "builds" / "0" / "shapes"
+    run_git(shapes.parent, "clone", "-q", str(shapes), str(elsewhere))
+    out = shapes.parent / "artifacts"
+    assert shard(cwd=elsewhere, splits=2, group=1, out=out) == 0
+    assert shard(cwd=shapes, splits=2, group=2, out=out) == 0
+    found = shards.read_shards(out)
+    assert found.roots == tuple(sorted({str(elsewhere.resolve()), str(shapes.resolve())}))
+    report, _ = shards.combine(git.find_repo(shapes), config.load(shapes), found.data_files, found.roots)
+    # Without the mapping the clone's file would be reported on its own, under its absolute path.
+    assert [f.path for f in report.files] == ["shapes/__init__.py"]
+    oracle = full_run_total(shapes)
+    assert report.total == oracle["percent_covered"]

@@ -83,7 +83,7 @@ def verdict(
             "The gate failed: " + "; ".join(found.problems) + ".",
             hint="Each shard's own log names its failing tests.",
         )
-    report, _data = shards.combine(repo, cfg, found.data_files)
+    report, _data = shards.combine(repo, cfg, found.data_files, found.roots)
     merged = shards.read_durations(folder)
     if merged:
         shards.write_durations(folder / "test_durations", merged)
