@@ -362,7 +362,7 @@ def env(dry_run: DryRunOpt = False, json: JsonOpt = False) -> None:
 
 ci_app = typer.Typer(
     rich_markup_mode=None,
-    help="Write a CI file that runs the stepcommit gate with test and coverage reports.",
+    help="Write a CI file that runs the stepcommit gate with test and coverage reports; run its shards and verdict.",
     no_args_is_help=True,
 )
 app.add_typer(ci_app, name="ci")

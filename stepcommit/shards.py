@@ -311,10 +311,16 @@ def merge_durations(parts: list[dict[str, float]]) -> dict[str, float]:
     return dict(sorted(merged.items()))
 
 
-def read_durations(folder: Path) -> dict[str, float]:
-    """The union of the shard durations files in ``folder``."""
+def read_durations(source: Path) -> dict[str, float]:
+    """The union of the shard durations files in the folder ``source`` (and of its merged
+    `test_durations`, the verdict job's), or the one durations file ``source`` names."""
+    if source.is_file():
+        found = [source]
+    else:
+        merged = source / "test_durations"
+        found = [*([merged] if merged.is_file() else []), *sorted(source.glob("shard-*.durations"))]
     parts = []
-    for path in sorted(folder.glob("shard-*.durations")):
+    for path in found:
         data = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(data, dict):
             parts.append(data)

@@ -154,6 +154,10 @@ def test_durations_from_one_full_run_and_from_the_shards(shapes: Path) -> None:
     (folder / shards.durations_name(2)).write_text(json.dumps({"tests/b.py::t": 2.0}))
     assert durations(cwd=shapes, source=folder) == 0
     assert json.loads((shapes / shards.DURATIONS).read_text()) == {"tests/a.py::t": 1.5, "tests/b.py::t": 2.0}
+    # The verdict job's merged file, downloaded on its own, does as well.
+    (folder / "test_durations").write_text(json.dumps({"tests/c.py::t": 0.5}))
+    assert durations(cwd=shapes, source=folder / "test_durations") == 0
+    assert json.loads((shapes / shards.DURATIONS).read_text()) == {"tests/c.py::t": 0.5}
 
 
 def test_a_missing_shard_gives_no_verdict(shapes: Path) -> None:
