@@ -104,6 +104,7 @@ def run_shard(repo: git.Repo, cfg: Config, *, splits: int, group: int, out: Path
         "tests": dataclasses.asdict(tests) if tests else None,
         "summary": tests.summary() if tests else None,
         "root": str(repo.root.resolve()),
+        "commit": git.head_commit(repo.root),
     }
     (out / result_name(group)).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return run
@@ -119,6 +120,8 @@ class Shards:
     problems: tuple[str, ...]
     roots: tuple[str, ...] = ()
     """The checkout folders the shards ran in."""
+    commits: tuple[str, ...] = ()
+    """The commits the shards tested (one, when they belong together)."""
 
 
 def read_shards(folder: Path) -> Shards:
@@ -170,7 +173,19 @@ def read_shards(folder: Path) -> Shards:
         max((c.seconds for c in counts), default=0.0),
     )
     roots = tuple(sorted({str(r["root"]) for r in records.values() if r.get("root")}))
-    return Shards(total, tuple(files), tests, problems, roots)
+    commits = tuple(sorted({str(r["commit"]) for r in records.values() if r.get("commit")}))
+    return Shards(total, tuple(files), tests, problems, roots, commits)
+
+
+def refuse_other_commits(found: Shards, head: str | None) -> None:
+    """The verdict is on the commit the shards tested: artifacts of another commit (a re-run that
+    mixed pipelines, a stale folder) would give a total no tree has."""
+    if head is not None and found.commits and found.commits != (head,):
+        shown = ", ".join(c[:10] for c in found.commits)
+        raise ShardError(
+            f"The shards tested {shown}, but this checkout is at {head[:10]}.",
+            hint="Give the verdict on the commit the shards ran on, with the artifacts of that pipeline only.",
+        )
 
 
 # Run by the project's interpreter: `coverage combine` and `coverage json` through coverage's public

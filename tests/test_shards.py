@@ -12,7 +12,7 @@ import pytest
 
 from stepcommit import config, git, shards
 from stepcommit.commands.ci import durations, shard, verdict
-from stepcommit.errors import GateFailed
+from stepcommit.errors import GateFailed, ToolMissing
 from stepcommit.gates.coverage import from_json
 from stepcommit.gates.testrun import FloorSetting
 from tests.conftest import commit_all, write
@@ -266,3 +266,24 @@ def test_shards_cloned_in_other_folders_combine_onto_this_checkout(shapes: Path)
     assert [f.path for f in report.files] == ["shapes/__init__.py"]
     oracle = full_run_total(shapes)
     assert report.total == oracle["percent_covered"]
+
+
+def test_shards_of_another_commit_give_no_verdict(shapes: Path) -> None:
+    out = shapes.parent / "artifacts"
+    for group in (1, 2):
+        shard(cwd=shapes, splits=2, group=group, out=out)
+    write(shapes, {"README.md": "# shapes\n"})
+    commit_all(shapes, "docs: readme")
+    with pytest.raises(shards.ShardError, match="this checkout is at"):
+        verdict(cwd=shapes, folder=out, base_ref=None)
+
+
+def test_without_pytest_split_the_shard_says_how_to_add_it(shapes: Path) -> None:
+    # The plugin switched off by name stands for an environment that lacks it.
+    write(
+        shapes,
+        {"pyproject.toml": PYPROJECT + '\n[tool.stepcommit]\npytest_args = ["-p", "no:pytest-split"]\n'},
+    )
+    with pytest.raises(ToolMissing, match="no pytest-split") as raised:
+        shard(cwd=shapes, splits=2, group=1, out=shapes.parent / "artifacts")
+    assert "uv add --dev pytest-split" in raised.value.hint

@@ -78,6 +78,7 @@ def verdict(
     repo = git.find_repo(cwd)
     cfg = config_mod.load(repo.root)
     found = shards.read_shards(folder)
+    shards.refuse_other_commits(found, git.head_commit(repo.root))
     if found.problems:
         raise GateFailed(
             "The gate failed: " + "; ".join(found.problems) + ".",
