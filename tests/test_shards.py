@@ -287,3 +287,28 @@ def test_without_pytest_split_the_shard_says_how_to_add_it(shapes: Path) -> None
     with pytest.raises(ToolMissing, match="no pytest-split") as raised:
         shard(cwd=shapes, splits=2, group=1, out=shapes.parent / "artifacts")
     assert "uv add --dev pytest-split" in raised.value.hint
+
+
+def test_cli_wiring_of_shard_verdict_and_durations(shapes: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from stepcommit.cli import app
+
+    monkeypatch.chdir(shapes)
+    runner = CliRunner()
+    ran = [runner.invoke(app, ["ci", "shard", "--splits", "2", "--group", str(g), "--out", "../out", "--json"])
+           for g in (1, 2)]  # fmt: skip
+    assert [r.exit_code for r in ran] == [0, 0], ran[0].output
+    assert json.loads(ran[0].output)["ok"] is True
+    judged = runner.invoke(app, ["ci", "verdict", "../out", "--base", "HEAD", "--json"])
+    assert judged.exit_code == 0, judged.output
+    assert json.loads(judged.stdout)["coverage"] == full_run_total(shapes)["percent_covered"]
+    merged = runner.invoke(app, ["ci", "durations", "--from", "../out"])
+    assert merged.exit_code == 0 and "5 tests" in merged.output
+    assert len(json.loads((shapes / shards.DURATIONS).read_text())) == 5
+
+
+def test_durations_of_a_failing_suite_fail(shapes: Path) -> None:
+    write(shapes, {"tests/test_other.py": "def test_other():\n    assert False\n"})
+    with pytest.raises(GateFailed, match="tests failed"):
+        durations(cwd=shapes)
