@@ -179,14 +179,14 @@ def test_code_html_and_indented_code_hold_no_steps() -> None:
     assert [s.id for s in parse(text, Path("PLAN.md")).walk()] == ["6"]
 
 
-def test_acceptance_criteria_are_children_not_steps() -> None:
+def test_acceptance_criteria_are_the_steps_criteria_not_steps() -> None:
     text = (
         "### Step 3: Export\n\n**Acceptance criteria:**\n\n- [ ] CSV opens in Excel\n- [ ] Quotes escaped\n\n"
         "### Step 4: Import\n"
     )
     plan = parse(text, Path("PLAN.md"))
-    assert [s.id for s in plan.steps] == ["3", "4"]
-    assert [c.title for c in plan.steps[0].children] == ["CSV opens in Excel", "Quotes escaped"]
+    assert [s.id for s in plan.walk()] == ["3", "4"]
+    assert plan.steps[0].criteria == ("CSV opens in Excel", "Quotes escaped")
 
 
 def test_verify_lines_belong_to_their_step() -> None:
