@@ -24,7 +24,7 @@ from stepcommit.plan.model import Plan, Status, Step
 from stepcommit.plan.text import Edit, Line, apply, normalized, split_lines
 
 CHECKBOX = re.compile(
-    r"^(?P<indent>[ \t]*)(?P<bullet>[-*+]|\d{1,9}[.)])[ \t]+\[(?P<mark>[ xX/~-])\](?P<star>\*)?(?=[ \t]|$)"
+    r"^(?P<indent>[ \t]*)(?P<bullet>[-*+]|\d{1,9}[.)])[ \t]+\[(?P<mark>[ xX/~-])\](?P<star>\\?\*)?(?=[ \t]|$)"
     r"(?P<rest>.*)$"
 )
 EMOJI_BULLET = re.compile(
@@ -38,6 +38,11 @@ STEP_HEADING = re.compile(
     rf"^(?P<lead>(?:{words.EMOJI}[ \t]*)?)(?:\*\*)?{_KEYWORD}[ \t]+"
     r"(?P<num>\d+(?:\.\d+)*[a-z]?|T\d{3,}|[A-Z][A-Z0-9]*-\d+)"
     rf"{_HEADING_SEP}(?P<title>.*)$"
+)
+# An issue catalog's items: `### A1 — Per-session secret key` (a letter-number id needs a separator).
+ITEM_HEADING = re.compile(
+    rf"^(?P<lead>(?:{words.EMOJI}[ \t]*)?)(?:\*\*)?(?P<num>[A-Z]{{1,2}}\d{{1,3}})(?:\*\*)?"
+    r"[ \t]*(?:[:.)–—|]|--?(?=[ \t]))[ \t]*(?P<title>.+)$"
 )
 # spec-kit tasks written as headings: `### T001 Verify the toolchain`.
 TASK_HEADING = re.compile(
@@ -56,8 +61,9 @@ STATUS_LINE = re.compile(
 CRITERIA = re.compile(
     r"(?i:(?:success|acceptance|exit|entry|completion|quality|release|done)[ \t]+criteri(?:a|on)"
     r"|definition[ \t]+of[ \t]+(?:done|ready)|dod\b|done[ \t]+when\b|checklist[ \t]+before\b"
-    r"|(?:pre-?merge|pre-?commit|review|verification|validation|completion|release|final|quality)"
-    r"[ \t]+check(?:list|s)?\b|gate[ \t]+status|(?:quality|exit)[ \t]+gates?\b)"
+    r"|(?:pre-?merge|pre-?commit|review|verification|validation|completion|release|final|quality"
+    r"|(?:manual[ \t]+)?test(?:ing)?)[ \t]+check(?:list|s)?\b|dod[ \t]+verification"
+    r"|gate[ \t]+status|(?:quality|exit)[ \t]+gates?\b)"
 )
 CRITERIA_LABEL = re.compile(
     r"^(?P<indent>[ \t]*)(?:[-*+][ \t]+)?(?:\*\*|__)(?P<name>[^*_]{3,60}?):?(?:\*\*|__):?[ \t]*$"
@@ -377,6 +383,9 @@ _STRUCK = re.compile(r"~~(?P<text>[^~]+)~~")
 # The end of a title's first sentence: a period after a word (not `e.g.`, not `v1.2`) before a capital.
 _SENTENCE_END = re.compile(r"(?<=[\w)\]`'\"]{2})\.[ \t]+(?=[A-Z])")
 TITLE_MAX = 100
+# A table's sum row (`**CORE TOTAL**`, `Total`), and a status cell that says the row is optional.
+_TOTAL = re.compile(r"(?i)^(?:[\w-]+[ \t]+)?(?:grand[ \t]+)?totals?$|^(?i:sum|overall)$")
+_OPTIONAL_CELL = re.compile(r"(?i)(?<![\w-])optional(?![\w-])")
 _EDGE_SEP = re.compile(r"^[-–—:|]+[ \t]*|[ \t]*[-–—:|]+$")
 
 
@@ -527,7 +536,7 @@ def _label_owner(items: list[_Node], indent: int, stack: list[tuple[int, _Node |
 
 def _criteria_name(text: str) -> bool:
     plain = re.sub(r"^[^A-Za-z]*(?:(?i:phase|step|stage|milestone|task)[ \t]+[\w.-]+[ \t:.\-–—]*)?", "", text)
-    return CRITERIA.match(_plain(plain)) is not None
+    return CRITERIA.search(_plain(plain)) is not None
 
 
 def _scan(text: str, path: Path) -> Parsed:
@@ -556,6 +565,8 @@ def _scan(text: str, path: Path) -> Parsed:
     criteria: _Criteria | None = None
     template_depth: int | None = None  # inside a template's section (`## Phase N`)
     last_heading: tuple[int, _Node, str, int] | None = None  # items' length after it, node, content, start
+    plain_headings: list[tuple[int, int, str, int, Line]] = []  # headings that are no step (yet)
+    seen_box = False
     for index, line in enumerate(lines):
         if index in skip:
             continue
@@ -595,6 +606,8 @@ def _scan(text: str, path: Path) -> Parsed:
                 node = bare
             else:
                 node = _heading_node(content, content_start, depth, line, tasks=tasks)
+                if node.marker.kind == "break":
+                    plain_headings.append((len(items), depth, content, content_start, line))
             items.append(node)
             stack.append((depth, None if node.marker.kind == "break" else node, content))
             last_heading = (len(items), node, content, content_start) if template_depth is None else None
@@ -611,6 +624,7 @@ def _scan(text: str, path: Path) -> Parsed:
             continue
         box = CHECKBOX.match(body)
         if box:
+            seen_box = True
             rest = box.group("rest")
             indent = len(box.group("indent").expandtabs(4))
             verify = VERIFY.match(rest)
@@ -690,7 +704,37 @@ def _scan(text: str, path: Path) -> Parsed:
                 deferred=read.deferred and emoji_status == "todo",
             )
             items.append(node)
+    if (
+        not any(n.marker.kind != "break" for n in items)
+        and not seen_box
+        and not (lines and lines[0].body.strip() == "---")  # front matter: a tool's own format
+    ):
+        _headings_as_steps(items, plain_headings)
     return _build(items, verify_at, flavor, lines, path)
+
+
+# Sections of a document that are about the plan, not steps of it.
+_NOT_STEP_SECTIONS = re.compile(
+    r"(?i)^(?:overview|introduction|intro|summary|description|notes?|references?|background|goals?|non-goals|purpose|"
+    r"scope|(?:table[ \t]+of[ \t]+)?contents|appendix|faq|licen[cs]e|changelog|context|motivation|"
+    r"glossary|resources|links|status|progress|legend|open[ \t]+questions|risks?)\b"
+)
+
+
+def _headings_as_steps(items: list[_Node], headings: list[tuple[int, int, str, int, Line]]) -> None:
+    """A plan with no marker anywhere (a roadmap of `## Feature` headings): its headings are the steps.
+
+    The steps are the headings of the shallowest level that has more than one, sections such as
+    Overview or Notes excepted.
+    """
+    candidates = [h for h in headings if not _NOT_STEP_SECTIONS.match(_plain(_unbold(h[2])))]
+    depths = Counter(h[1] for h in candidates)
+    level = min((d for d, n in depths.items() if n > 1), default=None)
+    if level is None:
+        return
+    for position, depth, content, content_start, line in candidates:
+        if depth == level:
+            items[position] = _heading_node(content, content_start, depth, line, force=True)
 
 
 def _status_line(
@@ -748,11 +792,12 @@ def _heading_node(
     """
     status, rest, marker, deferred = _heading_status(content, content_start)
     lead_status: Status | None = None
-    step = STEP_HEADING.match(rest) or TASK_HEADING.match(rest)
+    step = STEP_HEADING.match(rest) or TASK_HEADING.match(rest) or ITEM_HEADING.match(rest)
     numbered = False
     if step is None:
         step = NUMBERED_HEADING.match(rest)
-        numbered = step is not None
+        # Under `## Implementation Tasks`, `### 2. Path quoting fix` is a task even with nothing under it.
+        numbered = step is not None and not tasks
     if step is not None and step.group("lead"):
         lead = re.match(words.EMOJI, step.group("lead"))
         if lead and status is None:
@@ -800,10 +845,13 @@ def _table_node(line: Line, table: _Table, t_index: int) -> _Node | None:
     ident = re.sub(r"[*_`]", "", id_text).strip() or None
     if ident is not None and ident.lower().startswith(("phase", "step", "task")):
         ident = split_title(ident)[0] or ident
-    if PLACEHOLDER.match(read.text) or not (read.text or ident):
+    if PLACEHOLDER.match(read.text) or not (read.text or ident) or _TOTAL.search(read.text):
         return None
     status = cell.status or "todo"
     deferred = cell.word is not None and words.is_deferral(said[cell.word[0] : cell.word[1]])
+    optional = _OPTIONAL_CELL.search(said) is not None
+    if optional and cell.word is None and status == "in_progress":
+        status = "todo"  # `⏳ OPTIONAL`: the hourglass waits, nobody is on it
     return _Node(
         ident or read.ident,
         read.text,
@@ -811,7 +859,7 @@ def _table_node(line: Line, table: _Table, t_index: int) -> _Node | None:
         line.number,
         0,
         Marker("cell", line.start + s_start, line.start + s_end, line, table.status_col, t_index),
-        optional=read.optional,
+        optional=read.optional or optional,
         deferred=(deferred or read.deferred) and status == "todo",
     )
 

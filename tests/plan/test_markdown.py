@@ -226,3 +226,14 @@ def test_headings_that_are_not_steps() -> None:
     text = "## 1. Overview\n\nProse.\n\n## 2. Tasks\n\n- [ ] 2.1 Do it\n\n## Phase 3: Ship\n"
     plan = parse(text, Path("PLAN.md"))
     assert [(s.id, s.title) for s in plan.walk()] == [("2", "Tasks"), ("2.1", "Do it"), ("3", "Ship")]
+
+
+def test_kiro_optional_star_escaped_by_a_markdown_formatter(tmp_path: Path) -> None:
+    data = b"- [x] 2. Storage\n  - [x] 2.1 Service\n  - [ ]\\* 2.3 Write unit tests\n"
+    plan = parse(data.decode(), Path("tasks.md"))
+    assert [(s.id, s.title, s.optional) for s in plan.walk()] == [
+        ("2", "Storage", False),
+        ("2.1", "Service", False),
+        ("2.3", "Write unit tests", True),
+    ]
+    assert _mark(tmp_path, data, "2.3", "done", "tasks.md") == data.replace(b"[ ]\\*", b"[x]\\*")

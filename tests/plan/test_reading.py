@@ -318,3 +318,71 @@ def test_a_wrapped_description_is_cut_at_a_word() -> None:
 
 def test_phase_heading_with_two_dashes_leaves_no_stray_dash() -> None:
     assert _read("## Phase 0 -- Bootstrap\n\n- [ ] go\n")[0] == ("0", "Bootstrap", "todo")
+
+
+# --- shapes from the real corpus (tests/plan/corpus/real) ---------------------------------------
+
+
+def test_numbered_task_headings_struck_and_skipped_with_a_manual_checklist() -> None:
+    # statuswords-AlexKucera-obsidian-typst-pdf-export.md
+    text = (
+        "## Implementation Tasks\n\n"
+        "### 1. ~~manifest.json - Version Compatibility~~ **SKIPPED**\n- **Status**: ✅ Skipped\n\n"
+        "### 2. PandocCommandBuilder.ts - Path Quoting Fix\n**File**: `src/x.ts`\n\n"
+        "### 3. General Improvements\n\n#### Error Handling\n- Add try-catch blocks\n\n"
+        "## Testing Plan\n\n### Manual Testing Checklist\n- [ ] Export with embedded PDFs\n- [ ] Export on Windows\n"
+    )
+    assert _read(text) == [
+        ("1", "manifest.json - Version Compatibility", "skipped"),
+        ("2", "PandocCommandBuilder.ts - Path Quoting Fix", "todo"),
+        ("3", "General Improvements", "todo"),
+    ]
+    step = next_open_step(parse(text, Path("PLAN.md")))
+    assert step is not None and step.id == "2"
+
+
+def test_issue_catalog_headings_with_letter_ids() -> None:
+    # statuswords-obra-superpowers-catalog.md
+    text = (
+        "## Disposition summary\n\n| ID | Item | Disposition |\n|---|---|---|\n| A1 | Secret key | Do |\n\n"
+        "## A. Server security\n\n### A1 — Per-session secret key (chosen approach)\n\nProse.\n\n"
+        "## E. Workshop / deferred / dropped\n\n"
+        "### E2 — Move session state out of the working tree (issue #975) — DEFERRED\n\n"
+        "### E3 — Vendor Alpine.js for interactive mockups (PR #1639) — DROPPED\n"
+    )
+    plan = parse(text, Path("PLAN.md"))
+    assert [(s.id, s.status, s.deferred) for s in plan.walk()] == [
+        ("A1", "todo", False),
+        ("E2", "todo", True),
+        ("E3", "skipped", False),
+    ]
+    assert plan.steps[0].title == "Per-session secret key (chosen approach)"
+
+
+def test_total_rows_are_not_steps_and_optional_rows_are_not_started() -> None:
+    # summarytable-Priivacy-ai-spec-kitty.md
+    text = (
+        "| Suite | File | Tests | Status |\n|---|---|---|---|\n"
+        "| 1. Encoding Validation | `a.py` | 15/15 | ✅ **COMPLETE** |\n"
+        "| 5. Legacy Git Hook Regression | `b.py` | 0/4 | ⏳ OPTIONAL |\n"
+        "| **CORE TOTAL** | **4 files** | **48/48** | ✅ **100% Complete** |\n"
+    )
+    plan = parse(text, Path("PLAN.md"))
+    assert [(s.id, s.status, s.optional) for s in plan.walk()] == [("1", "done", False), ("5", "todo", True)]
+    assert next_open_step(plan) is None
+
+
+def test_a_roadmap_of_bare_headings_has_its_headings_as_steps(tmp_path: Path) -> None:
+    # headings-kirodotdev-spirit-of-kiro.md: no marker anywhere.
+    data = (
+        b"# Spirit of Kiro Roadmap\n\n## Overview\n\nWhat this is.\n\n"
+        b"## Player-to-Player Trading System\n- A marketplace\n\n## Fashion Show\n- Contests\n"
+    )
+    assert _read(data.decode()) == [
+        ("1", "Player-to-Player Trading System", "todo"),
+        ("2", "Fashion Show", "todo"),
+    ]
+    out = _mark(tmp_path, data, "1", "done")
+    assert out == data.replace(b"Trading System\n", "Trading System ✅\n".encode())
+    # A file with checkboxes, even only criteria ones, or front matter is not read that way.
+    assert _read("## Description\n\nx\n\n## Acceptance Criteria\n\n- [ ] works\n\n## Notes\n") == []
