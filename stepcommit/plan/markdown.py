@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from markdown_it import MarkdownIt
 
@@ -328,6 +328,8 @@ def _details_lines(lines: list[Line], code: set[int]) -> set[int]:
     for index, line in enumerate(lines):
         if index in code:
             continue
+        if depth == 0 and "etails" not in line.body and "ETAILS" not in line.body:
+            continue
         opened = len(_DETAILS_OPEN.findall(line.body))
         closed = len(_DETAILS_CLOSE.findall(line.body))
         if depth > 0 or opened:
@@ -386,11 +388,21 @@ TITLE_MAX = 100
 # A table's sum row (`**CORE TOTAL**`, `Total`), and a status cell that says the row is optional.
 _TOTAL = re.compile(r"(?i)^(?:[\w-]+[ \t]+)?(?:grand[ \t]+)?totals?$|^(?i:sum|overall)$")
 _OPTIONAL_CELL = re.compile(r"(?i)(?<![\w-])optional(?![\w-])")
-_EDGE_SEP = re.compile(r"^[-–—:|]+[ \t]*|[ \t]*[-–—:|]+$")
+_SPACES = re.compile(r"\s+")
+_SEPARATORS = "-–—:|"
 
 
-@dataclass(frozen=True)
-class Title:
+def _trim_separators(text: str) -> str:
+    """``text`` without separators at its ends: the stray `- ` of `Phase 0 -- Title`, a trailing `|`."""
+    text = text.strip(" \t")
+    if text[:1] in _SEPARATORS and text:
+        text = text.lstrip(_SEPARATORS).lstrip(" \t")
+    if text[-1:] in _SEPARATORS and text:
+        text = text.rstrip(_SEPARATORS).rstrip(" \t")
+    return text
+
+
+class Title(NamedTuple):
     """A step's text read: its own id, its clean title, and what its words say of its status."""
 
     ident: str | None
@@ -402,16 +414,17 @@ class Title:
 
 def _clean(title: str) -> str:
     """Display text: no link, image or strike markup, no wrapped description, whitespace collapsed."""
-    title = _IMAGE.sub("", title)
-    title = _LINK.sub(lambda m: m.group("text"), title)
-    title = _AUTOLINK.sub(lambda m: m.group("url"), title)
-    title = re.sub(r"\s+", " ", title).strip()
-    title = _EDGE_SEP.sub("", title).strip()
+    if "[" in title:
+        title = _IMAGE.sub("", title)
+        title = _LINK.sub(lambda m: m.group("text"), title)
+    if "<" in title:
+        title = _AUTOLINK.sub(lambda m: m.group("url"), title)
+    title = _trim_separators(_SPACES.sub(" ", title).strip())
     # A wrapped description: keep the first sentence, or the part before ` — `.
     dash = title.find(" — ")
     if dash > 0:
         title = title[:dash].rstrip()
-    sentence = _SENTENCE_END.search(title)
+    sentence = _SENTENCE_END.search(title) if ". " in title else None
     if sentence:
         title = title[: sentence.start() + 1]
     if len(title) > TITLE_MAX:
@@ -426,20 +439,18 @@ def read_title(text: str) -> Title:
     `6 Title`, with its status words (`— DEFERRED (needs X)`, `(✅ COMPLETED)`, `(OPTIONAL)`,
     a title struck through whole) read and dropped from the title."""
     text = COMMENT.sub("", text).strip()
-    text = TIMESTAMP.sub("", text)
-    text = _EDGE_SEP.sub("", text)
+    text = _trim_separators(TIMESTAMP.sub("", text))
     said = words.title_words(text)
     text = said.text
     status = said.status
-    core = text.strip(" \t*_")
-    struck = _STRUCK.fullmatch(core)
-    if struck:
-        status = status or "skipped"
-        text = text.replace("~~", "")
-    elif _STRUCK.search(text) and _STRUCK.sub("", text).strip(" \t*_"):
-        text = _STRUCK.sub("", text)  # the struck part is the old wording
-    else:
-        text = text.replace("~~", "")
+    if "~~" in text:
+        if _STRUCK.fullmatch(text.strip(" \t*_")):
+            status = status or "skipped"
+            text = text.replace("~~", "")
+        elif _STRUCK.search(text) and _STRUCK.sub("", text).strip(" \t*_"):
+            text = _STRUCK.sub("", text)  # the struck part is the old wording
+        else:
+            text = text.replace("~~", "")
     text = text.strip()
     after = ""
     source = text
@@ -627,7 +638,7 @@ def _scan(text: str, path: Path) -> Parsed:
             seen_box = True
             rest = box.group("rest")
             indent = len(box.group("indent").expandtabs(4))
-            verify = VERIFY.match(rest)
+            verify = VERIFY.match(rest) if "erify" in rest else None
             if verify:
                 # `- [ ] Verify: cmd` is the step's verification, not a step.
                 verify_at.setdefault(len(items), []).append((indent, verify.group("cmd").strip("`").strip()))
@@ -641,7 +652,7 @@ def _scan(text: str, path: Path) -> Parsed:
                 if criteria.owner is not None and read.text:
                     criteria.owner.criteria.append(read.text)
                 continue
-            if PLACEHOLDER.match(read.text):
+            if read.text[:1] in "<{[" and PLACEHOLDER.match(read.text):
                 continue
             ident = read.ident
             if flavor == "antigravity" and (found := ANTIGRAVITY_ID.search(rest)):
@@ -664,7 +675,9 @@ def _scan(text: str, path: Path) -> Parsed:
             )
             continue
         stripped = body.strip()
-        if criteria is not None and criteria.label and stripped:
+        if not stripped:
+            continue
+        if criteria is not None and criteria.label:
             lead = len(body.expandtabs(4)) - len(body.expandtabs(4).lstrip())
             if lead <= criteria.depth and not re.match(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)", stripped):
                 criteria = None

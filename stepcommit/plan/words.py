@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from stepcommit.plan.model import Status
 
@@ -265,8 +265,30 @@ _TAG_RES: tuple[tuple[bool, re.Pattern[str]], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class TitleWords:
+# Substrings one of which every tag holds: a cheap test that passes over most titles untouched.
+_TAG_HINTS = (
+    "done",
+    "complete",
+    "finished",
+    "skipped",
+    "scoped",
+    "won",
+    "cancel",
+    "dropped",
+    "obsolete",
+    "superseded",
+    "scope",
+    "deferred",
+    "blocked",
+    "hold",
+    "postponed",
+    "optional",
+    "progress",
+    "wip",
+)
+
+
+class TitleWords(NamedTuple):
     """What a title says in words: the title without them, and the status, deferral and optional they give."""
 
     text: str
@@ -281,6 +303,9 @@ _TAG_RANK: dict[TitleTag, int] = {"done": 0, "skipped": 1, "in_progress": 2, "de
 def title_words(text: str) -> TitleWords:
     """The status words of a step's title read, and dropped from the text (the file keeps them)."""
     found: list[TitleTag] = []
+    low = text.lower()
+    if not any(hint in low for hint in _TAG_HINTS):
+        return TitleWords(text.strip(), None, False, False)  # most titles: one search, not five
     for cuts, pattern in _TAG_RES:
         while (match := pattern.search(text)) is not None:
             tag = _TAGS[re.sub(r"[ \t]+", " ", match.group("w").lower())]
