@@ -386,3 +386,20 @@ def test_a_roadmap_of_bare_headings_has_its_headings_as_steps(tmp_path: Path) ->
     assert out == data.replace(b"Trading System\n", "Trading System ✅\n".encode())
     # A file with checkboxes, even only criteria ones, or front matter is not read that way.
     assert _read("## Description\n\nx\n\n## Acceptance Criteria\n\n- [ ] works\n\n## Notes\n") == []
+
+
+def test_more_words_and_shapes_the_readme_lists() -> None:
+    text = (
+        "- [ ] 1 Parser — complete\n- [ ] 2 Writer **Done**\n- [ ] 3 Old API OBSOLETE\n- [ ] 4 Cache POSTPONED\n"
+        "- [ ] {{task}}\n\n### Done when\n\n- [ ] everything passes\n\n"
+        "| Decision | Status |\n|---|---|\n| Use Postgres | done |\n\n"
+        "| # | Task | Status |\n|---|---|---|\n| 5 | Ship | TODO |\n| | Total | done |\n"
+    )
+    plan = parse(text, Path("PLAN.md"))
+    assert [(s.id, s.title, s.status, s.deferred) for s in plan.walk()] == [
+        ("1", "Parser", "done", False),
+        ("2", "Writer", "done", False),
+        ("3", "Old API", "skipped", False),
+        ("4", "Cache", "todo", True),
+        ("5", "Ship", "todo", False),
+    ]
