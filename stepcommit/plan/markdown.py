@@ -842,6 +842,10 @@ def _heading_node(
     )
     if own is None:
         node.marker = Marker("heading-bare", span[0], span[1], line)
+    elif step is None:
+        # A task heading is a step only while it says a status: "not started" is written as a word
+        # (or emoji) like a cell's, never by removing the marker, or the task would vanish.
+        node.marker = Marker("cell", span[0], span[1], line, -1, -3)
     return node
 
 

@@ -237,3 +237,9 @@ def test_kiro_optional_star_escaped_by_a_markdown_formatter(tmp_path: Path) -> N
         ("2.3", "Write unit tests", True),
     ]
     assert _mark(tmp_path, data, "2.3", "done", "tasks.md") == data.replace(b"[ ]\\*", b"[x]\\*")
+
+
+def test_a_task_heading_set_back_to_todo_keeps_a_marker(tmp_path: Path) -> None:
+    # A heading with no number is a task only while it says a status: removing it would lose the task.
+    data = "## Tasks\n\n### Mini-Player Fix ✅\n\n### Search ✅\n".encode()
+    assert _mark(tmp_path, data, "Mini-Player", "todo") == data.replace("Fix ✅".encode(), "Fix ⬜".encode())

@@ -7,9 +7,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from stepcommit.errors import PlanError
-from stepcommit.plan import Plan, Status, load_plan, mark_step, next_open_step, no_next_reason, select_step
+from stepcommit.plan import (
+    Plan,
+    Status,
+    load_plan,
+    mark_step,
+    next_open_step,
+    no_next_reason,
+    parse_plan,
+    select_step,
+    set_status,
+)
 from stepcommit.plan.markdown import parse
 
 NOW = datetime(2025, 11, 26, 9, 30, tzinfo=UTC)
@@ -403,3 +415,76 @@ def test_more_words_and_shapes_the_readme_lists() -> None:
         ("4", "Cache", "todo", True),
         ("5", "Ship", "todo", False),
     ]
+
+
+# --- property: whatever the shapes, a tick changes one step's status and nothing else ------------
+
+LINES = [
+    "## Phase 1: Setup",
+    "## Phase 3 Build",
+    "## Phase 0 -- Bootstrap",
+    "## Phase 4: Deploy — DEFERRED (requires infra)",
+    "### Step 6.1: Inventory ✅ COMPLETED",
+    "### T001 Verify the toolchain",
+    "### Subtask T007 – Add the model",
+    "### A1 — Secret key",
+    "## Tasks",
+    "### Search Rewrite",
+    "### Mini-Player Fix ✅",
+    "**Status**: ✅ Completed",
+    "Status: Blocked (infra)",
+    "**Status:** 🔄 In Progress",
+    "Phase 1",
+    "=======",
+    "### Acceptance Criteria",
+    "**Definition of Done:**",
+    "### Manual Testing Checklist",
+    "- [ ] 1.1 Login — DEFERRED (requires Playwright)",
+    "- [ ] 1.2 Signup (✅ COMPLETED)",
+    "- [x] 1.3 Export ✅ DONE",
+    "- [ ] ~~1.4 Old idea~~",
+    "- [ ] 1.5 Dark mode (OPTIONAL)",
+    "- [ ] Payments BLOCKED: provider",
+    "- [ ] Review [notes.md](file:///tmp/notes.md) — then more",
+    "  - [ ] Verify: `pytest -q`",
+    "  - [ ]\\* 2.3 Optional tests",
+    "- [ ] <Concrete deliverable-oriented task>",
+    "- [~] gave up",
+    "- [ ] plain step",
+    "| Phase | Description | Status |",
+    "| Risk | Impact | Status |",
+    "|---|---|---|",
+    "| 1 | Setup | DONE |",
+    "| 2 | E2E | DEFERRED |",
+    "| 3 | Perf | ⏳ OPTIONAL |",
+    "| **TOTAL** | x | ✅ Complete |",
+    "<details>",
+    "</details>",
+    "```",
+    "",
+]
+
+plans = st.lists(st.sampled_from(LINES), max_size=18).map(lambda lines: "".join(f"{x}\n" for x in lines))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plans, st.integers(min_value=0, max_value=40), st.sampled_from(["todo", "in_progress", "done"]))
+def test_a_tick_moves_one_steps_status_only(text: str, pick: int, status: Status) -> None:
+    before = parse_plan(text, Path("PLAN.md"))
+    leaves = [s for s in before.walk() if s.is_leaf]
+    if not leaves:
+        return
+    leaf = leaves[pick % len(leaves)]
+    try:
+        new = set_status(text, Path("PLAN.md"), leaf, status, NOW)
+    except PlanError:
+        return  # e.g. a cell whose word stepcommit cannot write
+    old_lines, new_lines = text.split("\n"), new.split("\n")
+    assert len(old_lines) == len(new_lines)
+    assert sum(a != b for a, b in zip(old_lines, new_lines, strict=True)) <= 1
+    after = parse_plan(new, Path("PLAN.md"))
+    shape = [(s.id, s.title, s.line, s.criteria, s.verify) for s in before.walk()]
+    assert [(s.id, s.title, s.line, s.criteria, s.verify) for s in after.walk()] == shape
+    for old, now in zip(before.walk(), after.walk(), strict=True):
+        if old.is_leaf and old.index != leaf.index:
+            assert (old.status, old.deferred, old.optional) == (now.status, now.deferred, now.optional)
