@@ -243,3 +243,21 @@ def test_a_task_heading_set_back_to_todo_keeps_a_marker(tmp_path: Path) -> None:
     # A heading with no number is a task only while it says a status: removing it would lose the task.
     data = "## Tasks\n\n### Mini-Player Fix ✅\n\n### Search ✅\n".encode()
     assert _mark(tmp_path, data, "Mini-Player", "todo") == data.replace("Fix ✅".encode(), "Fix ⬜".encode())
+
+
+def test_heading_status_words_in_brackets_and_after_a_dash(tmp_path: Path) -> None:
+    data = (
+        "## Phase 1: Setup (✅ COMPLETED)\n\n## Phase 2: Models\n\n## Phase 3: API — SKIPPED\n\n"
+        "## Phase 4: Ops — BLOCKED\n"
+    ).encode()
+    plan = parse(data.decode(), Path("PLAN.md"))
+    assert [(s.title, s.status, s.deferred) for s in plan.walk()] == [
+        ("Setup", "done", False),
+        ("Models", "todo", False),
+        ("API", "skipped", False),
+        ("Ops", "todo", True),
+    ]
+    assert _mark(tmp_path, data, "2", "done") == data.replace(b"Models\n", "Models (✅ COMPLETED)\n".encode())
+    # Set back to todo, a heading never takes the file's deferral word (BLOCKED) for "not started".
+    out = _mark(tmp_path, data, "3", "todo")
+    assert out == data.replace("— SKIPPED".encode(), "— NOT STARTED".encode())
