@@ -464,7 +464,12 @@ LINES = [
     "",
 ]
 
-plans = st.lists(st.sampled_from(LINES), max_size=18).map(lambda lines: "".join(f"{x}\n" for x in lines))
+plans = st.builds(
+    lambda lines, end, bom: bom + "".join(x + end for x in lines),
+    st.lists(st.sampled_from(LINES), max_size=18),
+    st.sampled_from(["\n", "\r\n"]),
+    st.sampled_from(["", "\ufeff"]),
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
