@@ -53,12 +53,25 @@ def step_json(step: plan_mod.Step) -> dict[str, Any]:
         "title": step.title,
         "status": step.status,
         "line": step.line,
+        "optional": step.optional,
+        "deferred": step.deferred,
+        "verify": list(step.verify),
+        "criteria": list(step.criteria),
         "children": [step_json(c) for c in step.children],
     }
 
 
 def plan_json(the_plan: plan_mod.Plan, shown: str) -> dict[str, Any]:
-    return {"plan": shown, "format": the_plan.format, "steps": [step_json(s) for s in the_plan.steps]}
+    following = plan_mod.next_open_step(the_plan)
+    reason = plan_mod.no_next_reason(the_plan) if following is None else None
+    return {
+        "plan": shown,
+        "format": the_plan.format,
+        # The step `stepcommit start` would begin, or null and why not.
+        "next": {"id": following.id, "title": following.title, "line": following.line} if following else None,
+        "next_reason": reason[0] if reason else None,
+        "steps": [step_json(s) for s in the_plan.steps],
+    }
 
 
 def _tree_lines(steps: tuple[plan_mod.Step, ...], depth: int, next_index: int | None) -> list[str]:
@@ -66,8 +79,9 @@ def _tree_lines(steps: tuple[plan_mod.Step, ...], depth: int, next_index: int | 
     for step in steps:
         pointer = "  <- next" if step.index == next_index else ""
         optional = " (optional)" if step.optional else ""
+        deferred = " (deferred)" if step.deferred else ""
         lines.append(
-            f"{'  ' * depth}{_SYMBOL[step.status]} {step.id}  {step.title}{optional}  "
+            f"{'  ' * depth}{_SYMBOL[step.status]} {step.id}  {step.title}{optional}{deferred}  "
             f"(line {step.line}){pointer}"
         )
         lines.extend(_tree_lines(step.children, depth + 1, next_index))
@@ -96,6 +110,10 @@ def plan(*, cwd: Path, plan_path: str | None = None, as_json: bool = False) -> i
         output.say(line)
     if following is not None:
         output.say(f"Next: {following.id} {following.title}  (`stepcommit start` begins it)")
+    else:
+        reason = plan_mod.no_next_reason(the_plan)
+        if reason is not None:
+            output.say(f"Next: none. {reason[0]}")
     return 0
 
 

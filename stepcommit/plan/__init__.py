@@ -22,6 +22,7 @@ __all__ = [
     "locate",
     "mark_step",
     "next_open_step",
+    "no_next_reason",
     "parse_plan",
     "select_step",
 ]
@@ -99,18 +100,31 @@ def _open(step: Step) -> bool:
     return step.status in ("todo", "in_progress")
 
 
+def _held(step: Step) -> bool:
+    """A step `start` never begins by itself: optional, or deferred (DEFERRED, BLOCKED, ON HOLD)."""
+    return step.optional or step.deferred
+
+
 def _ready(plan: Plan) -> list[Step]:
-    """Open leaf steps whose dependencies (their own and their parents') are all done, in file order."""
+    """Open leaf steps whose dependencies (their own and their parents') are all done, in file order.
+
+    Steps under an optional or deferred step, or under one the plan itself says is done or skipped
+    (`### Phase 2 ✅ COMPLETED` over boxes nobody ticked), are passed over with it.
+    """
     status = {s.id: s.status for s in plan.walk()}
     finished = ("done", "skipped")
     ready: list[Step] = []
 
     def visit(step: Step, waits: tuple[str, ...]) -> None:
         waits = waits + step.depends
+        if _held(step):
+            return
         if step.is_leaf:
             # An id the plan does not have cannot hold a step back.
-            if _open(step) and not step.optional and all(status.get(d, "done") in finished for d in waits):
+            if _open(step) and all(status.get(d, "done") in finished for d in waits):
                 ready.append(step)
+            return
+        if step.status in finished:
             return
         for child in step.children:
             visit(child, waits)
@@ -121,9 +135,63 @@ def _ready(plan: Plan) -> list[Step]:
 
 
 def next_open_step(plan: Plan) -> Step | None:
-    """The first open leaf step in file order whose dependencies are done; optional steps are passed over."""
+    """The first open leaf step in file order whose dependencies are done; optional and deferred
+    steps are passed over."""
     ready = _ready(plan)
     return ready[0] if ready else None
+
+
+def _passed_over(plan: Plan) -> dict[int, str]:
+    """Open leaf steps `start` passes over for what encloses them (or they are): index -> why."""
+    why: dict[int, str] = {}
+
+    def visit(step: Step, reason: str | None) -> None:
+        if reason is None and _held(step):
+            reason = "deferred" if step.deferred else "optional"
+        if step.is_leaf:
+            if _open(step) and reason is not None:
+                why[step.index] = reason
+            return
+        if reason is None and step.status in ("done", "skipped"):
+            reason = f"under {step.id}, marked {step.status}"
+        for child in step.children:
+            visit(child, reason)
+
+    for step in plan.steps:
+        visit(step, None)
+    return why
+
+
+def no_next_reason(plan: Plan) -> tuple[str, str] | None:
+    """Why `start` finds no step to begin (message, hint); None when it finds one."""
+    if next_open_step(plan) is not None:
+        return None
+    name = plan.path.name
+    steps = list(plan.walk())
+    if not steps:
+        return (
+            f"{name} has no steps stepcommit can read: there is no open step to start.",
+            "Write steps as `- [ ] **1.1. Title**`, `### Phase 2: Title` or status table rows.",
+        )
+    why = _passed_over(plan)
+    waiting = [s for s in steps if s.is_leaf and _open(s) and s.index not in why]
+    if waiting:
+        listed = ", ".join(f"{s.id} (needs {', '.join(s.depends) or 'its parent'})" for s in waiting[:3])
+        return (
+            f"Every open step in {name} waits on a dependency that is not done: {listed}.",
+            "Finish the steps they depend on, or name a step: `stepcommit start 1.3`.",
+        )
+    if why:
+        held = [s for s in steps if s.index in why]
+        listed = ", ".join(f"{s.id} ({why[s.index]})" for s in held[:5])
+        return (
+            f"Every open step in {name} is deferred, optional or under a finished step: {listed}.",
+            "Name the one to begin anyway: `stepcommit start 1.3`.",
+        )
+    return (
+        f"Every step in {name} is done: there is no open step to start.",
+        "Add a step to the plan, or name one explicitly: `stepcommit start 1.3`.",
+    )
 
 
 def select_step(plan: Plan, query: str | None) -> Step:
@@ -132,19 +200,9 @@ def select_step(plan: Plan, query: str | None) -> Step:
     if query is None:
         step = next_open_step(plan)
         if step is None:
-            waiting = [s for s in plan.walk() if s.is_leaf and _open(s) and not s.optional]
-            if waiting:
-                listed = ", ".join(
-                    f"{s.id} (needs {', '.join(s.depends) or 'its parent'})" for s in waiting[:3]
-                )
-                raise PlanError(
-                    f"Every open step in {plan.path.name} waits on a dependency that is not done: {listed}.",
-                    hint="Finish the steps they depend on, or name a step: `stepcommit start 1.3`.",
-                )
-            raise PlanError(
-                f"Every step in {plan.path.name} is done: there is no open step to start.",
-                hint="Add a step to the plan, or name one explicitly: `stepcommit start 1.3`.",
-            )
+            reason = no_next_reason(plan)
+            assert reason is not None
+            raise PlanError(reason[0], hint=reason[1])
         return step
     query = query.strip()
     steps = list(plan.walk())

@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal, NamedTuple
 
 from stepcommit.plan.model import Status
 
@@ -34,15 +35,22 @@ _WORDS: dict[str, Status] = {
     "planned": "todo",
     "open": "todo",
     "blocked": "todo",
+    "on hold": "todo",
+    "postponed": "todo",
+    "deferred": "todo",
     "no": "todo",
     "n": "todo",
     "false": "todo",
     "skipped": "skipped",
     "cancelled": "skipped",
     "canceled": "skipped",
-    "deferred": "skipped",
+    "descoped": "skipped",
+    "won't do": "skipped",
+    "wont do": "skipped",
     "n/a": "skipped",
 }
+# Open, but not to be begun now: read as "todo" with the step marked deferred.
+_DEFERRAL = {"deferred", "blocked", "on hold", "postponed"}
 _BOOLEAN = {"yes", "no", "y", "n", "true", "false"}
 
 _EMOJI: dict[str, Status] = {
@@ -88,6 +96,11 @@ def emoji_status(text: str) -> Status | None:
 
 def word_status(text: str) -> Status | None:
     return _WORDS.get(re.sub(r"[ \t]+", " ", text.strip().lower()))
+
+
+def is_deferral(text: str) -> bool:
+    """Whether a status word says "not now" (DEFERRED, BLOCKED, ON HOLD) rather than "not yet"."""
+    return re.sub(r"[ \t]+", " ", text.strip().lower()) in _DEFERRAL
 
 
 @dataclass(frozen=True)
@@ -136,7 +149,8 @@ def pick_word(status: Status, old: str, seen: Iterable[str]) -> str | None:
 
     None when ``old`` is a yes/no answer and ``status`` is in progress: such a column has no word for it.
     """
-    known = [w for w in seen if word_status(w) == status]
+    # A deferral word is the file's word for "not now", never the one to write for "not started".
+    known = [w for w in seen if word_status(w) == status and not is_deferral(w)]
     boolean = old.strip().lower() in _BOOLEAN
     if boolean:
         known = [w for w in known if w.strip().lower() in _BOOLEAN]
@@ -195,3 +209,120 @@ def words_in(texts: Iterable[str]) -> tuple[list[str], list[str]]:
         if cell.emoji:
             emoji.append(text[cell.emoji[0] : cell.emoji[1]])
     return words, emoji
+
+
+# Status said in a step's title, as people write it: `— DEFERRED (requires Playwright)`,
+# `(✅ COMPLETED)`, `✅ DONE`, `(OPTIONAL)`, `BLOCKED: waiting on the API`, `**SKIPPED**`.
+TitleTag = Literal["done", "skipped", "deferred", "optional", "in_progress"]
+_TAGS: dict[str, TitleTag] = {
+    "done": "done",
+    "complete": "done",
+    "completed": "done",
+    "finished": "done",
+    "skipped": "skipped",
+    "descoped": "skipped",
+    "de-scoped": "skipped",
+    "won't do": "skipped",
+    "won\u2019t do": "skipped",
+    "wont do": "skipped",
+    "cancelled": "skipped",
+    "canceled": "skipped",
+    "dropped": "skipped",
+    "obsolete": "skipped",
+    "superseded": "skipped",
+    "out of scope": "skipped",
+    "deferred": "deferred",
+    "blocked": "deferred",
+    "on hold": "deferred",
+    "postponed": "deferred",
+    "optional": "optional",
+    "in progress": "in_progress",
+    "wip": "in_progress",
+}
+_TAG_ALT = "|".join(re.escape(w).replace(r"\ ", r"[ \t]+") for w in sorted(_TAGS, key=len, reverse=True))
+_TAG_UPPER = "|".join(
+    re.escape(w.upper()).replace(r"\ ", r"[ \t]+") for w in sorted(_TAGS, key=len, reverse=True)
+)
+_TAG_END = r"(?![\w'\u2019])"
+# (kind of match, pattern): a bracketed or bold tag is removed alone; an emoji, dash or capitals tag
+# starts a status clause, and the rest of the title (its reason) goes with it.
+_TAG_RES: tuple[tuple[bool, re.Pattern[str]], ...] = (
+    (
+        False,
+        re.compile(
+            rf"[ \t]*[(\[][ \t]*(?:{EMOJI}[ \t]*)?(?:\*\*)?(?P<w>(?i:{_TAG_ALT})){_TAG_END}(?:\*\*)?[ \t]*[)\]]"
+        ),
+    ),
+    (False, re.compile(rf"[ \t]*\*\*[ \t]*(?:{EMOJI}[ \t]*)?(?P<w>(?i:{_TAG_ALT})){_TAG_END}:?\*\*")),
+    (True, re.compile(rf"[ \t]*(?:[-–—:|][ \t]*)?{EMOJI}[ \t]*(?P<w>(?i:{_TAG_ALT})){_TAG_END}")),
+    (
+        True,
+        re.compile(
+            rf"(?:^|[ \t]+)[-–—|]{{1,2}}[ \t]*(?P<w>(?i:{_TAG_ALT})){_TAG_END}(?=[ \t]*(?:$|[(:,;.!—–-]))"
+        ),
+    ),
+    (True, re.compile(rf"(?:^|[ \t]+)(?<![\w'])(?P<w>{_TAG_UPPER}){_TAG_END}(?=[ \t]*(?:$|[(:—–-]))")),
+)
+
+
+# Substrings one of which every tag holds: a cheap test that passes over most titles untouched.
+_TAG_HINTS = (
+    "done",
+    "complete",
+    "finished",
+    "skipped",
+    "scoped",
+    "won",
+    "cancel",
+    "dropped",
+    "obsolete",
+    "superseded",
+    "scope",
+    "deferred",
+    "blocked",
+    "hold",
+    "postponed",
+    "optional",
+    "progress",
+    "wip",
+)
+
+
+class TitleWords(NamedTuple):
+    """What a title says in words: the title without them, and the status, deferral and optional they give."""
+
+    text: str
+    status: Status | None
+    deferred: bool
+    optional: bool
+
+
+_TAG_RANK: dict[TitleTag, int] = {"done": 0, "skipped": 1, "in_progress": 2, "deferred": 3, "optional": 4}
+
+
+def title_words(text: str) -> TitleWords:
+    """The status words of a step's title read, and dropped from the text (the file keeps them)."""
+    found: list[TitleTag] = []
+    low = text.lower()
+    if not any(hint in low for hint in _TAG_HINTS):
+        return TitleWords(text.strip(), None, False, False)  # most titles: one search, not five
+    for cuts, pattern in _TAG_RES:
+        while (match := pattern.search(text)) is not None:
+            tag = _TAGS[re.sub(r"[ \t]+", " ", match.group("w").lower())]
+            found.append(tag)
+            before = text[: match.start()]
+            if cuts and before.strip(" \t*_"):
+                text = before
+            else:
+                # At the start (`BLOCKED: waiting on the API`) or bracketed: only the tag goes.
+                rest = text[match.end() :]
+                if not before.strip(" \t*_"):
+                    rest = re.sub(r"^(?:\*\*)?[ \t]*[:\-–—]?[ \t]*", "", rest)
+                text = before + (" " if before and rest else "") + rest
+    tags = sorted(set(found), key=_TAG_RANK.__getitem__)
+    status: Status | None = None
+    for tag in tags:
+        if tag in ("done", "skipped", "in_progress"):
+            status = tag
+            break
+    return TitleWords(text.strip(), status, "deferred" in tags, "optional" in tags)
