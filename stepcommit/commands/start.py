@@ -26,6 +26,9 @@ def slugify(text: str, limit: int = 40) -> str:
 
 
 def branch_name(root: Path, pattern: str, step: plan.Step) -> str:
+    # A plan that names the step's branch (`Git plan: Branch: fix/import-guidelines`) is followed.
+    if step.branch and git.valid_branch_name(root, step.branch):
+        return step.branch
     safe_id = re.sub(r"[^A-Za-z0-9._-]+", "-", step.id).strip(".-") or str(step.index + 1)
     slug = slugify(step.title)
     name = pattern.replace("{id}", safe_id).replace("{slug}", slug)

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from stepcommit.errors import PlanError
-from stepcommit.plan import markdown, taskmaster
+from stepcommit.plan import frontmatter, markdown, taskform, taskmaster
 from stepcommit.plan.model import STATUSES, Plan, Status, Step
 
 __all__ = [
+    "PLAN_GLOBS",
     "PLAN_NAMES",
     "STATUSES",
     "Plan",
@@ -30,6 +31,38 @@ PLAN_NAMES = ("PLAN.md", "PROGRESS.md", "TODO.md", "ROADMAP.md", "tasks.md", "EX
 # Tools that keep their plan in a place of their own, looked at when no usual name is found.
 TOOL_PLANS = (".taskmaster/tasks/tasks.json", "tasks/tasks.json")
 SPEC_GLOBS = ("specs/*/tasks.md", ".kiro/specs/*/tasks.md")
+# Then, in this order: (pattern, newest first?) of the tools that keep several plans in one folder.
+# Of several files, the one in progress wins (open steps and some begun), then one with open
+# steps, then the first; "first" is by name, newest first where names start with a date.
+PLAN_GLOBS: tuple[tuple[str, bool], ...] = (
+    (".cursor/plans/*.plan.md", False),  # Cursor plan mode
+    ("openspec/changes/*/tasks.md", False),  # OpenSpec (changes/archive/ holds finished ones)
+    (".planning/ROADMAP.md", False),  # GSD (get-shit-done)
+    ("docs/superpowers/plans/*.md", True),  # superpowers, YYYY-MM-DD-<feature>.md
+    ("docs/plans/*.md", True),  # superpowers (older releases)
+)
+
+
+def _progress_rank(path: Path) -> int:
+    """0: open steps and some begun; 1: open steps; 2: nothing open (or unreadable)."""
+    try:
+        steps = [s for s in load_plan(path).walk() if s.is_leaf]
+    except PlanError:
+        return 2
+    if not any(_open(s) for s in steps):
+        return 2
+    return 0 if any(s.status != "todo" for s in steps) else 1
+
+
+def _pick(found: list[Path]) -> Path:
+    ranks = [_progress_rank(p) for p in found]
+    return found[ranks.index(min(ranks))]
+
+
+def _searched() -> str:
+    names = ", ".join(PLAN_NAMES)
+    places = [*TOOL_PLANS, *SPEC_GLOBS, *(pattern for pattern, _ in PLAN_GLOBS)]
+    return f"looked for {names}, then {', '.join(places)}"
 
 
 def find_plan(root: Path, configured: str | None = None) -> Path:
@@ -55,9 +88,15 @@ def find_plan(root: Path, configured: str | None = None) -> Path:
         found = sorted(p for p in root.glob(pattern) if p.is_file())
         if found:
             return found[-1]
+    for pattern, newest_first in PLAN_GLOBS:
+        found = sorted(
+            (p for p in root.glob(pattern) if p.is_file() and p.name.lower() != "readme.md"),
+            reverse=newest_first,
+        )
+        if found:
+            return _pick(found)
     raise PlanError(
-        f"No plan file found in {root} or {root / 'docs'} (looked for {', '.join(PLAN_NAMES)}, "
-        f"{', '.join(TOOL_PLANS)}, {', '.join(SPEC_GLOBS)}).",
+        f"No plan file found in {root} or {root / 'docs'} ({_searched()}).",
         hint="Write one (e.g. PLAN.md with `- [ ] **1.1. First step**` lines) or pass --plan PATH.",
     )
 
@@ -80,10 +119,26 @@ def _is_json(text: str, path: Path) -> bool:
     return path.suffix.lower() == ".json" or taskmaster.looks_like(text)
 
 
+def _reader(text: str, path: Path) -> str:
+    """Which reader a plan's text is for: from the text (and the path's suffix), never from its place."""
+    if _is_json(text, path):
+        return "taskmaster"
+    if frontmatter.looks_like(text):
+        return "cursor"
+    if taskform.looks_like(text):
+        return "taskform"
+    return "markdown"
+
+
 def parse_plan(text: str, path: Path) -> Plan:
     """The steps of a plan's text; the format comes from the text (and the path's suffix)."""
-    if _is_json(text, path):
+    reader = _reader(text, path)
+    if reader == "taskmaster":
         return taskmaster.parse(text, path)
+    if reader == "cursor":
+        return frontmatter.parse(text, path)
+    if reader == "taskform":
+        return taskform.parse(text, path)
     return markdown.parse(text, path)
 
 
@@ -109,7 +164,11 @@ def _ready(plan: Plan) -> list[Step]:
         waits = waits + step.depends
         if step.is_leaf:
             # An id the plan does not have cannot hold a step back.
-            if _open(step) and not step.optional and all(status.get(d, "done") in finished for d in waits):
+            if (
+                _open(step)
+                and not (step.optional or step.deferred)
+                and all(status.get(d, "done") in finished for d in waits)
+            ):
                 ready.append(step)
             return
         for child in step.children:
@@ -132,7 +191,7 @@ def select_step(plan: Plan, query: str | None) -> Step:
     if query is None:
         step = next_open_step(plan)
         if step is None:
-            waiting = [s for s in plan.walk() if s.is_leaf and _open(s) and not s.optional]
+            waiting = [s for s in plan.walk() if s.is_leaf and _open(s) and not (s.optional or s.deferred)]
             if waiting:
                 listed = ", ".join(
                     f"{s.id} (needs {', '.join(s.depends) or 'its parent'})" for s in waiting[:3]
@@ -216,8 +275,13 @@ def locate(plan: Plan, step: Step) -> Step:
 
 def set_status(text: str, path: Path, step: Step, status: Status, now: datetime) -> str:
     """The plan's text with ``step`` (located in this text) set to ``status``."""
-    if _is_json(text, path):
+    reader = _reader(text, path)
+    if reader == "taskmaster":
         return taskmaster.set_status(text, path, step, status)
+    if reader == "cursor":
+        return frontmatter.set_status(text, path, step, status)
+    if reader == "taskform":
+        return taskform.set_status(text, path, step, status)
     return markdown.set_status(text, path, step, status, now)
 
 
@@ -277,6 +341,12 @@ def append_steps(path: Path, titles: list[str]) -> tuple[Step, ...]:
     if not titles:
         return ()
     data = _read_text(path)
+    if _reader(data, path) in ("cursor", "taskform"):
+        raise PlanError(
+            f"{path.name} keeps its steps in a form of its own (Cursor todos or task headings); "
+            "stepcommit adds steps only to checkbox plans.",
+            hint="Add the steps with the tool that writes the plan, or by hand.",
+        )
     if _is_json(data, path):
         raise PlanError(
             f"{path.name} is a JSON task list; stepcommit adds steps only to markdown plans.",

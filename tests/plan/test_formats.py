@@ -1,0 +1,275 @@
+"""Cursor plan mode and the task-tracker form: read as their tools write them, ticked byte for byte."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+
+from stepcommit import state
+from stepcommit.commands.start import start
+from stepcommit.errors import PlanError
+from stepcommit.plan import append_steps, load_plan, mark_step, next_open_step, parse_plan
+from tests.conftest import commit_all, git, write
+
+# The shape Cursor's plan mode saves (`.cursor/plans/<name>_<hash>.plan.md`): name, overview, the
+# todos with id/content/status (plain, quoted or folded content; dependencies now and then),
+# isProject, then the plan's markdown body, whose own checkboxes are not todos.
+CURSOR = """\
+---
+name: Dashboard launcher
+overview: "Add a repo-root start-web.sh that starts the API and Vite together, with cleanup on exit."
+todos:
+  - id: add-start-web-sh
+    content: "Create start-web.sh: background uvicorn, foreground vite, trap cleanup"
+    status: completed
+  - id: health-check
+    content: >-
+      Wait for the API health endpoint
+      before starting Vite
+    status: in_progress
+  - id: docs-start-web
+    content: Update README.md to recommend ./start-web.sh
+    status: 'pending'
+    dependencies: [add-start-web-sh]
+  - id: ps1-twin
+    content: Add a PowerShell twin of the script
+    status: cancelled
+  - id: ci-smoke
+    content: Run the launcher in CI as a smoke test
+    status: pending
+isProject: false
+---
+
+# Add `./start-web.sh` dashboard launcher
+
+## Checks
+
+- [ ] the API answers on 127.0.0.1:8787
+- [ ] Ctrl+C stops both processes
+"""
+
+# The task-tracker form, as a real tracker keeps it: templates inside <details> code fences,
+# repeated placeholder ids (`PR??`), Validation code spans, a Git plan with its branch.
+TRACKER = """\
+# tasks
+
+Tracks refactoring work. Keep entries concise.
+
+## Open tasks (updated 2026-01-03)
+
+<details>
+<summary>Open task template</summary>
+
+```markdown
+### Open · tv-YYYY-MM-DD:PR### · <Short title>
+
+- **Validation**: Commands required before commits/push.
+- **Git plan**:
+  - Branch: `<type>/<scope>-<desc>`
+```
+
+</details>
+
+### Open · tv-2026-01-03:PR?? · Align python version requirements
+
+- **Summary**: One Python version in pyproject and the setup guide.
+- **Next steps**:
+  1. Decide the supported version.
+  2. Update `pyproject.toml` and the guide,
+     then the CI matrix.
+- **Validation**: `make quality`; a targeted CI run if the matrix changes.
+- **Git plan**:
+  - Branch: `chore/python-version-alignment`
+  - Commits:
+    - `chore(config): align python version requirements`
+
+### Open · tv-2026-01-03:PR?? · Establish regression test suite
+
+- **Validation**: `make quality`; `pytest tests/regression -q`.
+- **Git plan**:
+  - Branch: `test/regression-suite`
+
+---
+
+## Deferred tasks (updated 2026-01-03)
+
+### Deferred · tv-2026-01-02:PR35 · Stabilize coverage badge workflow
+
+- **Holding pattern**: Resume once the reproducibility plan is approved.
+
+### Done · tv-2026-01-01:PR31 · Pin uv in CI
+
+- **Validation**: `make quality`.
+"""
+
+
+def _only_change(before: str, after: str) -> list[tuple[str, str]]:
+    """The changed lines as (old, new) pairs; asserts the change is line for line."""
+    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    assert len(old) == len(new)
+    return [(a, b) for a, b in zip(old, new, strict=True) if a != b]
+
+
+# --- Cursor plan mode -------------------------------------------------------------------------------
+
+
+def test_cursor_todos_are_the_steps(tmp_path: Path) -> None:
+    path = tmp_path / ".cursor" / "plans" / "launcher_1f2e3d4c.plan.md"
+    write(tmp_path, {str(path.relative_to(tmp_path)): CURSOR})
+    plan = load_plan(path)
+    assert plan.format == "cursor"
+    assert [(s.id, s.title, s.status, s.line) for s in plan.walk()] == [
+        (
+            "add-start-web-sh",
+            "Create start-web.sh: background uvicorn, foreground vite, trap cleanup",
+            "done",
+            7,
+        ),
+        ("health-check", "Wait for the API health endpoint before starting Vite", "in_progress", 12),
+        ("docs-start-web", "Update README.md to recommend ./start-web.sh", "todo", 15),
+        ("ps1-twin", "Add a PowerShell twin of the script", "skipped", 19),
+        ("ci-smoke", "Run the launcher in CI as a smoke test", "todo", 22),
+    ]
+    assert plan.steps[2].depends == ("add-start-web-sh",)
+    # The body's checkboxes are the plan's prose, not todos.
+    assert all("Ctrl+C" not in s.title for s in plan.walk())
+    step = next_open_step(plan)
+    assert step is not None and step.id == "health-check"
+
+
+def test_cursor_tick_rewrites_only_that_status_value(tmp_path: Path) -> None:
+    path = tmp_path / "launcher.plan.md"
+    path.write_bytes(CURSOR.encode())
+    plan = load_plan(path)
+    mark_step(path, plan.steps[1], "done")
+    after = path.read_text()
+    assert _only_change(CURSOR, after) == [("    status: in_progress\n", "    status: completed\n")]
+    # A quoted status keeps its quotes.
+    mark_step(path, load_plan(path).steps[2], "in_progress")
+    assert _only_change(after, path.read_text()) == [
+        ("    status: 'pending'\n", "    status: 'in_progress'\n")
+    ]
+    reread = load_plan(path)
+    assert [s.status for s in reread.walk()] == ["done", "done", "in_progress", "skipped", "todo"]
+    # Cancelled todos are passed over; the next is the one in progress, then ci-smoke.
+    mark_step(path, reread.steps[2], "done")
+    nxt = next_open_step(load_plan(path))
+    assert nxt is not None and nxt.id == "ci-smoke"
+
+
+def test_cursor_crlf_and_bom_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "x.plan.md"
+    data = ("\ufeff" + CURSOR.replace("\n", "\r\n")).encode()
+    path.write_bytes(data)
+    step = load_plan(path).steps[4]
+    assert (step.id, step.line) == ("ci-smoke", 22)
+    mark_step(path, step, "done")
+    expected = data.replace(b"status: pending\r\nisProject", b"status: completed\r\nisProject")
+    assert expected != data and path.read_bytes() == expected
+
+
+def test_cursor_edge_shapes(tmp_path: Path) -> None:
+    path = tmp_path / "empty.plan.md"
+    empty = "---\nname: Evidence calibration\noverview: Recompute the evidence on noise.\ntodos: []\n---\n# Body\n"
+    assert parse_plan(empty, path).steps == ()
+    assert parse_plan(empty, path).format == "cursor"
+    # No status yet: pending, and ticking says what to add rather than guessing where.
+    bare = "---\ntodos:\n    - id: write-api-md\n      content: Create backend/API.md\n---\n"
+    path.write_text(bare)
+    (step,) = load_plan(path).steps
+    assert (step.id, step.status, step.line) == ("write-api-md", "todo", 3)
+    with pytest.raises(PlanError, match="has no status"):
+        mark_step(path, step, "done")
+    assert path.read_text() == bare
+    path.write_text("---\ntodos:\n  - id: [unclosed\n---\n")
+    with pytest.raises(PlanError, match="not valid YAML"):
+        load_plan(path)
+    # A plain markdown plan that merely starts with front matter is still read as markdown.
+    path.write_text("---\ntitle: Plan\n---\n- [ ] 1. Write it\n")
+    assert load_plan(path).format != "cursor"
+    path.write_text(CURSOR)
+    with pytest.raises(PlanError, match="adds steps only to checkbox plans"):
+        append_steps(path, ["More"])
+
+
+# --- the task-tracker form --------------------------------------------------------------------------
+
+
+def test_tracker_tasks_with_branch_validation_and_deferred(tmp_path: Path) -> None:
+    plan = parse_plan(TRACKER, tmp_path / "tv-tasks.md")
+    assert plan.format == "taskform"
+    assert [(s.id, s.title, s.status, s.deferred, s.explicit_id) for s in plan.walk()] == [
+        ("1", "Align python version requirements", "todo", False, False),
+        ("2", "Establish regression test suite", "todo", False, False),
+        ("tv-2026-01-02:PR35", "Stabilize coverage badge workflow", "todo", True, True),
+        ("tv-2026-01-01:PR31", "Pin uv in CI", "done", False, True),
+    ]
+    first, second, deferred, done = plan.steps
+    assert first.branch == "chore/python-version-alignment"
+    assert first.verify == ("make quality",)
+    assert first.todo == (
+        "Decide the supported version.",
+        "Update `pyproject.toml` and the guide, then the CI matrix.",
+    )
+    assert second.verify == ("make quality", "pytest tests/regression -q")
+    assert second.branch == "test/regression-suite"
+    assert deferred.branch is None and done.verify == ("make quality",)
+    assert (first.line, deferred.line) == (20, 43)
+
+
+def test_tracker_tick_changes_the_status_word_only(tmp_path: Path) -> None:
+    path = tmp_path / "TODO.md"
+    path.write_text(TRACKER)
+    plan = load_plan(path)
+    mark_step(path, plan.steps[0], "in_progress")  # the form has no word for it
+    assert path.read_text() == TRACKER
+    mark_step(path, plan.steps[0], "done")
+    assert _only_change(TRACKER, path.read_text()) == [
+        (
+            "### Open · tv-2026-01-03:PR?? · Align python version requirements\n",
+            "### Done · tv-2026-01-03:PR?? · Align python version requirements\n",
+        )
+    ]
+    nxt = next_open_step(load_plan(path))
+    assert nxt is not None and nxt.title == "Establish regression test suite"
+    # Upper-case words stay upper case; the deferred task is never the next one.
+    shouting = "## Parking\n\n### OPEN · Exact action types list\nAwaiting sign-off.\n\n### DEFERRED · Chat\n"
+    path.write_text(shouting)
+    (first, later) = load_plan(path).steps
+    assert (first.id, first.title, later.deferred) == ("1", "Exact action types list", True)
+    mark_step(path, first, "done")
+    assert path.read_text() == shouting.replace("### OPEN ·", "### DONE ·")
+    assert next_open_step(load_plan(path)) is None
+
+
+def test_start_uses_the_branch_the_plan_gives(repo: Path) -> None:
+    write(repo, {"TODO.md": TRACKER, "README.md": "x\n"})
+    commit_all(repo, "chore: initial")
+    assert start(cwd=repo, query=None) == 0
+    assert git(repo, "branch", "--show-current").strip() == "chore/python-version-alignment"
+    active = state.load_active(repo / ".git")
+    assert active is not None
+    assert (active.title, active.branch, active.verify) == (
+        "Align python version requirements",
+        "chore/python-version-alignment",
+        ("make quality",),
+    )
+    # Starting leaves the task Open: the form has no in-progress word.
+    assert (repo / "TODO.md").read_text() == TRACKER
+
+
+def test_a_diff_of_a_tick_is_one_line(tmp_path: Path) -> None:
+    for name, text, index in (("a.plan.md", CURSOR, 4), ("TODO.md", TRACKER, 1)):
+        path = tmp_path / name
+        path.write_text(text)
+        mark_step(path, load_plan(path).steps[index], "done")
+        diff = [
+            line
+            for line in difflib.unified_diff(
+                text.splitlines(), path.read_text().splitlines(), lineterm="", n=0
+            )
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))
+        ]
+        assert len(diff) == 2, (name, diff)
