@@ -273,3 +273,51 @@ def test_a_diff_of_a_tick_is_one_line(tmp_path: Path) -> None:
             if line[:1] in "+-" and not line.startswith(("+++", "---"))
         ]
         assert len(diff) == 2, (name, diff)
+
+
+SUBTRACT = "\n\ndef subtract(a, b):\n    return a - b\n"
+TEST_SUBTRACT = "from calc import subtract\n\n\ndef test_subtract():\n    assert subtract(5, 3) == 2\n"
+
+
+def _plan_lines_changed(project: Path, base: str, plan: str) -> list[str]:
+    diff = git(project, "diff", "-U0", base, "main", "--", plan)
+    return [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+
+
+@pytest.mark.parametrize(
+    ("plan", "text", "branch", "changed"),
+    [
+        (
+            ".cursor/plans/launcher_1f2e3d4c.plan.md",
+            CURSOR,
+            "step/health-check-wait-for-the-api-health-endpoint-before",
+            ["-    status: in_progress", "+    status: completed"],
+        ),
+        (
+            "TODO.md",
+            TRACKER,
+            "chore/python-version-alignment",
+            [
+                "-### Open · tv-2026-01-03:PR?? · Align python version requirements",
+                "+### Done · tv-2026-01-03:PR?? · Align python version requirements",
+            ],
+        ),
+    ],
+)
+def test_start_change_finish_ticks_one_line(
+    project: Path, plan: str, text: str, branch: str, changed: list[str]
+) -> None:
+    from stepcommit.commands.finish import finish
+
+    (project / "PLAN.md").unlink()
+    write(project, {plan: text})
+    base = commit_all(project, "chore: the tool's plan")
+    assert start(cwd=project, query=None) == 0
+    assert git(project, "branch", "--show-current").strip() == branch
+    with (project / "calc" / "__init__.py").open("a") as handle:
+        handle.write(SUBTRACT)
+    write(project, {"tests/test_subtract.py": TEST_SUBTRACT})
+    assert finish(cwd=project) == 0
+    assert git(project, "branch", "--show-current").strip() == "main"
+    assert _plan_lines_changed(project, base, plan) == changed
+    assert f"Plan: {plan}" in git(project, "log", "-1", "--format=%B")
