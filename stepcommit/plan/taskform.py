@@ -48,6 +48,7 @@ _WORD = "|".join(sorted((re.escape(w).replace(r"\ ", r"\s") for w in _WORDS), ke
 _HEADING = re.compile(
     rf"^ {{0,3}}(?P<hashes>#{{1,6}})[ \t]+(?P<word>{_WORD})[ \t]*·[ \t]*(?P<rest>.*?)[ \t#]*$", re.I
 )
+_MAYBE = re.compile(rf"^ {{0,3}}#{{1,6}}[ \t]+(?:{_WORD})[ \t]*·", re.I | re.M)
 _FIELD = r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?{name}(?:\*\*|__)?\s*:(?:\*\*|__)?\s*(?P<value>.*)$"
 _VALIDATION = re.compile(_FIELD.format(name="Validation"), re.I)
 _BRANCH = re.compile(_FIELD.format(name="Branch"), re.I)
@@ -102,7 +103,7 @@ def _tasks(text: str) -> tuple[list[Line], list[_Task], list[int]]:
 
 def looks_like(text: str) -> bool:
     """At least one `### Open · ...` style heading: cheap test first, the parse only when it may be."""
-    return "·" in text and bool(_tasks(text)[1])
+    return _MAYBE.search(text) is not None and bool(_tasks(text)[1])
 
 
 def _section(lines: list[Line], levels: list[int], task: _Task) -> list[Line]:

@@ -321,3 +321,26 @@ def test_start_change_finish_ticks_one_line(
     assert git(project, "branch", "--show-current").strip() == "main"
     assert _plan_lines_changed(project, base, plan) == changed
     assert f"Plan: {plan}" in git(project, "log", "-1", "--format=%B")
+
+
+@pytest.mark.parametrize(("name", "text"), [("a.plan.md", CURSOR), ("TODO.md", TRACKER)])
+def test_every_tick_changes_one_step_and_one_line(tmp_path: Path, name: str, text: str) -> None:
+    """parse -> tick -> parse: one step's status moves (to the new one, where the form has a word
+    for it), every other step reads back as it was, and at most one line of the file changes."""
+    from stepcommit.plan import STATUSES
+
+    path = tmp_path / name
+    before = parse_plan(text, path)
+    for step in before.walk():
+        for status in STATUSES:
+            path.write_text(text)
+            after = mark_step(path, step, status)
+            new = path.read_text()
+            assert len(_only_change(text, new)) <= 1
+            reread = list(load_plan(path).walk())
+            for old, now in zip(before.walk(), reread, strict=True):
+                assert (now.id, now.title, now.line) == (old.id, old.title, old.line)
+                if old.index != step.index:
+                    assert now.status == old.status
+            expected = step.status if (name == "TODO.md" and status == "in_progress") else status
+            assert after.status == reread[step.index].status == expected, (step.id, status)
