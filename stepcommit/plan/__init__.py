@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from stepcommit.errors import PlanError
-from stepcommit.plan import frontmatter, markdown, taskform, taskmaster
+from stepcommit.plan import backlog, frontmatter, markdown, taskform, taskmaster
 from stepcommit.plan.model import STATUSES, Plan, Status, Step
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "next_open_step",
     "parse_plan",
     "select_step",
+    "step_file",
 ]
 
 PLAN_NAMES = ("PLAN.md", "PROGRESS.md", "TODO.md", "ROADMAP.md", "tasks.md", "EXECPLAN.md", "task.md")
@@ -41,6 +42,8 @@ PLAN_GLOBS: tuple[tuple[str, bool], ...] = (
     ("docs/superpowers/plans/*.md", True),  # superpowers, YYYY-MM-DD-<feature>.md
     ("docs/plans/*.md", True),  # superpowers (older releases)
 )
+# Last, Backlog.md: a folder of task files, one step each.
+BACKLOG = "backlog/tasks"
 
 
 def _progress_rank(path: Path) -> int:
@@ -61,7 +64,7 @@ def _pick(found: list[Path]) -> Path:
 
 def _searched() -> str:
     names = ", ".join(PLAN_NAMES)
-    places = [*TOOL_PLANS, *SPEC_GLOBS, *(pattern for pattern, _ in PLAN_GLOBS)]
+    places = [*TOOL_PLANS, *SPEC_GLOBS, *(pattern for pattern, _ in PLAN_GLOBS), f"{BACKLOG}/*.md"]
     return f"looked for {names}, then {', '.join(places)}"
 
 
@@ -70,7 +73,12 @@ def find_plan(root: Path, configured: str | None = None) -> Path:
     if configured:
         path = Path(configured)
         path = path if path.is_absolute() else root / path
-        if not path.is_file():
+        if path.is_dir() and not backlog.is_folder(path):
+            raise PlanError(
+                f"The plan {configured} is a folder without Backlog.md task files.",
+                hint="Point --plan / [tool.stepcommit] plan at a plan file, or at backlog/tasks.",
+            )
+        if not (path.is_file() or path.is_dir()):
             raise PlanError(
                 f"The plan file {configured} does not exist.",
                 hint="Create it, or point --plan / [tool.stepcommit] plan at the right file.",
@@ -95,6 +103,8 @@ def find_plan(root: Path, configured: str | None = None) -> Path:
         )
         if found:
             return _pick(found)
+    if backlog.is_folder(root / BACKLOG):
+        return root / BACKLOG
     raise PlanError(
         f"No plan file found in {root} or {root / 'docs'} ({_searched()}).",
         hint="Write one (e.g. PLAN.md with `- [ ] **1.1. First step**` lines) or pass --plan PATH.",
@@ -125,6 +135,8 @@ def _reader(text: str, path: Path) -> str:
         return "taskmaster"
     if frontmatter.looks_like(text):
         return "cursor"
+    if backlog.looks_like(text):
+        return "backlog"
     if taskform.looks_like(text):
         return "taskform"
     return "markdown"
@@ -137,13 +149,31 @@ def parse_plan(text: str, path: Path) -> Plan:
         return taskmaster.parse(text, path)
     if reader == "cursor":
         return frontmatter.parse(text, path)
+    if reader == "backlog":
+        return backlog.parse(text, path)
     if reader == "taskform":
         return taskform.parse(text, path)
     return markdown.parse(text, path)
 
 
 def load_plan(path: Path) -> Plan:
+    """The plan in a file, or in a Backlog.md folder of task files."""
+    if path.is_dir():
+        if not backlog.is_folder(path):
+            raise PlanError(
+                f"{path} is a folder without Backlog.md task files.",
+                hint="Point --plan / [tool.stepcommit] plan at a plan file (or at backlog/tasks).",
+            )
+        return backlog.load_folder(path)
     return parse_plan(_read_text(path), path)
+
+
+def step_file(path: Path, step: Step) -> Path:
+    """The file a tick of ``step`` changes: the plan file itself, or, for a Backlog.md folder, the
+    step's own task file (which is then the started step's plan)."""
+    if path.is_dir():
+        return backlog.file_of(path, locate(load_plan(path), step))
+    return path
 
 
 def _words(text: str) -> list[str]:
@@ -280,6 +310,8 @@ def set_status(text: str, path: Path, step: Step, status: Status, now: datetime)
         return taskmaster.set_status(text, path, step, status)
     if reader == "cursor":
         return frontmatter.set_status(text, path, step, status)
+    if reader == "backlog":
+        return backlog.set_status(text, path, step, status)
     if reader == "taskform":
         return taskform.set_status(text, path, step, status)
     return markdown.set_status(text, path, step, status, now)
@@ -290,6 +322,7 @@ def mark_step(path: Path, step: Step, status: Status, *, now: datetime | None = 
 
     ``now`` stamps formats that record when a step was finished (Codex ExecPlans); UTC now by default.
     """
+    path, step = _in_its_file(path, step)
     current, new_text, data = _marked(path, step, status, now)
     if new_text == data:
         return current
@@ -302,10 +335,19 @@ def mark_step(path: Path, step: Step, status: Status, *, now: datetime | None = 
 def marked_text(path: Path, step: Step, status: Status, *, now: datetime | None = None) -> str:
     """The plan file's text as `mark_step` would write them, without writing: what a commit of
     the step will hold (`check` gates that tree, so `finish` finds it gated)."""
+    path, step = _in_its_file(path, step)
     current, new_text, data = _marked(path, step, status, now)
     if new_text != data:
         _read_back(path, new_text, current)
     return new_text
+
+
+def _in_its_file(path: Path, step: Step) -> tuple[Path, Step]:
+    """A step of a Backlog.md folder is marked in its own task file."""
+    if not path.is_dir():
+        return path, step
+    current = locate(load_plan(path), step)
+    return backlog.file_of(path, current), current
 
 
 def _marked(path: Path, step: Step, status: Status, now: datetime | None) -> tuple[Step, str, str]:
@@ -340,8 +382,13 @@ def append_steps(path: Path, titles: list[str]) -> tuple[Step, ...]:
 
     if not titles:
         return ()
+    if path.is_dir():
+        raise PlanError(
+            f"{path} is a Backlog.md folder; stepcommit adds steps only to checkbox plans.",
+            hint="Add the tasks with `backlog task create`.",
+        )
     data = _read_text(path)
-    if _reader(data, path) in ("cursor", "taskform"):
+    if _reader(data, path) in ("cursor", "taskform", "backlog"):
         raise PlanError(
             f"{path.name} keeps its steps in a form of its own (Cursor todos or task headings); "
             "stepcommit adds steps only to checkbox plans.",

@@ -47,7 +47,7 @@ class _Todo:
     quote: str
 
 
-def _block(text: str) -> tuple[int, int] | None:
+def block(text: str) -> tuple[int, int] | None:
     """Offsets of the front matter's YAML (between the opening and closing ``---`` lines), if any."""
     lines = split_lines(text)
     if not lines or not _FENCE.fullmatch(lines[0].body):
@@ -60,11 +60,11 @@ def _block(text: str) -> tuple[int, int] | None:
 
 def looks_like(text: str) -> bool:
     """Front matter with a top-level ``todos:`` key: a Cursor plan (whatever the file is called)."""
-    block = _block(text)
-    return block is not None and _TODOS.search(text, block[0], block[1]) is not None
+    span = block(text)
+    return span is not None and _TODOS.search(text, span[0], span[1]) is not None
 
 
-def _compose(yaml_text: str, path: Path) -> Node | None:
+def compose(yaml_text: str, path: Path) -> Node | None:
     import yaml  # lazily: only plans with front matter pay for it
 
     loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -79,7 +79,7 @@ def _compose(yaml_text: str, path: Path) -> Node | None:
         ) from None
 
 
-def _scalar(node: Node | None) -> str | None:
+def scalar(node: Node | None) -> str | None:
     import yaml
 
     if isinstance(node, yaml.ScalarNode):
@@ -87,17 +87,29 @@ def _scalar(node: Node | None) -> str | None:
     return None
 
 
+def mapping(text: str, path: Path) -> tuple[int, Node] | None:
+    """The front matter's top-level mapping and the offset its YAML starts at; None without one."""
+    import yaml
+
+    span = block(text)
+    if span is None:
+        return None
+    root = compose(text[span[0] : span[1]], path)
+    return (span[0], root) if isinstance(root, yaml.MappingNode) else None
+
+
+def field(root: Node, name: str) -> Node | None:
+    return next((v for k, v in root.value if scalar(k) == name), None)
+
+
 def _scan(text: str, path: Path) -> list[_Todo]:
     import yaml
 
-    block = _block(text)
-    if block is None:
+    found_root = mapping(text, path)
+    if found_root is None:
         return []
-    base = block[0]
-    root = _compose(text[base : block[1]], path)
-    if not isinstance(root, yaml.MappingNode):
-        return []
-    todos = next((v for k, v in root.value if _scalar(k) == "todos"), None)
+    base, root = found_root
+    todos = field(root, "todos")
     if not isinstance(todos, yaml.SequenceNode):
         return []
     found: list[_Todo] = []
@@ -107,14 +119,14 @@ def _scan(text: str, path: Path) -> list[_Todo]:
                 f"{path.name} line {item.start_mark.line + 2}: a todo must be a mapping "
                 "(`- id: ...`, `content: ...`, `status: ...`)."
             )
-        fields = {_scalar(k): v for k, v in item.value}
-        own = (_scalar(fields.get("id")) or "").strip()
-        title = " ".join((_scalar(fields.get("content")) or "").split())
+        fields = {scalar(k): v for k, v in item.value}
+        own = (scalar(fields.get("id")) or "").strip()
+        title = " ".join((scalar(fields.get("content")) or "").split())
         status_node = fields.get("status")
-        raw = _scalar(status_node)
+        raw = scalar(status_node)
         depends_node = fields.get("dependencies")
         depends = (
-            tuple(d for d in (_scalar(n) for n in depends_node.value) if d)
+            tuple(d for d in (scalar(n) for n in depends_node.value) if d)
             if isinstance(depends_node, yaml.SequenceNode)
             else ()
         )

@@ -75,6 +75,7 @@ def test_nothing_found_lists_every_place(tmp_path: Path) -> None:
         ".planning/ROADMAP.md",
         "docs/superpowers/plans/*.md",
         "docs/plans/*.md",
+        "backlog/tasks/*.md",
     ):
         assert place in str(caught.value)
 
@@ -82,6 +83,7 @@ def test_nothing_found_lists_every_place(tmp_path: Path) -> None:
 def test_the_search_order(tmp_path: Path) -> None:
     """Each place is found, and each earlier place wins over the later ones."""
     layers = [
+        ("backlog/tasks/task-1 - Init.md", "---\nid: task-1\ntitle: Init\nstatus: To Do\n---\n"),
         ("docs/plans/2026-01-02-search.md", "- [ ] **Step 1: Write the failing test**\n"),
         ("docs/superpowers/plans/2026-01-05-auth.md", "### Task 1: Login\n- [ ] **Step 1: Test**\n"),
         (".planning/ROADMAP.md", GSD_ROADMAP),
@@ -94,7 +96,8 @@ def test_the_search_order(tmp_path: Path) -> None:
     ]
     for name, text in layers:
         write(tmp_path, {name: text})
-        assert find_plan(tmp_path) == tmp_path / name, name
+        expected = tmp_path / name
+        assert find_plan(tmp_path) == (expected.parent if name.startswith("backlog/") else expected), name
     assert find_plan(tmp_path, ".planning/ROADMAP.md") == tmp_path / ".planning" / "ROADMAP.md"
 
 
@@ -149,3 +152,14 @@ def test_gsd_roadmap_next_is_the_first_open_phase(tmp_path: Path) -> None:
     assert found == tmp_path / ".planning" / "ROADMAP.md"
     step = next_open_step(load_plan(found))
     assert step is not None and "Sync Engine" in step.title
+
+
+def test_a_configured_folder_must_hold_backlog_tasks(tmp_path: Path) -> None:
+    write(tmp_path, {"backlog/tasks/readme.md": "# Tasks\n"})
+    with pytest.raises(PlanError, match="folder without Backlog.md task files"):
+        find_plan(tmp_path, "backlog")
+    with pytest.raises(PlanError, match="No plan file"):
+        find_plan(tmp_path)  # an empty backlog is no plan
+    write(tmp_path, {"backlog/tasks/task-1 - A.md": "---\nid: task-1\ntitle: A\nstatus: To Do\n---\n"})
+    assert find_plan(tmp_path, "backlog/tasks") == tmp_path / "backlog" / "tasks"
+    assert find_plan(tmp_path) == tmp_path / "backlog" / "tasks"

@@ -344,3 +344,104 @@ def test_every_tick_changes_one_step_and_one_line(tmp_path: Path, name: str, tex
                     assert now.status == old.status
             expected = step.status if (name == "TODO.md" and status == "in_progress") else status
             assert after.status == reread[step.index].status == expected, (step.id, status)
+
+
+# --- Backlog.md ------------------------------------------------------------------------------------
+
+
+# Backlog.md's task files (`backlog/tasks/<id> - <Title>.md`): front matter as the CLI writes it,
+# the body's acceptance criteria between AC markers.
+def _backlog_task(ident: str, title: str, status: str, deps: str = "[]") -> str:
+    return f"""\
+---
+id: {ident}
+title: {title}
+status: {status}
+assignee: []
+created_date: '2026-02-02 23:21'
+labels:
+  - 'epic:core-parser'
+dependencies: {deps}
+priority: high
+---
+
+## Description
+
+<!-- SECTION:DESCRIPTION:BEGIN -->
+{title}, as the task says.
+<!-- SECTION:DESCRIPTION:END -->
+
+## Acceptance Criteria
+<!-- AC:BEGIN -->
+- [x] #1 The happy path works
+- [ ] #2 Errors name the file
+<!-- AC:END -->
+"""
+
+
+BACKLOG = {
+    "backlog/tasks/task-1 - Parse-task-files.md": _backlog_task("task-1", "Parse task files", "Done"),
+    "backlog/tasks/task-2 - Board-view.md": _backlog_task("task-2", "Board view", "To Do", "[task-10]"),
+    "backlog/tasks/task-10 - Status-symbols.md": _backlog_task("task-10", "Status symbols", "'To Do'"),
+    "backlog/tasks/task-4.1 - Watch-mode.md": _backlog_task("task-4.1", "Watch mode", "In Progress"),
+    "backlog/tasks/readme.md": "# Tasks\n\n- [ ] not a task\n",
+}
+
+
+def test_backlog_folder_is_one_plan_of_task_files(tmp_path: Path) -> None:
+    from stepcommit.plan import find_plan
+
+    write(tmp_path, BACKLOG)
+    folder = find_plan(tmp_path)
+    assert folder == tmp_path / "backlog" / "tasks"
+    plan = load_plan(folder)
+    assert plan.format == "backlog"
+    assert [(s.id, s.title, s.status, s.line) for s in plan.walk()] == [
+        ("task-1", "Parse task files", "done", 4),
+        ("task-2", "Board view", "todo", 4),
+        ("task-4.1", "Watch mode", "in_progress", 4),
+        ("task-10", "Status symbols", "todo", 4),
+    ]
+    assert plan.steps[1].depends == ("task-10",)
+    # Acceptance criteria are the task's criteria, never steps.
+    assert plan.steps[0].criteria == ("The happy path works", "Errors name the file")
+    nxt = next_open_step(plan)
+    assert nxt is not None and nxt.id == "task-4.1"
+    with pytest.raises(PlanError, match="is a Backlog.md folder"):
+        append_steps(folder, ["More"])
+
+
+def test_backlog_tick_changes_one_line_of_one_file(tmp_path: Path) -> None:
+    write(tmp_path, BACKLOG)
+    folder = tmp_path / "backlog" / "tasks"
+    before = {p.name: p.read_text() for p in folder.iterdir()}
+    plan = load_plan(folder)
+    mark_step(folder, plan.steps[3], "done")
+    after = {p.name: p.read_text() for p in folder.iterdir()}
+    changed = [name for name in before if before[name] != after[name]]
+    assert changed == ["task-10 - Status-symbols.md"]
+    assert _only_change(before[changed[0]], after[changed[0]]) == [("status: 'To Do'\n", "status: 'Done'\n")]
+    # task-10 done lets task-2, which waited on it, go first.
+    nxt = next_open_step(load_plan(folder))
+    assert nxt is not None and nxt.id == "task-2"
+    with pytest.raises(PlanError, match="no status for skipped"):
+        mark_step(folder, plan.steps[1], "skipped")
+
+
+def test_backlog_start_change_finish_commits_the_task_file(project: Path) -> None:
+    from stepcommit.commands.finish import finish
+
+    (project / "PLAN.md").unlink()
+    write(project, BACKLOG)
+    base = commit_all(project, "chore: the backlog")
+    assert start(cwd=project, query="task-2") == 0  # named: its dependency is not done
+    active = state.load_active(project / ".git")
+    assert active is not None and active.plan == "backlog/tasks/task-2 - Board-view.md"
+    with (project / "calc" / "__init__.py").open("a") as handle:
+        handle.write(SUBTRACT)
+    write(project, {"tests/test_subtract.py": TEST_SUBTRACT})
+    assert finish(cwd=project) == 0
+    plan = "backlog/tasks/task-2 - Board-view.md"
+    assert _plan_lines_changed(project, base, plan) == ["-status: To Do", "+status: Done"]
+    assert git(project, "diff", "--stat", base, "main", "--", "backlog").count("|") == 1
+    assert f"Plan: {plan}" in git(project, "log", "-1", "--format=%B")
