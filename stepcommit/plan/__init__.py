@@ -98,7 +98,11 @@ def find_plan(root: Path, configured: str | None = None) -> Path:
             return found[-1]
     for pattern, newest_first in PLAN_GLOBS:
         found = sorted(
-            (p for p in root.glob(pattern) if p.is_file() and p.name.lower() != "readme.md"),
+            (
+                p
+                for p in root.glob(pattern)
+                if p.is_file() and p.name.lower() != "readme.md" and p.parent.name != "archive"
+            ),
             reverse=newest_first,
         )
         if found:
@@ -135,7 +139,7 @@ def _reader(text: str, path: Path) -> str:
         return "taskmaster"
     if frontmatter.looks_like(text):
         return "cursor"
-    if backlog.looks_like(text):
+    if backlog.looks_like(text, path):
         return "backlog"
     if taskform.looks_like(text):
         return "taskform"

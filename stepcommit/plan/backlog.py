@@ -26,6 +26,7 @@ _READ: dict[str, tuple[Status, bool]] = {
 }
 _WRITE: dict[Status, str] = {"todo": "To Do", "in_progress": "In Progress", "done": "Done"}
 _KEY = r"^{name}[ \t]*:"
+_STATUS = re.compile(r"^status[ \t]*:[ \t]*[\"']?(?P<word>[^\"'\r\n#]*?)[\"']?[ \t]*$", re.M)
 _CRITERIA = re.compile(r"^#{1,6}\s+acceptance criteria\b", re.I)
 _BOX = re.compile(r"^\s*[-*+]\s+\[[ xX]\]\s+(?:#\d+\s+)?(?P<text>.+?)\s*$")
 _NUMBER = re.compile(r"(\d+)")
@@ -38,14 +39,19 @@ class _Task:
     quote: str
 
 
-def looks_like(text: str) -> bool:
-    """Front matter with top-level `id`, `title` and `status` keys (and no Cursor `todos`)."""
+def looks_like(text: str, path: Path) -> bool:
+    """Front matter with top-level `id`, `title` and `status` keys (and no Cursor `todos`), and either
+    one of Backlog.md's own status words or a place in a `backlog/tasks/` folder (custom statuses):
+    a plan that merely carries `status: draft` in its front matter stays what it is."""
     span = frontmatter.block(text)
     if span is None or frontmatter.looks_like(text):
         return False
-    return all(
-        re.search(_KEY.format(name=k), text[span[0] : span[1]], re.M) for k in ("id", "title", "status")
-    )
+    head = text[span[0] : span[1]]
+    if not all(re.search(_KEY.format(name=k), head, re.M) for k in ("id", "title", "status")):
+        return False
+    in_backlog = path.parent.name == "tasks" and path.parent.parent.name in ("backlog", ".backlog")
+    word = _STATUS.search(head)
+    return in_backlog or (word is not None and " ".join(word.group("word").lower().split()) in _READ)
 
 
 def _natural(path: Path) -> tuple[object, ...]:
@@ -67,7 +73,7 @@ def _read(path: Path) -> str:
 
 def task_files(folder: Path) -> list[Path]:
     """The folder's task files in Backlog.md's id order."""
-    found = [p for p in folder.glob("*.md") if p.is_file() and looks_like(_read(p))]
+    found = [p for p in folder.glob("*.md") if p.is_file() and looks_like(_read(p), p)]
     return sorted(found, key=_natural)
 
 

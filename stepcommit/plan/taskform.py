@@ -46,9 +46,11 @@ _WORDS: dict[str, tuple[Status, bool]] = {
 _WRITE: dict[Status, str] = {"todo": "open", "done": "done", "skipped": "declined"}
 _WORD = "|".join(sorted((re.escape(w).replace(r"\ ", r"\s") for w in _WORDS), key=len, reverse=True))
 _HEADING = re.compile(
-    rf"^ {{0,3}}(?P<hashes>#{{1,6}})[ \t]+(?P<word>{_WORD})[ \t]*·[ \t]*(?P<rest>.*?)[ \t#]*$", re.I
+    rf"^ {{0,3}}(?P<hashes>#{{1,6}})[ \t]+(?P<word>{_WORD})[ \t]*·[ \t]*(?P<rest>.*?)(?:[ \t]+#+)?[ \t]*$",
+    re.I,
 )
 _MAYBE = re.compile(rf"^ {{0,3}}#{{1,6}}[ \t]+(?:{_WORD})[ \t]*·", re.I | re.M)
+_CHECKBOX = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[[ xX/~-]\]", re.M)
 _FIELD = r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?{name}(?:\*\*|__)?\s*:(?:\*\*|__)?\s*(?P<value>.*)$"
 _VALIDATION = re.compile(_FIELD.format(name="Validation"), re.I)
 _BRANCH = re.compile(_FIELD.format(name="Branch"), re.I)
@@ -102,8 +104,13 @@ def _tasks(text: str) -> tuple[list[Line], list[_Task], list[int]]:
 
 
 def looks_like(text: str) -> bool:
-    """At least one `### Open · ...` style heading: cheap test first, the parse only when it may be."""
-    return _MAYBE.search(text) is not None and bool(_tasks(text)[1])
+    """`### Open · ...` style task headings, at least as many as checkbox items: a checkbox plan with
+    a stray `## Done · ...` heading stays a checkbox plan. The cheap test first, the parse only when
+    it may be."""
+    if _MAYBE.search(text) is None:
+        return False
+    tasks = _tasks(text)[1]
+    return bool(tasks) and len(tasks) >= len(_CHECKBOX.findall(text))
 
 
 def _section(lines: list[Line], levels: list[int], task: _Task) -> list[Line]:

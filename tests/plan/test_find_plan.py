@@ -163,3 +163,9 @@ def test_a_configured_folder_must_hold_backlog_tasks(tmp_path: Path) -> None:
     write(tmp_path, {"backlog/tasks/task-1 - A.md": "---\nid: task-1\ntitle: A\nstatus: To Do\n---\n"})
     assert find_plan(tmp_path, "backlog/tasks") == tmp_path / "backlog" / "tasks"
     assert find_plan(tmp_path) == tmp_path / "backlog" / "tasks"
+
+
+def test_a_change_archive_is_never_the_plan(tmp_path: Path) -> None:
+    write(tmp_path, {"openspec/changes/archive/tasks.md": "- [ ] 1.1 Old\n"})
+    with pytest.raises(PlanError, match="No plan file"):
+        find_plan(tmp_path)

@@ -445,3 +445,19 @@ def test_backlog_start_change_finish_commits_the_task_file(project: Path) -> Non
     assert _plan_lines_changed(project, base, plan) == ["-status: To Do", "+status: Done"]
     assert git(project, "diff", "--stat", base, "main", "--", "backlog").count("|") == 1
     assert f"Plan: {plan}" in git(project, "log", "-1", "--format=%B")
+
+
+def test_near_misses_stay_what_they_are(tmp_path: Path) -> None:
+    # A checkbox plan with one stray `## Done · ...` heading stays a checkbox plan.
+    stray = "# Plan\n\n## Done · Setup\n\n- [x] 1. Repo\n- [ ] 2. CI\n- [ ] 3. Release\n"
+    assert parse_plan(stray, tmp_path / "PLAN.md").format == "markdown"
+    # An ATX closing sequence needs a space before it: `C#` is the title's own.
+    (task,) = parse_plan("### Open · Port the parser to C#\n", tmp_path / "TODO.md").steps
+    assert task.title == "Port the parser to C#"
+    (task,) = parse_plan("### Open · Port the parser ###\n", tmp_path / "TODO.md").steps
+    assert task.title == "Port the parser"
+    # Front matter with id/title/status of its own words is no Backlog.md task outside backlog/tasks/.
+    draft = "---\nid: plan-1\ntitle: The plan\nstatus: draft\n---\n- [ ] 1. Write it\n- [ ] 2. Ship it\n"
+    assert len(parse_plan(draft, tmp_path / "PLAN.md").steps) == 2
+    custom = tmp_path / "backlog" / "tasks" / "task-1 - A.md"
+    assert parse_plan(draft, custom).format == "backlog"  # custom statuses, in its own place
