@@ -102,7 +102,21 @@ def field(root: Node, name: str) -> Node | None:
     return next((v for k, v in root.value if scalar(k) == name), None)
 
 
-def _scan(text: str, path: Path) -> list[_Todo]:
+@dataclass(frozen=True)
+class _Fields:
+    """One todo as written: its fields, and where its status value (or the todo) is."""
+
+    own: str
+    content: str
+    status: str | None
+    span: tuple[int, int] | None  # the status value's span, quotes included
+    quote: str
+    at: int  # offset of the status value, or of the todo when it has none
+    depends: tuple[str, ...]
+
+
+def _strict(text: str, path: Path) -> list[_Fields]:
+    """The todos as PyYAML reads them (a PlanError when the front matter is not valid YAML)."""
     import yaml
 
     found_root = mapping(text, path)
@@ -112,40 +126,136 @@ def _scan(text: str, path: Path) -> list[_Todo]:
     todos = field(root, "todos")
     if not isinstance(todos, yaml.SequenceNode):
         return []
-    found: list[_Todo] = []
-    for position, item in enumerate(todos.value, start=1):
+    found: list[_Fields] = []
+    for item in todos.value:
         if not isinstance(item, yaml.MappingNode):
             raise PlanError(
-                f"{path.name} line {item.start_mark.line + 2}: a todo must be a mapping "
+                f"{path.name} line {line_of(text, base + item.start_mark.index)}: a todo must be a mapping "
                 "(`- id: ...`, `content: ...`, `status: ...`)."
             )
         fields = {scalar(k): v for k, v in item.value}
-        own = (scalar(fields.get("id")) or "").strip()
-        title = " ".join((scalar(fields.get("content")) or "").split())
         status_node = fields.get("status")
         raw = scalar(status_node)
-        depends_node = fields.get("dependencies")
-        depends = (
-            tuple(d for d in (scalar(n) for n in depends_node.value) if d)
-            if isinstance(depends_node, yaml.SequenceNode)
-            else ()
-        )
-        anchor = status_node if raw is not None and status_node is not None else item
-        step = Step(
-            own or str(position),
-            title,
-            _READ.get((raw or "pending").strip().lower(), "todo"),
-            line_of(text, base + anchor.start_mark.index),
-            len(found),
-            explicit_id=bool(own),
-            depends=depends,
-        )
+        deps = fields.get("dependencies")
+        span: tuple[int, int] | None = None
+        quote = ""
         if raw is not None and status_node is not None:
             span = (base + status_node.start_mark.index, base + status_node.end_mark.index)
             style = getattr(status_node, "style", None)
-            found.append(_Todo(step, span, style if style in ("'", '"') else ""))
-        else:
-            found.append(_Todo(step, None, ""))
+            quote = style if style in ("'", '"') else ""
+        found.append(
+            _Fields(
+                (scalar(fields.get("id")) or "").strip(),
+                scalar(fields.get("content")) or "",
+                raw,
+                span,
+                quote,
+                span[0] if span else base + item.start_mark.index,
+                tuple(d for d in (scalar(n) for n in deps.value) if d)
+                if isinstance(deps, yaml.SequenceNode)
+                else (),
+            )
+        )
+    return found
+
+
+_ITEM = re.compile(r"^[ \t]*-[ \t]+(?P<key>[A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+(?P<value>.*?))?[ \t]*$")
+_KEY = re.compile(r"^[ \t]*(?P<key>[A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+(?P<value>.*?))?[ \t]*$")
+_ENTRY = re.compile(r"^[ \t]*-[ \t]+(?P<value>.*?)[ \t]*$")
+
+
+def _unquoted(value: str) -> tuple[str, str]:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1], value[0]
+    return value, ""
+
+
+def _lenient(text: str) -> list[_Fields]:
+    """The todos read line by line, as Cursor writes them, for front matter that is not strict YAML
+    (Cursor leaves `content: Phase 0: Setup` unquoted, which YAML refuses)."""
+    span = block(text)
+    if span is None:
+        return []
+    lines = [line for line in split_lines(text) if span[0] <= line.start < span[1]]
+    start = next((i for i, line in enumerate(lines) if _TODOS.match(line.body)), None)
+    if start is None:
+        return []
+    items: list[dict[str, list[tuple[str, int]]]] = []
+    key_column = -1
+    last = ""
+    for line in lines[start + 1 :]:
+        body = line.body
+        if body.strip() == "" or body.lstrip().startswith("#"):
+            continue
+        if not body[:1].isspace() and not body.startswith("-"):
+            break  # the next top-level key
+        item = _ITEM.match(body)
+        if item and (key_column < 0 or item.start("key") <= key_column):
+            key_column = item.start("key")
+            last = item.group("key")
+            value = item.group("value") or ""
+            items.append({last: [(value, line.start + (item.start("value") if item.group("value") else 0))]})
+            continue
+        if not items:
+            continue
+        key = _KEY.match(body)
+        if key and key.start("key") == key_column:
+            last = key.group("key")
+            value = key.group("value") or ""
+            items[-1][last] = [(value, line.start + (key.start("value") if key.group("value") else 0))]
+        elif (entry := _ENTRY.match(body)) and last:
+            items[-1].setdefault(last, []).append((entry.group("value"), line.start + entry.start("value")))
+        elif last:
+            items[-1].setdefault(last, []).append((body.strip(), line.start))  # a wrapped value
+    found: list[_Fields] = []
+    for fields in items:
+
+        def text_of(name: str, fields: dict[str, list[tuple[str, int]]] = fields) -> str:
+            parts = [v for v, _ in fields.get(name, []) if v not in (">", ">-", "|", "|-")]
+            return " ".join(_unquoted(p)[0] for p in parts)
+
+        status = fields.get("status")
+        raw, quote, at, value_span = None, "", next(iter(fields.values()))[0][1], None
+        if status and status[0][0]:
+            raw, quote = _unquoted(status[0][0])
+            at = status[0][1]
+            value_span = (at, at + len(status[0][0]))
+        deps = [v for v, _ in fields.get("dependencies", []) if v]
+        if len(deps) == 1 and deps[0].startswith("["):
+            deps = [d.strip() for d in deps[0].strip("[]").split(",")]
+        found.append(
+            _Fields(
+                _unquoted(text_of("id"))[0].strip(),
+                text_of("content"),
+                raw,
+                value_span,
+                quote,
+                at,
+                tuple(_unquoted(d)[0] for d in deps if d),
+            )
+        )
+    return found
+
+
+def _scan(text: str, path: Path) -> list[_Todo]:
+    try:
+        todos = _strict(text, path)
+    except PlanError:
+        todos = _lenient(text)
+        if not todos:
+            raise
+    found: list[_Todo] = []
+    for position, todo in enumerate(todos, start=1):
+        step = Step(
+            todo.own or str(position),
+            " ".join(todo.content.split()),
+            _READ.get((todo.status or "pending").strip().lower(), "todo"),
+            line_of(text, todo.at),
+            len(found),
+            explicit_id=bool(todo.own),
+            depends=todo.depends,
+        )
+        found.append(_Todo(step, todo.span, todo.quote))
     return found
 
 

@@ -183,7 +183,7 @@ def test_cursor_edge_shapes(tmp_path: Path) -> None:
     with pytest.raises(PlanError, match="has no status"):
         mark_step(path, step, "done")
     assert path.read_text() == bare
-    path.write_text("---\ntodos:\n  - id: [unclosed\n---\n")
+    path.write_text("---\ntodos: [unclosed\n---\n")
     with pytest.raises(PlanError, match="not valid YAML"):
         load_plan(path)
     # A plain markdown plan that merely starts with front matter is still read as markdown.
@@ -461,3 +461,41 @@ def test_near_misses_stay_what_they_are(tmp_path: Path) -> None:
     assert len(parse_plan(draft, tmp_path / "PLAN.md").steps) == 2
     custom = tmp_path / "backlog" / "tasks" / "task-1 - A.md"
     assert parse_plan(draft, custom).format == "backlog"  # custom statuses, in its own place
+
+
+def test_cursor_front_matter_that_is_not_strict_yaml(tmp_path: Path) -> None:
+    """Cursor leaves `content: Phase 0: Setup` and `overview: ... Source: x` unquoted, which YAML
+    refuses; the todos are then read line by line, with the same exact status spans."""
+    loose = (
+        "---\n"
+        "name: Phases\n"
+        "overview: All phases. Source: .ai/idea/outline.md\n"
+        "todos:\n"
+        "  - id: phase-0\n"
+        "    content: Phase 0: Environment Setup (scaffold, dev server)\n"
+        "    status: completed\n"
+        "  - id: phase-1\n"
+        '    content: "Phase 1: Research"\n'
+        "    status: in_progress\n"
+        "    dependencies:\n"
+        "      - phase-0\n"
+        "  - id: phase-2\n"
+        "    content: Phase 2: Architecture\n"
+        "    status: 'pending'\n"
+        "    dependencies: [phase-0, phase-1]\n"
+        "---\n\n# Phases\n"
+    )
+    path = tmp_path / "phases.plan.md"
+    path.write_text(loose)
+    plan = load_plan(path)
+    assert [(s.id, s.title, s.status, s.line, s.depends) for s in plan.walk()] == [
+        ("phase-0", "Phase 0: Environment Setup (scaffold, dev server)", "done", 7, ()),
+        ("phase-1", "Phase 1: Research", "in_progress", 10, ("phase-0",)),
+        ("phase-2", "Phase 2: Architecture", "todo", 15, ("phase-0", "phase-1")),
+    ]
+    mark_step(path, plan.steps[1], "done")
+    mark_step(path, plan.steps[2], "in_progress")
+    assert _only_change(loose, path.read_text()) == [
+        ("    status: in_progress\n", "    status: completed\n"),
+        ("    status: 'pending'\n", "    status: 'in_progress'\n"),
+    ]
