@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from stepcommit.errors import PlanError
-from stepcommit.plan import backlog, frontmatter, markdown, taskform, taskmaster
+from stepcommit.plan import backlog, frontmatter, gsd, markdown, taskform, taskmaster
 from stepcommit.plan.model import STATUSES, Plan, Status, Step
 
 __all__ = [
@@ -141,6 +141,8 @@ def _reader(text: str, path: Path) -> str:
         return "cursor"
     if backlog.looks_like(text, path):
         return "backlog"
+    if gsd.looks_like(text):
+        return "gsd"
     if taskform.looks_like(text):
         return "taskform"
     return "markdown"
@@ -155,6 +157,8 @@ def parse_plan(text: str, path: Path) -> Plan:
         return frontmatter.parse(text, path)
     if reader == "backlog":
         return backlog.parse(text, path)
+    if reader == "gsd":
+        return gsd.parse(text, path)
     if reader == "taskform":
         return taskform.parse(text, path)
     return markdown.parse(text, path)
@@ -316,6 +320,8 @@ def set_status(text: str, path: Path, step: Step, status: Status, now: datetime)
         return frontmatter.set_status(text, path, step, status)
     if reader == "backlog":
         return backlog.set_status(text, path, step, status)
+    if reader == "gsd":
+        return gsd.set_status(text, path, step, status)
     if reader == "taskform":
         return taskform.set_status(text, path, step, status)
     return markdown.set_status(text, path, step, status, now)
@@ -392,7 +398,7 @@ def append_steps(path: Path, titles: list[str]) -> tuple[Step, ...]:
             hint="Add the tasks with `backlog task create`.",
         )
     data = _read_text(path)
-    if _reader(data, path) in ("cursor", "taskform", "backlog"):
+    if _reader(data, path) in ("cursor", "taskform", "backlog", "gsd"):
         raise PlanError(
             f"{path.name} keeps its steps in a form of its own (Cursor todos or task headings); "
             "stepcommit adds steps only to checkbox plans.",

@@ -105,6 +105,53 @@ Tracks refactoring work. Keep entries concise.
 """
 
 
+# A GSD phase plan (`.planning/phases/<phase>/<NN-MM>-PLAN.md`) as its planner writes it: front
+# matter, <objective>/<context> blocks, then <tasks> with one <task> block per task.
+GSD_PLAN = """\
+---
+phase: 05-housekeeping
+plan: 01
+type: execute
+depends_on: []
+---
+
+<objective>
+Clear the housekeeping requirements.
+</objective>
+
+<tasks>
+
+<task type="auto">
+  <name>Task 1: Merge the chart index</name>
+  <files>.github/workflows/ci.yml</files>
+  <action>
+Add the fetch step:
+```yaml
+- name: Fetch existing index
+  run: curl -fsSL https://example.invalid/index.yaml -o /tmp/index.yaml || true
+```
+  </action>
+  <verify>
+    <automated>grep -q -- "--merge" .github/workflows/ci.yml &amp;&amp; echo PASS</automated>
+    <manual>The fetch step comes first</manual>
+  </verify>
+  <done>The index step merges the old index</done>
+</task>
+
+<task type="auto">
+  <name>Task 2: Document the release checklist</name>
+  <verify><automated>test -f CONTRIBUTING.md</automated></verify>
+  <done>CONTRIBUTING.md has a Release Checklist</done>
+</task>
+
+<task type="checkpoint:human-verify" gate="blocking">
+  <name>Task 3: Check the social preview by eye</name>
+</task>
+
+</tasks>
+"""
+
+
 def _only_change(before: str, after: str) -> list[tuple[str, str]]:
     """The changed lines as (old, new) pairs; asserts the change is line for line."""
     old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
@@ -323,7 +370,9 @@ def test_start_change_finish_ticks_one_line(
     assert f"Plan: {plan}" in git(project, "log", "-1", "--format=%B")
 
 
-@pytest.mark.parametrize(("name", "text"), [("a.plan.md", CURSOR), ("TODO.md", TRACKER)])
+@pytest.mark.parametrize(
+    ("name", "text"), [("a.plan.md", CURSOR), ("TODO.md", TRACKER), ("05-01-PLAN.md", GSD_PLAN)]
+)
 def test_every_tick_changes_one_step_and_one_line(tmp_path: Path, name: str, text: str) -> None:
     """parse -> tick -> parse: one step's status moves (to the new one, where the form has a word
     for it), every other step reads back as it was, and at most one line of the file changes."""
@@ -499,3 +548,38 @@ def test_cursor_front_matter_that_is_not_strict_yaml(tmp_path: Path) -> None:
         ("    status: in_progress\n", "    status: completed\n"),
         ("    status: 'pending'\n", "    status: 'in_progress'\n"),
     ]
+
+
+# --- GSD phase plans ---------------------------------------------------------------------------------
+
+
+def test_gsd_phase_plan_tasks(tmp_path: Path) -> None:
+    path = tmp_path / ".planning" / "phases" / "05-housekeeping" / "05-01-PLAN.md"
+    write(tmp_path, {str(path.relative_to(tmp_path)): GSD_PLAN})
+    plan = load_plan(path)
+    assert plan.format == "gsd"
+    assert [(s.id, s.title, s.status, s.line, s.optional) for s in plan.walk()] == [
+        ("1", "Merge the chart index", "todo", 14, False),
+        ("2", "Document the release checklist", "todo", 31, False),
+        ("3", "Check the social preview by eye", "todo", 37, True),
+    ]
+    first, second, _ = plan.steps
+    # Shell syntax runs through sh -c; a plain command stays argv.
+    assert first.verify == ("sh -c 'grep -q -- \"--merge\" .github/workflows/ci.yml && echo PASS'",)
+    assert second.verify == ("test -f CONTRIBUTING.md",)
+    assert first.criteria == ("The index step merges the old index",)
+    # The fenced `- name:` in the action is no task.
+    assert all("Fetch" not in s.title for s in plan.walk())
+    nxt = next_open_step(plan)
+    assert nxt is not None and nxt.id == "1"
+    # GSD has no status: the tick is a status attribute on the task's own tag, and it reads back.
+    mark_step(path, first, "in_progress")
+    mark_step(path, load_plan(path).steps[0], "done")
+    assert _only_change(GSD_PLAN, path.read_text()) == [
+        ('<task type="auto">\n', '<task type="auto" status="done">\n')
+    ]
+    nxt = next_open_step(load_plan(path))
+    assert nxt is not None and nxt.id == "2"
+    # A written summary finishes the whole plan.
+    write(tmp_path, {str(path.with_name("05-01-SUMMARY.md").relative_to(tmp_path)): "# Summary\n"})
+    assert {s.status for s in load_plan(path).walk()} == {"done"}
