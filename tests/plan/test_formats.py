@@ -583,3 +583,13 @@ def test_gsd_phase_plan_tasks(tmp_path: Path) -> None:
     # A written summary finishes the whole plan.
     write(tmp_path, {str(path.with_name("05-01-SUMMARY.md").relative_to(tmp_path)): "# Summary\n"})
     assert {s.status for s in load_plan(path).walk()} == {"done"}
+
+
+def test_a_backlog_report_counts_the_task_files_commits(tmp_path: Path) -> None:
+    from stepcommit.report.build import plan_progress
+
+    write(tmp_path, BACKLOG)
+    plan = load_plan(tmp_path / "backlog" / "tasks")
+    committed = {("backlog/tasks/task-1 - Parse-task-files.md", "task-1")}
+    assert plan_progress(plan, "backlog/tasks", committed).without_commit == ()
+    assert [s.id for s in plan_progress(plan, "backlog/tasks", set()).without_commit] == ["task-1"]
