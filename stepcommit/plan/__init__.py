@@ -238,6 +238,13 @@ def select_step(plan: Plan, query: str | None) -> Step:
                     f"Every open step in {plan.path.name} waits on a dependency that is not done: {listed}.",
                     hint="Finish the steps they depend on, or name a step: `stepcommit start 1.3`.",
                 )
+            held = [s for s in plan.walk() if s.is_leaf and _open(s) and s.deferred]
+            if held:
+                listed = ", ".join(f"{s.id} ({s.title})" for s in held[:3])
+                raise PlanError(
+                    f"The open steps left in {plan.path.name} are deferred or blocked: {listed}.",
+                    hint=f"Name one to begin it anyway: `stepcommit start {held[0].id}`.",
+                )
             raise PlanError(
                 f"Every step in {plan.path.name} is done: there is no open step to start.",
                 hint="Add a step to the plan, or name one explicitly: `stepcommit start 1.3`.",

@@ -10,7 +10,7 @@ import pytest
 from stepcommit import state
 from stepcommit.commands.start import start
 from stepcommit.errors import PlanError
-from stepcommit.plan import append_steps, load_plan, mark_step, next_open_step, parse_plan
+from stepcommit.plan import append_steps, load_plan, mark_step, next_open_step, parse_plan, select_step
 from tests.conftest import commit_all, git, write
 
 # The shape Cursor's plan mode saves (`.cursor/plans/<name>_<hash>.plan.md`): name, overview, the
@@ -289,6 +289,8 @@ def test_tracker_tick_changes_the_status_word_only(tmp_path: Path) -> None:
     mark_step(path, first, "done")
     assert path.read_text() == shouting.replace("### OPEN ·", "### DONE ·")
     assert next_open_step(load_plan(path)) is None
+    with pytest.raises(PlanError, match=r"deferred or blocked: 2 \(Chat\)"):
+        select_step(load_plan(path), None)
 
 
 def test_start_uses_the_branch_the_plan_gives(repo: Path) -> None:
