@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from stepcommit.errors import PlanError
-from stepcommit.plan import markdown, taskmaster
+from stepcommit.plan import backlog, frontmatter, gsd, markdown, taskform, taskmaster
 from stepcommit.plan.model import STATUSES, Plan, Status, Step
 
 __all__ = [
+    "PLAN_GLOBS",
     "PLAN_NAMES",
     "STATUSES",
     "Plan",
@@ -25,12 +26,47 @@ __all__ = [
     "no_next_reason",
     "parse_plan",
     "select_step",
+    "step_file",
 ]
 
 PLAN_NAMES = ("PLAN.md", "PROGRESS.md", "TODO.md", "ROADMAP.md", "tasks.md", "EXECPLAN.md", "task.md")
 # Tools that keep their plan in a place of their own, looked at when no usual name is found.
 TOOL_PLANS = (".taskmaster/tasks/tasks.json", "tasks/tasks.json")
 SPEC_GLOBS = ("specs/*/tasks.md", ".kiro/specs/*/tasks.md")
+# Then, in this order: (pattern, newest first?) of the tools that keep several plans in one folder.
+# Of several files, the one in progress wins (open steps and some begun), then one with open
+# steps, then the first; "first" is by name, newest first where names start with a date.
+PLAN_GLOBS: tuple[tuple[str, bool], ...] = (
+    (".cursor/plans/*.plan.md", False),  # Cursor plan mode
+    ("openspec/changes/*/tasks.md", False),  # OpenSpec (changes/archive/ holds finished ones)
+    (".planning/ROADMAP.md", False),  # GSD (get-shit-done)
+    ("docs/superpowers/plans/*.md", True),  # superpowers, YYYY-MM-DD-<feature>.md
+    ("docs/plans/*.md", True),  # superpowers (older releases)
+)
+# Last, Backlog.md: a folder of task files, one step each.
+BACKLOG = "backlog/tasks"
+
+
+def _progress_rank(path: Path) -> int:
+    """0: open steps and some begun; 1: open steps; 2: nothing open (or unreadable)."""
+    try:
+        steps = [s for s in load_plan(path).walk() if s.is_leaf]
+    except PlanError:
+        return 2
+    if not any(_open(s) for s in steps):
+        return 2
+    return 0 if any(s.status != "todo" for s in steps) else 1
+
+
+def _pick(found: list[Path]) -> Path:
+    ranks = [_progress_rank(p) for p in found]
+    return found[ranks.index(min(ranks))]
+
+
+def _searched() -> str:
+    names = ", ".join(PLAN_NAMES)
+    places = [*TOOL_PLANS, *SPEC_GLOBS, *(pattern for pattern, _ in PLAN_GLOBS), f"{BACKLOG}/*.md"]
+    return f"looked for {names}, then {', '.join(places)}"
 
 
 def find_plan(root: Path, configured: str | None = None) -> Path:
@@ -38,7 +74,12 @@ def find_plan(root: Path, configured: str | None = None) -> Path:
     if configured:
         path = Path(configured)
         path = path if path.is_absolute() else root / path
-        if not path.is_file():
+        if path.is_dir() and not backlog.is_folder(path):
+            raise PlanError(
+                f"The plan {configured} is a folder without Backlog.md task files.",
+                hint="Point --plan / [tool.stepcommit] plan at a plan file, or at backlog/tasks.",
+            )
+        if not (path.is_file() or path.is_dir()):
             raise PlanError(
                 f"The plan file {configured} does not exist.",
                 hint="Create it, or point --plan / [tool.stepcommit] plan at the right file.",
@@ -56,9 +97,21 @@ def find_plan(root: Path, configured: str | None = None) -> Path:
         found = sorted(p for p in root.glob(pattern) if p.is_file())
         if found:
             return found[-1]
+    for pattern, newest_first in PLAN_GLOBS:
+        found = sorted(
+            (
+                p
+                for p in root.glob(pattern)
+                if p.is_file() and p.name.lower() != "readme.md" and p.parent.name != "archive"
+            ),
+            reverse=newest_first,
+        )
+        if found:
+            return _pick(found)
+    if backlog.is_folder(root / BACKLOG):
+        return root / BACKLOG
     raise PlanError(
-        f"No plan file found in {root} or {root / 'docs'} (looked for {', '.join(PLAN_NAMES)}, "
-        f"{', '.join(TOOL_PLANS)}, {', '.join(SPEC_GLOBS)}).",
+        f"No plan file found in {root} or {root / 'docs'} ({_searched()}).",
         hint="Write one (e.g. PLAN.md with `- [ ] **1.1. First step**` lines) or pass --plan PATH.",
     )
 
@@ -81,15 +134,55 @@ def _is_json(text: str, path: Path) -> bool:
     return path.suffix.lower() == ".json" or taskmaster.looks_like(text)
 
 
+def _reader(text: str, path: Path) -> str:
+    """Which reader a plan's text is for: from the text (and the path's suffix), never from its place."""
+    if _is_json(text, path):
+        return "taskmaster"
+    if frontmatter.looks_like(text):
+        return "cursor"
+    if backlog.looks_like(text, path):
+        return "backlog"
+    if gsd.looks_like(text):
+        return "gsd"
+    if taskform.looks_like(text):
+        return "taskform"
+    return "markdown"
+
+
 def parse_plan(text: str, path: Path) -> Plan:
     """The steps of a plan's text; the format comes from the text (and the path's suffix)."""
-    if _is_json(text, path):
+    reader = _reader(text, path)
+    if reader == "taskmaster":
         return taskmaster.parse(text, path)
+    if reader == "cursor":
+        return frontmatter.parse(text, path)
+    if reader == "backlog":
+        return backlog.parse(text, path)
+    if reader == "gsd":
+        return gsd.parse(text, path)
+    if reader == "taskform":
+        return taskform.parse(text, path)
     return markdown.parse(text, path)
 
 
 def load_plan(path: Path) -> Plan:
+    """The plan in a file, or in a Backlog.md folder of task files."""
+    if path.is_dir():
+        if not backlog.is_folder(path):
+            raise PlanError(
+                f"{path} is a folder without Backlog.md task files.",
+                hint="Point --plan / [tool.stepcommit] plan at a plan file (or at backlog/tasks).",
+            )
+        return backlog.load_folder(path)
     return parse_plan(_read_text(path), path)
+
+
+def step_file(path: Path, step: Step) -> Path:
+    """The file a tick of ``step`` changes: the plan file itself, or, for a Backlog.md folder, the
+    step's own task file (which is then the started step's plan)."""
+    if path.is_dir():
+        return backlog.file_of(path, locate(load_plan(path), step))
+    return path
 
 
 def _words(text: str) -> list[str]:
@@ -274,8 +367,17 @@ def locate(plan: Plan, step: Step) -> Step:
 
 def set_status(text: str, path: Path, step: Step, status: Status, now: datetime) -> str:
     """The plan's text with ``step`` (located in this text) set to ``status``."""
-    if _is_json(text, path):
+    reader = _reader(text, path)
+    if reader == "taskmaster":
         return taskmaster.set_status(text, path, step, status)
+    if reader == "cursor":
+        return frontmatter.set_status(text, path, step, status)
+    if reader == "backlog":
+        return backlog.set_status(text, path, step, status)
+    if reader == "gsd":
+        return gsd.set_status(text, path, step, status)
+    if reader == "taskform":
+        return taskform.set_status(text, path, step, status)
     return markdown.set_status(text, path, step, status, now)
 
 
@@ -284,6 +386,7 @@ def mark_step(path: Path, step: Step, status: Status, *, now: datetime | None = 
 
     ``now`` stamps formats that record when a step was finished (Codex ExecPlans); UTC now by default.
     """
+    path, step = _in_its_file(path, step)
     current, new_text, data = _marked(path, step, status, now)
     if new_text == data:
         return current
@@ -296,10 +399,19 @@ def mark_step(path: Path, step: Step, status: Status, *, now: datetime | None = 
 def marked_text(path: Path, step: Step, status: Status, *, now: datetime | None = None) -> str:
     """The plan file's text as `mark_step` would write them, without writing: what a commit of
     the step will hold (`check` gates that tree, so `finish` finds it gated)."""
+    path, step = _in_its_file(path, step)
     current, new_text, data = _marked(path, step, status, now)
     if new_text != data:
         _read_back(path, new_text, current)
     return new_text
+
+
+def _in_its_file(path: Path, step: Step) -> tuple[Path, Step]:
+    """A step of a Backlog.md folder is marked in its own task file."""
+    if not path.is_dir():
+        return path, step
+    current = locate(load_plan(path), step)
+    return backlog.file_of(path, current), current
 
 
 def _marked(path: Path, step: Step, status: Status, now: datetime | None) -> tuple[Step, str, str]:
@@ -334,7 +446,18 @@ def append_steps(path: Path, titles: list[str]) -> tuple[Step, ...]:
 
     if not titles:
         return ()
+    if path.is_dir():
+        raise PlanError(
+            f"{path} is a Backlog.md folder; stepcommit adds steps only to checkbox plans.",
+            hint="Add the tasks with `backlog task create`.",
+        )
     data = _read_text(path)
+    if _reader(data, path) in ("cursor", "taskform", "backlog", "gsd"):
+        raise PlanError(
+            f"{path.name} keeps its steps in a form of its own (Cursor todos or task headings); "
+            "stepcommit adds steps only to checkbox plans.",
+            hint="Add the steps with the tool that writes the plan, or by hand.",
+        )
     if _is_json(data, path):
         raise PlanError(
             f"{path.name} is a JSON task list; stepcommit adds steps only to markdown plans.",
