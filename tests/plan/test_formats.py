@@ -289,7 +289,7 @@ def test_tracker_tick_changes_the_status_word_only(tmp_path: Path) -> None:
     mark_step(path, first, "done")
     assert path.read_text() == shouting.replace("### OPEN ·", "### DONE ·")
     assert next_open_step(load_plan(path)) is None
-    with pytest.raises(PlanError, match=r"deferred or blocked: 2 \(Chat\)"):
+    with pytest.raises(PlanError, match=r"deferred, optional or under a finished step: 2 \(deferred\)"):
         select_step(load_plan(path), None)
 
 
