@@ -32,7 +32,12 @@ def abort(*, cwd: Path, as_json: bool = False) -> int:
         state.clear_active(repo.git_dir)
     if as_json:
         output.emit_json(
-            {"step": active.id, "branch": active.branch, "parked": parked, "now_on": active.base_branch}
+            {
+                "step": output.step_json(active.id, active.title),
+                "branch": active.branch,
+                "parked": parked,
+                "now_on": active.base_branch,
+            }
         )
         return 0
     output.say(f"Left step {active.id}: {active.title}; back on {active.base_branch}.")

@@ -133,7 +133,8 @@ def start(*, cwd: Path, query: str | None, plan_path: str | None = None, as_json
             {
                 "step": {"id": step.id, "title": step.title, "line": marked.line},
                 "branch": name,
-                "base": {"branch": base_branch, "commit": base_commit},
+                "base": base_branch,
+                "base_commit": base_commit,
                 "resumed": resumed,
                 "carried": carried,
                 "plan": rel_plan,
