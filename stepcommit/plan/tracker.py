@@ -275,8 +275,9 @@ class RawId:
 def unique_ids(raw: list[RawId]) -> list[tuple[str, bool]]:
     """(id, from the file's own numbers) per step, unique in the listing, deterministic.
 
-    The file's own id where it is unique. An id that repeats among the leaf steps (`Step 1` under
-    every `Task N`) is scoped under its parent: `1.1`, `2.1`. What still repeats goes first to the
+    The file's own id where it is unique. Where an id repeats among the leaf steps (`Step 1` under
+    every `Task N`), the numbering restarts under each parent: those children are scoped under
+    their parent, `1.1`, `2.1`. What still repeats goes first to the
     leaf steps (what people start and mark), then in file order; the rest get `-2`, `-3`. Made-up
     ids (positions) follow their parent's final id."""
     leaf_counts: dict[str, int] = {}
@@ -296,10 +297,20 @@ def unique_ids(raw: list[RawId]) -> list[tuple[str, bool]]:
         used.add(new)
         final[i] = new
 
+    # Numbering that restarts under each parent: the whole sibling group is scoped, not only its
+    # repeated ids (`Task 1` > `Step 1`, `Step 2`; `Task 2` > `Step 1` gives 1.1, 1.2, 2.1).
+    restarts = {
+        r.parent
+        for r in raw
+        if r.explicit and r.leaf and leaf_counts.get(r.ident, 0) > 1 and r.parent is not None
+    }
     wanted: list[str] = []
     for r in raw:
-        scoped = r.explicit and r.leaf and leaf_counts.get(r.ident, 0) > 1 and r.parent is not None
-        wanted.append(f"{raw[r.parent].ident}.{r.ident}" if scoped and r.parent is not None else r.ident)
+        scoped = r.explicit and r.parent in restarts and r.parent is not None
+        if scoped and r.parent is not None and not r.ident.startswith(f"{raw[r.parent].ident}."):
+            wanted.append(f"{raw[r.parent].ident}.{r.ident}")
+        else:
+            wanted.append(r.ident)
     explicit_order = sorted((i for i, r in enumerate(raw) if r.explicit), key=lambda i: (not raw[i].leaf, i))
     for i in explicit_order:
         claim(i, wanted[i])
