@@ -697,7 +697,10 @@ def _edit_heading(parsed: Parsed, text: str, marker: Marker, status: Status) -> 
         if new is None:
             return []
         return [Edit(marker.start + sep_len, marker.end, new)]
-    # A heading with no marker yet: append the marker the file uses for this status elsewhere.
+    # A heading with no marker yet: append the marker the file uses for this status elsewhere,
+    # unless the title ends in a separator (`P0-1:`), which the marker would take for its own.
+    if text[marker.line.start : marker.start].rstrip()[-1:] in tuple(":-–—|"):
+        return []
     same = [o for o in others if words.read_cell(o).status == status]
     if same:
         found = HEADING_STATUS.search(same[0])

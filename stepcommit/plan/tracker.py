@@ -289,8 +289,9 @@ def unique_ids(raw: list[RawId]) -> list[tuple[str, bool]]:
     used: set[str] = set()
 
     def claim(i: int, wanted: str) -> None:
+        # A made-up suffix never takes an id the file gives another step.
         new, n = wanted, 2
-        while new in used:
+        while new in used or (new != wanted and new in reserved):
             new, n = f"{wanted}-{n}", n + 1
         if new != wanted:
             keep[i] = False
@@ -311,6 +312,7 @@ def unique_ids(raw: list[RawId]) -> list[tuple[str, bool]]:
             wanted.append(f"{raw[r.parent].ident}.{r.ident}")
         else:
             wanted.append(r.ident)
+    reserved = {w for w, r in zip(wanted, raw, strict=True) if r.explicit}
     explicit_order = sorted((i for i, r in enumerate(raw) if r.explicit), key=lambda i: (not raw[i].leaf, i))
     for i in explicit_order:
         claim(i, wanted[i])

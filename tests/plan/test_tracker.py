@@ -1,0 +1,265 @@
+"""One model of a progress-tracker plan: a phase is one step wherever it shows, and moves everywhere at once."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from stepcommit import config
+from stepcommit.errors import ConfigError
+from stepcommit.plan import GRANULARITIES, Step, parse_plan, select_step, set_status
+from stepcommit.plan.tracker import active_value, today_like
+
+NOW = datetime(2026, 3, 9, 14, 5, tzinfo=UTC)
+TODAY = NOW.astimezone().strftime("%Y-%m-%d")
+PATH = Path("PROGRESS.md")
+
+TRACKER = """\
+# Progress
+
+**Active Phase**: Phase 1 (Core)
+**Last Updated**: 2026-01-05
+
+| Phase | Description | Status | Notes |
+|-------|-------------|--------|-------|
+| 1 | Core | IN PROGRESS | |
+| 2 | Models | NOT STARTED | |
+| 3 | API | NOT STARTED | |
+
+### Phase 1: Core
+
+- [x] Scaffold
+- [ ] Config loader
+
+### Phase 2: Models
+
+- [ ] User model
+
+### Phase 3: API
+
+- [ ] Endpoints
+
+| Checkpoint | Phase | Passed |
+|------------|-------|--------|
+| Core boots | 1 | No |
+| Models load | 2 | No |
+"""
+
+
+def diff(old: str, new: str) -> list[str]:
+    return [
+        line.rstrip("\r\n")
+        for line in difflib.unified_diff(old.splitlines(True), new.splitlines(True), n=0)
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+
+
+def step(text: str, ident: str, steps: str = "phase") -> Step:
+    return select_step(parse_plan(text, PATH, steps=steps), ident)  # type: ignore[arg-type]
+
+
+def test_a_phase_is_one_step_with_its_checklist_as_the_to_do_list() -> None:
+    plan = parse_plan(TRACKER, PATH)
+    assert [(s.id, s.title, s.status, s.todo) for s in plan.walk()] == [
+        ("1", "Core", "in_progress", ("Scaffold", "Config loader")),
+        ("2", "Models", "todo", ("User model",)),
+        ("3", "API", "todo", ("Endpoints",)),
+    ]
+    assert plan.steps[0].line == 12  # the phase's section
+
+
+def test_item_steps_keep_the_checklist_items_as_steps() -> None:
+    plan = parse_plan(TRACKER, PATH, steps="item")
+    assert [(s.id, s.title, s.status) for s in plan.walk()] == [
+        ("1", "Core", "in_progress"),
+        ("1.1", "Scaffold", "done"),
+        ("1.2", "Config loader", "todo"),
+        ("2", "Models", "todo"),
+        ("2.1", "User model", "todo"),
+        ("3", "API", "todo"),
+        ("3.1", "Endpoints", "todo"),
+    ]
+    assert config.STEP_GRANULARITIES == GRANULARITIES
+
+
+def test_finishing_a_phase_edits_each_of_its_places_and_nothing_else() -> None:
+    new = set_status(TRACKER, PATH, step(TRACKER, "1"), "done", NOW, verified=True)
+    assert diff(TRACKER, new) == [
+        "-**Active Phase**: Phase 1 (Core)",
+        "-**Last Updated**: 2026-01-05",
+        "+**Active Phase**: Phase 2 (Models)",
+        f"+**Last Updated**: {TODAY}",
+        "-| 1 | Core | IN PROGRESS | |",
+        "+| 1 | Core | DONE        | |",
+        "-- [ ] Config loader",
+        "+- [x] Config loader",
+        "-| Core boots | 1 | No |",
+        "+| Core boots | 1 | Yes |",
+    ]
+    assert [s.status for s in parse_plan(new, PATH).walk()] == ["done", "todo", "todo"]
+
+
+def test_the_checkpoint_waits_for_a_verification_that_ran() -> None:
+    new = set_status(TRACKER, PATH, step(TRACKER, "1"), "done", NOW)
+    assert "| Core boots | 1 | No |" in new and "| 1 | Core | DONE" in new
+
+
+def test_starting_a_phase_moves_only_its_row() -> None:
+    new = set_status(TRACKER, PATH, step(TRACKER, "2"), "in_progress", NOW)
+    assert diff(TRACKER, new) == ["-| 2 | Models | NOT STARTED | |", "+| 2 | Models | IN PROGRESS | |"]
+
+
+def test_the_roll_up_keeps_crlf_and_a_bom_byte_for_byte() -> None:
+    text = "\ufeff" + TRACKER.replace("\n", "\r\n")
+    new = set_status(text, PATH, step(text, "1"), "done", NOW)
+    assert new.startswith("\ufeff")
+    assert new.count("\r\n") == text.count("\r\n") and "\n" not in new.replace("\r\n", "")
+    assert len(diff(text, new)) == 8
+
+
+def test_stale_duplicate_summary_rows_move_with_the_phase() -> None:
+    text = (
+        "## Progress Summary\n\n| # | Phase | Status |\n|---|---|---|\n| 1 | Setup | ✅ |\n| 2 | Build | ⬜ |\n"
+        "| 2 | Build | ⬜ |\n\n## Phase 1: Setup\n\n- [x] init\n\n## Phase 2: Build\n\n- [ ] compile\n"
+    )
+    plan = parse_plan(text, PATH)
+    assert [(s.id, s.status) for s in plan.walk()] == [("1", "done"), ("2", "todo")]
+    new = set_status(text, PATH, step(text, "2"), "done", NOW)
+    assert diff(text, new) == [
+        "-| 2 | Build | ⬜ |",
+        "-| 2 | Build | ⬜ |",
+        "+| 2 | Build | ✅ |",
+        "+| 2 | Build | ✅ |",
+        "-- [ ] compile",
+        "+- [x] compile",
+    ]
+
+
+def test_a_row_without_a_number_joins_the_section_by_title() -> None:
+    text = (
+        "| Task | Status |\n|---|---|\n| Parser | TODO |\n| Writer | TODO |\n\n"
+        "## Step 1: Parser\n\n- [ ] tokens\n\n## Step 2: Writer\n\n- [ ] bytes\n"
+    )
+    plan = parse_plan(text, PATH)
+    assert [(s.id, s.title, s.todo) for s in plan.walk()] == [
+        ("1", "Parser", ("tokens",)),
+        ("2", "Writer", ("bytes",)),
+    ]
+    new = set_status(text, PATH, plan.steps[1], "done", NOW)
+    assert diff(text, new) == ["-| Writer | TODO |", "+| Writer | DONE |", "-- [ ] bytes", "+- [x] bytes"]
+
+
+def test_a_summary_checkbox_and_its_section_are_one_step() -> None:
+    text = "## Overview\n\n- [x] Phase 1: Setup\n- [ ] Phase 2: Build\n\n## Phase 1: Setup\n\n## Phase 2: Build\n"
+    plan = parse_plan(text, PATH)
+    assert [(s.id, s.title, s.status) for s in plan.walk()] == [
+        ("1", "Setup", "done"),
+        ("2", "Build", "todo"),
+    ]
+    new = set_status(text, PATH, plan.steps[1], "done", NOW)
+    assert diff(text, new) == ["-- [ ] Phase 2: Build", "+- [x] Phase 2: Build"]
+
+
+def test_a_plain_plan_reads_as_before() -> None:
+    text = "# Plan\n\n### Phase 1: Calculator\n\n- [x] **1.1. Setup**\n- [ ] **1.2. Subtraction**\n"
+    plan = parse_plan(text, Path("PLAN.md"))
+    assert [(s.id, s.status, s.todo) for s in plan.walk()] == [
+        ("1", "in_progress", ()),
+        ("1.1", "done", ()),
+        ("1.2", "todo", ()),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "expected"),
+    [
+        ("2026-01-05", TODAY),
+        ("2026/01/05", TODAY.replace("-", "/")),
+        ("2026-01-05 08:00", f"{TODAY} {NOW.astimezone():%H:%M}"),
+        ("January 5, 2026", f"{NOW.astimezone():%B} {NOW.astimezone().day}, 2026"),
+        ("05 Jan 2026", f"{NOW.astimezone():%d %b} 2026"),
+        ("soon", "soon"),
+    ],
+)
+def test_last_updated_keeps_the_files_date_format(old: str, expected: str) -> None:
+    assert today_like(old, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("old", "expected"),
+    [
+        ("Phase 1 (Core)", "Phase 2 (Models)"),
+        ("1", "2"),
+        ("Core", "Models"),
+        ("Phase 3 - API", None),  # about another phase: left alone
+        ("Phase 11", None),
+    ],
+)
+def test_the_active_phase_line_moves_to_the_next_phase(old: str, expected: str | None) -> None:
+    assert active_value(old, ("1", "Core"), ("2", "Models")) == expected
+
+
+def test_the_steps_setting_is_checked() -> None:
+    assert config.from_table({"steps": "item"}).steps == "item"
+    with pytest.raises(ConfigError, match="steps = 'items' is not one of phase, item"):
+        config.from_table({"steps": "items"})
+
+
+# -- parse -> tick -> parse changes one step's status only ---------------------------------------
+
+_ROW_WORDS = ["NOT STARTED", "IN PROGRESS", "DONE", "✅", "⬜"]
+
+
+@st.composite
+def tracker_plans(draw: st.DrawFn) -> str:
+    phases = draw(st.integers(min_value=1, max_value=4))
+    end = draw(st.sampled_from(["\n", "\r\n"]))
+    parts = []
+    if draw(st.booleans()):
+        parts.append(f"**Active Phase**: Phase {draw(st.integers(1, phases))}")
+    if draw(st.booleans()):
+        parts.append("**Last Updated**: 2025-12-31")
+    parts += ["", "| Phase | Description | Status |", "|---|---|---|"]
+    titles = [
+        draw(st.sampled_from(["Core", "Models", "API", "Docs", "Ship"])) + f" {n}"
+        for n in range(1, phases + 1)
+    ]
+    for n, title in enumerate(titles, 1):
+        for _ in range(draw(st.integers(1, 2))):  # stale duplicate rows
+            parts.append(f"| {n} | {title} | {draw(st.sampled_from(_ROW_WORDS))} |")
+    for n, title in enumerate(titles, 1):
+        parts += ["", f"### Phase {n}: {title}", ""]
+        for k in range(draw(st.integers(0, 3))):
+            parts.append(f"- [{draw(st.sampled_from([' ', 'x']))}] item {n}.{k}")
+    if draw(st.booleans()):
+        parts += ["", "| Checkpoint | Phase | Passed |", "|---|---|---|"]
+        parts += [
+            f"| check {n} | {n} | {draw(st.sampled_from(['❌', 'No', '']))} |" for n in range(1, phases + 1)
+        ]
+    return end.join(parts) + end
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tracker_plans(), st.data())
+def test_a_tick_changes_one_steps_status_only(text: str, data: st.DataObject) -> None:
+    steps_mode = data.draw(st.sampled_from(GRANULARITIES))
+    before = list(parse_plan(text, PATH, steps=steps_mode).walk())
+    assert len({s.id for s in before}) == len(before)
+    chosen = data.draw(st.sampled_from(before))
+    status = data.draw(st.sampled_from(["todo", "in_progress", "done"]))
+    new = set_status(text, PATH, chosen, status, NOW, verified=data.draw(st.booleans()), steps=steps_mode)
+    after = list(parse_plan(new, PATH, steps=steps_mode).walk())
+    assert [(s.id, s.title, s.line) for s in after] == [(s.id, s.title, s.line) for s in before]
+    moved = {s.index for s, t in zip(before, after, strict=True) if s.status != t.status}
+    # The step itself (a group through its items), and in item mode its phase (whose status is its items').
+    allowed = {s.index for s in chosen.walk()} | {
+        p.index for p in parse_plan(text, PATH, steps=steps_mode).steps if chosen in p.walk()
+    }
+    assert moved <= allowed
+    if chosen.is_leaf and status != chosen.status and (status != "in_progress" or chosen.status == "todo"):
+        assert after[chosen.index].status in (status, chosen.status)
