@@ -612,8 +612,13 @@ def parse(text: str, path: Path, steps: tracker.Granularity = "phase") -> Plan:
     return _scan(text, path, steps).plan
 
 
+def _every_marker(parsed: Parsed) -> list[Marker]:
+    """The steps' markers and the other places of joined steps: the file's whole vocabulary."""
+    return [*parsed.markers, *(p.marker for places in parsed.places for p in places)]
+
+
 def _checkbox_marks(parsed: Parsed, text: str) -> Counter[str]:
-    return Counter(text[m.start] for m in parsed.markers if m.kind == "checkbox")
+    return Counter(text[m.start] for m in _every_marker(parsed) if m.kind == "checkbox")
 
 
 def _edit_checkbox(
@@ -654,7 +659,7 @@ def _edit_checkbox(
 
 
 def _edit_cell(parsed: Parsed, text: str, marker: Marker, status: Status) -> list[Edit]:
-    column = [m for m in parsed.markers if m.kind == "cell" and m.table == marker.table]
+    column = [m for m in _every_marker(parsed) if m.kind == "cell" and m.table == marker.table]
     seen_words, seen_emoji = words.words_in(text[m.start : m.end] for m in column)
     old = text[marker.start : marker.end]
     new = words.rewrite_cell(old, status, seen_words, seen_emoji)
@@ -683,7 +688,7 @@ def _edit_cell(parsed: Parsed, text: str, marker: Marker, status: Status) -> lis
 
 
 def _edit_heading(parsed: Parsed, text: str, marker: Marker, status: Status) -> list[Edit]:
-    others = [text[m.start : m.end] for m in parsed.markers if m.kind == "heading"]
+    others = [text[m.start : m.end] for m in _every_marker(parsed) if m.kind == "heading"]
     seen_words, seen_emoji = words.words_in(others)
     if marker.kind == "heading":
         old = text[marker.start : marker.end]
@@ -713,7 +718,7 @@ def _edit_heading(parsed: Parsed, text: str, marker: Marker, status: Status) -> 
 
 
 def _edit_emoji(parsed: Parsed, text: str, marker: Marker, status: Status) -> list[Edit]:
-    seen = [text[m.start : m.end] for m in parsed.markers if m.kind == "emoji"]
+    seen = [text[m.start : m.end] for m in _every_marker(parsed) if m.kind == "emoji"]
     return [Edit(marker.start, marker.end, words.pick_emoji(status, seen))]
 
 
@@ -801,7 +806,11 @@ def _own_edits(parsed: Parsed, text: str, step: Step, status: Status, now: datet
                 edits += _own_edits(parsed, text, inner, status, now)
         return edits
     if marker.kind == "heading-bare" and parsed.places and parsed.places[step.index]:
-        return []  # a phase without a marker of its own: its places say its status
+        # A phase without a marker of its own: its places say its status, and its heading gets
+        # one only when the file marks other phase headings so (`## Phase 1: Setup ✅`).
+        others = [text[m.start : m.end] for m in _every_marker(parsed) if m.kind == "heading"]
+        if not any(words.read_cell(o).status == status for o in others):
+            return []
     if marker.kind == "checkbox":
         return _edit_checkbox(parsed, text, step, marker, status, now)
     if marker.kind == "cell":

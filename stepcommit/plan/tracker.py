@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 from stepcommit.plan.text import Edit
@@ -59,6 +59,7 @@ _DATES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "iso",
         re.compile(
             r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{2})(?P=sep)(?P<d>\d{2})(?P<time>[ T]\d{2}:\d{2}(?::\d{2})?)?"
+            r"(?P<utc>Z|[ \t]+UTC)?"
         ),
     ),
     ("mdy", re.compile(rf"(?P<mon>{_MONTH})\.?[ \t]+(?P<d>\d{{1,2}})(?P<comma>,?)[ \t]+(?P<y>\d{{4}})")),
@@ -350,6 +351,8 @@ def today_like(old: str, now: datetime) -> str:
         m = pattern.fullmatch(old)
         if m is None:
             continue
+        if kind == "iso" and m.group("utc"):
+            local = now.astimezone(UTC)  # a time the file says is in UTC
         if kind == "iso":
             sep = m.group("sep")
             text = local.strftime(f"%Y{sep}%m{sep}%d")
@@ -357,7 +360,7 @@ def today_like(old: str, now: datetime) -> str:
                 text += m.group("time")[0] + local.strftime(
                     "%H:%M:%S" if m.group("time").count(":") == 2 else "%H:%M"
                 )
-            return text
+            return text + (m.group("utc") or "")
         mon = m.group("mon")
         full = mon.rstrip(".") in _MONTHS
         month = _MONTHS[local.month - 1] if full else _MONTHS[local.month - 1][:3]

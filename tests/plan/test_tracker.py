@@ -165,6 +165,75 @@ def test_a_summary_checkbox_and_its_section_are_one_step() -> None:
     assert diff(text, new) == ["-- [ ] Phase 2: Build", "+- [x] Phase 2: Build"]
 
 
+# The shape of a real tracker (a public repository's PROGRESS file, cut short): emoji-and-word
+# statuses, `✅` on finished phase headings, `### Tasks` under each phase, `**Current Phase**:`.
+REAL_SHAPE = """\
+# PR Dependency UI Integration - Progress Tracker
+
+**Last Updated**: 2024-12-28
+**Current Phase**: Implementation Phase 2
+
+| Phase | Description | Status | Completion |
+|-------|-------------|--------|------------|
+| 1 | Move Analysis to Data Loading | ✅ Complete | 100% |
+| 2 | Add Dependency Column to PR List | ⏳ Pending | 0% |
+| 3 | Dependency Graph Dialog | ⏳ Pending | 0% |
+
+## Phase 1: Move Analysis to Data Loading ✅
+
+### Tasks
+
+- [x] Add `rayon` to Cargo.toml
+
+### Notes
+- Analysis requires `local_repo` config to be set
+
+## Phase 2: Add Dependency Column
+
+### Tasks
+
+- [ ] Update column constraints
+- [ ] Add "Deps" column header
+
+## Phase 3: Dependency Dialog
+
+### Tasks
+
+- [ ] Create `DependencyDialogState` struct
+
+## Blockers & Risks
+
+| Issue | Impact | Mitigation |
+|-------|--------|------------|
+| Large PR count performance | High | Use rayon |
+"""
+
+
+def test_a_real_trackers_phase_rolls_up_in_the_files_own_words() -> None:
+    plan = parse_plan(REAL_SHAPE, PATH)
+    assert [(s.id, s.status, len(s.todo)) for s in plan.walk()] == [
+        ("1", "done", 1),
+        ("2", "todo", 2),
+        ("3", "todo", 1),
+    ]
+    new = set_status(REAL_SHAPE, PATH, plan.steps[1], "done", NOW)
+    assert diff(REAL_SHAPE, new) == [
+        "-**Last Updated**: 2024-12-28",
+        "-**Current Phase**: Implementation Phase 2",
+        f"+**Last Updated**: {TODAY}",
+        "+**Current Phase**: Implementation Phase 3",
+        "-| 2 | Add Dependency Column to PR List | ⏳ Pending | 0% |",
+        "+| 2 | Add Dependency Column to PR List | ✅ Complete | 0% |",
+        "-## Phase 2: Add Dependency Column",
+        "+## Phase 2: Add Dependency Column ✅",
+        "-- [ ] Update column constraints",
+        '-- [ ] Add "Deps" column header',
+        "+- [x] Update column constraints",
+        '+- [x] Add "Deps" column header',
+    ]
+    assert [s.status for s in parse_plan(new, PATH).walk()] == ["done", "done", "todo"]
+
+
 def test_a_plain_plan_reads_as_before() -> None:
     text = "# Plan\n\n### Phase 1: Calculator\n\n- [x] **1.1. Setup**\n- [ ] **1.2. Subtraction**\n"
     plan = parse_plan(text, Path("PLAN.md"))
@@ -183,6 +252,8 @@ def test_a_plain_plan_reads_as_before() -> None:
         ("2026-01-05 08:00", f"{TODAY} {NOW.astimezone():%H:%M}"),
         ("January 5, 2026", f"{NOW.astimezone():%B} {NOW.astimezone().day}, 2026"),
         ("05 Jan 2026", f"{NOW.astimezone():%d %b} 2026"),
+        ("2026-01-14 18:00 UTC", f"{NOW:%Y-%m-%d %H:%M} UTC"),
+        ("2026-01-14T18:00Z", f"{NOW:%Y-%m-%dT%H:%M}Z"),
         ("soon", "soon"),
     ],
 )
