@@ -748,19 +748,27 @@ def _edits(
         if verified:
             chosen += [p for p in places if p.role == "checkpoint"]
     edits += _place_edits(parsed, text, chosen, status, now)
-    if status == "done":
+    if status == "done" and phase.index in parsed.rollup.phases:
         edits += _rollup(parsed, text, phase, now)
     return edits
 
 
 def _phase_of(parsed: Parsed, step: Step) -> Step | None:
-    """The joined phase ``step`` is or belongs to (its top-level step with other places), if any."""
-    if not parsed.places:
+    """The joined step ``step`` is or belongs to: the innermost step on its path with other places."""
+    if not any(parsed.places):
         return None
-    for root in parsed.plan.steps:
-        if root.index <= step.index < root.index + sum(1 for _ in root.walk()):
-            return root if parsed.places[root.index] else None
-    return None
+    found: Step | None = None
+    level: tuple[Step, ...] = parsed.plan.steps
+    while True:
+        # Steps are numbered in file order, so the one holding ``step`` is the last that starts before it.
+        holder = next((s for s in reversed(level) if s.index <= step.index), None)
+        if holder is None:
+            return found
+        if parsed.places[holder.index]:
+            found = holder
+        if holder.index == step.index:
+            return found
+        level = holder.children
 
 
 def _place_edits(

@@ -142,11 +142,19 @@ def _candidates(
             checkpoint = any(n.startswith("checkpoint") for n in names) or status_name == "passed"
             kw = next((n for n in names if n in _KEYWORDS), None)
             found.append(_Candidate(node, parent, "checkpoint" if checkpoint else "row", kw))
-        elif kind == "checkbox" and id(node) not in under_heading and not node.children:
+        elif kind == "checkbox" and not node.children:
             match = _CHECKBOX_KW.match(body)
-            if match and match.group("num") == node.id:
+            if id(node) not in under_heading and match and match.group("num") == node.id:
                 found.append(_Candidate(node, parent, "checkbox", match.group("kw").lower()))
+            elif node.id is not None:
+                found.append(_Candidate(node, parent, "item", None))
     return found
+
+
+def _alike(one: str, other: str) -> bool:
+    """Titles that may name the same thing: a word in common, or one of them empty."""
+    a, b = set(_title_key(one)), set(_title_key(other))
+    return not a or not b or bool(a & b)
 
 
 def _fits(heading: _Candidate, other: _Candidate) -> bool:
@@ -177,12 +185,24 @@ def join(
             continue
         members = [
             c for c in found
-            if c.kind != "heading" and id(c.node) not in claimed and _fits(head, c)
+            if c.kind in ("row", "checkpoint", "checkbox") and id(c.node) not in claimed and _fits(head, c)
         ]  # fmt: skip
         if members:
             claimed.add(id(head.node))
             claimed.update(id(c.node) for c in members)
             groups.append((head.node, members))
+    # A summary table mirroring the checklist below it: a row joins the one item with its id.
+    items: dict[str, list[_Candidate]] = {}
+    for cand in found:
+        if cand.kind == "item" and cand.node.id is not None:
+            items.setdefault(cand.node.id, []).append(cand)
+    for cand in found:
+        if cand.kind != "row" or id(cand.node) in claimed or cand.node.id is None:
+            continue
+        same = [i for i in items.get(cand.node.id, []) if _alike(i.node.title, cand.node.title)]
+        if len(same) == 1 and id(same[0].node) not in claimed:
+            claimed.update((id(cand.node), id(same[0].node)))
+            groups.append((same[0].node, [cand]))
     rows: dict[str, list[_Candidate]] = {}
     for cand in found:
         if cand.kind in ("row", "checkpoint") and id(cand.node) not in claimed and cand.node.id and cand.kw:
@@ -206,7 +226,8 @@ def join(
             if not primary.children and primary.status is None:
                 primary.status = rows_status[0]
     roots = _without(roots, gone)
-    joined.phases = sorted((p for p, _ in groups), key=lambda n: n.line)
+    # Phases are what the Active Phase line walks: not an item joined with its summary row.
+    joined.phases = sorted((p for p, _ in groups if p.marker.kind != "checkbox"), key=lambda n: n.line)
     if tracker and steps == "phase":
         depths = {(p.level, _heading_kw(p, found)) for p, _ in groups if p.marker.kind.startswith("heading")}
         for cand in found:

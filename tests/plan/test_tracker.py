@@ -234,6 +234,22 @@ def test_a_real_trackers_phase_rolls_up_in_the_files_own_words() -> None:
     assert [s.status for s in parse_plan(new, PATH).walk()] == ["done", "done", "todo"]
 
 
+def test_a_summary_table_mirroring_the_checklist_moves_with_it() -> None:
+    text = (
+        "**Last Updated**: 2026-01-05\n\n## Progress Tracker\n\n| Step | Task | Status |\n|---|---|---|\n"
+        "| 1.1 | Setup | DONE |\n| 1.2 | Parser | TODO |\n\n## Phase 1: Core\n\n- [x] **1.1 Setup**\n- [ ] **1.2 Parser**\n"
+    )
+    plan = parse_plan(text, Path("PLAN.md"))
+    assert [(s.id, s.status) for s in plan.walk()] == [("1", "in_progress"), ("1.1", "done"), ("1.2", "todo")]
+    new = set_status(text, Path("PLAN.md"), step(text, "1.2"), "done", NOW)
+    assert diff(text, new) == [
+        "-| 1.2 | Parser | TODO |",
+        "+| 1.2 | Parser | DONE |",
+        "-- [ ] **1.2 Parser**",
+        "+- [x] **1.2 Parser**",
+    ]
+
+
 def test_a_plain_plan_reads_as_before() -> None:
     text = "# Plan\n\n### Phase 1: Calculator\n\n- [x] **1.1. Setup**\n- [ ] **1.2. Subtraction**\n"
     plan = parse_plan(text, Path("PLAN.md"))
