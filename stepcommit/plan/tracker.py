@@ -33,6 +33,7 @@ _CHECKBOX_KW = re.compile(
     rf"^[ \t]*(?:[-*+]|\d{{1,9}}[.)])[ \t]+\[.\]\*?[ \t]+(?:\*\*|__)?(?P<kw>(?i:{_KW}))[ \t]+"
     r"(?P<num>\d+(?:\.\d+)*[a-z]?)\b"
 )
+_OWN_ID = re.compile(r"[A-Za-z]{0,6}-?\d+(?:\.\d+)*[a-z]?")
 _BOLD = r"(?:\*\*|__)?"
 _ACTIVE = re.compile(
     rf"^(?P<lead>[ \t]*(?:[-*+][ \t]+)?{_BOLD}(?i:active|current)[ \t]+(?i:phase){_BOLD}[ \t]*:[ \t]*{_BOLD}[ \t]*)"
@@ -157,10 +158,18 @@ def _alike(one: str, other: str) -> bool:
     return not a or not b or bool(a & b)
 
 
+def _number(ident: str | None) -> str | None:
+    """The number a place names its phase by: its id, or the number a cell starts with (`1. Setup`)."""
+    if ident is None or _OWN_ID.fullmatch(ident):
+        return ident
+    lead = re.match(r"(\d+(?:\.\d+)*[a-z]?)(?:[.:)]|[ \t]|$)", ident)
+    return lead.group(1) if lead else ident
+
+
 def _fits(heading: _Candidate, other: _Candidate) -> bool:
     kw_ok = heading.kw is None or other.kw is None or heading.kw == other.kw
     if other.node.id is not None and heading.node.id is not None:
-        return kw_ok and other.node.id == heading.node.id
+        return kw_ok and _number(other.node.id) == heading.node.id
     return bool(heading.node.title) and _title_key(heading.node.title) == _title_key(other.node.title)
 
 
@@ -192,6 +201,7 @@ def join(
             claimed.update(id(c.node) for c in members)
             groups.append((head.node, members))
     # A summary table mirroring the checklist below it: a row joins the one item with its id.
+    item_groups: set[int] = set()
     items: dict[str, list[_Candidate]] = {}
     for cand in found:
         if cand.kind == "item" and cand.node.id is not None:
@@ -203,14 +213,25 @@ def join(
         if len(same) == 1 and id(same[0].node) not in claimed:
             claimed.update((id(cand.node), id(same[0].node)))
             groups.append((same[0].node, [cand]))
-    rows: dict[str, list[_Candidate]] = {}
+            item_groups.add(id(same[0].node))
+    # No section: a phase checkbox and the rows naming its number join (the checkbox leads), and
+    # so do rows of different tables with the same kind of number (`Phase` columns).
+    loose: dict[str, list[_Candidate]] = {}
     for cand in found:
-        if cand.kind in ("row", "checkpoint") and id(cand.node) not in claimed and cand.node.id and cand.kw:
-            rows.setdefault(f"{cand.kw} {cand.node.id}", []).append(cand)
-    for members in rows.values():
-        lead = next((c for c in members if c.kind == "row"), None)
-        if lead is not None and len(members) > 1:
-            groups.append((lead.node, [c for c in members if c is not lead]))
+        number = _number(cand.node.id)
+        if cand.kind in ("row", "checkpoint", "checkbox") and id(cand.node) not in claimed and number:
+            loose.setdefault(number, []).append(cand)
+    for members in loose.values():
+        lead = next((c for c in members if c.kind == "checkbox"), None)
+        if lead is not None:
+            box_kw = lead.kw
+            rest = [c for c in members if c.kind != "checkbox" and c.kw in (None, box_kw)]
+        else:
+            lead = next((c for c in members if c.kind == "row" and c.kw), None)
+            rest = [c for c in members if lead is not None and c is not lead and c.kw == lead.kw]
+        if lead is not None and rest:
+            groups.append((lead.node, rest))
+            item_groups.discard(id(lead.node))
     gone: set[int] = set()
     tracker = False
     for primary, members in groups:
@@ -227,7 +248,7 @@ def join(
                 primary.status = rows_status[0]
     roots = _without(roots, gone)
     # Phases are what the Active Phase line walks: not an item joined with its summary row.
-    joined.phases = sorted((p for p, _ in groups if p.marker.kind != "checkbox"), key=lambda n: n.line)
+    joined.phases = sorted((p for p, _ in groups if id(p) not in item_groups), key=lambda n: n.line)
     if tracker and steps == "phase":
         depths = {(p.level, _heading_kw(p, found)) for p, _ in groups if p.marker.kind.startswith("heading")}
         for cand in found:
