@@ -408,7 +408,8 @@ def today_like(old: str, now: datetime) -> str:
         month = _MONTHS[local.month - 1] if full else _MONTHS[local.month - 1][:3]
         if mon.isupper():
             month = month.upper()
-        day = f"{local.day:02d}" if len(m.group("d")) == 2 else str(local.day)
+        # `05 Jan` pads the day; `January 16` does not say, and unpadded is the common way.
+        day = f"{local.day:02d}" if m.group("d").startswith("0") else str(local.day)
         dot = "." if not full and old[m.end("mon") : m.end("mon") + 1] == "." else ""
         if kind == "mdy":
             return f"{month}{dot} {day}{m.group('comma')} {local.year}"

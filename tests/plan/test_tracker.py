@@ -250,6 +250,31 @@ def test_a_summary_table_mirroring_the_checklist_moves_with_it() -> None:
     ]
 
 
+def test_a_phase_list_and_a_progress_table_are_one_step_per_phase() -> None:
+    # The shape of a GSD roadmap: a `- [x] Phase N:` list, sections for the later phases only, and a
+    # Progress table whose Phase cells read `1. Title`.
+    text = (
+        "## Phases\n\n- [x] Phase 1: Foundation\n- [ ] **Phase 2: Launch** - ship it\n\n## Phase Details\n\n"
+        "### Phase 2: Launch\n\nPlans:\n- [ ] 02-01: release\n\n## Progress\n\n"
+        "| Phase | Plans Complete | Status |\n|---|---|---|\n| 1. Foundation | 1/1 | Complete |\n"
+        "| 2. Launch | 0/1 | Not started |\n"
+    )
+    plan = parse_plan(text, Path("ROADMAP.md"))
+    assert [(s.id, s.title, s.status, s.todo) for s in plan.walk()] == [
+        ("1", "Foundation", "done", ()),
+        ("2", "Launch", "todo", ("02-01: release",)),
+    ]
+    new = set_status(text, Path("ROADMAP.md"), plan.steps[1], "done", NOW)
+    assert diff(text, new) == [
+        "-- [ ] **Phase 2: Launch** - ship it",
+        "+- [x] **Phase 2: Launch** - ship it",
+        "-- [ ] 02-01: release",
+        "+- [x] 02-01: release",
+        "-| 2. Launch | 0/1 | Not started |",
+        "+| 2. Launch | 0/1 | Complete    |",
+    ]
+
+
 def test_a_plain_plan_reads_as_before() -> None:
     text = "# Plan\n\n### Phase 1: Calculator\n\n- [x] **1.1. Setup**\n- [ ] **1.2. Subtraction**\n"
     plan = parse_plan(text, Path("PLAN.md"))
@@ -268,6 +293,7 @@ def test_a_plain_plan_reads_as_before() -> None:
         ("2026-01-05 08:00", f"{TODAY} {NOW.astimezone():%H:%M}"),
         ("January 5, 2026", f"{NOW.astimezone():%B} {NOW.astimezone().day}, 2026"),
         ("05 Jan 2026", f"{NOW.astimezone():%d %b} 2026"),
+        ("January 16, 2026", f"{NOW.astimezone():%B} {NOW.astimezone().day}, 2026"),
         ("2026-01-14 18:00 UTC", f"{NOW:%Y-%m-%d %H:%M} UTC"),
         ("2026-01-14T18:00Z", f"{NOW:%Y-%m-%dT%H:%M}Z"),
         ("soon", "soon"),
@@ -311,6 +337,9 @@ def tracker_plans(draw: st.DrawFn) -> str:
         parts.append(f"**Active Phase**: Phase {draw(st.integers(1, phases))}")
     if draw(st.booleans()):
         parts.append("**Last Updated**: 2025-12-31")
+    if draw(st.booleans()):  # a phase checklist above the table (GSD roadmaps)
+        parts += ["", "## Phases", ""]
+        parts += [f"- [{draw(st.sampled_from([' ', 'x']))}] Phase {n}: p{n}" for n in range(1, phases + 1)]
     parts += ["", "| Phase | Description | Status |", "|---|---|---|"]
     titles = [
         draw(st.sampled_from(["Core", "Models", "API", "Docs", "Ship"])) + f" {n}"
@@ -320,6 +349,8 @@ def tracker_plans(draw: st.DrawFn) -> str:
         for _ in range(draw(st.integers(1, 2))):  # stale duplicate rows
             parts.append(f"| {n} | {title} | {draw(st.sampled_from(_ROW_WORDS))} |")
     for n, title in enumerate(titles, 1):
+        if draw(st.integers(0, 4)) == 0:
+            continue  # a phase with no section of its own
         parts += ["", f"### Phase {n}: {title}", ""]
         for k in range(draw(st.integers(0, 3))):
             parts.append(f"- [{draw(st.sampled_from([' ', 'x']))}] item {n}.{k}")
