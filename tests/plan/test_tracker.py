@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from stepcommit import config
 from stepcommit.errors import ConfigError
-from stepcommit.plan import GRANULARITIES, Step, parse_plan, select_step, set_status
+from stepcommit.plan import GRANULARITIES, Step, markdown, parse_plan, select_step, set_status
+from stepcommit.plan.text import line_of
 from stepcommit.plan.tracker import active_value, today_like
 
 NOW = datetime(2026, 3, 9, 14, 5, tzinfo=UTC)
@@ -379,5 +380,13 @@ def test_a_tick_changes_one_steps_status_only(text: str, data: st.DataObject) ->
         p.index for p in parse_plan(text, PATH, steps=steps_mode).steps if chosen in p.walk()
     }
     assert moved <= allowed
+    # Byte for byte, only lines that show this step's status (or the roll-up's) changed.
+    parsed = markdown._scan(text, PATH, steps_mode)
+    shown = {parsed.markers[i].line.number for i in allowed}
+    shown |= {p.marker.line.number for i in allowed for p in parsed.places[i]}
+    shown |= {line_of(text, span.start) for span in (*parsed.rollup.active, *parsed.rollup.updated)}
+    old_lines, new_lines = text.splitlines(), new.splitlines()
+    assert len(old_lines) == len(new_lines)
+    assert {n for n, (a, b) in enumerate(zip(old_lines, new_lines, strict=True), 1) if a != b} <= shown
     if chosen.is_leaf and status != chosen.status and (status != "in_progress" or chosen.status == "todo"):
         assert after[chosen.index].status in (status, chosen.status)
