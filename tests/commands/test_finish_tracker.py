@@ -12,6 +12,7 @@ from stepcommit.commands.check import check
 from stepcommit.commands.finish import finish
 from stepcommit.commands.start import start
 from stepcommit.commands.status import collect
+from stepcommit.commands.status import status as show_status
 from tests.conftest import commit_all, git, write
 
 PROGRESS = """\
@@ -83,7 +84,7 @@ def changed_lines(project: Path, base: str) -> list[str]:
 
 
 def test_finishing_a_phase_rolls_the_whole_tracker_up_in_its_one_commit(
-    tracker_project: Path, tmp_path: Path
+    tracker_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = tracker_project
     base = git(project, "rev-parse", "main").strip()
@@ -91,6 +92,9 @@ def test_finishing_a_phase_rolls_the_whole_tracker_up_in_its_one_commit(
     status = collect(project)
     assert status["step"]["id"] == "1" and status["step"]["title"] == "Subtraction"
     assert status["step"]["todo"] == ["Add subtract()", "Test subtract()"]
+    capsys.readouterr()
+    show_status(cwd=project)
+    assert "  to do (2):\n    - Add subtract()\n    - Test subtract()\n" in capsys.readouterr().out
     counter = tmp_path / "runs.txt"
     with (project / "calc" / "__init__.py").open("a") as handle:
         handle.write("\n\ndef subtract(a, b):\n    return a - b\n")
