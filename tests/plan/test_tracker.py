@@ -115,6 +115,34 @@ def test_starting_a_phase_moves_only_its_row() -> None:
     assert diff(TRACKER, new) == ["-| 2 | Models | NOT STARTED | |", "+| 2 | Models | IN PROGRESS | |"]
 
 
+def test_starting_the_first_item_of_a_phase_starts_its_row_too() -> None:
+    new = set_status(TRACKER, PATH, step(TRACKER, "2.1", "item"), "in_progress", NOW, steps="item")
+    # Plain markdown has no in-progress checkbox mark: the item's own line stays as it was.
+    assert diff(TRACKER, new) == ["-| 2 | Models | NOT STARTED | |", "+| 2 | Models | IN PROGRESS | |"]
+
+
+def test_the_last_open_item_of_a_phase_rolls_it_up() -> None:
+    # 1.1 is done already, so 1.2 is phase 1's last open item.
+    new = set_status(TRACKER, PATH, step(TRACKER, "1.2", "item"), "done", NOW, steps="item")
+    assert diff(TRACKER, new) == [
+        "-**Active Phase**: Phase 1 (Core)",
+        "-**Last Updated**: 2026-01-05",
+        "+**Active Phase**: Phase 2 (Models)",
+        f"+**Last Updated**: {TODAY}",
+        "-| 1 | Core | IN PROGRESS | |",
+        "+| 1 | Core | DONE        | |",
+        "-- [ ] Config loader",
+        "+- [x] Config loader",
+    ]
+    # Phase 2 finished out of order: the Active Phase line names phase 1, so it is left alone.
+    other = set_status(TRACKER, PATH, step(TRACKER, "2.1", "item"), "done", NOW, steps="item")
+    assert "**Active Phase**: Phase 1 (Core)" in other and "| 2 | Models | DONE        | |" in other
+    # Starting an item of a phase already in progress changes nothing (no in-progress checkbox mark).
+    assert (
+        set_status(TRACKER, PATH, step(TRACKER, "1.2", "item"), "in_progress", NOW, steps="item") == TRACKER
+    )
+
+
 def test_the_roll_up_keeps_crlf_and_a_bom_byte_for_byte() -> None:
     text = "\ufeff" + TRACKER.replace("\n", "\r\n")
     new = set_status(text, PATH, step(text, "1"), "done", NOW)
