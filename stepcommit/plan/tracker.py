@@ -4,8 +4,9 @@ The progress-tracker style AI agents keep (`PROGRESS.md`) shows each phase in se
 row of a `| Phase | Description | Status |` table, a `### Phase N: Title` section with a checklist,
 a row of a `| Checkpoint | Phase | Passed |` table, an `**Active Phase**:` line. Read one by one they
 are three steps with the same id; here they become one step whose places all move together.
-Ids are then made unique in every listing. Decisions only: the reader hands in its nodes, and
-the places a step's status is written are handed back to the writer.
+Ids are then made unique in every listing. No text is read or written here beyond the lines
+handed in: the reader's nodes are rearranged (joined places leave the tree, a tracker phase's
+checklist becomes its to-do list), and the places each step's status shows are handed to the writer.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def _title_key(title: str) -> tuple[str, ...]:
 class _Candidate:
     node: _Node
     parent: _Node | None
-    kind: str  # heading | row | checkpoint | checkbox
+    kind: str  # heading | row | checkpoint | checkbox (`- [x] Phase 2: ...`) | item (a checkbox with its own id)
     kw: str | None
 
 
