@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -418,3 +419,33 @@ def test_a_tick_changes_one_steps_status_only(text: str, data: st.DataObject) ->
     assert {n for n, (a, b) in enumerate(zip(old_lines, new_lines, strict=True), 1) if a != b} <= shown
     if chosen.is_leaf and status != chosen.status and (status != "in_progress" or chosen.status == "todo"):
         assert after[chosen.index].status in (status, chosen.status)
+
+
+REAL = Path(__file__).parent / "corpus" / "real"
+REAL_EXPECTED = json.loads((REAL / "expected.json").read_text(encoding="utf-8")) if REAL.is_dir() else {}
+
+
+@pytest.mark.parametrize("name", sorted(n for n in REAL_EXPECTED if n.endswith(".md")))
+def test_ticking_any_real_step_changes_only_the_lines_that_show_it(name: str) -> None:
+    """The corpus's one-line rule, for a model where one step can show in several places: a tick
+    changes the lines of that step's places (and a finished phase's roll-up lines), nothing else."""
+    path = Path(REAL_EXPECTED[name]["path"])
+    text = (REAL / name).read_bytes().decode("utf-8")
+    parsed = markdown._scan(text, path)
+    before = list(parsed.plan.walk())
+    rollup = {line_of(text, s.start) for s in (*parsed.rollup.active, *parsed.rollup.updated)}
+    for leaf in (s for s in before if s.is_leaf):
+        target = "todo" if leaf.status == "done" else "done"
+        new = set_status(text, path, leaf, target, NOW)
+        phase = next((r for r in parsed.plan.steps if leaf in r.walk()), leaf)
+        around = {s.index for s in phase.walk()}
+        shown = {parsed.markers[i].line.number for i in around}
+        shown |= {p.marker.line.number for i in around for p in parsed.places[i]} | rollup
+        old_lines, new_lines = text.splitlines(), new.splitlines()
+        changed = {n for n, (a, b) in enumerate(zip(old_lines, new_lines, strict=True), 1) if a != b}
+        assert len(old_lines) == len(new_lines) and changed and changed <= shown, (leaf.id, changed)
+        after = list(parse_plan(new, path).walk())
+        assert [(s.id, s.title) for s in after] == [(s.id, s.title) for s in before]
+        assert after[leaf.index].status == target, leaf.id
+        moved = {s.index for s, t in zip(before, after, strict=True) if s.status != t.status}
+        assert moved <= around, (leaf.id, moved)
