@@ -159,6 +159,10 @@ def _alike(one: str, other: str) -> bool:
     return not a or not b or bool(a & b)
 
 
+def _alike_strict(one: str, other: str) -> bool:
+    return bool(set(_title_key(one)) & set(_title_key(other)))
+
+
 def _number(ident: str | None) -> str | None:
     """The number a place names its phase by: its id, or the number a cell starts with (`1. Setup`)."""
     if ident is None or _OWN_ID.fullmatch(ident):
@@ -168,9 +172,15 @@ def _number(ident: str | None) -> str | None:
 
 
 def _fits(heading: _Candidate, other: _Candidate) -> bool:
-    kw_ok = heading.kw is None or other.kw is None or heading.kw == other.kw
     if other.node.id is not None and heading.node.id is not None:
-        return kw_ok and _number(other.node.id) == heading.node.id
+        if _number(other.node.id) != heading.node.id:
+            return False
+        # The same number is the same phase when both say what they number (`Phase` column,
+        # `### Phase 2`), or when the titles have a word in common: a risk table's row 2 is not phase 2.
+        same_kind = heading.kw is not None and other.kw == heading.kw
+        return same_kind or (
+            (heading.kw is None or other.kw is None) and _alike_strict(heading.node.title, other.node.title)
+        )
     return bool(heading.node.title) and _title_key(heading.node.title) == _title_key(other.node.title)
 
 

@@ -305,6 +305,15 @@ def test_a_phase_list_and_a_progress_table_are_one_step_per_phase() -> None:
     ]
 
 
+def test_a_numbered_table_about_something_else_is_not_joined() -> None:
+    text = (
+        "## Phase 1: Core\n\n- [ ] parser\n\n## Risks\n\n| # | Risk | Status |\n|---|---|---|\n"
+        "| 1 | Vendor lock-in | OPEN |\n"
+    )
+    plan = parse_plan(text, PATH)
+    assert [(s.title, s.todo) for s in plan.walk()] == [("Core", ()), ("parser", ()), ("Vendor lock-in", ())]
+
+
 def test_a_plain_plan_reads_as_before() -> None:
     text = "# Plan\n\n### Phase 1: Calculator\n\n- [x] **1.1. Setup**\n- [ ] **1.2. Subtraction**\n"
     plan = parse_plan(text, Path("PLAN.md"))
