@@ -46,6 +46,8 @@ class Config:
     steps: str = "phase"
     """In a tracker plan (a phase status table with a section per phase): `phase` makes each phase
     one step with its checklist as the to-do list; `item` makes each checklist item a step."""
+    agent_instructions: str | None = None
+    """The file `install --agent` writes the loop into (AGENTS.md; Claude Code's CLAUDE.md when it exists)."""
 
 
 NUMBER_RANGES: dict[str, tuple[float, float, bool]] = {

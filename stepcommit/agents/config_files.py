@@ -10,6 +10,7 @@ import copy
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import tomlkit
@@ -82,13 +83,36 @@ def _add_grouped(
     groups.append(group)
 
 
+CLAUDE_TOOL_MATCHER = "TaskCreate|TaskUpdate|TodoWrite"
+"""The Task tools (Claude Code v2.1.142 and later) and TodoWrite (older releases, or tasks turned off)."""
+_CLAUDE_OLD_MATCHERS = ("TodoWrite",)
+
+
+def _upgrade_matcher(groups: Any, command: str, old: tuple[str, ...], wanted: str) -> None:
+    """A group an older install wrote (stepcommit's handler alone, an old matcher) gets ``wanted``."""
+    for group in groups if isinstance(groups, list) else []:
+        handlers = group.get("hooks") if isinstance(group, dict) else None
+        if (
+            isinstance(handlers, list)
+            and group.get("matcher") in old
+            and all(isinstance(h, dict) and h.get("command") == command for h in handlers)
+        ):
+            group["matcher"] = wanted
+
+
 def claude_settings(data: dict[str, Any]) -> dict[str, Any]:
-    """`.claude/settings.json`: PostToolUse of TodoWrite and Stop (timeout in seconds)."""
+    """`.claude/settings.json`: PostToolUse of the Task tools and TodoWrite, TaskCompleted, Stop.
+
+    Timeouts are in seconds. TaskCompleted and Stop take no matcher.
+    """
     new = copy.deepcopy(data)
     hooks = _hooks_table(new, ".claude/settings.json")
-    handler = {"type": "command", "command": hook_command("claude"), "timeout": HOOK_TIMEOUT_SECONDS}
+    command = hook_command("claude")
+    handler = {"type": "command", "command": command, "timeout": HOOK_TIMEOUT_SECONDS}
     legacy = _legacy_command("claude")
-    _add_grouped(hooks, "PostToolUse", "TodoWrite", dict(handler), ".claude/settings.json", legacy)
+    _add_grouped(hooks, "PostToolUse", CLAUDE_TOOL_MATCHER, dict(handler), ".claude/settings.json", legacy)
+    _upgrade_matcher(hooks.get("PostToolUse"), command, _CLAUDE_OLD_MATCHERS, CLAUDE_TOOL_MATCHER)
+    _add_grouped(hooks, "TaskCompleted", None, dict(handler), ".claude/settings.json", legacy)
     _add_grouped(hooks, "Stop", None, dict(handler), ".claude/settings.json", legacy)
     return new
 
@@ -107,7 +131,20 @@ def gemini_settings(data: dict[str, Any]) -> dict[str, Any]:
     legacy = _legacy_command("gemini")
     _add_grouped(hooks, "AfterTool", "write_todos", dict(handler), ".gemini/settings.json", legacy)
     _add_grouped(hooks, "AfterAgent", None, dict(handler), ".gemini/settings.json", legacy)
+    _gemini_reads_agents_md(new)
     return new
+
+
+def _gemini_reads_agents_md(data: dict[str, Any]) -> None:
+    """Gemini CLI reads GEMINI.md unless ``context.fileName`` names others: AGENTS.md, where
+    `install` writes the loop, is added to it (GEMINI.md kept when it was the default)."""
+    context = data.setdefault("context", {})
+    if not isinstance(context, dict):
+        return  # not an object: the user's own shape, left alone
+    names = context.get("fileName", "GEMINI.md")
+    listed = [names] if isinstance(names, str) else names
+    if isinstance(listed, list) and "AGENTS.md" not in listed:
+        context["fileName"] = ["AGENTS.md", *listed]
 
 
 def cursor_hooks(data: dict[str, Any]) -> dict[str, Any]:
@@ -202,3 +239,16 @@ def merged_text(agent: str, existing: str | None) -> str:
     if existing is not None and new == data:
         return existing
     return json.dumps(new, indent=2, ensure_ascii=False) + "\n"
+
+
+def installed_agents(root: Path) -> set[str]:
+    """The agents whose hook file in ``root`` runs `stepcommit hook agent` for them."""
+    found: set[str] = set()
+    for agent, spec in AGENT_FILES.items():
+        try:
+            text = (root / spec.path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if f"hook agent --agent {agent}" in text or f'"hook", "agent", "--agent", "{agent}"' in text:
+            found.add(agent)
+    return found

@@ -28,7 +28,10 @@ def parse(payload: Mapping[str, Any]) -> Observed:
         event=event,
         session=text_field(payload, "conversation_id", "session_id"),
         cwd=_cwd(payload),
+        version=text_field(payload, "cursor_version") or None,
     )
+    if not event:
+        return replace(base, problem="no hook_event_name in the payload")
     if event == "afterAgentResponse":
         return replace(base, summary=summary_line(text_field(payload, "text")))
     if event == "afterFileEdit":

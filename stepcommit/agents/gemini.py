@@ -23,6 +23,8 @@ def parse(payload: Mapping[str, Any]) -> Observed:
         session=text_field(payload, "session_id"),
         cwd=text_field(payload, "cwd") or None,
     )
+    if not event:
+        return replace(base, problem="no hook_event_name in the payload")
     if event == "AfterTool" and payload.get("tool_name") in TODO_TOOLS:
         return replace(base, completed=todo_list(payload.get("tool_input")))
     if event == "AfterAgent" and not payload.get("stop_hook_active"):

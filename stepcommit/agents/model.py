@@ -14,6 +14,20 @@ SUMMARY_LIMIT = 200
 
 
 @dataclass(frozen=True)
+class TaskEvent:
+    """One change to a task of Claude Code's Task tools, in the order the session made it.
+
+    ``kind`` is "create" (``subject`` set; ``task_id`` when the tool's result carried it) or
+    "update" (``task_id`` set; ``status`` and ``subject`` only when the update changed them).
+    """
+
+    kind: str
+    task_id: str = ""
+    subject: str = ""
+    status: str = ""
+
+
+@dataclass(frozen=True)
 class Observed:
     """The progress one hook call carries.
 
@@ -29,6 +43,13 @@ class Observed:
     completed: tuple[str, ...] = ()
     summary: str | None = None
     edited: tuple[str, ...] = ()
+    tasks: tuple[TaskEvent, ...] = ()
+    transcript: str | None = None
+    """The session's transcript (JSON lines) to read for what the hooks missed, at a turn's end."""
+    problem: str | None = None
+    """What was wrong with the payload's shape, when it was not what the agent documents."""
+    version: str | None = None
+    """The agent's version, when the payload says it."""
 
 
 def text_field(payload: Mapping[str, Any], *keys: str) -> str:

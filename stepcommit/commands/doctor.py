@@ -250,6 +250,24 @@ def check_env_ignored(root: Path) -> Finding:
     return Finding(".env", False, "not ignored by git", "stepcommit init  (adds .env to .gitignore)")
 
 
+def check_agent_capture(repo: git.Repo) -> list[Finding]:
+    """A finding per agent whose hooks ran in the active step without capturing an entry."""
+    from stepcommit import state
+    from stepcommit.agents.capture import SILENT
+    from stepcommit.commands.status import silent_in_step
+
+    silent = silent_in_step(repo, state.load_active(repo.git_dir))
+    return [
+        Finding(
+            f"{agent} hooks",
+            False,
+            SILENT,
+            f"`stepcommit status` shows the hook errors; `stepcommit install --agent {agent}` updates its hooks",
+        )
+        for agent in silent
+    ]
+
+
 def findings(repo: git.Repo) -> list[Finding]:
     repos = _config_repos(repo.root)
     found = check_git_hooks(repo)
@@ -262,6 +280,7 @@ def findings(repo: git.Repo) -> list[Finding]:
     found.append(check_plan(repo.root))
     found.append(check_tests_collect(repo.root))
     found.append(check_env_ignored(repo.root))
+    found += check_agent_capture(repo)
     return found
 
 

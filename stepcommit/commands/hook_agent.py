@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from pathlib import Path
 
 from stepcommit import git, output
 from stepcommit.agents import AGENTS
 from stepcommit.agents.capture import capture, record_hook_error
+from stepcommit.agents.tasks import transcript_version
 from stepcommit.errors import StepcommitError
 
 # Gemini CLI parses the hook's stdout as JSON and Cursor expects JSON on every path: an empty
@@ -26,10 +28,10 @@ def _repo_for(payload_cwd: str | None, cwd: Path) -> git.Repo | None:
     return None
 
 
-def _note(repo: git.Repo | None, agent: str, detail: str) -> None:
+def _note(repo: git.Repo | None, agent: str, detail: str, version: str | None = None) -> None:
     if repo is not None:
         with contextlib.suppress(OSError):
-            record_hook_error(repo.git_dir, agent, detail)
+            record_hook_error(repo.git_dir, agent, detail, version)
     output.note(f"stepcommit hook agent: {detail}")  # the detail may quote the payload
 
 
@@ -62,6 +64,15 @@ def hook_agent(*, cwd: Path, agent: str, payload_text: str | bytes) -> int:
             raise StepcommitError("The hook payload is not a JSON object.")
         observed = AGENTS[agent](payload)
         repo = _repo_for(observed.cwd, cwd)
+        if observed.problem is not None:
+            # A shape the agent's documentation does not describe: an agent update changed it, and
+            # capture would go silent without this record. Which version sent it helps the fix.
+            transcript = payload.get("transcript_path")
+            version = observed.version or transcript_version(
+                transcript if isinstance(transcript, str) else None
+            )
+            what = f"Unknown {agent} hook payload shape ({observed.problem}); keys: {', '.join(sorted(payload))[:300]}."
+            _note(repo or _repo_for(None, cwd), agent, what, version)
         if repo is not None:
             capture(repo.git_dir, repo.root, observed)
     # The one place a broad catch is right: a hook that fails must still let the agent go on,
@@ -74,3 +85,16 @@ def hook_agent(*, cwd: Path, agent: str, payload_text: str | bytes) -> int:
     if agent in JSON_REPLY:
         print("{}", flush=True)
     return 0
+
+
+def run_hook(*, agent: str, payload: str | None) -> int:
+    """The program's fast path for `stepcommit hook agent` (stepcommit/entry.py): no typer loaded."""
+    data: str | bytes = payload if payload is not None else b""
+    if payload is None and sys.stdin is not None and not sys.stdin.isatty():
+        buffer = getattr(sys.stdin, "buffer", None)
+        data = (
+            bytes(buffer.read())
+            if buffer is not None
+            else str(sys.stdin.read()).encode("utf-8", "surrogateescape")
+        )
+    return hook_agent(cwd=Path.cwd(), agent=agent, payload_text=data)

@@ -83,6 +83,7 @@ def collect(cwd: Path) -> dict[str, Any]:
         },
         "git_operation": busy[0] if busy else None,
         "hook_errors": read_hook_errors(repo.git_dir)[-5:],
+        "silent_agents": silent_in_step(repo, active),
         "index_lock": index_lock,
         "running": running,
         "next": _next_action(
@@ -96,6 +97,17 @@ def _todo(repo: git.Repo, active: state.ActiveStep) -> tuple[str, ...]:
     from stepcommit.commands.check import current_todo
 
     return current_todo(repo, active)
+
+
+def silent_in_step(repo: git.Repo, active: state.ActiveStep | None) -> list[str]:
+    """The agents whose hooks ran in the active step and captured no entry (see capture.SILENT)."""
+    if active is None:
+        return []
+    from stepcommit.agents.capture import read_activity, silent_agents
+    from stepcommit.agents.config_files import installed_agents
+
+    sources = {e.source for e in progress.read(repo.git_dir)}
+    return silent_agents(read_activity(repo.git_dir), installed_agents(repo.root), active.started_at, sources)
 
 
 def _redacted_entries(entries: list[progress.Entry]) -> list[dict[str, Any]]:
@@ -167,6 +179,10 @@ def status(*, cwd: Path, as_json: bool = False, clear_errors: bool = False) -> i
         output.say(f"A finish of step {interrupted['step']} is running (at: {interrupted['phase']}).")
     elif interrupted:
         output.say(f"An interrupted finish of step {interrupted['step']} stopped at: {interrupted['phase']}.")
+    if data["silent_agents"]:
+        from stepcommit.agents.capture import SILENT
+
+        output.say(f"{', '.join(data['silent_agents'])}: {SILENT} (its hooks ran; see the hook errors below)")
     for err in data["hook_errors"]:
         output.say(f"Hook error ({err.get('agent', '?')}, {err.get('time', '?')}): {err.get('error', '?')}")
     if data["hook_errors"]:

@@ -76,6 +76,8 @@ class FileCoverage:
     missing_branches: int = 0
     """Branches never taken; with ``statements``, ``missing`` and ``branches`` it gives coverage's own percentage."""
     executed_lines: tuple[int, ...] = ()
+    branch_arcs: tuple[tuple[int, int, bool], ...] = ()
+    """Each branch as (source line, destination, taken), when branch coverage is on."""
 
     @property
     def display(self) -> str:
@@ -107,6 +109,12 @@ class CoverageReport:
         return tuple((f.path, display_percent(f.percent, 0)) for f in weak[:count])
 
 
+def _arcs(entry: dict[str, Any]) -> tuple[tuple[int, int, bool], ...]:
+    arcs = [(int(a), int(b), True) for a, b in entry.get("executed_branches", ())]
+    arcs += [(int(a), int(b), False) for a, b in entry.get("missing_branches", ())]
+    return tuple(sorted(arcs))
+
+
 def from_json(data: dict[str, Any]) -> CoverageReport:
     """Build the report from `coverage json` output."""
     files = []
@@ -123,6 +131,7 @@ def from_json(data: dict[str, Any]) -> CoverageReport:
                 missing_lines=tuple(entry.get("missing_lines", ())),
                 missing_branches=int(summary.get("missing_branches", 0)),
                 executed_lines=tuple(entry.get("executed_lines", ())),
+                branch_arcs=_arcs(entry),
             )
         )
     totals = data["totals"]
@@ -136,7 +145,8 @@ def from_json(data: dict[str, Any]) -> CoverageReport:
 
 
 def patch_coverage(report: CoverageReport, changed: dict[str, set[int]]) -> tuple[int, int]:
-    """(covered, measured) statements among the changed lines, like diff-cover.
+    """(covered, measured) statements among the changed lines, like diff-cover, plus the branches
+    that start on a changed line when the project measures branches (coverage.py's own units).
 
     Only lines coverage.py counts as statements of a measured file take part: comments, blank
     lines and files outside the measured source do not.
@@ -151,6 +161,10 @@ def patch_coverage(report: CoverageReport, changed: dict[str, set[int]]) -> tupl
         missing = set(entry.missing_lines)
         covered += len(lines & executed)
         measured += len(lines & (executed | missing))
+        for source, _dest, taken in entry.branch_arcs:
+            if source in lines:
+                measured += 1
+                covered += taken
     return covered, measured
 
 

@@ -45,11 +45,19 @@ def _lean_json_report() -> None:
         summary = self.make_summary(nums)
         if coverage_data.has_arcs():
             summary.update(self.make_branch_summary(nums))
-        return {
+        reported = {
             "executed_lines": sorted(analysis.executed),
             "summary": summary,
             "missing_lines": sorted(analysis.missing),
         }
+        if coverage_data.has_arcs():
+            # Which branches of which lines: the floor on changed lines judges branches too.
+            for key, arcs in (
+                ("executed_branches", analysis.executed_branch_arcs()),
+                ("missing_branches", analysis.missing_branch_arcs()),
+            ):
+                reported[key] = [[source, dest] for source in sorted(arcs) for dest in sorted(arcs[source])]
+        return reported
 
     JsonReporter.report_one_file = report_one_file  # type: ignore[method-assign]
 

@@ -264,9 +264,10 @@ def run_gate(
                     problems[problems.index(fell[0])] = fell[0] + _ratchet_detail(run.coverage, left)
                 if cfg.fail_under_changed is not None and measured:
                     share = 100.0 * covered / measured
+                    units = "statements and branches" if run.coverage.branch else "statements"
                     if share < cfg.fail_under_changed:
                         problems.append(
-                            f"changed lines {display_percent(share)}% covered ({covered} of {measured} statements), "
+                            f"changed lines {display_percent(share)}% covered ({covered} of {measured} {units}), "
                             f"under fail_under_changed = {cfg.fail_under_changed:g}%; not run: {_lines_text(left)}"
                         )
     verified = None

@@ -186,3 +186,12 @@ def test_status_shows_hook_errors(project: Path, capsys: pytest.CaptureFixture[s
     capsys.readouterr()
     assert status(cwd=project) == 0
     assert "Hook error (claude" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("agent", ["codex", "gemini", "cursor"])
+def test_a_payload_without_an_event_is_an_unknown_shape(project: Path, agent: str) -> None:
+    payload = {"cwd": str(project), "workspace_roots": [str(project)], "cursor_version": "2.0.77"}
+    assert hook_agent(cwd=project, agent=agent, payload_text=json.dumps(payload)) == 0
+    (error,) = read_hook_errors(project / ".git")
+    assert error["error"].startswith(f"Unknown {agent} hook payload shape")
+    assert error.get("agent_version") == ("2.0.77" if agent == "cursor" else None)

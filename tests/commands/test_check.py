@@ -243,3 +243,51 @@ def test_check_and_the_hook_refuse_forbidden_files_and_secret_lines_before_runni
     assert "docs/setup.md:2" in info.value.message and "Key.PEM" not in info.value.message
     assert "git restore --staged" in info.value.hint
     assert counter.read_text().count("run") == 1  # a refused change runs no test
+
+
+CLAMP = "def magnitude(x):\n    if x < 0:\n        x = -x\n    return x\n"
+TEST_CLAMP = "from calc.clamp import magnitude\n\n\ndef test_magnitude():\n    assert magnitude(-1) == 1\n"
+
+
+def test_the_changed_lines_floor_counts_branches_when_the_project_measures_them(project: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from stepcommit.errors import GateFailed
+
+    with (project / "pyproject.toml").open("a") as handle:
+        handle.write(
+            "[tool.coverage.run]\nbranch = true\n[tool.stepcommit]\nfail_under_changed = 90\nratchet = false\n"
+        )
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "chore: settings")
+    git(project, "switch", "-q", "-c", "feature")
+    # Every statement runs; the branch that skips `x = -x` never does.
+    write(project, {"calc/clamp.py": CLAMP, "tests/test_clamp.py": TEST_CLAMP})
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "feat: clamp")
+    with pytest.raises(GateFailed) as info:
+        check(cwd=project, base_ref="main")
+    text = info.value.message
+    # The oracle: coverage.py's own figure for the file, all of whose lines changed.
+    subprocess.run(
+        [sys.executable, "-m", "coverage", "run", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [sys.executable, "-m", "coverage", "json", "-o", "cov.json"],
+        cwd=project,
+        check=True,
+        capture_output=True,
+    )
+    files = json.loads((project / "cov.json").read_text())["files"]
+    # Every line of the measured new files changed: their units are the changed lines' units.
+    summaries = [files[f]["summary"] for f in ("calc/clamp.py", "tests/test_clamp.py") if f in files]
+    measured = sum(s["num_statements"] + s["num_branches"] for s in summaries)
+    covered = sum(s["covered_lines"] + s["covered_branches"] for s in summaries)
+    assert covered == measured - 1
+    assert f"({covered} of {measured} statements and branches)" in text
+    assert "under fail_under_changed = 90%" in text

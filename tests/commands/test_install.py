@@ -41,10 +41,11 @@ def test_claude_settings_merge_and_idempotency(project: Path) -> None:
     post = data["hooks"]["PostToolUse"]  # type: ignore[index]
     assert post[0]["matcher"] == "Edit|Write"
     assert post[1] == {
-        "matcher": "TodoWrite",
+        "matcher": "TaskCreate|TaskUpdate|TodoWrite",
         "hooks": [{"type": "command", "command": hook_command("claude"), "timeout": 10}],
     }
     assert data["hooks"]["Stop"][0]["hooks"][0]["command"] == hook_command("claude")  # type: ignore[index]
+    assert data["hooks"]["TaskCompleted"][0]["hooks"][0]["command"] == hook_command("claude")  # type: ignore[index]
     before = (project / ".claude/settings.json").read_text(encoding="utf-8")
     assert install_agent(project, "claude") is False
     assert (project / ".claude/settings.json").read_text(encoding="utf-8") == before
@@ -55,6 +56,7 @@ def test_gemini_and_cursor_files_are_created_then_left_alone(project: Path) -> N
     gemini = _json(project / ".gemini/settings.json")
     assert gemini["hooks"]["AfterTool"][0]["matcher"] == "write_todos"  # type: ignore[index]
     assert "AfterAgent" in gemini["hooks"]  # type: ignore[operator]
+    assert gemini["context"] == {"fileName": ["AGENTS.md", "GEMINI.md"]}  # so Gemini CLI reads the loop
     cursor = _json(project / ".cursor/hooks.json")
     assert cursor["version"] == 1
     assert cursor["hooks"]["afterAgentResponse"] == [{"command": hook_command("cursor"), "timeout": 10}]  # type: ignore[index]
@@ -93,8 +95,10 @@ def test_broken_json_is_not_overwritten(project: Path) -> None:
 
 def test_dry_run_changes_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert install(cwd=project, agents=["claude"], dry_run=True, as_json=True) == 0
-    assert json.loads(capsys.readouterr().out)["files"] == {".claude/settings.json": "created"}
-    assert not (project / ".claude").exists()
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["files"] == {".claude/settings.json": "created", "AGENTS.md": "created"}
+    assert shown["instructions"].startswith("<!-- stepcommit:begin -->")
+    assert not (project / ".claude").exists() and not (project / "AGENTS.md").exists()
 
 
 def test_git_hook_types_through_real_pre_commit(
@@ -210,6 +214,8 @@ def test_agent_hooks_written_with_a_bare_command_are_upgraded_not_doubled(projec
     data = json.loads((project / ".claude/settings.json").read_text(encoding="utf-8"))
     assert data["hooks"]["Stop"] == [{"hooks": [{**handler, "command": hook_command("claude")}]}]
     assert data["hooks"]["PostToolUse"][0]["hooks"][0]["command"] == hook_command("claude")
+    # The matcher an older install wrote gains the Task tools, in the same group.
+    assert [g["matcher"] for g in data["hooks"]["PostToolUse"]] == ["TaskCreate|TaskUpdate|TodoWrite"]
     assert list(tomlkit.parse((project / ".codex/config.toml").read_text())["notify"]) == hook_argv("codex")  # type: ignore[arg-type]
     assert not install_agent(project, "claude") and not install_agent(project, "codex")
 

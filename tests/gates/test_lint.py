@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -103,3 +106,36 @@ def test_config_hooks_leave_out_stepcommit_s_and_skipped_ones(monkeypatch: pytes
     monkeypatch.setenv("SKIP", "pylint")
     assert config_hooks(text) == type(found)(("mine",), False)
     assert config_hooks("repos: [unclosed") is None
+
+
+NO_RUFF = """
+import sys
+sys.modules["ruff"] = None  # an environment where stepcommit was installed without ruff
+from stepcommit import git as g
+from stepcommit.gates.lint import run_lint
+result = run_lint(g.find_repo(sys.argv[1]), [sys.argv[2]], ["calc/extra.py"])
+print(result.ok, result.tool, result.summary, sep="|")
+"""
+
+
+def test_with_no_linter_anywhere_the_verdict_says_none_configured(project: Path, tmp_path: Path) -> None:
+    # No pre-commit config, no ruff beside the project's interpreter, none importable, none on PATH.
+    bare = tmp_path / "bare-bin"
+    bare.mkdir()
+    (bare / "python").symlink_to(sys.executable)
+    git_dir = Path(shutil.which("git") or "/usr/bin/git").parent
+    path = os.pathsep.join([str(bare), str(git_dir)])
+    assert shutil.which("ruff", path=path) is None
+    write(project, {"calc/extra.py": UNUSED_IMPORT})
+    result = subprocess.run(
+        [sys.executable, "-c", NO_RUFF, str(project), str(bare / "python")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": path},
+        check=True,
+    )
+    ok, tool, summary = result.stdout.strip().split("|")
+    # Nothing linted: the gate is not failed for it, but it never says "passed".
+    assert (ok, tool) == ("True", "none")
+    assert summary.startswith("none configured")
+    assert "passed" not in summary

@@ -1,0 +1,43 @@
+"""The `stepcommit` program: an agent's hook call goes straight to its command, the rest to the CLI.
+
+An agent runs `stepcommit hook agent` after tool calls and at every turn's end; loading typer (click,
+rich) for it would cost more than the rest of the call (`python -X importtime`: about 90 ms of 150).
+Anything this does not recognise exactly (``--help``, a typo) goes to the typer app, which reports it.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def hook_agent_args(args: list[str]) -> tuple[str, str | None] | None:
+    """``(agent, payload argument)`` from what follows `hook agent`, or None to let typer parse it."""
+    agent: str | None = None
+    payload: str | None = None
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--agent" and rest and agent is None:
+            agent = rest.pop(0)
+        elif arg.startswith("--agent=") and agent is None:
+            agent = arg.partition("=")[2]
+        elif arg == "--" and len(rest) == 1 and payload is None:
+            payload = rest.pop(0)
+        elif arg.startswith("-") or payload is not None:
+            return None
+        else:
+            payload = arg
+    return (agent, payload) if agent else None
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    parsed = hook_agent_args(args[2:]) if args[:2] == ["hook", "agent"] else None
+    if parsed is None:
+        from stepcommit.cli import main as cli_main
+
+        cli_main()
+        return
+    from stepcommit.commands.hook_agent import run_hook
+
+    sys.exit(run_hook(agent=parsed[0], payload=parsed[1]))
