@@ -569,7 +569,7 @@ def _build(
     steps_ = tuple(freeze(n, i) for i, n in enumerate(roots, start=1))
     active, updated = tracker.rollup_lines(lines) if joined.phases else ((), ())
     rollup = tracker.Rollup(
-        active, updated, tuple(phase_at[id(p)] for p in joined.phases if id(p) in phase_at)
+        active, updated, tuple(sorted(phase_at[id(p)] for p in joined.phases if id(p) in phase_at))
     )
     return Parsed(Plan(path, flavor, steps_), tuple(markers), flavor, tuple(lines), tuple(places), rollup)
 

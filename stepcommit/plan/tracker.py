@@ -257,7 +257,7 @@ def join(
             joined.row_status[id(primary)] = rows_status[0]
             if not primary.children and primary.status is None:
                 primary.status = rows_status[0]
-    roots = _without(roots, gone)
+    roots = _without(_table_order(roots, groups, gone), gone)
     # Phases are what the Active Phase line walks: not an item joined with its summary row.
     joined.phases = sorted((p for p, _ in groups if id(p) not in item_groups), key=lambda n: n.line)
     if tracker and steps == "phase":
@@ -269,6 +269,31 @@ def join(
                     joined.phases.append(cand.node)
         joined.phases.sort(key=lambda n: n.line)
     return roots, joined
+
+
+def _table_order(
+    roots: list[_Node], groups: list[tuple[_Node, list[_Candidate]]], gone: set[int]
+) -> list[_Node]:
+    """A table lists every phase and only some have a section: each such phase takes its row's place,
+    so the phases keep the table's order (a section further down is not a later phase)."""
+    position = {id(n): i for i, n in enumerate(roots)}
+    partial = {n.marker.table for n in roots if n.marker.kind == "cell" and id(n) not in gone}
+    moved: dict[int, _Node] = {}
+    for primary, members in groups:
+        row = next((c.node for c in members if c.kind == "row"), None)
+        if (
+            row is not None
+            and primary.marker.kind.startswith("heading")
+            and id(primary) in position
+            and id(row) in position
+            and row.marker.table in partial
+            and position[id(row)] < position[id(primary)]
+        ):
+            moved[id(row)] = primary
+    if not moved:
+        return roots
+    placed = {id(p) for p in moved.values()}
+    return [moved.get(id(n), n) for n in roots if id(n) not in placed]
 
 
 def _heading_kw(node: _Node, found: list[_Candidate]) -> str | None:

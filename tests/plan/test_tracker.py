@@ -314,6 +314,28 @@ def test_a_numbered_table_about_something_else_is_not_joined() -> None:
     assert [(s.title, s.todo) for s in plan.walk()] == [("Core", ()), ("parser", ()), ("Vendor lock-in", ())]
 
 
+def test_a_phase_with_the_only_section_keeps_its_place_in_the_table() -> None:
+    text = (
+        "| Phase | Title | Status |\n|---|---|---|\n| 1 | Setup | ✅ Done |\n| 2 | Core | 🔄 In progress |\n"
+        "| 3 | Bridge | ⏳ Pending |\n\n## Phase 2: Core\n\n| Component | Status |\n|---|---|\n| Engine | ✅ Done |\n"
+        "| Runner | ⏳ Pending |\n"
+    )
+    plan = parse_plan(text, PATH)
+    assert [(s.id, s.title, s.status, s.todo) for s in plan.walk()] == [
+        ("1", "Setup", "done", ()),
+        ("2", "Core", "in_progress", ("Engine", "Runner")),
+        ("3", "Bridge", "todo", ()),
+    ]
+    assert select_step(plan, None).id == "2"
+    new = set_status(text, PATH, plan.steps[1], "done", NOW)
+    assert diff(text, new) == [
+        "-| 2 | Core | 🔄 In progress |",
+        "+| 2 | Core | ✅ Done        |",
+        "-| Runner | ⏳ Pending |",
+        "+| Runner | ✅ Done    |",
+    ]
+
+
 def test_a_plain_plan_reads_as_before() -> None:
     text = "# Plan\n\n### Phase 1: Calculator\n\n- [x] **1.1. Setup**\n- [ ] **1.2. Subtraction**\n"
     plan = parse_plan(text, Path("PLAN.md"))
