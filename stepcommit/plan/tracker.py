@@ -252,6 +252,13 @@ def join(
             gone.add(id(cand.node))
             if cand.kind == "row" and primary.marker.kind.startswith("heading"):
                 tracker = True
+        # A section named for its role (`## Phase 3 Breakdown`, a bare `## Phase 3`) takes the phase's
+        # name from its row.
+        named = next(
+            (c.node.title for c in members if c.kind == "row" and re.search(r"[^\W\d_]{3}", c.node.title)), ""
+        )
+        if named and primary.marker.kind.startswith("heading") and not _alike_strict(primary.title, named):
+            primary.title = named
         rows_status = [c.node.status for c in members if c.kind in ("row", "checkbox") and c.node.status]
         if rows_status:
             joined.row_status[id(primary)] = rows_status[0]

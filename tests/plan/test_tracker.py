@@ -317,7 +317,7 @@ def test_a_numbered_table_about_something_else_is_not_joined() -> None:
 def test_a_phase_with_the_only_section_keeps_its_place_in_the_table() -> None:
     text = (
         "| Phase | Title | Status |\n|---|---|---|\n| 1 | Setup | ✅ Done |\n| 2 | Core | 🔄 In progress |\n"
-        "| 3 | Bridge | ⏳ Pending |\n\n## Phase 2: Core\n\n| Component | Status |\n|---|---|\n| Engine | ✅ Done |\n"
+        "| 3 | Bridge | ⏳ Pending |\n\n## Phase 2: Breakdown (current)\n\n| Component | Status |\n|---|---|\n| Engine | ✅ Done |\n"
         "| Runner | ⏳ Pending |\n"
     )
     plan = parse_plan(text, PATH)
