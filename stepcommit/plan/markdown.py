@@ -535,14 +535,14 @@ def _build(
     markers: list[Marker] = []
     places: list[tuple[tracker.Place, ...]] = []
     ids = _final_ids(roots)
-    phase_at: dict[int, int] = {}
+    index_of: dict[int, int] = {}
 
     def freeze(node: _Node, position: int) -> Step:
         ident, explicit = ids[id(node)]
         index = len(markers)
         markers.append(node.marker)
         places.append(tuple(joined.places.get(id(node), ())))
-        phase_at[id(node)] = index
+        index_of[id(node)] = index
         children = tuple(freeze(c, i) for i, c in enumerate(node.children, start=1))
         status = node.status
         if status is None:
@@ -569,7 +569,7 @@ def _build(
     steps_ = tuple(freeze(n, i) for i, n in enumerate(roots, start=1))
     active, updated = tracker.rollup_lines(lines) if joined.phases else ((), ())
     rollup = tracker.Rollup(
-        active, updated, tuple(sorted(phase_at[id(p)] for p in joined.phases if id(p) in phase_at))
+        active, updated, tuple(sorted(index_of[id(p)] for p in joined.phases if id(p) in index_of))
     )
     return Parsed(Plan(path, flavor, steps_), tuple(markers), flavor, tuple(lines), tuple(places), rollup)
 
