@@ -26,7 +26,40 @@ PlanOpt = Annotated[
     str | None, typer.Option("--plan", help="Plan file (default: [tool.stepcommit] plan, else PLAN.md, ...).")
 ]
 
+AllowOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow",
+        metavar="FINDING",
+        help="Let an honesty finding through (removed-tests, skips, no-cover, config, weak-tests); needs "
+        '--reason. Repeatable. The hook reads STEPCOMMIT_ALLOW="FINDING: reason; ...".',
+    ),
+]
+ReasonOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--reason", metavar="TEXT", help="Why the allowed weakening is right (the commit carries it)."
+    ),
+]
+
 _debug = False
+
+
+def _allowances(allow: list[str] | None, reason: list[str] | None) -> dict[str, str]:
+    """--allow/--reason pairs, over those of STEPCOMMIT_ALLOW (the pre-commit hook's only way in)."""
+    import os
+
+    from stepcommit.errors import ConfigError
+    from stepcommit.gates.honesty import KINDS, parse_allow_env, parse_allowances
+
+    try:
+        found = parse_allow_env(os.environ.get("STEPCOMMIT_ALLOW", ""))
+        return found | parse_allowances(allow or [], reason or [])
+    except ValueError as exc:
+        raise ConfigError(
+            f"{exc}.",
+            hint=f'e.g. --allow removed-tests --reason "moved to the integration suite" (findings: {", ".join(KINDS)}).',
+        ) from None
 
 
 @app.callback()
@@ -111,11 +144,13 @@ def finish(
         str | None, typer.Option(help="How to merge into the base: squash, ff, no-ff or none.")
     ] = None,
     json: JsonOpt = False,
+    allow: AllowOpt = None,
+    reason: ReasonOpt = None,
 ) -> None:
     """Run the gates, write one commit with the plan ticked, merge into the base branch."""
     from stepcommit.commands.finish import finish as run
 
-    _call(run, cwd=Path.cwd(), merge_style=merge, as_json=json)
+    _call(run, cwd=Path.cwd(), merge_style=merge, as_json=json, allow=_allowances(allow, reason))
 
 
 @app.command()
@@ -155,8 +190,10 @@ def check(
             "before the push, else the previous commit).",
         ),
     ] = None,
+    allow: AllowOpt = None,
+    reason: ReasonOpt = None,
 ) -> None:
-    """Run the gates now (tests under coverage, lint, floor, ratchet), without committing."""
+    """Run the gates now (tests under coverage, lint, floor, ratchet, honesty), without committing."""
     from stepcommit.commands.check import check as run
 
     _call(
@@ -170,6 +207,7 @@ def check(
         coverage_xml=coverage_xml,
         as_json=json,
         full=full,
+        allow=_allowances(allow, reason),
     )
 
 

@@ -48,6 +48,8 @@ class Config:
     one step with its checklist as the to-do list; `item` makes each checklist item a step."""
     agent_instructions: str | None = None
     """The file `install --agent` writes the loop into (AGENTS.md; Claude Code's CLAUDE.md when it exists)."""
+    honesty: dict[str, str] = field(default_factory=dict)
+    """The honesty check's policy per finding (`refuse`, `warn`, `off`); unset ones keep the default."""
 
 
 NUMBER_RANGES: dict[str, tuple[float, float, bool]] = {
@@ -84,6 +86,18 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             raise ConfigError(f"[tool.stepcommit] {name} must be a string or a list of strings.")
         return value
+    if name == "honesty":
+        from stepcommit.gates.honesty import check_policy
+
+        if not isinstance(value, dict):
+            raise ConfigError('[tool.stepcommit] honesty must be a table, e.g. honesty = {skips = "warn"}.')
+        try:
+            check_policy(value)
+        except ValueError as exc:
+            raise ConfigError(
+                f"[tool.stepcommit] honesty: {exc}.", hint="Fix honesty in pyproject.toml."
+            ) from None
+        return {key.replace("_", "-"): str(v) for key, v in value.items()}
     if name in NUMBER_RANGES:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"[tool.stepcommit] {name} must be a number, not {value!r}.")

@@ -112,6 +112,7 @@ def step_message(
     plan: str,
     lint: str | None = None,
     extra_lines: Sequence[str] = (),
+    trailers: Sequence[str] = (),
     todo: Sequence[str] = (),
 ) -> str:
     """The whole message of a step commit; the last paragraph is a git trailer block.
@@ -133,9 +134,19 @@ def step_message(
     count, added, deleted = files
     body.append(f"Files: {count} changed (+{added} -{deleted})")
     parts.append("\n".join(body))
-    trailers = [f"Step: {clean_line(step_id)}", f"Plan: {plan}", f"Coverage: {coverage.display}"]
-    parts.append("\n".join(trailers))
+    block = [f"Step: {clean_line(step_id)}", f"Plan: {plan}", f"Coverage: {coverage.display}", *trailers]
+    parts.append("\n".join(block))
     return "\n\n".join(parts) + "\n"
+
+
+def honesty_trailers(allowed: Sequence[tuple[str, str]], counts: Sequence[tuple[str, int]]) -> list[str]:
+    """`Allowed: removed-tests: <reason>` for each allowance and `Tests-Removed: 2` for each non-zero
+    count, one line each (the reason is the user's text, cleaned to one line)."""
+    lines = [
+        f"Allowed: {kind}: {' '.join(clean_line(reason).split()) or '(no reason)'}"
+        for kind, reason in allowed
+    ]
+    return lines + [f"{key}: {n}" for key, n in counts if n]
 
 
 # The prepare-commit-msg hook: an ordinary commit's message gets the step's new progress entries,
@@ -153,6 +164,8 @@ class Annotation:
     """The gate's test summary ("22 passed in 2.95s"), only when it measured this very tree."""
     coverage: str | None = None
     """coverage.py's total at two decimals, for the `Coverage:` trailer."""
+    trailers: tuple[str, ...] = ()
+    """More trailers the gate of this tree gives (`Allowed: skips: <reason>`, `Skips-Added: 1`)."""
 
 
 def _split_tail(message: str, comment_char: str) -> tuple[list[str], list[str]]:
@@ -224,6 +237,10 @@ def annotate(message: str, note: Annotation, comment_char: str = "#", *, editing
     if note.coverage and not any(line.startswith("Coverage:") for line in trailers.splitlines()):
         trailers = "\n".join(t for t in (trailers, f"Coverage: {note.coverage}") if t)
         changed = True
+    for extra in note.trailers:
+        if extra not in trailers.splitlines():
+            trailers = "\n".join(t for t in (trailers, extra) if t)
+            changed = True
     if not changed:
         return message
     if not has_subject:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 from stepcommit import config as config_mod
@@ -145,6 +146,7 @@ def agent_prompt(result: GateResult) -> str | None:
         if not found and not result.failures:
             found = result.output_tail.splitlines()[-15:]
         lines.extend(f"  {x}" for x in found[:30])
+    lines.extend(result.honesty_lines())
     lines.append("Then run `stepcommit check` again.")
     return "\n".join(lines)
 
@@ -160,8 +162,11 @@ def check(
     coverage_xml: Path | None = None,
     as_json: bool = False,
     full: bool = False,
+    allow: Mapping[str, str] | None = None,
 ) -> int:
-    """Gate the work tree (or, as a pre-commit hook, the staged tree) and report the result."""
+    """Gate the work tree (or, as a pre-commit hook, the staged tree) and report the result.
+
+    ``allow``: honesty findings let through (finding -> reason)."""
     repo = git.find_repo(cwd)
     with state.lock(repo.git_dir, "check"):
         cfg = config_mod.load(repo.root)
@@ -199,6 +204,7 @@ def check(
             full=full,
             ignore=(active.plan,) if active else (),
             disk_tree=disk_tree,
+            allow=allow,
         )
         run_dir = state.state_dir(repo.git_dir) / "run"
         if junit_xml is not None and (run_dir / "junit.xml").exists():
@@ -246,4 +252,6 @@ def check(
             output.say(f"Lowest: {format_lowest(cov.lowest())}")
     for note in result.notes:
         output.note(f"note: {note}")
+    for line in result.honesty_lines():
+        output.say(line)
     return 0

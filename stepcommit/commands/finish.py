@@ -14,6 +14,7 @@ landing (the commit for the base is made) -> landed (the base points at it; the 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -105,16 +106,34 @@ def _write_message(
         files=git.diff_summary(repo.root, parent, tree),
         plan=active.plan,
         lint=gate.lint,
-        extra_lines=[f"Verify: {gate.verify}"] if gate.verify else [],
+        extra_lines=([f"Verify: {gate.verify}"] if gate.verify else []) + _honesty_body(gate),
+        trailers=_honesty_trailers(gate),
         todo=current_todo(repo, active),
     )
     Path(journal["message_file"]).write_text(text, encoding="utf-8")
-    journal.update(coverage=cov.display, tests=gate.tests.summary())
+    journal.update(coverage=cov.display, tests=gate.tests.summary(), honesty=gate.honesty_lines(),
+                   allowed=[{"kind": k, "reason": r} for k, r in gate.allowed])  # fmt: skip
     journal.setdefault("gated", []).append(tree)
 
 
+def _honesty_body(gate: GateResult) -> list[str]:
+    """The message's account of what the honesty check let through (allowed) or warned about."""
+    shown = [f for f in gate.honesty if f.policy in ("allowed", "warn")]
+    lines = [f"Honesty ({f.policy}): {f.describe()}" for f in shown[:20]]
+    return lines + ([f"Honesty: ... and {len(shown) - 20} more"] if len(shown) > 20 else [])
+
+
+def _honesty_trailers(gate: GateResult) -> list[str]:
+    from stepcommit.gates.honesty import TRAILER_KEYS
+
+    counts = {f.kind: 0 for f in gate.honesty}
+    for finding in gate.honesty:
+        counts[finding.kind] += 1
+    return message.honesty_trailers(gate.allowed, [(TRAILER_KEYS[k], n) for k, n in counts.items()])
+
+
 def _commit_step(
-    repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, style: str
+    repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, style: str, allow: Mapping[str, str]
 ) -> dict[str, Any]:
     branch = git.ensure_ready(repo)
     if branch != active.branch:
@@ -148,6 +167,7 @@ def _commit_step(
         "style": style,
         "head_before": head_before,
         "message_file": str(message_file),
+        "allow": dict(allow),
     }
     state.save_journal(repo.git_dir, journal)
     try:
@@ -160,7 +180,7 @@ def _commit_step(
         output.note(f"Running the tests of step {active.id} under coverage...")
         gate = run_gate(
             repo, cfg, snap.tree, active.base_commit, verify=current_verify(repo, active),
-            full=cfg.full_on_finish, ignore=(active.plan,), tree_is_work_tree=True,
+            full=cfg.full_on_finish, ignore=(active.plan,), tree_is_work_tree=True, allow=allow,
         )  # fmt: skip
         if not gate.ok:
             raise GateFailed(
@@ -324,7 +344,9 @@ def _gate_landing(
     probe_message = Path(journal["message_file"]).with_name("probe.txt")
     probe_message.write_text(f"stepcommit: merged tree of step {active.id}, to be gated\n", encoding="utf-8")
     probe = git.commit_tree(repo.root, tree, [base_tip], probe_message)
-    gate = gate_commit(repo, cfg, probe, base_tip, verify=current_verify(repo, active))
+    gate = gate_commit(
+        repo, cfg, probe, base_tip, verify=current_verify(repo, active), allow=journal.get("allow") or {}
+    )
     if not gate.ok:
         raise GateFailed(
             f"Step {active.id} merged with the new commits of {active.base_branch} fails the gate, so it was "
@@ -362,7 +384,14 @@ def _follow(repo: git.Repo, active: state.ActiveStep, journal: dict[str, Any]) -
     git.checkout_branch_over(root, active.base_branch)
 
 
-def finish(*, cwd: Path, merge_style: str | None = None, as_json: bool = False) -> int:
+def finish(
+    *,
+    cwd: Path,
+    merge_style: str | None = None,
+    as_json: bool = False,
+    allow: Mapping[str, str] | None = None,
+) -> int:
+    """``allow``: honesty findings let through (finding -> reason); the commit carries each reason."""
     repo = git.find_repo(cwd)
     with state.lock(repo.git_dir, "finish"):
         active = state.require_active(repo.git_dir)
@@ -377,7 +406,9 @@ def finish(*, cwd: Path, merge_style: str | None = None, as_json: bool = False) 
         if journal is not None:
             journal = _recover(repo, active, journal)
         if journal is None:
-            journal = _commit_step(repo, cfg, active, style)
+            journal = _commit_step(repo, cfg, active, style, allow or {})
+        elif allow:  # a resumed finish: the landing gate takes the new allowances too
+            journal["allow"] = {**journal.get("allow", {}), **allow}
         tip = _land(repo, cfg, active, journal)
         if journal["style"] != "none":
             _follow(repo, active, journal)
@@ -398,6 +429,7 @@ def finish(*, cwd: Path, merge_style: str | None = None, as_json: bool = False) 
             "merge": journal["style"],
             "coverage": journal.get("coverage"),
             "tests": journal.get("tests"),
+            "allowed": journal.get("allowed", []),
         }
         state.append_history(repo.git_dir, record)
         kept = progress.drop_first(repo.git_dir, int(journal.get("progress_total", 0)))
@@ -412,6 +444,8 @@ def finish(*, cwd: Path, merge_style: str | None = None, as_json: bool = False) 
         f"Commit {tip[:10]} on {where} ({journal['style']}); tests {journal.get('tests')}; "
         f"coverage {journal.get('coverage')}%."
     )
+    for line in journal.get("honesty", []):
+        output.say(line)
     if kept:
         output.say(
             f"{kept} progress entr{'y' if kept == 1 else 'ies'} logged during the finish kept for the next commit."

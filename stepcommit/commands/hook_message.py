@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from stepcommit import git, message, output, progress
 from stepcommit.agents.capture import record_hook_error
@@ -19,6 +20,7 @@ def annotation_for(repo: git.Repo, head: str | None) -> tuple[message.Annotation
     entries = progress.read(repo.git_dir)
     new = entries[progress.committed_count(repo.git_dir, head) :]
     tests = coverage = None
+    trailers: list[str] = []
     gate = last_result(repo.git_dir)
     if gate and gate.get("tree"):
         try:
@@ -30,7 +32,25 @@ def annotation_for(repo: git.Repo, head: str | None) -> tuple[message.Annotation
             if tests and gate.get("measured"):
                 tests = f"{tests} ({gate['measured']})"  # only the affected tests ran
             coverage = gate.get("coverage_display")
-    return message.Annotation(tuple(e.text for e in new), tests, coverage), len(entries)
+            trailers = _honesty_trailers(gate)
+    return message.Annotation(tuple(e.text for e in new), tests, coverage, tuple(trailers)), len(entries)
+
+
+def _honesty_trailers(gate: dict[str, Any]) -> list[str]:
+    """What the hook's gate let through (`STEPCOMMIT_ALLOW`) and counted, as `finish` writes it."""
+    from stepcommit.gates.honesty import TRAILER_KEYS
+
+    allowed = [
+        (str(a.get("kind")), str(a.get("reason", "")))
+        for a in gate.get("allowed") or []
+        if isinstance(a, dict)
+    ]
+    counts: dict[str, int] = {}
+    for finding in gate.get("honesty") or []:
+        kind = finding.get("kind") if isinstance(finding, dict) else None
+        if kind in TRAILER_KEYS:
+            counts[kind] = counts.get(kind, 0) + 1
+    return message.honesty_trailers(allowed, [(TRAILER_KEYS[k], n) for k, n in counts.items()])
 
 
 def hook_message(

@@ -6,13 +6,15 @@ tree is never tested twice: the commit `finish` makes and its hooks find it in t
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shlex
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stepcommit import git, proc, state
 from stepcommit.config import Config
@@ -22,6 +24,9 @@ from stepcommit.gates.coverage import CoverageReport, display_percent, patch_cov
 from stepcommit.gates.lint import LintResult, run_lint
 from stepcommit.gates.testrun import Failure, TestRun, load_previous, project_floor, project_python, run_tests
 from stepcommit.message import TestResult
+
+if TYPE_CHECKING:
+    from stepcommit.gates.honesty import Assessment, Finding
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,11 @@ class GateResult:
     """How the total was measured when only the affected tests ran, e.g. `incremental: 16 of 1,604 tests`."""
     verify: str | None = None
     """The step's Verify commands' verdict, e.g. "passed (`make smoke`)"; None when none ran."""
+    honesty: tuple[Finding, ...] = ()
+    """The honesty check's findings, each with its policy (`refuse`, `warn`, `allowed`)."""
+    allowed: tuple[tuple[str, str], ...] = ()
+    """(finding, reason) of each `--allow` that let findings through."""
+    renames: tuple[str, ...] = ()
 
     @property
     def patch_display(self) -> str | None:
@@ -75,6 +85,9 @@ class GateResult:
             "tests_reused": self.tests_reused,
             "measured": self.measured,
             "verify": self.verify,
+            "honesty": [f.to_json() for f in self.honesty],
+            "allowed": [{"kind": kind, "reason": reason} for kind, reason in self.allowed],
+            "renames": list(self.renames),
         }  # fmt: skip
 
     def explain(self) -> str:
@@ -87,7 +100,24 @@ class GateResult:
                 lines.append(f"  ... and {len(self.failures) - 20} more")
         elif self.output_tail:
             lines.append(self.output_tail)
+        lines.extend(self.honesty_lines())
         return "\n".join(lines)
+
+    def honesty_lines(self) -> list[str]:
+        """Every honesty finding with file:line (and the test), and how to let an explained one through."""
+        if not self.honesty and not self.renames:
+            return []
+        lines = [
+            "Honesty check (against the base):",
+            *(f"  [{f.policy}] {f.describe()}" for f in self.honesty),
+            *(f"  [rename] {r} (not a removal)" for r in self.renames),
+        ]
+        if any(f.policy == "refuse" for f in self.honesty):
+            lines.append(
+                "  Undo the weakening, or explain it: --allow FINDING --reason TEXT (the hook: "
+                'STEPCOMMIT_ALLOW="FINDING: reason"); the commit carries the reason.'
+            )
+        return lines
 
 
 def config_key(cfg: Config, base_commit: str | None) -> str:
@@ -192,6 +222,7 @@ def run_gate(
     tree_is_work_tree: bool = False,
     pythonpath: tuple[str, ...] = (),
     disk_tree: str | None = None,
+    allow: Mapping[str, str] | None = None,
 ) -> GateResult:
     """Gate ``tree`` (the work tree as it would be committed) against ``base_commit``.
 
@@ -201,12 +232,14 @@ def run_gate(
     ``tree_is_work_tree``: ``tree`` is exactly what is on disk, untracked files included, and a test
     run that changes it is a finding; ``pythonpath``: the sources of a checkout elsewhere;
     ``disk_tree``: what is on disk when ``tree`` differs from it only by the plan's tick, which no
-    test reads: the result is recorded for ``tree``, the commit `finish` will make).
+    test reads: the result is recorded for ``tree``, the commit `finish` will make; ``allow``: the
+    honesty findings let through, with their reasons).
     """
+    checked = honesty_check(repo, cfg, tree, base_commit, allow or {})
     if use_cache:
         hit = cached_result(repo, cfg, tree, base_commit)
         if hit is not None:
-            return hit
+            return with_honesty(hit, checked)
     changes = git.diff_paths(repo.root, base_commit, tree) if base_commit else ([], [])
     lint: LintResult | None = None
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -247,7 +280,12 @@ def run_gate(
         if floor:
             problems.append(floor)
         if base_commit:
-            baseline = base_coverage(repo, cfg, base_commit, measure=cfg.ratchet and not problems)
+            baseline = base_coverage(
+                repo,
+                cfg,
+                base_commit,
+                measure=cfg.ratchet and not problems and not (checked and checked.refused),
+            )
             previous = baseline.display
             if cfg.ratchet and previous is not None:
                 if float(run.coverage.display) < float(previous) - cfg.ratchet_tolerance:
@@ -282,6 +320,7 @@ def run_gate(
         lint.summary if lint else None, patch, tuple(notes), tests_reused=reused is not None, measured=how,
         verify=verified,
     )  # fmt: skip
+    result = with_honesty(result, checked)
     record = {
         **result.to_json(),
         "config": config_key(cfg, base_commit),
@@ -367,8 +406,9 @@ def guard_work_tree(repo: git.Repo, tree: str, head: str | None, branch: str | N
 
 
 def gate_commit(
-    repo: git.Repo, cfg: Config, commit: str, base_commit: str, *, verify: tuple[str, ...] = ()
-) -> GateResult:
+    repo: git.Repo, cfg: Config, commit: str, base_commit: str, *, verify: tuple[str, ...] = (),
+    allow: Mapping[str, str] | None = None,
+) -> GateResult:  # fmt: skip
     """Gate ``commit`` (the merged tree a step would land as) in a throw-away checkout, with the
     project's interpreter and the checkout's own sources first on the path. The user's work tree,
     index and per-test store are not touched."""
@@ -377,15 +417,67 @@ def gate_commit(
         scratch = state.state_dir(repo.git_dir) / "landing-run"
         scratch.mkdir(exist_ok=True)
         src = (str(tree / "src"),) if (tree / "src").is_dir() else ()
-        import dataclasses
-
         return run_gate(
             git.Repo(tree, scratch), dataclasses.replace(cfg, python=python, incremental=False),
             git.tree_of(repo.root, commit), base_commit, verify=verify, use_cache=False,
-            tree_is_work_tree=True, pythonpath=(*src, str(tree)),
+            tree_is_work_tree=True, pythonpath=(*src, str(tree)), allow=allow,
         )  # fmt: skip
 
 
 def last_result(git_dir: Path) -> dict[str, Any] | None:
     data = state.read_cache(_gate_file(git_dir))
     return data if isinstance(data, dict) else None
+
+
+def honesty_check(
+    repo: git.Repo, cfg: Config, tree: str, base_commit: str | None, allow: Mapping[str, str]
+) -> Assessment | None:
+    """The honesty findings of ``tree`` against ``base_commit``, the policy and ``allow`` applied
+    (None without a base). Reads only the Python files that changed and the settings files."""
+    if base_commit is None:
+        return None
+    from stepcommit.gates import honesty
+
+    base: dict[str, str] = {}
+    now: dict[str, str] = {}
+    for _status, path, old, new in git.raw_diff(repo.root, base_commit, tree):
+        if path.endswith(".py"):
+            if old.strip("0"):
+                base[path] = git.blob_text(repo.root, old)
+            if new.strip("0"):
+                now[path] = git.blob_text(repo.root, new)
+    for name in honesty.SETTINGS_FILES:
+        for rev, files in ((base_commit, base), (tree, now)):
+            blob = git.blob_at(repo.root, rev, name)
+            if blob is not None:
+                files[name] = git.blob_text(repo.root, blob)
+    result = honesty.compare(base, now)
+    if any(f.kind == "removed-tests" for f in result.findings):
+        # Only then is the per-test store worth reading: it may show a removed test never passed.
+        result = honesty.compare(base, now, base_ids=_stored_ids(repo, base_commit))
+    return honesty.assess(result.findings, honesty.check_policy(cfg.honesty), allow, result.renames)
+
+
+def _stored_ids(repo: git.Repo, base_commit: str) -> frozenset[str] | None:
+    """The node ids that passed at the base, when the per-test store measured exactly its tree."""
+    from stepcommit.gates.incremental import store_dir
+
+    meta = state.read_cache(store_dir(repo.git_dir) / "meta.json")
+    if not isinstance(meta, dict) or meta.get("tree") != git.tree_of(repo.root, base_commit):
+        return None
+    passed = frozenset(str(t) for t in meta.get("collected", ()))
+    return passed - frozenset(str(t) for t in meta.get("failed", ()))
+
+
+def with_honesty(result: GateResult, checked: Assessment | None) -> GateResult:
+    """``result`` with the honesty findings folded in: a refused finding fails the gate."""
+    if checked is None:
+        return result
+    return dataclasses.replace(
+        result,
+        ok=result.ok and not checked.refused,
+        problems=(*result.problems, *checked.problems()),
+        honesty=checked.findings,
+        allowed=checked.allowed,
+        renames=checked.renames,
+    )

@@ -123,6 +123,7 @@ def step_row(
         tests_source="history" if recorded_tests else ("commit message" if message_tests else None),
         coverage=entry.trailer("Coverage"),
         previous=parent.trailer("Coverage") if parent else None,
+        allowed=tuple(v for k, v in entry.trailers if k.lower() == "allowed"),
     )
 
 

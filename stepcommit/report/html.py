@@ -107,6 +107,14 @@ def render(report: Report) -> str:
             )
         headers = ["Step", "Title", "Commit", "Duration", "Files", "Tests", "Coverage", "Change"]
         out.append(_table(headers, rows, wrap=(1, 7)))
+        allowed = [(s, a) for s in report.steps for a in s.allowed]
+        if allowed:
+            items = "".join(
+                f"<li><code>{e(s.step)}</code> ({e(text.short(s.commit))}): {e(a)}</li>" for s, a in allowed
+            )
+            out.append(
+                f"<p>Steps that carried an allowance (a weakening the honesty check let through):</p><ul>{items}</ul>"
+            )
         if any(s.duration is None for s in report.steps):
             out.append(
                 "<p class=\"muted\">Duration unknown: stepcommit's history (in this clone's .git) has no record of that commit.</p>"

@@ -25,6 +25,7 @@ def _step(row: StepRow) -> dict[str, Any]:
         "coverage": row.coverage,
         "previous_coverage": row.previous,
         "coverage_change": row.change,
+        "allowed": list(row.allowed),
     }
 
 

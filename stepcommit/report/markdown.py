@@ -70,6 +70,13 @@ def render(report: Report) -> str:
         out.extend(
             _table(["Step", "Title", "Commit", "Duration", "Files", "Tests", "Coverage", "Change"], rows)
         )
+        allowed = [(s, a) for s in report.steps for a in s.allowed]
+        if allowed:
+            out.append("")
+            out.append(
+                "Steps that carried an allowance (a weakening the honesty check let through, and why):"
+            )
+            out.extend(f"- {s.step} ({text.short(s.commit)}): {a}" for s, a in allowed)
         if any(s.duration is None for s in report.steps):
             out.append("")
             out.append(

@@ -60,6 +60,8 @@ class StepRow:
     """The commit's Coverage trailer, as written."""
     previous: str | None
     """The first parent's Coverage trailer: the figure this step is compared with."""
+    allowed: tuple[str, ...] = ()
+    """The commit's `Allowed:` trailers (`removed-tests: <reason>`): weakenings let through, and why."""
 
     @property
     def change(self) -> float | None:
