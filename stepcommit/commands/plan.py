@@ -88,9 +88,14 @@ def _tree_lines(steps: tuple[plan_mod.Step, ...], depth: int, next_index: int | 
     return lines
 
 
+def _granularity(root: Path) -> plan_mod.Granularity:
+    """`[tool.stepcommit] steps`: in a tracker plan, phases (the default) or checklist items."""
+    return "item" if config_mod.load(root).steps == "item" else "phase"
+
+
 def plan(*, cwd: Path, plan_path: str | None = None, as_json: bool = False) -> int:
     root, path = _plan_file(cwd, plan_path)
-    the_plan = plan_mod.load_plan(path)
+    the_plan = plan_mod.load_plan(path, steps=_granularity(root))
     shown = _shown(path, root)
     if as_json:
         output.emit_json(plan_json(the_plan, shown))
@@ -126,16 +131,18 @@ def mark(
         raise PlanError(f"Unknown status {status!r}.", hint="Use todo, in_progress or done (or skipped).")
     new_status = matching[0]
     root, path = _plan_file(cwd, plan_path)
-    the_plan = plan_mod.load_plan(path)
+    the_plan = plan_mod.load_plan(path, steps=_granularity(root))
     step = plan_mod.select_step(the_plan, step_query)
     before = step.status
     statuses = {(s.index, s.id): s.status for s in the_plan.walk()}
-    marked = plan_mod.mark_step(path, step, new_status)
+    marked = plan_mod.mark_step(path, step, new_status, steps=_granularity(root))
     shown = _shown(path, root)
     changed = marked.status != before
     # A heading with no marker of its own is marked through its children: report every step that moved.
     moved = [
-        s for s in plan_mod.load_plan(path).walk() if statuses.get((s.index, s.id), s.status) != s.status
+        s
+        for s in plan_mod.load_plan(path, steps=_granularity(root)).walk()
+        if statuses.get((s.index, s.id), s.status) != s.status
     ]
     if as_json:
         output.emit_json({

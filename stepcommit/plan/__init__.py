@@ -9,11 +9,14 @@ from pathlib import Path
 from stepcommit.errors import PlanError
 from stepcommit.plan import backlog, frontmatter, gsd, markdown, taskform, taskmaster
 from stepcommit.plan.model import STATUSES, Plan, Status, Step
+from stepcommit.plan.tracker import GRANULARITIES, Granularity
 
 __all__ = [
     "PLAN_GLOBS",
+    "GRANULARITIES",
     "PLAN_NAMES",
     "STATUSES",
+    "Granularity",
     "Plan",
     "Status",
     "Step",
@@ -149,8 +152,11 @@ def _reader(text: str, path: Path) -> str:
     return "markdown"
 
 
-def parse_plan(text: str, path: Path) -> Plan:
-    """The steps of a plan's text; the format comes from the text (and the path's suffix)."""
+def parse_plan(text: str, path: Path, *, steps: Granularity = "phase") -> Plan:
+    """The steps of a plan's text; the format comes from the text (and the path's suffix).
+
+    ``steps``: in a tracker plan (a phase status table with a section per phase) a step is a
+    phase, its checklist the step's to-do list; "item" makes each checklist item a step."""
     reader = _reader(text, path)
     if reader == "taskmaster":
         return taskmaster.parse(text, path)
@@ -162,10 +168,10 @@ def parse_plan(text: str, path: Path) -> Plan:
         return gsd.parse(text, path)
     if reader == "taskform":
         return taskform.parse(text, path)
-    return markdown.parse(text, path)
+    return markdown.parse(text, path, steps)
 
 
-def load_plan(path: Path) -> Plan:
+def load_plan(path: Path, *, steps: Granularity = "phase") -> Plan:
     """The plan in a file, or in a Backlog.md folder of task files."""
     if path.is_dir():
         if not backlog.is_folder(path):
@@ -174,7 +180,7 @@ def load_plan(path: Path) -> Plan:
                 hint="Point --plan / [tool.stepcommit] plan at a plan file (or at backlog/tasks).",
             )
         return backlog.load_folder(path)
-    return parse_plan(_read_text(path), path)
+    return parse_plan(_read_text(path), path, steps=steps)
 
 
 def step_file(path: Path, step: Step) -> Path:
@@ -365,7 +371,10 @@ def locate(plan: Plan, step: Step) -> Step:
     )
 
 
-def set_status(text: str, path: Path, step: Step, status: Status, now: datetime) -> str:
+def set_status(
+    text: str, path: Path, step: Step, status: Status, now: datetime, *,
+    verified: bool = False, steps: Granularity = "phase",
+) -> str:  # fmt: skip
     """The plan's text with ``step`` (located in this text) set to ``status``."""
     reader = _reader(text, path)
     if reader == "taskmaster":
@@ -378,31 +387,40 @@ def set_status(text: str, path: Path, step: Step, status: Status, now: datetime)
         return gsd.set_status(text, path, step, status)
     if reader == "taskform":
         return taskform.set_status(text, path, step, status)
-    return markdown.set_status(text, path, step, status, now)
+    return markdown.set_status(text, path, step, status, now, verified=verified, steps=steps)
 
 
-def mark_step(path: Path, step: Step, status: Status, *, now: datetime | None = None) -> Step:
-    """Set ``step``'s status in the file, changing only its marker; returns the step as re-read.
+def mark_step(
+    path: Path, step: Step, status: Status, *, now: datetime | None = None,
+    verified: bool = False, steps: Granularity = "phase",
+) -> Step:  # fmt: skip
+    """Set ``step``'s status in the file, changing only its markers; returns the step as re-read.
 
-    ``now`` stamps formats that record when a step was finished (Codex ExecPlans); UTC now by default.
+    ``now`` stamps formats that record when a step was finished (Codex ExecPlans) and dates a
+    finished phase's Last Updated line; UTC now by default. ``verified``: the step's verification
+    runs and must pass before this is committed (a finished phase's checkpoint row says passed).
+    ``steps``: the plan's granularity (`[tool.stepcommit] steps`).
     """
     path, step = _in_its_file(path, step)
-    current, new_text, data = _marked(path, step, status, now)
+    current, new_text, data = _marked(path, step, status, now, verified, steps)
     if new_text == data:
         return current
-    after = _read_back(path, new_text, current)
+    after = _read_back(path, new_text, current, steps)
     # Write bytes: the text keeps its BOM and its own line endings, byte for byte.
     path.write_bytes(new_text.encode("utf-8"))
     return after
 
 
-def marked_text(path: Path, step: Step, status: Status, *, now: datetime | None = None) -> str:
+def marked_text(
+    path: Path, step: Step, status: Status, *, now: datetime | None = None,
+    verified: bool = False, steps: Granularity = "phase",
+) -> str:  # fmt: skip
     """The plan file's text as `mark_step` would write them, without writing: what a commit of
     the step will hold (`check` gates that tree, so `finish` finds it gated)."""
     path, step = _in_its_file(path, step)
-    current, new_text, data = _marked(path, step, status, now)
+    current, new_text, data = _marked(path, step, status, now, verified, steps)
     if new_text != data:
-        _read_back(path, new_text, current)
+        _read_back(path, new_text, current, steps)
     return new_text
 
 
@@ -414,19 +432,24 @@ def _in_its_file(path: Path, step: Step) -> tuple[Path, Step]:
     return backlog.file_of(path, current), current
 
 
-def _marked(path: Path, step: Step, status: Status, now: datetime | None) -> tuple[Step, str, str]:
+def _marked(
+    path: Path, step: Step, status: Status, now: datetime | None, verified: bool, steps: Granularity
+) -> tuple[Step, str, str]:
     if status not in STATUSES:
         raise PlanError(f"Unknown status {status!r}.", hint=f"Use one of {', '.join(STATUSES)}.")
     data = _read_text(path)
-    current = locate(parse_plan(data, path), step)
-    return current, set_status(data, path, current, status, now or datetime.now(UTC)), data
+    current = locate(parse_plan(data, path, steps=steps), step)
+    new_text = set_status(
+        data, path, current, status, now or datetime.now(UTC), verified=verified, steps=steps
+    )
+    return current, new_text, data
 
 
-def _read_back(path: Path, new_text: str, current: Step) -> Step:
+def _read_back(path: Path, new_text: str, current: Step, steps: Granularity = "phase") -> Step:
     # Check the result before writing: a status change moves no step, so the step must read back
     # in its place with its id and title; a plan stepcommit would misread afterwards is never written.
-    steps = list(parse_plan(new_text, path).walk())
-    after = steps[current.index] if current.index < len(steps) else None
+    steps_after = list(parse_plan(new_text, path, steps=steps).walk())
+    after = steps_after[current.index] if current.index < len(steps_after) else None
     if after is None or (after.id, after.title) != (current.id, current.title):
         raise PlanError(
             f"Changing step {current.id} in {path.name} (line {current.line}) would change how the plan "

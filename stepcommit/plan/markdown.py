@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any, NamedTuple
 from markdown_it import MarkdownIt
 
 from stepcommit.errors import PlanError
-from stepcommit.plan import words
+from stepcommit.plan import tracker, words
 from stepcommit.plan.model import Plan, Status, Step
 from stepcommit.plan.text import Edit, Line, apply, normalized, split_lines
 
@@ -158,6 +159,8 @@ class Parsed:
     markers: tuple[Marker, ...]  # by step index
     flavor: str
     lines: tuple[Line, ...]
+    places: tuple[tuple[tracker.Place, ...], ...] = ()  # by step index: the other places of a joined step
+    rollup: tracker.Rollup = field(default_factory=tracker.Rollup)
 
 
 def _cells(body: str) -> list[tuple[int, int]]:
@@ -550,7 +553,7 @@ def _criteria_name(text: str) -> bool:
     return CRITERIA.search(_plain(plain)) is not None
 
 
-def _scan(text: str, path: Path) -> Parsed:
+def _scan(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed:
     lines = split_lines(text)
     try:
         tokens = _MD.parse(normalized(lines))
@@ -723,7 +726,7 @@ def _scan(text: str, path: Path) -> Parsed:
         and not (lines and lines[0].body.strip() == "---")  # front matter: a tool's own format
     ):
         _headings_as_steps(items, plain_headings)
-    return _build(items, verify_at, flavor, lines, path)
+    return _build(items, verify_at, flavor, lines, path, steps)
 
 
 # Sections of a document that are about the plan, not steps of it.
@@ -895,6 +898,7 @@ def _build(
     flavor: str,
     lines: list[Line],
     path: Path,
+    steps: tracker.Granularity = "phase",
 ) -> Parsed:
     roots: list[_Node] = []
     stack: list[_Node] = []
@@ -916,14 +920,19 @@ def _build(
         return [node]
 
     roots = [k for r in roots for k in keep(r)]
+    roots, joined = tracker.join(roots, lines, _header_reader(lines), steps)
     markers: list[Marker] = []
+    places: list[tuple[tracker.Place, ...]] = []
+    ids = _final_ids(roots)
+    index_of: dict[int, int] = {}
 
-    def freeze(node: _Node, parent_id: str | None, position: int) -> Step:
-        explicit = node.id is not None
-        ident = node.id or (f"{parent_id}.{position}" if parent_id else str(position))
+    def freeze(node: _Node, position: int) -> Step:
+        ident, explicit = ids[id(node)]
         index = len(markers)
         markers.append(node.marker)
-        children = tuple(freeze(c, ident, i) for i, c in enumerate(node.children, start=1))
+        places.append(tuple(joined.places.get(id(node), ())))
+        index_of[id(node)] = index
+        children = tuple(freeze(c, i) for i, c in enumerate(node.children, start=1))
         status = node.status
         if status is None:
             states = {c.status for c in children}
@@ -945,18 +954,62 @@ def _build(
             optional=node.optional,
             deferred=node.deferred,
             criteria=tuple(node.criteria),
+            todo=tuple(joined.todo.get(id(node), ())),
         )
 
-    steps = tuple(freeze(n, None, i) for i, n in enumerate(roots, start=1))
-    return Parsed(Plan(path, flavor, steps), tuple(markers), flavor, tuple(lines))
+    steps_ = tuple(freeze(n, i) for i, n in enumerate(roots, start=1))
+    active, updated = tracker.rollup_lines(lines) if joined.phases else ((), ())
+    rollup = tracker.Rollup(
+        active, updated, tuple(sorted(index_of[id(p)] for p in joined.phases if id(p) in index_of))
+    )
+    return Parsed(Plan(path, flavor, steps_), tuple(markers), flavor, tuple(lines), tuple(places), rollup)
 
 
-def parse(text: str, path: Path) -> Plan:
-    return _scan(text, path).plan
+def _header_reader(lines: list[Line]) -> Callable[[Marker], list[str]]:
+    """The header cells of the table a row marker sits in (plain, lower case), read from its lines."""
+    cache: dict[int, list[str]] = {}
+
+    def header_of(marker: Marker) -> list[str]:
+        if marker.table not in cache:
+            i = marker.line.number - 1
+            while i > 0 and "|" in lines[i - 1].body:
+                i -= 1
+            body = lines[i].body
+            cache[marker.table] = [_plain(body[a:b]) for a, b in _cells(body)]
+        return cache[marker.table]
+
+    return header_of
+
+
+def _final_ids(roots: list[_Node]) -> dict[int, tuple[str, bool]]:
+    """Each node's id in the listing (unique), and whether it comes from the file's own numbers."""
+    order: list[_Node] = []
+    raw: list[tracker.RawId] = []
+
+    def visit(node: _Node, parent: int | None, position: int, parent_id: str | None) -> None:
+        ident = node.id or (f"{parent_id}.{position}" if parent_id else str(position))
+        here = len(order)
+        order.append(node)
+        raw.append(tracker.RawId(ident, parent, node.id is not None, position, not node.children))
+        for i, child in enumerate(node.children, start=1):
+            visit(child, here, i, ident)
+
+    for i, root in enumerate(roots, start=1):
+        visit(root, None, i, None)
+    return {id(n): m for n, m in zip(order, tracker.unique_ids(raw), strict=True)}
+
+
+def parse(text: str, path: Path, steps: tracker.Granularity = "phase") -> Plan:
+    return _scan(text, path, steps).plan
+
+
+def _every_marker(parsed: Parsed) -> list[Marker]:
+    """The steps' markers and the other places of joined steps: the file's whole vocabulary."""
+    return [*parsed.markers, *(p.marker for places in parsed.places for p in places)]
 
 
 def _checkbox_marks(parsed: Parsed, text: str) -> Counter[str]:
-    return Counter(text[m.start] for m in parsed.markers if m.kind == "checkbox")
+    return Counter(text[m.start] for m in _every_marker(parsed) if m.kind == "checkbox")
 
 
 def _edit_checkbox(
@@ -997,7 +1050,7 @@ def _edit_checkbox(
 
 
 def _edit_cell(parsed: Parsed, text: str, marker: Marker, status: Status) -> list[Edit]:
-    column = [m for m in parsed.markers if m.kind == "cell" and m.table == marker.table]
+    column = [m for m in _every_marker(parsed) if m.kind == "cell" and m.table == marker.table]
     seen_words, seen_emoji = words.words_in(text[m.start : m.end] for m in column)
     old = text[marker.start : marker.end]
     new = words.rewrite_cell(old, status, seen_words, seen_emoji)
@@ -1026,7 +1079,7 @@ def _edit_cell(parsed: Parsed, text: str, marker: Marker, status: Status) -> lis
 
 
 def _edit_heading(parsed: Parsed, text: str, marker: Marker, status: Status) -> list[Edit]:
-    others = [text[m.start : m.end] for m in parsed.markers if m.kind == "heading"]
+    others = [text[m.start : m.end] for m in _every_marker(parsed) if m.kind == "heading"]
     seen_words, seen_emoji = words.words_in(others)
     if marker.kind == "heading":
         old = text[marker.start : marker.end]
@@ -1040,7 +1093,10 @@ def _edit_heading(parsed: Parsed, text: str, marker: Marker, status: Status) -> 
         if new is None:
             return []
         return [Edit(marker.start + sep_len, marker.end, new)]
-    # A heading with no marker yet: append the marker the file uses for this status elsewhere.
+    # A heading with no marker yet: append the marker the file uses for this status elsewhere,
+    # unless the title ends in a separator (`P0-1:`), which the marker would take for its own.
+    if text[marker.line.start : marker.start].rstrip()[-1:] in tuple(":-–—|"):
+        return []
     same = [o for o in others if words.read_cell(o).status == status]
     if same:
         found = HEADING_STATUS.search(same[0])
@@ -1053,11 +1109,89 @@ def _edit_heading(parsed: Parsed, text: str, marker: Marker, status: Status) -> 
 
 
 def _edit_emoji(parsed: Parsed, text: str, marker: Marker, status: Status) -> list[Edit]:
-    seen = [text[m.start : m.end] for m in parsed.markers if m.kind == "emoji"]
+    seen = [text[m.start : m.end] for m in _every_marker(parsed) if m.kind == "emoji"]
     return [Edit(marker.start, marker.end, words.pick_emoji(status, seen))]
 
 
-def _edits(parsed: Parsed, text: str, step: Step, status: Status, now: datetime) -> list[Edit]:
+def _edits(
+    parsed: Parsed, text: str, step: Step, status: Status, now: datetime, verified: bool = False
+) -> list[Edit]:
+    edits = _own_edits(parsed, text, step, status, now)
+    phase = _phase_of(parsed, step)
+    if phase is None:
+        return edits
+    places = parsed.places[phase.index]
+    if phase.index == step.index:
+        if step.status == status:
+            return edits
+    elif status == "in_progress":
+        # An item of a phase begun: the phase's row says so too, if it still says "not started".
+        if phase.status != "todo":
+            return edits
+        return edits + _place_edits(parsed, text, [p for p in places if p.role == "row"], status, now)
+    elif status != "done" or any(
+        s.status not in ("done", "skipped") for s in phase.walk() if s.is_leaf and s.index != step.index
+    ):
+        return edits
+    chosen = [p for p in places if p.role == "row"]
+    if status == "done":
+        chosen += [p for p in places if p.role == "todo"]
+        if verified:
+            chosen += [p for p in places if p.role == "checkpoint"]
+    edits += _place_edits(parsed, text, chosen, status, now)
+    if status == "done" and phase.index in parsed.rollup.phases:
+        edits += _rollup(parsed, text, phase, now)
+    return edits
+
+
+def _phase_of(parsed: Parsed, step: Step) -> Step | None:
+    """The joined step ``step`` is or belongs to: the innermost step on its path with other places."""
+    if not any(parsed.places):
+        return None
+    found: Step | None = None
+    level: tuple[Step, ...] = parsed.plan.steps
+    while True:
+        # Steps are numbered in file order, so the one holding ``step`` is the last that starts before it.
+        holder = next((s for s in reversed(level) if s.index <= step.index), None)
+        if holder is None:
+            return found
+        if parsed.places[holder.index]:
+            found = holder
+        if holder.index == step.index:
+            return found
+        level = holder.children
+
+
+def _place_edits(
+    parsed: Parsed, text: str, places: list[tracker.Place], status: Status, now: datetime
+) -> list[Edit]:
+    edits: list[Edit] = []
+    for place in places:
+        marker = place.marker
+        old_text = text[marker.start : marker.end]
+        if marker.kind == "checkbox":
+            old = _MARK_STATUS.get(old_text)
+            if old != status and not (status == "done" and old == "skipped"):
+                placeholder = Step("", "", old or "todo", marker.line.number, -1)
+                edits += _edit_checkbox(parsed, text, placeholder, marker, status, now)
+        elif marker.kind == "emoji" and words.emoji_status(old_text) != status:
+            edits += _edit_emoji(parsed, text, marker, status)
+        elif marker.kind in ("cell", "heading") and words.read_cell(old_text).status != status:
+            edits += (_edit_cell if marker.kind == "cell" else _edit_heading)(parsed, text, marker, status)
+    return edits
+
+
+def _rollup(parsed: Parsed, text: str, phase: Step, now: datetime) -> list[Edit]:
+    """The Active Phase line (to the next open phase) and the Last Updated date of a finished phase."""
+    by_index = {s.index: s for s in parsed.plan.walk()}
+    phases = [by_index[i] for i in parsed.rollup.phases if i in by_index]
+    statuses = [(p.id, p.title, "done" if p.index == phase.index else p.status) for p in phases]
+    at = next((i for i, p in enumerate(phases) if p.index == phase.index), None)
+    following = tracker.next_phase(statuses, at) if at is not None else None
+    return tracker.rollup_edits(text, parsed.rollup, (phase.id, phase.title), following, now)
+
+
+def _own_edits(parsed: Parsed, text: str, step: Step, status: Status, now: datetime) -> list[Edit]:
     if step.status == status:
         return []
     marker = parsed.markers[step.index]
@@ -1068,8 +1202,14 @@ def _edits(parsed: Parsed, text: str, step: Step, status: Status, now: datetime)
         for inner in step.walk():
             own = parsed.markers[inner.index].kind != "heading-bare"
             if own and inner.status != status:
-                edits += _edits(parsed, text, inner, status, now)
+                edits += _own_edits(parsed, text, inner, status, now)
         return edits
+    if marker.kind == "heading-bare" and parsed.places and parsed.places[step.index]:
+        # A phase without a marker of its own: its places say its status, and its heading gets
+        # one only when the file marks other phase headings so (`## Phase 1: Setup ✅`).
+        others = [text[m.start : m.end] for m in _every_marker(parsed) if m.kind == "heading"]
+        if not any(words.read_cell(o).status == status for o in others):
+            return []
     if marker.kind == "checkbox":
         return _edit_checkbox(parsed, text, step, marker, status, now)
     if marker.kind == "cell":
@@ -1079,11 +1219,16 @@ def _edits(parsed: Parsed, text: str, step: Step, status: Status, now: datetime)
     return _edit_heading(parsed, text, marker, status)
 
 
-def set_status(text: str, path: Path, step: Step, status: Status, now: datetime) -> str:
-    """The plan text with only ``step``'s marker changed; every other byte kept.
+def set_status(
+    text: str, path: Path, step: Step, status: Status, now: datetime, *,
+    verified: bool = False, steps: tracker.Granularity = "phase",
+) -> str:  # fmt: skip
+    """The plan text with only ``step``'s markers changed; every other byte kept.
 
     ``step`` must come from parsing this very ``text``. A group step (a heading over checkboxes)
-    without its own marker changes through its leaf steps.
+    without its own marker changes through its leaf steps. A joined phase changes in all its
+    places; finished, its checklist is ticked, its checkpoint passed when ``verified`` (its
+    verification ran and passed), the Active Phase line moves on and Last Updated becomes today.
     """
-    parsed = _scan(text, path)
-    return apply(text, _edits(parsed, text, step, status, now))
+    parsed = _scan(text, path, steps)
+    return apply(text, _edits(parsed, text, step, status, now, verified))
