@@ -12,8 +12,8 @@ from stepcommit.plan.model import STATUSES, Plan, Status, Step
 from stepcommit.plan.tracker import GRANULARITIES, Granularity
 
 __all__ = [
-    "PLAN_GLOBS",
     "GRANULARITIES",
+    "PLAN_GLOBS",
     "PLAN_NAMES",
     "STATUSES",
     "Granularity",
