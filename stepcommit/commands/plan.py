@@ -57,6 +57,7 @@ def step_json(step: plan_mod.Step) -> dict[str, Any]:
         "deferred": step.deferred,
         "verify": list(step.verify),
         "criteria": list(step.criteria),
+        "todo": list(step.todo),  # a tracker phase's checklist, ticked with the phase
         "children": [step_json(c) for c in step.children],
     }
 

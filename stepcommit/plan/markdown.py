@@ -11,8 +11,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -32,12 +32,16 @@ EMOJI_BULLET = re.compile(
     rf"^(?P<indent>[ \t]*)(?:[-*+]|\d{{1,9}}[.)])[ \t]+(?P<emoji>{words.EMOJI})[ \t]*(?P<rest>.*)$"
 )
 ATX = re.compile(r"^ {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t]*$")
-_KEYWORD = r"(?i:phase|step|stage|milestone|part|subtask|task|sprint|epic|iteration)"
+_KEYWORD = r"(?i:phase|step|stage|milestone|part|subtask|task|sprint|epic|iteration|fase|etapa)"
+# `## Current Phase: 2 - Data`, `## Fase Atual: 0 - Preparação`: the section of the phase now worked on.
+_CURRENT_BEFORE = r"(?:(?i:current|active)[ \t]+)?"
+_CURRENT_AFTER = r"(?:[ \t]+(?i:atual|actual|ativa|activa))?[ \t]*:?"
 # `Phase 0 -- Title` (two dashes), `## Phase 3 Build` (no separator at all).
 _HEADING_SEP = r"(?:\*\*)?(?:[ \t]*(?:-{1,2}|[:.)–—|])[ \t]*|[ \t]+|[ \t]*$)"
 STEP_HEADING = re.compile(
-    rf"^(?P<lead>(?:{words.EMOJI}[ \t]*)?)(?:\*\*)?{_KEYWORD}[ \t]+"
+    rf"^(?P<lead>(?:{words.EMOJI}[ \t]*)?)(?:\*\*)?{_CURRENT_BEFORE}{_KEYWORD}{_CURRENT_AFTER}[ \t]+"
     r"(?P<num>\d+(?:\.\d+)*[a-z]?|T\d{3,}|[A-Z][A-Z0-9]*-\d+)"
+    rf"(?:[ \t]+(?P<mark>{words.EMOJI}))?"  # `## Phase 1 ✅ — Define the contract`
     rf"{_HEADING_SEP}(?P<title>.*)$"
 )
 # An issue catalog's items: `### A1 — Per-session secret key` (a letter-number id needs a separator).
@@ -161,6 +165,7 @@ class Parsed:
     lines: tuple[Line, ...]
     places: tuple[tuple[tracker.Place, ...], ...] = ()  # by step index: the other places of a joined step
     rollup: tracker.Rollup = field(default_factory=tracker.Rollup)
+    legend: Mapping[str, Status] = field(default_factory=dict)  # glyphs the file's legend line defines
 
 
 def _cells(body: str) -> list[tuple[int, int]]:
@@ -185,8 +190,9 @@ _STATUS_HEADERS = {
     "result",
     "✓",
     "✅",
+    "estado",
 }
-_ID_HEADERS = {"#", "id", "no", "no.", "nr", "step", "phase", "task id", "step id", "n°", "num"}
+_ID_HEADERS = {"#", "id", "no", "no.", "nr", "step", "phase", "task id", "step id", "n°", "num", "fase"}
 _TITLE_HEADERS = {
     "title",
     "name",
@@ -198,6 +204,7 @@ _TITLE_HEADERS = {
     "milestone",
     "feature",
     "deliverable",
+    "nome",
 }
 
 
@@ -564,6 +571,7 @@ def _scan(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
     skip |= _details_lines(lines, code)
     flavor = _detect(lines, skip, headings, path)
     table_rows = {row: (t_index, table) for t_index, table in enumerate(tables) for row in table.rows}
+    legend = words.read_legend(line.body for i, line in enumerate(lines) if i not in skip)
 
     # Emoji bullets are steps only in a plan without checkboxes or status rows: elsewhere they
     # are a legend or notes.
@@ -632,7 +640,7 @@ def _scan(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
             continue
         if index in table_rows:
             t_index, table = table_rows[index]
-            node_or_none = _table_node(line, table, t_index)
+            node_or_none = _table_node(line, table, t_index, legend)
             if node_or_none is not None:
                 items.append(node_or_none)
             continue
@@ -726,7 +734,7 @@ def _scan(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
         and not (lines and lines[0].body.strip() == "---")  # front matter: a tool's own format
     ):
         _headings_as_steps(items, plain_headings)
-    return _build(items, verify_at, flavor, lines, path, steps)
+    return replace(_build(items, verify_at, flavor, lines, path, steps), legend=legend)
 
 
 # Sections of a document that are about the plan, not steps of it.
@@ -819,6 +827,9 @@ def _heading_node(
         if lead and status is None:
             lead_status = words.emoji_status(lead.group())
             marker = (content_start + lead.start(), content_start + lead.end())
+    if step is not None and step.groupdict().get("mark") and status is None and lead_status is None:
+        lead_status = words.emoji_status(step.group("mark"))
+        marker = (content_start + step.start("mark"), content_start + step.end("mark"))
     if step is None:
         read = read_title(rest)
         if not (force or (tasks and (status is not None or read.status is not None))) or not read.text:
@@ -852,13 +863,15 @@ def _heading_node(
     return node
 
 
-def _table_node(line: Line, table: _Table, t_index: int) -> _Node | None:
+def _table_node(
+    line: Line, table: _Table, t_index: int, legend: Mapping[str, Status] | None = None
+) -> _Node | None:
     cells = _cells(line.body)
     if table.status_col >= len(cells):
         return None
     s_start, s_end = cells[table.status_col]
     said = line.body[s_start:s_end]
-    cell = words.read_cell(said)
+    cell = words.read_cell(said, legend)
     id_text = line.body[slice(*cells[table.id_col])] if 0 <= table.id_col < len(cells) else ""
     title_text = line.body[slice(*cells[table.title_col])] if 0 <= table.title_col < len(cells) else ""
     read = read_title(title_text)
@@ -1176,7 +1189,7 @@ def _place_edits(
                 edits += _edit_checkbox(parsed, text, placeholder, marker, status, now)
         elif marker.kind == "emoji" and words.emoji_status(old_text) != status:
             edits += _edit_emoji(parsed, text, marker, status)
-        elif marker.kind in ("cell", "heading") and words.read_cell(old_text).status != status:
+        elif marker.kind in ("cell", "heading") and words.read_cell(old_text, parsed.legend).status != status:
             edits += (_edit_cell if marker.kind == "cell" else _edit_heading)(parsed, text, marker, status)
     return edits
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 Granularity = Literal["phase", "item"]
 GRANULARITIES: tuple[Granularity, ...] = ("phase", "item")
 
-_KW = r"phase|step|stage|milestone|part|task|sprint|epic|iteration"
+_KW = r"phase|step|stage|milestone|part|task|sprint|epic|iteration|fase|etapa"
 _KEYWORDS = frozenset(_KW.split("|"))
 _HEADING_KW = re.compile(rf"^ {{0,3}}#{{1,6}}[ \t]+(?:\W{{0,3}}[ \t]*)?(?:\*\*)?(?P<kw>(?i:{_KW}))[ \t]+\d")
 _CHECKBOX_KW = re.compile(
@@ -281,21 +281,30 @@ def join(
 def _table_order(
     roots: list[_Node], groups: list[tuple[_Node, list[_Candidate]]], gone: set[int]
 ) -> list[_Node]:
-    """A table lists every phase and only some have a section: each such phase takes its row's place,
-    so the phases keep the table's order (a section further down is not a later phase)."""
+    """A table (or a phase checklist) lists every phase and only some have a section: each such
+    phase takes its row's place, so the phases keep the listing's order (a section further down is
+    not a later phase)."""
     position = {id(n): i for i, n in enumerate(roots)}
-    partial = {n.marker.table for n in roots if n.marker.kind == "cell" and id(n) not in gone}
+    listing: dict[int, tuple[str, int]] = {}
+    run = 0
+    for i, node in enumerate(roots):
+        if node.marker.kind == "cell":
+            listing[id(node)] = ("table", node.marker.table)
+        elif node.marker.kind == "checkbox":
+            if i == 0 or roots[i - 1].marker.kind != "checkbox":
+                run += 1
+            listing[id(node)] = ("list", run)
+    partial = {listing[id(n)] for n in roots if id(n) in listing and id(n) not in gone}
     moved: dict[int, _Node] = {}
     for primary, members in groups:
-        row = next((c.node for c in members if c.kind == "row"), None)
-        if (
-            row is not None
-            and primary.marker.kind.startswith("heading")
-            and id(primary) in position
-            and id(row) in position
-            and row.marker.table in partial
-            and position[id(row)] < position[id(primary)]
-        ):
+        if not primary.marker.kind.startswith("heading") or id(primary) not in position:
+            continue
+        rows = [
+            c.node for c in members
+            if c.kind in ("row", "checkbox") and id(c.node) in position and listing.get(id(c.node)) in partial
+        ]  # fmt: skip
+        row = min(rows, key=lambda n: position[id(n)], default=None)
+        if row is not None:
             moved[id(row)] = primary
     if not moved:
         return roots

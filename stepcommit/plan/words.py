@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
@@ -48,6 +48,22 @@ _WORDS: dict[str, Status] = {
     "won't do": "skipped",
     "wont do": "skipped",
     "n/a": "skipped",
+    # Portuguese and Spanish trackers (`| Fase | Nome | Estado |`, `✓ Completa`, `Pendente`).
+    "completa": "done",
+    "completo": "done",
+    "concluída": "done",
+    "concluído": "done",
+    "concluido": "done",
+    "completado": "done",
+    "completada": "done",
+    "terminado": "done",
+    "em curso": "in_progress",
+    "em progresso": "in_progress",
+    "em andamento": "in_progress",
+    "en progreso": "in_progress",
+    "en curso": "in_progress",
+    "pendente": "todo",
+    "pendiente": "todo",
 }
 # Open, but not to be begun now: read as "todo" with the step marked deferred.
 _DEFERRAL = {"deferred", "blocked", "on hold", "postponed"}
@@ -71,6 +87,10 @@ _EMOJI: dict[str, Status] = {
     "❌": "todo",
     "🔴": "todo",
     "⏭": "skipped",
+    "◐": "in_progress",
+    "◑": "in_progress",
+    "◒": "in_progress",
+    "◓": "in_progress",
 }
 _DEFAULT_EMOJI: dict[Status, str] = {"done": "✅", "in_progress": "🔄", "todo": "⬜", "skipped": "⏭️"}
 _DEFAULT_WORD: dict[Status, str] = {
@@ -112,8 +132,33 @@ class Cell:
     word: tuple[int, int] | None
 
 
-def read_cell(text: str) -> Cell:
-    """The status of a table cell's text; ``status`` is None when the text names none."""
+_LEGEND = re.compile(
+    r"^[ \t>*+-]*(?:\*\*|__)?(?i:(?:status[ \t]+)?(?:key|legend))(?:\*\*|__)?[ \t]*:(?:\*\*|__)?"
+)
+_LEGEND_PAIR = re.compile(rf"(?P<glyph>{EMOJI})[ \t]*(?P<word>[^·•,;|/]+?)[ \t]*(?=[·•,;|/]|{EMOJI}|$)")
+
+
+def read_legend(lines: Iterable[str]) -> dict[str, Status]:
+    """The glyphs a file's legend line defines (`Status key: ☐ not started · ◐ in progress · ☑ merged`).
+
+    In that file a defined glyph says the cell's status even where a word beside it says another
+    (`◐ complete on branch (PR open)` is in progress): the legend is the file's own key.
+    """
+    legend: dict[str, Status] = {}
+    for line in lines:
+        head = _LEGEND.match(line)
+        if head is None:
+            continue
+        for pair in _LEGEND_PAIR.finditer(line, head.end()):
+            status = word_status(pair.group("word").strip("*_`"))
+            if status is not None:
+                legend[pair.group("glyph").rstrip("\ufe0e\ufe0f")] = status
+    return legend
+
+
+def read_cell(text: str, legend: Mapping[str, Status] | None = None) -> Cell:
+    """The status of a table cell's text; ``status`` is None when the text names none. A glyph
+    the file's ``legend`` defines decides over a word."""
     stripped = text.strip().strip("*_`[]()").strip()
     emoji = _EMOJI_RE.search(text)
     whole = word_status(stripped)
@@ -125,6 +170,8 @@ def read_cell(text: str) -> Cell:
         status = whole
     if emoji is not None and status is None:
         status = emoji_status(emoji.group())
+    if emoji is not None and legend and (defined := legend.get(emoji.group().rstrip("\ufe0e\ufe0f"))):
+        status = defined
     if word is None and whole is not None:
         # one-letter words (Y/N) are too common to look for inside longer text; as a whole cell they count.
         start = text.index(stripped)
@@ -243,6 +290,9 @@ _TAG_ALT = "|".join(re.escape(w).replace(r"\ ", r"[ \t]+") for w in sorted(_TAGS
 _TAG_UPPER = "|".join(
     re.escape(w.upper()).replace(r"\ ", r"[ \t]+") for w in sorted(_TAGS, key=len, reverse=True)
 )
+_TAG_CAP = "|".join(
+    re.escape(w.capitalize()).replace(r"\ ", r"[ \t]+") for w in sorted(_TAGS, key=len, reverse=True)
+)
 _TAG_END = r"(?![\w'\u2019])"
 # (kind of match, pattern): a bracketed or bold tag is removed alone; an emoji, dash or capitals tag
 # starts a status clause, and the rest of the title (its reason) goes with it.
@@ -255,10 +305,20 @@ _TAG_RES: tuple[tuple[bool, re.Pattern[str]], ...] = (
     ),
     (False, re.compile(rf"[ \t]*\*\*[ \t]*(?:{EMOJI}[ \t]*)?(?P<w>(?i:{_TAG_ALT})){_TAG_END}:?\*\*")),
     (True, re.compile(rf"[ \t]*(?:[-–—:|][ \t]*)?{EMOJI}[ \t]*(?P<w>(?i:{_TAG_ALT})){_TAG_END}")),
+    # After a dash, a tag in lower case followed by more words (`— optional, implicit narrow
+    # default`) describes something in the title; in capitals (`— DEFERRED, needs the API`) or
+    # alone it is the step's status.
     (
         True,
         re.compile(
-            rf"(?:^|[ \t]+)[-–—|]{{1,2}}[ \t]*(?P<w>(?i:{_TAG_ALT})){_TAG_END}(?=[ \t]*(?:$|[(:,;.!—–-]))"
+            rf"(?:^|[ \t]+)[-–—|]{{1,2}}[ \t]*(?P<w>(?i:{_TAG_ALT})){_TAG_END}"
+            r"(?=[ \t]*(?:$|[(:!—–-]|[,;.][ \t]*$))"
+        ),
+    ),
+    (
+        True,
+        re.compile(
+            rf"(?:^|[ \t]+)[-–—|]{{1,2}}[ \t]*(?P<w>{_TAG_UPPER}|{_TAG_CAP}){_TAG_END}(?=[ \t]*[,;.])"
         ),
     ),
     (True, re.compile(rf"(?:^|[ \t]+)(?<![\w'])(?P<w>{_TAG_UPPER}){_TAG_END}(?=[ \t]*(?:$|[(:—–-]))")),

@@ -87,6 +87,7 @@ def test_plan_json_names_the_next_step_and_each_steps_extras(
         "1.2": (False, True, [], []),
         "1.3": (False, False, ["pytest -q tests/test_csv.py"], []),
     }
+    assert phase["todo"] == [] and all(c["todo"] == [] for c in phase["children"])
     shown = runner.invoke(app, ["plan"])
     assert "1.1  E2E tests (deferred)  (line 3)" in shown.output
     assert "1.2  Dark mode (optional)  (line 4)" in shown.output
@@ -98,3 +99,21 @@ def test_plan_json_names_the_next_step_and_each_steps_extras(
     assert "2 (deferred)" in data["next_reason"]
     shown = runner.invoke(app, ["plan"])
     assert "Next: none. Every open step in PLAN.md is deferred" in shown.output
+
+
+def test_plan_json_lists_a_tracker_phases_checklist_as_its_todo(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project)
+    (project / "PLAN.md").write_text(
+        "# Progress\n\n| Phase | Description | Status |\n|---|---|---|\n"
+        "| 1 | Setup | DONE |\n| 2 | Models | NOT STARTED |\n\n"
+        "### Phase 1: Setup\n\n- [x] Scaffold\n- [x] CI\n\n"
+        "### Phase 2: Models\n\n- [ ] User model\n- [ ] Order model\n"
+    )
+    data = json.loads(CliRunner().invoke(app, ["plan", "--json"]).output)
+    assert [(s["id"], s["status"], s["todo"], s["children"]) for s in data["steps"]] == [
+        ("1", "done", ["Scaffold", "CI"], []),
+        ("2", "todo", ["User model", "Order model"], []),
+    ]
+    assert data["next"]["id"] == "2"

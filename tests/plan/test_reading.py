@@ -417,6 +417,71 @@ def test_more_words_and_shapes_the_readme_lists() -> None:
     ]
 
 
+def test_a_dotted_heading_number_is_the_whole_id() -> None:
+    text = "## Step 5.1 Setup\n\n- [x] Scaffold\n\n## Step 5.2 Polish\n\n- [ ] Icons\n\n## Step 6: Ship\n"
+    assert _read(text) == [
+        ("5.1", "Setup", "done"),
+        ("5.1.1", "Scaffold", "done"),
+        ("5.2", "Polish", "todo"),
+        ("5.2.1", "Icons", "todo"),
+        ("6", "Ship", "todo"),
+    ]
+
+
+def test_a_status_emoji_right_after_the_phase_number_is_its_status() -> None:
+    text = "## Phase 1 ✅ — Define the contract\n- Wrote it\n\n## Phase 2 — Build\n\n- [ ] Compile\n"
+    assert _read(text) == [
+        ("1", "Define the contract", "done"),
+        ("2", "Build", "todo"),
+        ("2.1", "Compile", "todo"),
+    ]
+
+
+def test_a_legend_glyph_decides_over_a_word_beside_it() -> None:
+    text = (
+        "| # | Milestone | Status |\n|---|---|---|\n| M0 | Scaffold | ☑ merged |\n"
+        "| M1 | Docs | ◐ complete on branch (PR open) |\n\nStatus key: ☐ not started · ◐ in progress · ☑ merged\n"
+    )
+    assert _read(text) == [("M0", "Scaffold", "done"), ("M1", "Docs", "in_progress")]
+    finished = set_status(text, Path("PLAN.md"), parse(text, Path("PLAN.md")).steps[1], "done", NOW)
+    assert finished == text.replace("◐ complete", "☑ complete")
+    assert _read(finished)[1] == ("M1", "Docs", "done")
+
+
+def test_a_lower_case_tag_in_a_description_is_not_the_steps_status() -> None:
+    text = "- [ ] T018 Add `scope` field — optional, implicit narrow default\n- [ ] T019 Later — DEFERRED, needs API\n"
+    steps = list(parse(text, Path("tasks.md")).walk())
+    assert [(s.id, s.optional, s.deferred) for s in steps] == [("T018", False, False), ("T019", False, True)]
+
+
+def test_a_portuguese_tracker_is_read_as_phases() -> None:
+    text = (
+        "## Fase Atual: 0 - Preparação ✓ COMPLETA\n\n- [x] Pastas\n- [x] Git\n\n"
+        "## Fase 1 - Fundação ✓ COMPLETA\n\n- [x] Supabase\n\n## Histórico de Fases\n\n"
+        "| Fase | Nome | Estado |\n|---|---|---|\n| 0 | Preparação | ✓ Completa |\n"
+        "| 1 | Fundação | ✓ Completa |\n| 2 | Pipeline de Dados | Pendente |\n"
+    )
+    assert _read(text, "PROGRESS.md") == [
+        ("0", "Preparação", "done"),
+        ("1", "Fundação", "done"),
+        ("2", "Pipeline de Dados", "todo"),
+    ]
+
+
+def test_a_phase_checklist_keeps_its_order_when_only_some_phases_have_a_section() -> None:
+    text = (
+        "## Phases\n\n- [x] **Phase 1: Storage** - schema\n- [ ] **Phase 2: Sync** - push/pull\n"
+        "- [ ] **Phase 3: Pairing** - QR\n\n## Phase Details\n\n"
+        "### Phase 1: Storage\n\n- [x] 01-01: Schema\n\n### Phase 2: Sync\n\n- [ ] 02-01: Change log\n\n"
+        "## Progress\n\n| Phase | Plans Complete | Status |\n|---|---|---|\n"
+        "| 1. Storage | 1/1 | Complete |\n| 2. Sync | 0/1 | Not started |\n"
+    )
+    plan = parse(text, Path(".planning/ROADMAP.md"))
+    assert [s.id for s in plan.steps] == ["1", "2", "3"]
+    following = next_open_step(plan)
+    assert following is not None and following.id == "2"
+
+
 # --- property: whatever the shapes, a tick changes one step's status and nothing else ------------
 
 LINES = [
