@@ -1,0 +1,109 @@
+"""The runner as stepcommit starts it: by path in the project's interpreter, with a typed job file,
+nothing of stepcommit importable there but the runner, and its exit codes named."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from coverage.config import CoverageConfig
+
+from stepcommit.config import Config
+from stepcommit.gates.testrun import PYTEST_EXIT, RUNNER_PACKAGE, _probe_pytest_cov, run_tests
+from stepcommit.git import find_repo
+from stepcommit.runner.stepcommit_runner import run
+from stepcommit.runner.stepcommit_runner.job import EXIT_RUNNER_FAILED, Job, PerTest, WorkerSettings
+from tests.conftest import write
+
+SEEN = """\
+import json, os, sys
+
+
+def pytest_sessionstart(session):
+    seen = {
+        "path0": sys.path[0],
+        "cwd": os.getcwd(),
+        "modules": sorted(m for m in sys.modules if m.split(".")[0].startswith("stepcommit")),
+        "argv": sys.orig_argv,
+    }
+    with open(os.environ["SEEN_OUT"], "w") as handle:
+        json.dump(seen, handle)
+"""
+
+
+def test_the_runner_runs_by_path_with_only_itself_importable(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen_out = tmp_path / "seen.json"
+    monkeypatch.setenv("SEEN_OUT", str(seen_out))
+    write(project, {"conftest.py": SEEN})
+    result = run_tests(find_repo(project), Config())
+    assert result.ok, result.output_tail
+    assert "-c" not in result.argv and result.argv[-2].endswith("stepcommit_runner/__main__.py")
+    assert sum(len(a) for a in result.argv) < 1000  # paths, no source code
+    seen = json.loads(seen_out.read_text())
+    assert seen["path0"] == seen["cwd"] == str(project)  # as `coverage run -m pytest` has it
+    assert seen["modules"] and all(m.split(".")[0] == "stepcommit_runner" for m in seen["modules"])
+    assert "stepcommit_runner.results" in seen["modules"] and "-c" not in seen["argv"]
+    job = Job.from_json(Path(result.argv[-1]).read_text(encoding="utf-8"))
+    assert job.per_test is None and job.speedups and "--tb=short" in job.pytest_args
+
+
+def test_a_broken_job_is_the_runner_failing_with_its_own_code(tmp_path: Path) -> None:
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"data_file": "x", "surprise": 1}))
+    result = subprocess.run(
+        [sys.executable, str(RUNNER_PACKAGE / "__main__.py"), str(job)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == EXIT_RUNNER_FAILED and "unknown job fields: surprise" in result.stderr
+    assert "coverage runner failed" in PYTEST_EXIT[EXIT_RUNNER_FAILED]
+
+
+def test_the_job_goes_through_json_unchanged() -> None:
+    per_test = PerTest(
+        "out.db", "info.json", select=("t::a",), known=("t::a", "t::b"), env={"pytest_args": ["-x"]},
+        store="old.db", moves={"/p/m.py": [[1, 4, 0], [7, 12, 1]]}, collect=(), drop_tests=("t::c",),
+    )  # fmt: skip
+    job = Job("d", "", "j", "r", ("-q", "-x"), per_test, speedups=False, parse_cache="/cache")
+    assert Job.from_json(job.to_json()) == job
+    assert Job.from_json(Job("d", "rc", "j", "r").to_json()).per_test is None
+    settings = WorkerSettings(12, "/d/.coverage", "", True)
+    assert WorkerSettings.from_json(settings.to_json()) == settings
+
+
+def test_the_probe_says_what_the_project_interpreter_imports(tmp_path: Path) -> None:
+    assert _probe_pytest_cov([sys.executable], tmp_path, {}) is True
+    missing = subprocess.run(
+        [sys.executable, str(RUNNER_PACKAGE / "probe.py"), "no_such_module_here"], cwd=tmp_path
+    )
+    assert missing.returncode == 1
+
+
+def test_the_environment_decides_between_a_selection_and_everything(tmp_path: Path) -> None:
+    cov: Any = SimpleNamespace(config=CoverageConfig())  # what the runner reads of a Coverage object
+    env = run._environment(cov, ["-x"])
+    assert env["pytest_args"] == ["-x"] and set(env) >= {
+        "python",
+        "coverage",
+        "pytest",
+        "packages",
+        "settings",
+    }
+    job = PerTest("out", "info", select=("t",), env=env)
+    same = run._setup_per_test(job, cov, ["-x"])
+    assert same["mode"] == "incremental" and same["select"] == ["t"]
+    assert same["plugin"].endswith("stepcommit_runner.contexts")
+    other = run._setup_per_test(job, cov, ["-q"])
+    assert other["mode"] == "full" and other["reason"] == "the test environment changed (pytest_args)"
+    dynamic: Any = SimpleNamespace(config=CoverageConfig())
+    dynamic.config.dynamic_context = "test_function"
+    off = run._setup_per_test(job, dynamic, ["-x"])
+    assert off["disabled"].startswith("the project sets coverage's dynamic_context")
