@@ -1,5 +1,5 @@
 """A conftest that rewrites pytest's verdict cannot land a failing step: the gate's verdict comes from
-stepcommit's own counts (its pytest plugin inside covrunner), not from pytest's exit code."""
+stepcommit's own counts (its pytest plugin in the runner, results.py), not from pytest's exit code."""
 
 from __future__ import annotations
 

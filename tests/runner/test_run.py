@@ -14,7 +14,7 @@ import pytest
 from coverage.config import CoverageConfig
 
 from stepcommit.config import Config
-from stepcommit.gates.testrun import PYTEST_EXIT, RUNNER_PACKAGE, _probe_pytest_cov, run_tests
+from stepcommit.gates.testrun import PYTEST_EXIT, RUNNER_PACKAGE, _probe_pytest_cov, _runner_main, run_tests
 from stepcommit.git import find_repo
 from stepcommit.runner.stepcommit_runner import run
 from stepcommit.runner.stepcommit_runner.job import EXIT_RUNNER_FAILED, Job, PerTest, WorkerSettings
@@ -107,3 +107,12 @@ def test_the_environment_decides_between_a_selection_and_everything(tmp_path: Pa
     dynamic.config.dynamic_context = "test_function"
     off = run._setup_per_test(job, dynamic, ["-x"])
     assert off["disabled"].startswith("the project sets coverage's dynamic_context")
+
+
+def test_a_project_holding_the_runner_runs_a_copy_outside_it(tmp_path: Path) -> None:
+    checkout = RUNNER_PACKAGE.parents[2]  # stepcommit gating itself: the runner is the project's own file
+    main = _runner_main(checkout, tmp_path / "state" / "run")
+    assert main == tmp_path / "state" / "runner" / "stepcommit_runner" / "__main__.py"
+    assert main.read_text() == (RUNNER_PACKAGE / "__main__.py").read_text()
+    assert not list(main.parent.glob("__pycache__"))
+    assert _runner_main(tmp_path, tmp_path / "run") == RUNNER_PACKAGE / "__main__.py"
