@@ -86,7 +86,7 @@ def test_a_conftest_that_unregisters_stepcommit_plugin_fails_the_run(project: Pa
         {
             "conftest.py": (
                 "def pytest_configure(config):\n"
-                "    config.pluginmanager.unregister(name='_stepcommit_results')\n"
+                "    config.pluginmanager.unregister(name='stepcommit_runner.results')\n"
             ),
             "tests/test_bad.py": FAILING_TEST,
         },
