@@ -20,7 +20,12 @@ from stepcommit.gates.coverage import CoverageReport, from_json
 from stepcommit.git import Repo
 from stepcommit.message import TestResult, cap_failure, cap_output_lines
 from stepcommit.runner import stepcommit_runner
-from stepcommit.runner.stepcommit_runner.job import EXIT_RERUN_ALL, EXIT_RUNNER_FAILED, Job
+from stepcommit.runner.stepcommit_runner.job import (
+    EXIT_RERUN_ALL,
+    EXIT_RUNNER_FAILED,
+    MEASURE_RUNNER_ENV,
+    Job,
+)
 from stepcommit.state import state_dir
 
 if TYPE_CHECKING:  # the incremental gate is imported only when a run uses it (start-up stays light)
@@ -224,6 +229,8 @@ def _clean_env(work: Path) -> dict[str, str]:
         k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_", "PYTEST_XDIST_"))
     }
     env["PYTHONPYCACHEPREFIX"] = str(_pycache_dir(work))
+    if parent := os.environ.get("COVERAGE_PROCESS_CONFIG"):
+        env[MEASURE_RUNNER_ENV] = parent  # the runner's own process, never the project's tests
     env.setdefault("PYTHONIOENCODING", "utf-8")
     return env
 

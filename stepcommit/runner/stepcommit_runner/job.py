@@ -16,6 +16,11 @@ EXIT_RUNNER_FAILED = 98
 EXIT_NO_TESTS_COLLECTED = 5
 """pytest's own code (`ExitCode.NO_TESTS_COLLECTED`)."""
 
+MEASURE_RUNNER_ENV = "STEPCOMMIT_MEASURE_RUNNER"
+"""A measuring parent's coverage settings (its COVERAGE_PROCESS_CONFIG), for the runner's own process
+only: coverage.py never auto-measures a process that makes a Coverage object of its own, so the runner
+measures itself with them, outside the project's measurement, and removes them before the tests start."""
+
 WORKER_ENV = "STEPCOMMIT_RUNNER_WORKER"
 """Set for pytest-xdist workers only (as COVERAGE_PROCESS_CONFIG is): the results plugin's settings there."""
 
