@@ -116,3 +116,41 @@ def test_a_project_holding_the_runner_runs_a_copy_outside_it(tmp_path: Path) -> 
     assert main.read_text() == (RUNNER_PACKAGE / "__main__.py").read_text()
     assert not list(main.parent.glob("__pycache__"))
     assert _runner_main(tmp_path, tmp_path / "run") == RUNNER_PACKAGE / "__main__.py"
+
+
+LEAKS = """\
+import json, os
+
+
+def pytest_sessionstart(session):
+    names = sorted(k for k in os.environ if k.startswith(("COVERAGE_PROCESS", "STEPCOMMIT_MEASURE")))
+    with open(os.environ["SEEN_OUT"], "w") as handle:
+        json.dump(names, handle)
+"""
+
+
+def test_a_measuring_parent_measures_the_runner_and_never_the_tests(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coverage import CoverageData
+
+    outer = CoverageConfig()
+    outer.data_file, outer.source, outer.parallel = (
+        str(tmp_path / "outer.coverage"),
+        [str(RUNNER_PACKAGE)],
+        True,
+    )
+    outer.patch, outer.config_file = ["subprocess"], str(tmp_path / "outer.toml")
+    monkeypatch.setenv("COVERAGE_PROCESS_CONFIG", outer.serialize())
+    monkeypatch.setenv("SEEN_OUT", str(tmp_path / "seen.json"))
+    write(project, {"conftest.py": LEAKS})
+    result = run_tests(find_repo(project), Config())
+    assert result.ok, result.output_tail
+    assert json.loads((tmp_path / "seen.json").read_text()) == []  # the tests see none of it
+    measured: set[str] = set()
+    for path in tmp_path.glob("outer.coverage.*"):
+        data = CoverageData(str(path))
+        data.read()
+        measured |= {Path(f).name for f in data.measured_files()}
+    assert {"run.py", "job.py", "sqlite_store.py", "results.py"} <= measured
+    assert result.coverage is not None and result.coverage.display == "75.00"  # the project's own figure
