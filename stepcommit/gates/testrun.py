@@ -25,6 +25,7 @@ from stepcommit.runner.stepcommit_runner.job import (
     EXIT_RUNNER_FAILED,
     MEASURE_RUNNER_ENV,
     Job,
+    Results,
 )
 from stepcommit.state import state_dir
 
@@ -283,17 +284,15 @@ def _results(path: Path) -> tuple[TestResult | None, tuple[Failure, ...]]:
     data = _read_results(path)
     if data is None:
         return None, ()
-    skipped = int(data.get("skipped", 0)) + int(data.get("xfailed", 0))
-    passed = int(data.get("passed", 0)) + int(data.get("xpassed", 0))
+    counts = Results.from_dict(data)
     result = TestResult(
-        passed,
-        int(data.get("failed", 0)),
-        int(data.get("errors", 0)),
-        skipped,
-        float(data.get("seconds", 0.0)),
+        counts.passed + counts.xpassed,
+        counts.failed,
+        counts.errors,
+        counts.skipped + counts.xfailed,
+        float(counts.seconds),
     )
-    failures = tuple(Failure(str(f["test"]), str(f["message"])) for f in data.get("failures", ()))
-    return result, failures
+    return result, tuple(Failure(test, message) for test, message in counts.failures)
 
 
 @dataclass(frozen=True)

@@ -154,3 +154,13 @@ def test_a_measuring_parent_measures_the_runner_and_never_the_tests(
         measured |= {Path(f).name for f in data.measured_files()}
     assert {"run.py", "job.py", "sqlite_store.py", "results.py"} <= measured
     assert result.coverage is not None and result.coverage.display == "75.00"  # the project's own figure
+
+
+def test_the_results_keep_the_shape_of_results_json() -> None:
+    from stepcommit.runner.stepcommit_runner.job import Results
+
+    counts = Results(passed=2, failed=1, failures=(("t::a", "boom"),), missing=("t::b",), recorded=True)
+    data = counts.to_dict()
+    assert data["failures"] == [{"test": "t::a", "message": "boom"}] and data["missing"] == ["t::b"]
+    assert Results.from_dict(json.loads(json.dumps(data))) == counts
+    assert Results.from_dict({"passed": 1, "later": "ignored"}) == Results(passed=1)

@@ -127,3 +127,46 @@ class WorkerSettings:
     @classmethod
     def from_json(cls, text: str) -> WorkerSettings:
         return cls(**json.loads(text))
+
+
+@dataclass(frozen=True)
+class Results:
+    """The results plugin's counts, written by the runner after pytest returns (`results.json`): what
+    the verdict comes from, whatever pytest's exit code says."""
+
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+    xfailed: int = 0
+    xpassed: int = 0
+    rerun: int = 0
+    seconds: float = 0.0
+    failures: tuple[tuple[str, str], ...] = ()
+    """(node id, first line of the message) of each failure and error."""
+    collected: int = 0
+    missing: tuple[str, ...] = ()
+    """The first tests collected that reported no outcome."""
+    missing_count: int = 0
+    exit: int = 0
+    recorded: bool = False
+    collection: bool = False
+    sessionfinish: bool = False
+    workers: int = 0
+    deselected: int = 0
+    skipped_run: bool = False
+    """Nothing the change affects, nothing new to collect: no pytest session ran."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["failures"] = [{"test": test, "message": message} for test, message in self.failures]
+        data["missing"] = list(self.missing)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Results:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["failures"] = tuple((str(f["test"]), str(f["message"])) for f in data.get("failures", ()))
+        values["missing"] = _tuple(data.get("missing", ()))
+        return cls(**values)

@@ -13,9 +13,17 @@ from typing import Any
 
 import pytest
 
-from .job import WORKER_ENV, WorkerSettings
+from .job import WORKER_ENV, Results, WorkerSettings
 
-COUNTS = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0, "xfailed": 0, "xpassed": 0, "rerun": 0}
+COUNTS: dict[str, Any] = {
+    "passed": 0,
+    "failed": 0,
+    "errors": 0,
+    "skipped": 0,
+    "xfailed": 0,
+    "xpassed": 0,
+    "rerun": 0,
+}
 FAILURES: list[dict[str, str]] = []
 COLLECTED: list[str] = []
 SEEN: dict[str, Any] = {"collection": False, "sessionfinish": False, "workers": 0, "deselected": 0}
@@ -162,9 +170,10 @@ def pytest_sessionfinish(session: Any) -> None:
         WORKER_COVERAGE.save()
 
 
-def results(status: int) -> dict[str, Any]:
+def results(status: int) -> Results:
     missing = [t for t in COLLECTED if t not in DONE]
-    return dict(
-        COUNTS, seconds=time.perf_counter() - STARTED, failures=FAILURES, collected=len(COLLECTED),
-        missing=missing[:20], missing_count=len(missing), exit=status, recorded=True, **SEEN,
+    return Results(
+        **COUNTS, seconds=time.perf_counter() - STARTED,
+        failures=tuple((f["test"], f["message"]) for f in FAILURES), collected=len(COLLECTED),
+        missing=tuple(missing[:20]), missing_count=len(missing), exit=status, recorded=True, **SEEN,
     )  # fmt: skip

@@ -15,6 +15,7 @@ import os
 import sqlite3
 import sys
 import time
+from dataclasses import replace
 from typing import Any
 
 from coverage import Coverage
@@ -170,8 +171,8 @@ def main(job: Job) -> int:
         # to the exit status reaches them, and a process that never gets here leaves no results.
         data = counted.results(status)
         if skip_run:  # no pytest session: the outcome is that nothing ran
-            data.update(collection=True, sessionfinish=True, skipped_run=True, seconds=0.0)
-        _write_results(results_out, data)
+            data = replace(data, collection=True, sessionfinish=True, skipped_run=True, seconds=0.0)
+        _write_results(results_out, data.to_dict())
     _mark("tests")
     plugin = sys.modules.get(f"{__package__}.contexts") if per_test is not None else None
     collected = list(getattr(plugin, "COLLECTED", []))
