@@ -246,9 +246,9 @@ def _read_results(path: Path) -> dict[str, Any] | None:
 
 
 def counted_problem(returncode: int, data: dict[str, Any] | None) -> str | None:
-    """The verdict from stepcommit's own counts (see the runner's results plugin, results.py), whatever pytest's
-    exit code says: a conftest can rewrite that code, not the counts the runner read after pytest
-    returned. None when every collected test reported an outcome and none failed or errored."""
+    """The verdict from stepcommit's own counts (see the runner's results plugin, results.py),
+    whatever pytest's exit code says: a conftest can rewrite that code, not the counts the runner read
+    after pytest returned. None when every collected test reported an outcome and none failed or errored."""
     if data is None or not data.get("recorded"):
         return (
             "stepcommit recorded no test outcomes: the test process ended before its runner could write "
