@@ -2,6 +2,8 @@
 
 An agent runs `stepcommit hook agent` after tool calls and at every turn's end; loading typer (click,
 rich) for it would cost more than the rest of the call (`python -X importtime`: about 90 ms of 150).
+Likewise `check --hook`, which every commit runs: when a check passed on exactly the staged tree
+under the same rules, the stored verdict is printed (verdict_cache.py) before typer or the gates load.
 Anything this does not recognise exactly (``--help``, a typo) goes to the typer app, which reports it.
 """
 
@@ -30,8 +32,25 @@ def hook_agent_args(args: list[str]) -> tuple[str, str | None] | None:
     return (agent, payload) if agent else None
 
 
+def replay_hook_verdict() -> bool:
+    """Print the stored passing verdict of the staged tree, if there is one (then True)."""
+    from pathlib import Path
+
+    from stepcommit import output
+    from stepcommit.verdict_cache import hook_replay
+
+    lines = hook_replay(Path.cwd())
+    if lines is None:
+        return False
+    for kind, text in lines:
+        (output.say if kind == "say" else output.note)(text)
+    return True
+
+
 def main() -> None:
     args = sys.argv[1:]
+    if args == ["check", "--hook"] and replay_hook_verdict():
+        sys.exit(0)
     parsed = hook_agent_args(args[2:]) if args[:2] == ["hook", "agent"] else None
     if parsed is None:
         from stepcommit.cli import main as cli_main
