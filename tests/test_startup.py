@@ -79,3 +79,40 @@ def test_a_verdict_matches_only_its_tree_base_config_and_version(
     found = verdict_cache.matching(data, tree="a" * 40, base="c" * 40, key="k")
     assert (found == [("say", "Tests: 1 passed")]) is expected
     assert verdict_cache.matching(None, tree="a", base=None, key="k") is None
+
+
+def _probes(cache: Path) -> list[int]:
+    import json
+
+    return [entry["probes"] for entry in json.loads(cache.read_text()).values()]
+
+
+def test_the_interpreter_probe_runs_once_per_environment(tmp_path: Path) -> None:
+    from stepcommit.gates.testrun import probe_modules
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = [str(venv / "bin" / "python")]
+    cache = tmp_path / "git" / "stepcommit" / "probe.json"
+    cache.parent.mkdir(parents=True)
+    assert probe_modules(python, tmp_path, {}, ("pytest_cov",), cache) == {"pytest_cov": False}
+    assert probe_modules(python, tmp_path, {}, ("pytest_cov",), cache) == {"pytest_cov": False}
+    assert _probes(cache) == [1]  # the second answer came from the cache, no process ran
+    (site,) = venv.glob("lib/python3*/site-packages")
+    (site / "pytest_cov.py").write_text("", encoding="utf-8")  # the environment changed: a new package
+    assert probe_modules(python, tmp_path, {}, ("pytest_cov",), cache) == {"pytest_cov": True}
+    assert _probes(cache) == [2]
+
+
+def test_a_gate_with_a_configured_interpreter_probes_it_once(project: Path) -> None:
+    from stepcommit.config import load
+    from stepcommit.gates.testrun import PROBE_CACHE, runner
+    from stepcommit.git import find_repo
+
+    write(project, {"pyproject.toml": f'[tool.stepcommit]\npython = ["{sys.executable}"]\n'})
+    repo, cfg = find_repo(project), load(project)
+    first, second = runner(repo, cfg), runner(repo, cfg)
+    assert first.has_pytest_cov is second.has_pytest_cov is True
+    assert _probes(repo.git_dir / "stepcommit" / PROBE_CACHE) == [1]
+    assert check(cwd=project) == 0  # a whole gate on the cached answer
+    assert _probes(repo.git_dir / "stepcommit" / PROBE_CACHE) == [1]
