@@ -11,18 +11,14 @@ from pathlib import Path
 from stepcommit import config as config_mod
 from stepcommit import git, output, proc, state
 from stepcommit.gates.gate import last_result
-from stepcommit.gates.testrun import project_python
+from stepcommit.gates.testrun import PROBE_CACHE, probe_modules, project_python
 
 WATCH_PATTERNS = "*.py,**/*.py"
 
 PYTEST_CONFIGS = ("pyproject.toml", "pytest.ini", ".pytest.ini", "setup.cfg", "tox.ini")
 
-# pytest-watcher lets a Ctrl-C escape as a traceback; run it through this so it ends quietly.
-PTW_WRAPPER = (
-    "import sys\n"
-    "from pytest_watcher.watcher import run\n"
-    "try:\n    run()\nexcept KeyboardInterrupt:\n    sys.exit(130)\n"
-)
+# pytest-watcher lets a Ctrl-C escape as a traceback; it runs through this file, which ends quietly.
+PTW_QUIET = Path(__file__).resolve().parent.parent / "scripts" / "ptw_quiet.py"
 
 
 @dataclass(frozen=True)
@@ -78,7 +74,7 @@ def watch_plan(
         # pytest-watcher's default `*.py` matches whole paths since watchdog 7, so only files at the
         # top of the project: name the nested ones too.
         flags += ["--patterns", WATCH_PATTERNS]
-    argv = (sys.executable, "-c", PTW_WRAPPER, str(root), *flags, "--runner", python[0], *runner_args,
+    argv = (sys.executable, str(PTW_QUIET), str(root), *flags, "--runner", python[0], *runner_args,
             *pytest_args)  # fmt: skip
     return WatchPlan(argv, tuple(env), tuple(notes))
 
@@ -104,11 +100,13 @@ def status_line(git_dir: Path) -> str:
 def plan_for(root: Path, git_dir: Path, pytest_args: Sequence[str], *, now: bool, clear: bool) -> WatchPlan:
     cfg = config_mod.load(root)
     python, _ = project_python(root, cfg)
-    probe = proc.run([*python, "-c", "import testmon"], cwd=root, check=False, timeout=120)
+    has_testmon = probe_modules(
+        python, root, dict(os.environ), ("testmon",), state.state_dir(git_dir) / PROBE_CACHE
+    )
     return watch_plan(
         root=root,
         python=python,
-        has_testmon=probe.returncode == 0,
+        has_testmon=has_testmon["testmon"],
         unblock_cache=blocks_cacheprovider(
             _config_texts(root), [*cfg.pytest_args, *pytest_args], os.environ.get("PYTEST_ADDOPTS", "")
         ),
