@@ -541,7 +541,7 @@ def watch(
     now: Annotated[bool, typer.Option("--now/--no-now", help="Run the affected tests once at start.")] = True,
     clear: Annotated[bool, typer.Option("--clear", help="Clear the screen before each run.")] = False,
 ) -> None:
-    """Rerun the tests affected by each save: the per-test store's selection and the exact total (testmon before a store exists)."""
+    """Rerun the tests each save affects (the per-test store; testmon before one exists), show the total."""
     from stepcommit.commands.watch import watch as run
 
     _call(run, cwd=Path.cwd(), pytest_args=list(pytest_args or []), now=now, clear=clear)

@@ -116,3 +116,16 @@ def test_a_gate_with_a_configured_interpreter_probes_it_once(project: Path) -> N
     assert _probes(repo.git_dir / "stepcommit" / PROBE_CACHE) == [1]
     assert check(cwd=project) == 0  # a whole gate on the cached answer
     assert _probes(repo.git_dir / "stepcommit" / PROBE_CACHE) == [1]
+
+
+def test_the_stored_help_is_what_typer_prints() -> None:
+    from benchmarks.write_help import typer_help
+    from stepcommit import entry
+
+    stored = entry.stored_help("stepcommit", 120)
+    assert stored == typer_help(), (
+        "stepcommit/help.txt is stale: run `uv run python benchmarks/write_help.py`"
+    )
+    assert "Usage: stepcommit [OPTIONS] COMMAND [ARGS]..." in stored
+    assert entry.stored_help("stepcommit", 79) is None  # click wraps narrower terminals otherwise
+    assert entry.stored_help("python -m stepcommit", 120) is None
