@@ -4,7 +4,8 @@ Makes a throw-away project (a package, one test, a plan), gates it once with `st
 stages the tree, then times, as medians of `calls` runs (20 by default): `stepcommit --help`,
 `stepcommit status`, `stepcommit plan`, and `stepcommit check --hook` on the staged tree that just
 passed (what every commit runs). Each is printed beside bare `python -c pass` (the floor no Python
-program goes under) with the ratio to the 0.15 s goal.
+program goes under) with the ratio to the 0.15 s goal. Run it with another checkout's interpreter
+(`/path/to/other/.venv/bin/python benchmarks/startup.py`) to compare two versions.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         env = {**os.environ, "GIT_CONFIG_GLOBAL": str(root / "gitconfig")}
+        env.pop(
+            "PYTHONDONTWRITEBYTECODE", None
+        )  # the sandbox sets it: without bytecode caches every start compiles
         (root / "gitconfig").write_text("[user]\n\tname = Bench\n\temail = bench@example.com\n")
         project = root / "project"
         for name, text in FILES.items():
