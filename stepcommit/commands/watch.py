@@ -163,6 +163,7 @@ def watch_store(
     poll: float = 0.5,
     runs: int | None = None,
     on_idle: Callable[[], None] | None = None,
+    clear: bool = False,
 ) -> int:
     """Rerun the selected tests whenever the work tree's tree id changes (``runs``: stop after that
     many, for tests; ``on_idle``: called between polls, for tests that edit files)."""
@@ -178,6 +179,8 @@ def watch_store(
             time.sleep(poll)
             continue
         seen = tree
+        if clear and sys.stdout.isatty():
+            sys.stdout.write("\x1b[2J\x1b[H")  # as pytest-watcher's --clear does
         with state.lock(repo.git_dir, "watch"):
             run = run_tests(repo, cfg, per_test="auto", ignore=ignore, disk_tree=tree)
         output.say(run_line(run))
@@ -195,7 +198,7 @@ def watch(*, cwd: Path, pytest_args: list[str], now: bool = True, clear: bool = 
             "stepcommit watch: each change reruns the tests the per-test store selects (Ctrl-C stops)."
         )
         try:
-            return watch_store(repo, cfg, now=now)
+            return watch_store(repo, cfg, now=now, clear=clear)
         except KeyboardInterrupt:
             output.note("Stopped watching.")
             return 0
