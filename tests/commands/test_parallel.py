@@ -17,6 +17,7 @@ import pytest
 from stepcommit import state
 from stepcommit.commands.abort import abort
 from stepcommit.commands.finish import finish
+from stepcommit.commands.log import log
 from stepcommit.commands.plan import plan
 from stepcommit.commands.start import start
 from stepcommit.commands.status import collect_all
@@ -267,3 +268,37 @@ def test_plan_parallel_follows_dependencies(repo: Path, capsys: pytest.CaptureFi
     capsys.readouterr()
     assert plan(cwd=repo, plan_path="tasks/tasks.json", parallel=True, as_json=True) == 0
     assert [s["id"] for s in json.loads(capsys.readouterr().out)["startable"]] == ["2", "4"]
+
+
+def test_a_dirty_main_checkout_keeps_its_changes_and_is_left_alone_when_they_are_in_the_way(
+    parallel_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = parallel_project
+    first = start_worktree(project, "1.2", capsys)
+    second = start_worktree(project, "1.3", capsys)
+    log(cwd=first, texts=["Adding sub()."])
+    write(first, {"calc/sub.py": SUB, "tests/test_sub.py": TEST_SUB})
+    write(second, {"calc/mul.py": MUL, "tests/test_mul.py": TEST_MUL})
+    write(project, {"notes.txt": "mine\n"})  # the user's own, untouched by the step
+    assert [s["progress"] for s in collect_all(project)["steps"]] == [1, 0]
+
+    assert finish(cwd=first) == 0
+
+    # Moved with the base, as `git switch` would: the step's files in, the user's file kept.
+    assert git(project, "branch", "--show-current").strip() == "main"
+    assert (project / "calc" / "sub.py").read_text() == SUB and (
+        project / "notes.txt"
+    ).read_text() == "mine\n"
+    assert "Adding sub()." in git(project, "log", "-1", "--format=%B", "main")
+    landed = git(project, "rev-parse", "main").strip()
+
+    plan_edit = (project / "PLAN.md").read_text() + "- [ ] **1.4. Division**\n"
+    write(project, {"PLAN.md": plan_edit})  # in the way: the landing ticks PLAN.md
+    capsys.readouterr()
+    assert finish(cwd=second) == 0
+
+    assert git(project, "rev-parse", "main~1").strip() == landed  # the base holds the step
+    assert git(project, "rev-parse", "HEAD").strip() == landed  # the checkout was left as it was,
+    assert git(project, "branch", "--show-current").strip() == ""  # detached, so it does not undo the step
+    assert (project / "PLAN.md").read_text() == plan_edit and not (project / "calc" / "mul.py").exists()
+    assert "git stash -u && git switch main && git stash pop" in capsys.readouterr().err
