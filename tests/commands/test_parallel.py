@@ -302,3 +302,64 @@ def test_a_dirty_main_checkout_keeps_its_changes_and_is_left_alone_when_they_are
     assert git(project, "branch", "--show-current").strip() == ""  # detached, so it does not undo the step
     assert (project / "PLAN.md").read_text() == plan_edit and not (project / "calc" / "mul.py").exists()
     assert "git stash -u && git switch main && git stash pop" in capsys.readouterr().err
+
+
+def test_two_finishes_at_once_queue_on_the_base(parallel_project: Path, capsys: pytest.CaptureFixture[str],
+                                                tmp_path: Path) -> None:  # fmt: skip
+    project = parallel_project
+    first = start_worktree(project, "1.2", capsys)
+    second = start_worktree(project, "1.3", capsys)
+    write(first, {"calc/sub.py": SUB, "tests/test_sub.py": TEST_SUB})
+    write(second, {"calc/mul.py": MUL, "tests/test_mul.py": TEST_MUL})
+    base = git(project, "rev-parse", "main").strip()
+
+    runs = [subprocess.Popen([sys.executable, "-m", "stepcommit", "finish"], cwd=where, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for where in (first, second)]  # fmt: skip
+    results = [(run.wait(timeout=300), *run.communicate()) for run in runs]
+
+    assert [code for code, _, _ in results] == [0, 0], results
+    subjects = git(project, "log", "--format=%s", f"{base}..main").splitlines()
+    assert sorted(subjects) == ["feat(step-1.2): Subtraction", "feat(step-1.3): Multiplication"]
+    plan_text = (project / "PLAN.md").read_text()
+    assert "- [x] **1.2. Subtraction**" in plan_text and "- [x] **1.3. Multiplication**" in plan_text
+    assert git(project, "status", "--porcelain", "--untracked-files=all") == ""
+    trailer = git(project, "log", "-1", "--format=%(trailers:key=Coverage,valueonly)", "main").strip()
+    assert trailer == full_coverage(project, tmp_path)
+
+
+def test_follow_base_after_a_kill_between_the_ref_move_and_the_checkout_is_repeatable(
+    parallel_project: Path, tmp_path: Path
+) -> None:
+    from stepcommit import git as git_mod
+    from stepcommit import worktrees
+
+    project = parallel_project
+    before = git(project, "rev-parse", "main").strip()
+    other = tmp_path / "other"
+    git(project, "worktree", "add", "-q", "-b", "side", str(other), "main")
+    write(other, {"calc/sub.py": SUB})
+    landed = commit_all(other, "feat: sub")
+    git(project, "update-ref", "refs/heads/main", landed, before)  # the base moved; its checkout did not
+    side = git_mod.find_repo(other)
+
+    assert worktrees.follow_base(side, "main", before, landed) is None
+    assert git(project, "status", "--porcelain", "--untracked-files=all") == ""
+    assert (project / "calc" / "sub.py").read_text() == SUB
+    assert worktrees.follow_base(side, "main", before, landed) is None  # again: nothing left to do
+    assert git(project, "rev-parse", "HEAD").strip() == landed
+    assert git(project, "branch", "--show-current").strip() == "main"
+
+
+def test_cli_wiring_of_start_worktree_and_plan_parallel(parallel_project: Path) -> None:
+    started = cli(parallel_project, "start", "--worktree", "1.3", "--json")
+    assert started.returncode == 0, started.stderr
+    where = Path(json.loads(started.stdout)["worktree"])
+    assert git(where, "branch", "--show-current").strip() == "step/1.3-multiplication"
+    listed = cli(parallel_project, "plan", "--parallel", "--json")
+    assert listed.returncode == 0, listed.stderr
+    data = json.loads(listed.stdout)
+    assert [s["id"] for s in data["startable"]] == ["1.2"] and data["active"][0]["id"] == "1.3"
+    shown = cli(where, "status", "--all")
+    assert (
+        "Step 1.3: Multiplication" in shown.stdout and "progress 0; no gate yet; in progress" in shown.stdout
+    )
