@@ -287,6 +287,8 @@ def _land(repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, jour
                 )
             return str(landed)
         tree = _landing_tree(repo, active, style, tip, base_tip)
+        if style != "ff":  # a merge resolved by hand may have taken the base's plan: the step lands ticked
+            tree = _with_tick(repo, active, tree)
         if tree not in journal.get("gated", []):
             _gate_landing(repo, cfg, active, journal, tree, tip, base_tip)
         message_file = Path(journal["message_file"])
@@ -335,8 +337,10 @@ def _landing_tree(repo: git.Repo, active: state.ActiveStep, style: str, tip: str
     if merged.tree is None:
         raise GitError(
             f"{kept} Merging them has a conflict in: {', '.join(merged.conflicts) or '?'}.",
-            hint=f"Resolve it on {active.branch} (`git rebase {active.base_branch}` or `git merge "
-            f"{active.base_branch}`), then run `stepcommit finish` again: the result is gated before it lands.",
+            hint=f"Resolve it on {active.branch}{f' in {active.worktree}' if active.worktree else ''} (`git merge "
+            f"{active.base_branch}` or `git rebase {active.base_branch}`; for {active.plan}, {active.base_branch}'s "
+            f"version will do: `git checkout {active.base_branch} -- {active.plan}`, the step is ticked as it "
+            "lands), commit, then run `stepcommit finish` again: the result is gated before it lands.",
         )
     return merged.tree
 
@@ -351,6 +355,16 @@ def _ticked(repo: git.Repo, active: state.ActiveStep, text: str) -> str | None:
         return plan.marked_text(path, plan.select_step(plan.load_plan(path), active.id), "done")
     except PlanError:
         return None
+
+
+def _with_tick(repo: git.Repo, active: state.ActiveStep, tree: str) -> str:
+    """``tree`` with the step ticked done in its plan (the same tree when it is, or has no such step)."""
+    blob = git.blob_at(repo.root, tree, active.plan)
+    text = git.blob_text(repo.root, blob) if blob else None
+    ticked = _ticked(repo, active, text) if text is not None else None
+    if ticked is None or ticked == text:
+        return tree
+    return git.tree_with_file(repo, tree, active.plan, ticked)
 
 
 def _merge_beside_tick(

@@ -133,6 +133,17 @@ def test_same_line_conflict_stops_with_the_step_committed_and_the_base_untouched
     assert found["step"] == "1.3" and found["finish"]["phase"] == "committed"
     assert "stepcommit finish" in found["next"]
 
+    # Following the hint: merge the base in the worktree, resolve, take the base's plan, commit, finish.
+    git(second, "merge", "-q", "main", check=False)
+    write(second, {"calc/__init__.py": (first_text := git(project, "show", "main:calc/__init__.py"))})
+    git(second, "checkout", "main", "--", "PLAN.md")
+    git(second, "commit", "-q", "-a", "--no-verify", "-m", "merge main into step 1.3")
+    assert finish(cwd=second) == 0
+    assert git(project, "rev-parse", "main~1").strip() == landed
+    assert git(project, "show", "main:calc/__init__.py") == first_text
+    assert "- [x] **1.3. Multiplication**" in git(project, "show", "main:PLAN.md")
+    assert "- [x] **1.2. Subtraction**" in git(project, "show", "main:PLAN.md")
+
 
 def test_sigkill_during_the_queued_merge_is_explained_and_finish_completes(
     parallel_project: Path, capsys: pytest.CaptureFixture[str]
