@@ -446,25 +446,26 @@ def _follow(repo: git.Repo, active: state.ActiveStep, journal: dict[str, Any]) -
 
 def _remove_step_worktree(
     repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, journal: dict[str, Any]
-) -> bool:
+) -> Path | None:
     """After the landing: the step's worktree and branch go (unless `keep_worktree`), but only when
-    the worktree holds nothing beyond the landed commit; else it stays, with a note."""
+    the worktree holds nothing beyond the landed commit; else it stays, with a note. Returns the
+    main checkout when the worktree went (the user's shell may stand in the folder removed)."""
     landed = journal["style"] != "none" and git.is_ancestor(repo.root, journal["landed"], active.base_branch)
     if cfg.keep_worktree or not landed:
-        return False
+        return None
     if git.tree_only(repo) != git.tree_of(repo.root, journal["landed_from"]):
         output.note(
             f"Files changed in {repo.root} during the finish: the worktree and {active.branch} are kept."
         )
-        return False
+        return None
     main = worktrees.main_checkout(repo)
     refused = git.remove_worktree(main, repo.root)
     if refused:
         output.note(f"The worktree {repo.root} was kept: {refused}")
-        return False
+        return None
     if git.rev_parse(main, active.branch) == journal["landed_from"]:
         git.delete_branch(main, active.branch)
-    return True
+    return main
 
 
 def finish(
@@ -521,7 +522,7 @@ def finish(
         state.clear_journal(repo.git_dir)
     removed = _remove_step_worktree(repo, cfg, active, journal) if active.worktree else None
     if active.worktree:
-        record["worktree"] = {"path": active.worktree, "removed": removed}
+        record["worktree"] = {"path": active.worktree, "removed": removed is not None}
     if as_json:
         output.emit_json(record)
         return 0
@@ -531,6 +532,10 @@ def finish(
         f"Commit {tip[:10]} on {where} ({journal['style']}); tests {journal.get('tests')}; "
         f"coverage {journal.get('coverage')}%."
     )
+    if removed:
+        output.say(
+            f"Worktree {active.worktree} and branch {active.branch} removed; the main checkout is {removed}."
+        )
     for line in journal.get("honesty", []):
         output.say(line)
     if kept:

@@ -87,6 +87,7 @@ def test_two_steps_finished_in_the_other_order_land_as_two_gated_commits(
     assert listed["1.3"]["worktree"] == str(second) and listed["1.3"]["branch"] == "step/1.3-multiplication"
 
     assert finish(cwd=second) == 0  # the later step lands first
+    alone = full_coverage(first, tmp_path)  # step 1.2 without 1.3: not the figure that lands
     assert finish(cwd=first) == 0  # the base moved: merged with it, gated again, then landed
 
     log = git(project, "log", "--format=%H %s", f"{base}..main").splitlines()
@@ -102,7 +103,7 @@ def test_two_steps_finished_in_the_other_order_land_as_two_gated_commits(
         project / "calc" / "mul.py"
     ).read_text() == MUL
     trailer = git(project, "log", "-1", "--format=%(trailers:key=Coverage,valueonly)", "main").strip()
-    assert trailer == full_coverage(project, tmp_path)
+    assert trailer == full_coverage(project, tmp_path) != alone
     # Both worktrees and branches are gone; the history (shared by every worktree) has both steps.
     assert not first.exists() and not second.exists()
     assert git(project, "branch", "--list", "step/*").strip() == ""
@@ -181,6 +182,7 @@ def test_sigkill_during_the_queued_merge_is_explained_and_finish_completes(
 
     done = cli(second, "finish")
     assert done.returncode == 0, done.stderr
+    assert f"removed; the main checkout is {project}" in done.stdout
     assert git(project, "log", "-1", "--format=%s", "main").strip() == "feat(step-1.3): Multiplication"
     assert git(project, "rev-parse", "main~1").strip() == landed
     assert git(project, "status", "--porcelain", "--untracked-files=all") == ""
