@@ -376,3 +376,19 @@ def test_cli_wiring_of_start_worktree_and_plan_parallel(parallel_project: Path) 
     assert (
         "Step 1.3: Multiplication" in shown.stdout and "progress 0; no gate yet; in progress" in shown.stdout
     )
+
+
+def test_an_agent_hook_in_a_worktree_logs_to_that_worktree_s_step(
+    parallel_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from stepcommit import progress
+
+    where = start_worktree(parallel_project, "1.2", capsys)
+    payloads = Path(__file__).parent.parent / "agents" / "payloads"
+    payload = json.loads((payloads / "claude_todowrite_3.json").read_text(encoding="utf-8"))
+    done = subprocess.run([sys.executable, "-m", "stepcommit", "hook", "agent", "--agent", "claude"], cwd=where,
+                          input=json.dumps({**payload, "cwd": str(where)}), capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert len(progress.read(Path(git(where, "rev-parse", "--absolute-git-dir").strip()))) == 3
+    assert progress.read(parallel_project / ".git") == []
+    assert [s["progress"] for s in collect_all(parallel_project)["steps"]] == [3]
