@@ -376,7 +376,7 @@ def env(dry_run: DryRunOpt = False, json: JsonOpt = False) -> None:
 
 ci_app = typer.Typer(
     rich_markup_mode=None,
-    help="Write a CI file that runs the stepcommit gate with test and coverage reports.",
+    help="Write a CI file that runs the stepcommit gate with test and coverage reports; run its shards and verdict.",
     no_args_is_help=True,
 )
 app.add_typer(ci_app, name="ci")
@@ -385,12 +385,24 @@ ForceOpt = Annotated[
 ]
 
 
+ShardsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--shards",
+        help="Split the suite over N parallel jobs by recorded durations (pytest-split); a final job "
+        "combines their coverage and gives the verdict.",
+    ),
+]
+
+
 @ci_app.command("gitlab")
-def ci_gitlab(force: ForceOpt = False, dry_run: DryRunOpt = False, json: JsonOpt = False) -> None:
+def ci_gitlab(
+    shards: ShardsOpt = None, force: ForceOpt = False, dry_run: DryRunOpt = False, json: JsonOpt = False
+) -> None:
     """Write .gitlab-ci.yml."""
     from stepcommit.commands.ci import ci as run
 
-    _call(run, cwd=Path.cwd(), kind="gitlab", force=force, dry_run=dry_run, as_json=json)
+    _call(run, cwd=Path.cwd(), kind="gitlab", shards=shards, force=force, dry_run=dry_run, as_json=json)
 
 
 @ci_app.command("github")
@@ -398,6 +410,7 @@ def ci_github(
     name: Annotated[
         str, typer.Option("--name", help="Workflow name: writes .github/workflows/NAME.yml.")
     ] = "tests",
+    shards: ShardsOpt = None,
     force: ForceOpt = False,
     dry_run: DryRunOpt = False,
     json: JsonOpt = False,
@@ -405,7 +418,70 @@ def ci_github(
     """Write a GitHub Actions workflow."""
     from stepcommit.commands.ci import ci as run
 
-    _call(run, cwd=Path.cwd(), kind="github", name=name, force=force, dry_run=dry_run, as_json=json)
+    _call(
+        run,
+        cwd=Path.cwd(),
+        kind="github",
+        name=name,
+        shards=shards,
+        force=force,
+        dry_run=dry_run,
+        as_json=json,
+    )
+
+
+@ci_app.command("shard")
+def ci_shard(
+    splits: Annotated[int, typer.Option("--splits", help="How many shards the suite is split into.")],
+    group: Annotated[int, typer.Option("--group", help="Which shard this is, from 1 to --splits.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the shard's coverage data, counts and durations.")
+    ] = Path("shards"),
+    json: JsonOpt = False,
+) -> None:
+    """Run one shard of the suite under coverage (pytest-split by .test_durations), as the gate does."""
+    from stepcommit.commands.ci import shard as run
+
+    _call(run, cwd=Path.cwd(), splits=splits, group=group, out=out, as_json=json)
+
+
+@ci_app.command("verdict")
+def ci_verdict(
+    folder: Annotated[Path, typer.Argument(help="The folder holding every shard's files.")] = Path("shards"),
+    base: Annotated[
+        str,
+        typer.Option(
+            "--base",
+            help="Compare with the merge base of this branch or commit (ratchet, changed lines); `auto` "
+            "picks the CI's target, as `check --base auto` does.",
+        ),
+    ] = "auto",
+    coverage_xml: Annotated[
+        Path | None,
+        typer.Option("--coverage-xml", help="Also write a Cobertura report of the combined data."),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Combine the shards' coverage and give the gate's verdict: total, floor, ratchet, changed lines."""
+    from stepcommit.commands.ci import verdict as run
+
+    _call(run, cwd=Path.cwd(), folder=folder, base_ref=base, coverage_xml=coverage_xml, as_json=json)
+
+
+@ci_app.command("durations")
+def ci_durations(
+    source: Annotated[
+        Path | None,
+        typer.Option(
+            "--from", help="Merge the shards' durations from this folder instead of running the suite."
+        ),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Write .test_durations (pytest-split's {node_id: seconds}) for the shards to split by."""
+    from stepcommit.commands.ci import durations as run
+
+    _call(run, cwd=Path.cwd(), source=source, as_json=json)
 
 
 hook_app = typer.Typer(

@@ -60,6 +60,21 @@ def error(message: str, hint: str = "") -> None:
         print(f"hint: {hint}", file=sys.stderr)
 
 
+def step_json(step_id: str | None, title: str | None, **more: Any) -> dict[str, Any] | None:
+    """A step in every command's JSON: ``{"id", "title", ...}``; None when there is no step."""
+    return None if step_id is None else {"id": step_id, "title": title, **more}
+
+
+def figure_json(name: str, display: str | None) -> dict[str, Any]:
+    """A percentage in every command's JSON: ``name`` the number, ``name_display`` the text as printed
+    and committed (the project's precision); both None when there is no figure."""
+    try:
+        number = None if display is None else float(display)
+    except ValueError:
+        number = None
+    return {name: number, f"{name}_display": display}
+
+
 def emit_json(data: Any) -> None:
     # json.dumps escapes C0 controls (ESC becomes \u001b); C1 ones (0x9b is an 8-bit CSI) are
     # escaped the same way, which keeps the JSON equal and the terminal safe.

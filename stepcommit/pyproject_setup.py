@@ -30,6 +30,10 @@ KEY_DOCS: dict[str, str] = {
     "run_verify": "Run the `Verify:` commands a plan step gives (only if you trust the plan's author).",
     "incremental": "Rerun only the tests a change affects (per-test coverage kept under .git); the total stays exact.",
     "full_on_finish": "With incremental: `stepcommit finish` still runs every test.",
+    "agent_instructions": "File `install --agent` writes the step loop into; AGENTS.md (CLAUDE.md for Claude when it exists) when unset.",
+    "worktree_dir": "Folder for `start --worktree` checkouts, relative to the repository; beside it when unset.",
+    "keep_worktree": "Keep a step's worktree and branch after its finish lands.",
+    "honesty": "The honesty check per finding (removed-tests, skips, no-cover, config, weak-tests): refuse, warn or off.",
 }
 # Shown for keys whose default cannot be written in TOML (None) or says little (an empty list).
 EXAMPLES: dict[str, Any] = {
@@ -39,6 +43,9 @@ EXAMPLES: dict[str, Any] = {
     "pytest_args": ["-x"],
     "fail_under": 80.0,
     "fail_under_changed": 80.0,
+    "agent_instructions": "AGENTS.md",
+    "worktree_dir": "..",
+    "honesty": {"weak-tests": "warn"},
 }
 
 PYTEST_TABLE = """\
@@ -67,7 +74,11 @@ def stepcommit_table() -> str:
         default = (
             field.default_factory() if field.default_factory is not dataclasses.MISSING else field.default
         )
-        value = EXAMPLES.get(field.name, default) if default in (None, []) else default
+        value = EXAMPLES.get(field.name, default) if default in (None, [], {}) else default
+        if isinstance(value, dict):
+            table = tomlkit.inline_table()
+            table.update(value)
+            value = table
         lines.append(f"# {KEY_DOCS[field.name]}")
         lines.append(f"# {field.name} = {tomlkit.item(value).as_string()}")
     return "\n".join(lines) + "\n"

@@ -47,7 +47,7 @@ def test_the_step_loop_through_the_cli(in_project: Path, capsys: pytest.CaptureF
     code, out, _ = run(["status"], capsys)
     assert "Last gate" in out and "passed" in out
     code, out, _ = run(["finish", "--json"], capsys)
-    assert code == 0 and json.loads(out)["coverage"] == "100.00"
+    assert code == 0 and json.loads(out)["coverage_display"] == "100.00"
 
 
 def test_log_from_stdin(
@@ -156,3 +156,61 @@ def test_help_keeps_square_brackets() -> None:
     shown = subprocess.run([sys.executable, "-m", "stepcommit", "start", "--help"], capture_output=True,
                            text=True, env={**os.environ, "COLUMNS": "200"})  # fmt: skip
     assert "[tool.stepcommit] plan" in shown.stdout
+
+
+def _convention_problems(data: object, where: str = "") -> list[str]:
+    """Where ``data`` breaks the JSON convention the README documents."""
+    problems: list[str] = []
+    if isinstance(data, dict):
+        step = data.get("step")
+        if (
+            "step" in data
+            and step is not None
+            and not (isinstance(step, dict) and {"id", "title"} <= set(step))
+        ):
+            problems.append(f"{where}.step is {step!r}, not an object with id and title")
+        for key, value in data.items():
+            if key.endswith("_display") and value is not None:
+                number = data.get(key.removesuffix("_display"))
+                if not isinstance(number, (int, float)) or f"{number:.2f}" != value:
+                    problems.append(f"{where}.{key} = {value!r} but its number is {number!r}")
+            problems += _convention_problems(value, f"{where}.{key}")
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            problems += _convention_problems(item, f"{where}[{index}]")
+    return problems
+
+
+def test_every_commands_json_follows_one_convention(
+    in_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs = {}
+    write(in_project, {"calc/extra.py": "def twice(x):\n    return 2 * x\n"})
+    write(
+        in_project,
+        {
+            "tests/test_extra.py": "from calc.extra import twice\n\n\ndef test_twice():\n    assert twice(2) == 4\n"
+        },
+    )
+    for argv in (
+        ["start", "--json"],
+        ["log", "--json", "Added subtract()."],
+        ["check", "--json"],
+        ["status", "--json"],
+        ["coverage", "--json"],
+        ["finish", "--json"],
+        ["report", "--json"],
+        ["coverage", "--history", "--json"],
+        ["plan", "--json"],
+    ):
+        code, out, err = run(argv, capsys)
+        assert code == 0, (argv, err)
+        outputs[" ".join(argv)] = json.loads(out)
+    problems = [p for name, data in outputs.items() for p in _convention_problems(data, name)]
+    assert problems == []
+    assert outputs["finish --json"]["step"] == {"id": "1.2", "title": "Subtraction"}
+    assert outputs["log --json Added subtract()."]["step"]["id"] == "1.2"
+    assert outputs["start --json"]["base"] == "main" and len(outputs["start --json"]["base_commit"]) == 40
+    gate = outputs["check --json"]
+    assert isinstance(gate["coverage"], float) and gate["coverage_display"] == f"{gate['coverage']:.2f}"
+    assert outputs["report --json"]["steps"][-1]["step"]["id"] == "1.2"

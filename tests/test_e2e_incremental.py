@@ -92,7 +92,7 @@ def test_incremental_totals_equal_full_runs_after_real_edits(tmp_path: Path) -> 
             assert str(gate["measured"]).startswith("incremental: "), (what, gate["notes"])
         ours = json.loads((project / ".git/stepcommit/run/coverage.json").read_text())
         full = _full_report(python, project, tmp_path)
-        assert abs(gate["total"] - full["totals"]["percent_covered"]) < 1e-9, what
+        assert abs(gate["coverage"] - full["totals"]["percent_covered"]) < 1e-9, what
         assert ours["totals"] == full["totals"], what
         assert set(ours["files"]) == set(full["files"]), what
         for name, entry in full["files"].items():

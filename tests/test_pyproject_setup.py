@@ -27,3 +27,20 @@ def test_native_pytest_table_counts_as_configured() -> None:
     new, notes = merged_pyproject('[tool.pytest]\nminversion = "9.0"\n', source=["src"], omit=[])
     assert "ini_options" not in new
     assert not any("pytest" in n for n in notes)
+
+
+def test_the_written_stepcommit_table_documents_every_setting_and_each_line_is_valid() -> None:
+    import dataclasses
+    import tomllib
+
+    from stepcommit.config import Config, from_table
+    from stepcommit.pyproject_setup import stepcommit_table
+
+    text = stepcommit_table()
+    lines = text.splitlines()[2:]
+    # A comment line saying what the key does, then the key at its default (or an example), commented out.
+    docs, settings = lines[0::2], [line.removeprefix("# ") for line in lines[1::2]]
+    assert all(d.startswith("# ") and len(d) > 10 for d in docs)
+    assert [line.split(" = ")[0] for line in settings] == [f.name for f in dataclasses.fields(Config)]
+    # Uncommented, each line is a value stepcommit accepts.
+    from_table(tomllib.loads("\n".join(settings)))

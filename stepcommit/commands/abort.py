@@ -34,9 +34,15 @@ def abort(*, cwd: Path, as_json: bool = False) -> int:
     removed = _remove_worktree(repo, active) if active.worktree else None
     if as_json:
         output.emit_json(
-            {"step": active.id, "branch": active.branch, "parked": parked, "now_on": active.base_branch,
-             "worktree": active.worktree or None, "worktree_removed": removed}
-        )  # fmt: skip
+            {
+                "step": output.step_json(active.id, active.title),
+                "branch": active.branch,
+                "parked": parked,
+                "now_on": active.base_branch,
+                "worktree": active.worktree or None,
+                "worktree_removed": removed,
+            }
+        )
         return 0
     if active.worktree:
         output.say(f"Left step {active.id}: {active.title}.")

@@ -189,8 +189,6 @@ def check(
             write_coverage_xml(repo, cfg, coverage_xml)
     if as_json:
         data = result.to_json()
-        if result.coverage is not None:
-            data["total"] = result.coverage.total
         data["prompt"] = agent_prompt(result)
         output.emit_json(data)
         return 0 if result.ok else GateFailed.exit_code

@@ -82,17 +82,18 @@ def file_json(f: FileCoverage) -> dict[str, Any]:
         "missing": f.missing,
         "branches": f.branches,
         "partial": f.partial,
-        "percent": f.percent,
-        "display": f.display,
-        "missing_lines": f.missing_ranges,
+        "coverage": f.percent,
+        "coverage_display": f.display,
+        "missing_lines": list(f.missing_lines),
+        "missing_ranges": f.missing_ranges,
     }
 
 
 def to_json(measured: Measured) -> dict[str, Any]:
     report = measured.report
     return {
-        "total": report.total,
-        "display": report.display,
+        "coverage": report.total,
+        "coverage_display": report.display,
         "branch": report.branch,
         "tree": measured.tree,
         "source": measured.source,
@@ -232,7 +233,7 @@ def prompt_text(advice: Advice) -> str:
 
 def advice_json(advice: Advice) -> dict[str, Any]:
     return {
-        "total": advice.total,
+        "coverage": advice.total,
         "branch": advice.branch,
         "median": advice.median,
         "fail_under": advice.fail_under,
@@ -375,7 +376,7 @@ def history_json(points: tuple[HistoryPoint, ...], branch: str | None, older: in
                 "commit": p.commit,
                 "date": p.date,
                 "subject": p.subject,
-                "step": p.step,
+                "step": output.step_json(p.step, None),
                 "coverage": p.coverage,
                 "trailer": p.raw,
             }
@@ -422,7 +423,7 @@ def show_history(repo: git.Repo, *, as_json: bool, limit: int) -> int:
 def _ratchet_needs(repo: git.Repo, measured: Measured) -> float | None:
     """The base's figure when the last gate on this tree was refused by the ratchet."""
     last = last_result(repo.git_dir)
-    if measured.source != "last gate" or not last or last.get("previous_coverage") is None:
+    if measured.source != "last gate" or not last or last.get("previous_coverage") is None:  # a number
         return None
     if not any(str(p).startswith("coverage fell from") for p in last.get("problems") or ()):
         return None

@@ -524,7 +524,9 @@ def finish(
     if active.worktree:
         record["worktree"] = {"path": active.worktree, "removed": removed is not None}
     if as_json:
-        output.emit_json(record)
+        shown = {k: v for k, v in record.items() if k not in ("title", "coverage")}
+        step = output.step_json(record["step"], record["title"])
+        output.emit_json({**shown, "step": step, **output.figure_json("coverage", record["coverage"])})
         return 0
     where = active.branch if journal["style"] == "none" else active.base_branch
     output.say(f"Finished step {active.id}: {active.title}")

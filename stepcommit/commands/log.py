@@ -41,7 +41,11 @@ def log(
     active = state.load_active(repo.git_dir)
     if as_json:
         output.emit_json(
-            {"added": [e.text for e in entries], "total": total, "step": active.id if active else None}
+            {
+                "added": [e.text for e in entries],
+                "total": total,
+                "step": output.step_json(active.id, active.title) if active else None,
+            }
         )
         return 0
     for entry in entries:

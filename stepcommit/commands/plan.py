@@ -109,7 +109,8 @@ def _parallel(root: Path, path: Path, the_plan: plan_mod.Plan, shown: str, as_js
         output.emit_json({
             "plan": shown,
             "startable": [{"id": s.id, "title": s.title, "line": s.line} for s in steps],
-            "active": [{"id": a.step.id, "worktree": str(a.path), "branch": a.step.branch} for a in active],
+            "active": [{"step": output.step_json(a.step.id, a.step.title), "worktree": str(a.path),
+                        "branch": a.step.branch} for a in active],
         })  # fmt: skip
         return 0
     for found in active:

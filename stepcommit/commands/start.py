@@ -167,7 +167,8 @@ def start(
             {
                 "step": {"id": step.id, "title": step.title, "line": marked.line},
                 "branch": name,
-                "base": {"branch": base_branch, "commit": base_commit},
+                "base": base_branch,
+                "base_commit": base_commit,
                 "resumed": resumed,
                 "carried": carried,
                 "plan": rel_plan,
@@ -250,7 +251,8 @@ def _start_in_worktree(repo: git.Repo, *, query: str | None, plan_path: str | No
             {
                 "step": {"id": step.id, "title": step.title, "line": marked.line},
                 "branch": name,
-                "base": {"branch": base_branch, "commit": base_commit},
+                "base": base_branch,
+                "base_commit": base_commit,
                 "resumed": resumed,
                 "carried": [],
                 "plan": rel_plan,

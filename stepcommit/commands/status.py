@@ -150,15 +150,15 @@ def _summary(found: ActiveAt) -> dict[str, Any]:
         explain, next_action = "in progress", f"work in {found.path}, then: stepcommit finish"
     return {
         "worktree": str(found.path),
-        "step": step.id,
-        "title": step.title,
+        "step": output.step_json(step.id, step.title),
         "branch": step.branch,
         "base": step.base_branch,
         "started_at": step.started_at,
         "progress": len(progress.read(found.git_dir)),
         "last_gate": None
         if not gate or not this_step
-        else {k: gate.get(k) for k in ("ok", "time", "tests", "coverage_display", "problems", "tree")},
+        else {k: gate.get(k) for k in ("ok", "time", "tests", "problems", "tree")}
+        | output.figure_json("coverage", gate.get("coverage_display")),
         "finish": None
         if journal is None
         else {
@@ -188,7 +188,7 @@ def _say_all(data: dict[str, Any]) -> None:
         verdict = "no gate yet" if gate is None else ("gate passed" if gate["ok"] else "gate FAILED")
         if gate and gate.get("coverage_display") is not None:
             verdict += f", coverage {gate['coverage_display']}%"
-        output.say(f"Step {item['step']}: {item['title']}")
+        output.say(f"Step {item['step']['id']}: {item['step']['title']}")
         output.say(f"  {item['worktree']}  branch {item['branch']} (base {item['base']})")
         output.say(f"  progress {item['progress']}; {verdict}; {item['state']}")
         output.say(f"  next: {item['next']}")

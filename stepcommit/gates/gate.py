@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stepcommit import git, proc, state
+from stepcommit import git, output, proc, state
 from stepcommit.config import Config
 from stepcommit.errors import ToolMissing
 from stepcommit.gates.baseline import base_coverage
@@ -76,7 +76,7 @@ class GateResult:
             "failures": [{"test": f.test, "message": f.message} for f in self.failures],
             "coverage": cov.total if cov else None,
             "coverage_display": cov.display if cov else None,
-            "previous_coverage": self.previous,
+            **output.figure_json("previous_coverage", self.previous),
             "changed_lines": None if self.patch is None else {"covered": self.patch[0], "measured": self.patch[1],
                                                              "display": self.patch_display},
             "lint": self.lint,
@@ -170,9 +170,15 @@ def cached_result(repo: git.Repo, cfg: Config, tree: str, base_commit: str | Non
     changed = last.get("changed_lines")
     patch = (int(changed["covered"]), int(changed["measured"])) if changed else None
     return GateResult(
-        True, tree, (), tests, coverage, (), "", last.get("previous_coverage"), last.get("lint"), patch,
+        True, tree, (), tests, coverage, (), "", _previous_display(last), last.get("lint"), patch,
         tuple(last.get("notes", ())), cached=True, measured=last.get("measured"), verify=last.get("verify"),
     )  # fmt: skip
+
+
+def _previous_display(last: dict[str, Any]) -> str | None:
+    """The base's figure as printed, from a record of this version or an older one (a bare string)."""
+    shown = last.get("previous_coverage_display", last.get("previous_coverage"))
+    return None if shown is None else str(shown)
 
 
 def _verify(repo: git.Repo, commands: tuple[str, ...], timeout: float) -> tuple[list[str], str]:

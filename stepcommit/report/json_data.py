@@ -6,13 +6,13 @@ from dataclasses import asdict
 from typing import Any
 
 from stepcommit.gates.coverage import FileCoverage
+from stepcommit.output import figure_json, step_json
 from stepcommit.report.model import Report, StepRow
 
 
 def _step(row: StepRow) -> dict[str, Any]:
     return {
-        "step": row.step,
-        "title": row.title,
+        "step": step_json(row.step, row.title),
         "plan": row.plan,
         "commit": row.commit,
         "date": row.date,
@@ -22,8 +22,8 @@ def _step(row: StepRow) -> dict[str, Any]:
         "files": asdict(row.files),
         "tests": row.tests,
         "tests_source": row.tests_source,
-        "coverage": row.coverage,
-        "previous_coverage": row.previous,
+        **figure_json("coverage", row.coverage),
+        **figure_json("previous_coverage", row.previous),
         "coverage_change": row.change,
         "allowed": list(row.allowed),
     }
@@ -36,9 +36,10 @@ def _file(f: FileCoverage) -> dict[str, Any]:
         "missing": f.missing,
         "branches": f.branches,
         "missing_branches": f.missing_branches,
-        "percent": f.percent,
-        "display": f.display,
+        "coverage": f.percent,
+        "coverage_display": f.display,
         "missing_lines": list(f.missing_lines),
+        "missing_ranges": f.missing_ranges,
     }
 
 
@@ -76,10 +77,12 @@ def to_data(report: Report) -> dict[str, Any]:
             "tree": cov.tree,
             "on_head": cov.on_head,
             "total": cov.total,
-            "display": cov.display,
+            "total_display": cov.display,
             "branch": cov.branch,
             "tests": cov.tests,
-            "packages": [{**asdict(p), "percent": p.percent, "display": p.display} for p in cov.packages],
+            "packages": [
+                {**asdict(p), "coverage": p.percent, "coverage_display": p.display} for p in cov.packages
+            ],
             "files": [_file(f) for f in cov.files],
             "weakest": [f.path for f in cov.weakest],
         },

@@ -103,7 +103,7 @@ def test_statement_table_and_total_equal_coverage_report(
 ) -> None:
     assert coverage(cwd=project, as_json=True) == 0
     data = _json(capsys)
-    assert data["total"] == 75.0 and data["display"] == "75.00" and data["branch"] is False
+    assert data["coverage"] == 75.0 and data["coverage_display"] == "75.00" and data["branch"] is False
     assert data["source"] == "test run"
     assert data["tree"] == git(project, "rev-parse", "HEAD^{tree}").strip()
     assert data["files"] == [
@@ -113,9 +113,10 @@ def test_statement_table_and_total_equal_coverage_report(
             "missing": 1,
             "branches": 0,
             "partial": 0,
-            "percent": 75.0,
-            "display": "75.00",
-            "missing_lines": "9",
+            "coverage": 75.0,
+            "coverage_display": "75.00",
+            "missing_lines": [9],
+            "missing_ranges": "9",
         }
     ]
     theirs = _rows(_coverage_report(project))
@@ -140,9 +141,9 @@ def test_branch_table_matches_coverage_report_file_by_file(
     assert ours["calc/shapes.py"][5:] == ["12-15,", "19"]
     assert coverage(cwd=shapes, as_json=True) == 0
     data = _json(capsys)
-    assert data["branch"] is True and data["display"] == theirs["TOTAL"][4].rstrip("%")
+    assert data["branch"] is True and data["coverage_display"] == theirs["TOTAL"][4].rstrip("%")
     branchy = next(f for f in data["files"] if f["path"] == "calc/branchy.py")
-    assert (branchy["branches"], branchy["partial"], branchy["missing_lines"]) == (2, 1, "4")
+    assert (branchy["branches"], branchy["partial"], branchy["missing_ranges"]) == (2, 1, "4")
 
 
 def test_reuses_the_last_gate_on_the_same_tree_and_runs_again_when_it_changes(
@@ -170,7 +171,7 @@ def test_reuses_the_last_gate_on_the_same_tree_and_runs_again_when_it_changes(
     )
     assert coverage(cwd=project, as_json=True) == 0
     data = _json(capsys)
-    assert (data["source"], data["total"]) == ("test run", 100.0)
+    assert (data["source"], data["coverage"]) == ("test run", 100.0)
     # ...and that run is the gate's test run for the new tree: check reuses it (lint and the
     # coverage arithmetic against the base still run; the suite does not).
     stamp = (run_dir / "coverage.json").stat().st_mtime_ns
@@ -263,7 +264,7 @@ def test_history_from_trailers(project: Path, capsys: pytest.CaptureFixture[str]
     assert coverage(cwd=project, history=True, as_json=True) == 0
     data = _json(capsys)
     assert data["branch"] == "main" and data["older"] == 0
-    assert [(c["subject"], c["step"], c["coverage"]) for c in data["commits"]] == [
+    assert [(c["subject"], c["step"] and c["step"]["id"], c["coverage"]) for c in data["commits"]] == [
         ("chore: initial", None, None),
         ("feat(step-1.2): Subtraction", "1.2", 80.0),
         ("docs: readme", None, None),
@@ -304,7 +305,7 @@ def test_cli_wiring(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runner_ = CliRunner()
     result = runner_.invoke(app, ["coverage", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["total"] == 75.0
+    assert json.loads(result.stdout)["coverage"] == 75.0
     prompt = runner_.invoke(app, ["coverage", "--prompt", "--limit", "1"])
     assert prompt.exit_code == 0, prompt.output
     assert "calc/__init__.py: 75.00%" in prompt.stdout and "In: unused()" in prompt.stdout

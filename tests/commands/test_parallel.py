@@ -23,6 +23,7 @@ from stepcommit.commands.start import start
 from stepcommit.commands.status import collect_all
 from stepcommit.errors import GitError, StepStateError
 from tests.conftest import commit_all, git, write
+from tests.test_cli import _convention_problems
 
 COVERAGE_CONFIG = (
     '[project]\nname = "calc"\nversion = "0"\n\n[tool.coverage.run]\nsource = ["calc"]\nbranch = true\n'
@@ -82,7 +83,7 @@ def test_two_steps_finished_in_the_other_order_land_as_two_gated_commits(
     write(first, {"calc/sub.py": SUB, "tests/test_sub.py": TEST_SUB})
     write(second, {"calc/mul.py": MUL, "tests/test_mul.py": TEST_MUL})
 
-    listed = {s["step"]: s for s in collect_all(project)["steps"]}
+    listed = {s["step"]["id"]: s for s in collect_all(project)["steps"]}
     assert set(listed) == {"1.2", "1.3"}
     assert listed["1.3"]["worktree"] == str(second) and listed["1.3"]["branch"] == "step/1.3-multiplication"
 
@@ -131,7 +132,7 @@ def test_same_line_conflict_stops_with_the_step_committed_and_the_base_untouched
     assert "b + a  # two" in (second / "calc" / "__init__.py").read_text()
     assert git(second, "status", "--porcelain") == ""
     (found,) = collect_all(project)["steps"]
-    assert found["step"] == "1.3" and found["finish"]["phase"] == "committed"
+    assert found["step"]["id"] == "1.3" and found["finish"]["phase"] == "committed"
     assert "stepcommit finish" in found["next"]
 
     # Following the hint: merge the base in the worktree, resolve, take the base's plan, commit, finish.
@@ -176,7 +177,7 @@ def test_sigkill_during_the_queued_merge_is_explained_and_finish_completes(
     report = cli(project, "status", "--all", "--json")
     assert report.returncode == 0, report.stderr
     (found,) = json.loads(report.stdout)["steps"]
-    assert found["step"] == "1.3" and found["finish"]["phase"] == "committed"
+    assert found["step"]["id"] == "1.3" and found["finish"]["phase"] == "committed"
     assert found["state"].startswith("interrupted finish") and "stepcommit finish" in found["next"]
     assert "interrupted finish" in cli(project, "status", "--all").stdout
 
@@ -216,7 +217,7 @@ def test_a_step_active_in_another_worktree_is_not_started_twice(
     # With no step named, `start` takes the next open step nobody works on yet, here in the main checkout.
     assert start(cwd=project, query=None) == 0
     assert git(project, "branch", "--show-current").strip() == "step/1.3-multiplication"
-    assert {s["step"] for s in collect_all(project)["steps"]} == {"1.2", "1.3"}
+    assert {s["step"]["id"] for s in collect_all(project)["steps"]} == {"1.2", "1.3"}
 
 
 def test_worktree_dir_setting_and_keep_worktree(
@@ -259,7 +260,13 @@ def test_plan_parallel_lists_the_steps_that_can_start_beside_the_active_ones(
     assert plan(cwd=repo, plan_path="tasks.md", parallel=True, as_json=True) == 0
     data = json.loads(capsys.readouterr().out)
     assert [s["id"] for s in data["startable"]] == ["T002", "T004"]
-    assert data["active"] == [{"id": "T003", "worktree": str(where), "branch": data["active"][0]["branch"]}]
+    assert data["active"] == [
+        {
+            "step": {"id": "T003", "title": "Add model A"},
+            "worktree": str(where),
+            "branch": data["active"][0]["branch"],
+        }
+    ]
     assert plan(cwd=repo, plan_path="tasks.md", parallel=True) == 0
     shown = capsys.readouterr().out
     assert "active  T003" in shown and "stepcommit start --worktree T004" in shown
@@ -371,7 +378,11 @@ def test_cli_wiring_of_start_worktree_and_plan_parallel(parallel_project: Path) 
     listed = cli(parallel_project, "plan", "--parallel", "--json")
     assert listed.returncode == 0, listed.stderr
     data = json.loads(listed.stdout)
-    assert [s["id"] for s in data["startable"]] == ["1.2"] and data["active"][0]["id"] == "1.3"
+    assert [s["id"] for s in data["startable"]] == ["1.2"] and data["active"][0]["step"]["id"] == "1.3"
+    everything = cli(where, "status", "--all", "--json")
+    assert everything.returncode == 0, everything.stderr
+    for name, out in (("start", started.stdout), ("plan", listed.stdout), ("status", everything.stdout)):
+        assert _convention_problems(json.loads(out), name) == []
     shown = cli(where, "status", "--all")
     assert (
         "Step 1.3: Multiplication" in shown.stdout and "progress 0; no gate yet; in progress" in shown.stdout

@@ -135,15 +135,15 @@ def _trailer(repo: Path, rev: str, key: str) -> str:
 def test_steps_match_trailers_git_and_history(finished: Path) -> None:
     data = json_data.to_data(collect(finished))
     steps = data["steps"]
-    assert [s["step"] for s in steps] == ["1.2", "1.3", "1.4"]
+    assert [s["step"]["id"] for s in steps] == ["1.2", "1.3", "1.4"]
     history = {r["commit"]: r for r in state.read_history(finished / ".git")}
     for s in steps:
         commit = s["commit"]
-        assert s["coverage"] == _trailer(finished, commit, "Coverage")
+        assert s["coverage_display"] == _trailer(finished, commit, "Coverage")
         parent = _trailer(finished, f"{commit}~1", "Coverage") or None
-        assert s["previous_coverage"] == parent
+        assert s["previous_coverage_display"] == parent
         if parent:
-            assert s["coverage_change"] == round(float(s["coverage"]) - float(parent), 2)
+            assert s["coverage_change"] == round(s["coverage"] - float(parent), 2)
         numstat = git(finished, "diff", "--numstat", f"{commit}~1", commit).splitlines()
         assert s["files"] == {
             "changed": len(numstat),
@@ -159,8 +159,11 @@ def test_steps_match_trailers_git_and_history(finished: Path) -> None:
     # The first step's parent is the hand-made initial commit: no figure to compare with.
     assert steps[0]["coverage_change"] is None
     # 1.3's parent is the readme commit, which has no Coverage trailer either: not guessed from 1.2.
-    assert steps[1]["previous_coverage"] is None
-    assert steps[2]["previous_coverage"] == steps[1]["coverage"]
+    assert steps[1]["previous_coverage"] is None and steps[1]["previous_coverage_display"] is None
+    assert (steps[2]["previous_coverage"], steps[2]["previous_coverage_display"]) == (
+        steps[1]["coverage"],
+        steps[1]["coverage_display"],
+    )
 
 
 def test_commits_without_trailers_and_steps_before_stepcommit(finished: Path) -> None:
@@ -214,7 +217,7 @@ def test_coverage_now_matches_coverage_report(finished: Path) -> None:
 def test_since_ref_lists_only_later_commits(finished: Path) -> None:
     readme = git(finished, "log", "-1", "--format=%H", "--grep=docs: readme").strip()
     data = json_data.to_data(collect(finished, since=readme))
-    assert [s["step"] for s in data["steps"]] == ["1.3", "1.4"]
+    assert [s["step"]["id"] for s in data["steps"]] == ["1.3", "1.4"]
     assert data["commits_without_trailers"] == []
     assert data["range"] == {
         "kind": "ref",
@@ -226,7 +229,7 @@ def test_since_ref_lists_only_later_commits(finished: Path) -> None:
 
 def test_since_date(finished: Path) -> None:
     everything = json_data.to_data(collect(finished, since="2000-01-01"))
-    assert [s["step"] for s in everything["steps"]] == ["1.2", "1.3", "1.4"]
+    assert [s["step"]["id"] for s in everything["steps"]] == ["1.2", "1.3", "1.4"]
     assert "chore: initial" in [c["subject"] for c in everything["commits_without_trailers"]]
     assert everything["range"]["earlier"] == 0
     nothing = json_data.to_data(collect(finished, since="2999-01-01T00:00+00:00"))
@@ -326,7 +329,7 @@ def test_cli_wiring(finished: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     result = CliRunner().invoke(app, ["report", "--json", "--html", str(page), "--since", "2000-01-01"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert [s["step"] for s in data["steps"]] == ["1.2", "1.3", "1.4"]
+    assert [s["step"]["id"] for s in data["steps"]] == ["1.2", "1.3", "1.4"]
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 

@@ -144,12 +144,13 @@ def test_json_shape() -> None:
     }  # fmt: skip
     assert data["plan"]["done_without_step_commit"] == [{"id": "1.1", "title": "Setup"}]
     step = data["steps"][1]
-    assert (step["coverage"], step["previous_coverage"], step["coverage_change"]) == ("82.50", "80.00", 2.5)
+    assert (step["coverage"], step["previous_coverage"], step["coverage_change"]) == (82.5, 80.0, 2.5)
+    assert (step["coverage_display"], step["previous_coverage_display"]) == ("82.50", "80.00")
     assert step["files"] == {"changed": 2, "added": 13, "deleted": 1}
     cov = data["coverage"]
-    assert (cov["source"], cov["on_head"], cov["display"], cov["weakest"]) == (
+    assert (cov["source"], cov["on_head"], cov["total_display"], cov["weakest"]) == (
         "test run", False, "75.00", ["calc/ops/divide.py"],
     )  # fmt: skip
-    assert cov["packages"][0]["display"] == "66.67"
+    assert cov["packages"][0]["coverage_display"] == "66.67"
     assert cov["files"][0]["missing_lines"] == [3]
     assert json_data.to_data(replace(REPORT, plan=None, coverage=None))["coverage"] is None
