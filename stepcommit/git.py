@@ -801,9 +801,11 @@ def add_worktree(root: Path, path: Path, branch: str, *, start: str | None) -> N
     _git(root, "worktree", "add", "-q", *args, isolated=True)
 
 
-def remove_worktree(root: Path, path: Path) -> str | None:
-    """Remove a linked worktree that holds nothing uncommitted; git's reason when it refuses."""
-    result = _git(root, "worktree", "remove", str(path), check=False, isolated=True)
+def remove_worktree(root: Path, path: Path, *, force: bool = False) -> str | None:
+    """Remove a linked worktree that holds nothing uncommitted (``force``: whatever it holds);
+    git's reason when it refuses."""
+    extra = ["--force"] if force else []
+    result = _git(root, "worktree", "remove", *extra, str(path), check=False, isolated=True)
     return None if result.returncode == 0 else (result.stderr or result.stdout).strip()
 
 

@@ -217,10 +217,11 @@ def _start_in_worktree(repo: git.Repo, *, query: str | None, plan_path: str | No
                 f"The base branch {base_branch or '(detached HEAD)'} does not exist.",
                 hint="Switch to the base branch, or set `base` in [tool.stepcommit].",
             )
-        if git.blob_at(repo.root, base_commit, rel_plan) is None:
+        if not _in_committed_plan(repo, base_commit, rel_plan, step):
             raise PlanError(
-                f"The plan {rel_plan} is not committed on {base_branch}, so a worktree from it has no plan to tick.",
-                hint=f"Commit it (`git add {rel_plan} && git commit -m 'docs: plan'`), then run the command again.",
+                f"Step {step.id} is not in the plan {rel_plan} as committed on {base_branch}, and the worktree "
+                "starts from that commit.",
+                hint=f"Commit the plan (`git add {rel_plan} && git commit -m 'docs: plan'`), then run the command again.",
             )
         name = branch_name(repo.root, cfg.branch_pattern, step)
         path = worktrees.worktree_path(repo, cfg, step.id)
@@ -231,21 +232,26 @@ def _start_in_worktree(repo: git.Repo, *, query: str | None, plan_path: str | No
             )
         resumed = git.branch_exists(repo.root, name)
         git.add_worktree(repo.root, path, name, start=None if resumed else base_commit)
-        tree = git.Repo(path, git.find_repo(path).git_dir)
-        if resumed:
-            if git.commit_message(path).startswith(PARK_PREFIX):
-                git.undo_last_commit_keep_files(path)
-            base_commit = git.merge_base(path, base_branch, name) or base_commit
-        marked = plan.mark_step(path / rel_plan, plan.select_step(plan.load_plan(path / rel_plan), step.id),
-                                "in_progress")  # fmt: skip
-        state.save_active(
-            tree.git_dir,
-            state.ActiveStep(
-                id=step.id, title=step.title, index=marked.index, line=marked.line, plan=rel_plan, branch=name,
-                base_branch=base_branch, base_commit=base_commit, started_at=state.now_iso(), verify=step.verify,
-                worktree=str(path),
-            ),
-        )  # fmt: skip
+        try:
+            tree = git.Repo(path, git.find_repo(path).git_dir)
+            if resumed:
+                if git.commit_message(path).startswith(PARK_PREFIX):
+                    git.undo_last_commit_keep_files(path)
+                base_commit = git.merge_base(path, base_branch, name) or base_commit
+            marked = plan.mark_step(path / rel_plan, plan.select_step(plan.load_plan(path / rel_plan), step.id),
+                                    "in_progress")  # fmt: skip
+            state.save_active(
+                tree.git_dir,
+                state.ActiveStep(
+                    id=step.id, title=step.title, index=marked.index, line=marked.line, plan=rel_plan, branch=name,
+                    base_branch=base_branch, base_commit=base_commit, started_at=state.now_iso(),
+                    verify=step.verify, worktree=str(path),
+                ),
+            )  # fmt: skip
+        except BaseException:
+            # A start that cannot record its step leaves no half-made worktree (parked work stays on its branch).
+            _undo_worktree(repo.root, path, name if not resumed else None, parked=resumed)
+            raise
     if as_json:
         output.emit_json(
             {
@@ -264,3 +270,28 @@ def _start_in_worktree(repo: git.Repo, *, query: str | None, plan_path: str | No
     output.say(f"Worktree {path} on branch {name} (base {base_branch} at {base_commit[:10]}).")
     output.say(f'Next: `cd {path}`, work, `stepcommit log "..."`, then `stepcommit finish` there.')
     return 0
+
+
+def _in_committed_plan(repo: git.Repo, commit: str, rel_plan: str, step: plan.Step) -> bool:
+    blob = git.blob_at(repo.root, commit, rel_plan)
+    if blob is None:
+        return False
+    scratch = state.state_dir(repo.git_dir) / "plan-at-base"
+    scratch.mkdir(exist_ok=True)
+    copy = scratch / Path(rel_plan).name
+    copy.write_text(git.blob_text(repo.root, blob), encoding="utf-8", newline="")
+    try:
+        plan.select_step(plan.load_plan(copy), step.id)
+    except PlanError:
+        return False
+    finally:
+        copy.unlink(missing_ok=True)
+    return True
+
+
+def _undo_worktree(root: Path, path: Path, new_branch: str | None, *, parked: bool) -> None:
+    if parked and git.rev_parse(path, "HEAD") is not None and not git.is_clean(path):
+        return  # the parked work was brought back into the folder: it stays there rather than be lost
+    git.remove_worktree(root, path, force=True)
+    if new_branch is not None:
+        git.delete_branch(root, new_branch)

@@ -21,7 +21,7 @@ from stepcommit.commands.log import log
 from stepcommit.commands.plan import plan
 from stepcommit.commands.start import start
 from stepcommit.commands.status import collect_all
-from stepcommit.errors import GitError, StepStateError
+from stepcommit.errors import GitError, PlanError, StepStateError
 from tests.conftest import commit_all, git, write
 from tests.test_cli import _convention_problems
 
@@ -403,3 +403,36 @@ def test_an_agent_hook_in_a_worktree_logs_to_that_worktree_s_step(
     assert len(progress.read(Path(git(where, "rev-parse", "--absolute-git-dir").strip()))) == 3
     assert progress.read(parallel_project / ".git") == []
     assert [s["progress"] for s in collect_all(parallel_project)["steps"]] == [3]
+
+
+def test_a_step_the_committed_plan_lacks_leaves_no_worktree_behind(
+    parallel_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = parallel_project
+    write(
+        project, {"PLAN.md": (project / "PLAN.md").read_text() + "- [ ] **1.4. Division**\n"}
+    )  # not committed
+    with pytest.raises(PlanError, match="not in the plan PLAN.md as committed on main"):
+        start(cwd=project, query="1.4", worktree=True)
+    assert not (project.parent / f"{project.name}-step-1.4").exists()
+    assert (
+        git(project, "branch", "--list", "step/*") == ""
+        and len(git(project, "worktree", "list").splitlines()) == 1
+    )
+
+
+def test_a_start_cut_short_in_the_new_worktree_takes_it_back(
+    parallel_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = parallel_project
+    hook = project / ".git" / "hooks" / "post-checkout"
+    hook.write_text("#!/bin/sh\nrm -f PLAN.md\n")  # the new worktree loses its plan before it is marked
+    hook.chmod(0o755)
+    with pytest.raises((PlanError, OSError)):
+        start(cwd=project, query="1.2", worktree=True)
+    assert not (project.parent / f"{project.name}-step-1.2").exists()
+    assert (
+        git(project, "branch", "--list", "step/*") == ""
+        and len(git(project, "worktree", "list").splitlines()) == 1
+    )
+    assert collect_all(project)["steps"] == []
