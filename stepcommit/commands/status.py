@@ -88,6 +88,7 @@ def collect(cwd: Path) -> dict[str, Any]:
         "silent_agents": silent_in_step(repo, active),
         "index_lock": index_lock,
         "running": running,
+        "other_worktrees": _elsewhere(repo),
         "next": _next_action(
             active, journal, gate if gate and gate["this_step"] else None, len(changes), index_lock, running
         ),
@@ -171,6 +172,13 @@ def _summary(found: ActiveAt) -> dict[str, Any]:
     }
 
 
+def _elsewhere(repo: git.Repo) -> list[dict[str, Any]]:
+    from stepcommit import worktrees
+
+    return [{"step": output.step_json(a.step.id, a.step.title), "worktree": str(a.path)}
+            for a in worktrees.active_elsewhere(repo)]  # fmt: skip
+
+
 def collect_all(cwd: Path) -> dict[str, Any]:
     """Every active step of the repository, one per worktree (the main checkout's included)."""
     from stepcommit import worktrees
@@ -252,5 +260,8 @@ def status(*, cwd: Path, as_json: bool = False, clear_errors: bool = False, all_
         output.say(f"Hook error ({err.get('agent', '?')}, {err.get('time', '?')}): {err.get('error', '?')}")
     if data["hook_errors"]:
         output.say("  (`stepcommit status --clear-errors` forgets them once dealt with)")
+    if data["other_worktrees"]:
+        ids = ", ".join(item["step"]["id"] for item in data["other_worktrees"])
+        output.say(f"Also active in other worktrees: {ids} (`stepcommit status --all`)")
     output.say(f"Next: {data['next']}")
     return 0

@@ -383,6 +383,8 @@ def test_cli_wiring_of_start_worktree_and_plan_parallel(parallel_project: Path) 
     assert everything.returncode == 0, everything.stderr
     for name, out in (("start", started.stdout), ("plan", listed.stdout), ("status", everything.stdout)):
         assert _convention_problems(json.loads(out), name) == []
+    here = cli(parallel_project, "status")
+    assert "Also active in other worktrees: 1.3 (`stepcommit status --all`)" in here.stdout
     shown = cli(where, "status", "--all")
     assert (
         "Step 1.3: Multiplication" in shown.stdout and "progress 0; no gate yet; in progress" in shown.stdout
