@@ -26,6 +26,9 @@ def slugify(text: str, limit: int = 40) -> str:
 
 
 def branch_name(root: Path, pattern: str, step: plan.Step) -> str:
+    # A plan that names the step's branch (`Git plan: Branch: fix/import-guidelines`) is followed.
+    if step.branch and git.valid_branch_name(root, step.branch):
+        return step.branch
     safe_id = re.sub(r"[^A-Za-z0-9._-]+", "-", step.id).strip(".-") or str(step.index + 1)
     slug = slugify(step.title)
     name = pattern.replace("{id}", safe_id).replace("{slug}", slug)
@@ -113,8 +116,12 @@ def start(
         # Every input is checked before the first change (branch, plan, state): a refusal leaves
         # the repository as it was.
         rel_plan = plan_in_repository(repo.root, plan_file)
-        the_plan = plan.load_plan(plan_file)
+        steps: plan.Granularity = "item" if cfg.steps == "item" else "phase"
+        the_plan = plan.load_plan(plan_file, steps=steps)
         step = _pick(repo, the_plan, query)
+        # A Backlog.md step's plan is its own task file: the one file its tick changes.
+        plan_file = plan.step_file(plan_file, step)
+        rel_plan = plan_in_repository(repo.root, plan_file)
         _refuse_closed(step, plan_file)
         _refuse_active_elsewhere(repo, step)
         name = branch_name(repo.root, cfg.branch_pattern, step)
@@ -146,7 +153,7 @@ def start(
             base_commit = git.merge_base(repo.root, base_branch, name) or base_commit
         else:
             git.create_branch(repo.root, name)
-        marked = plan.mark_step(plan_file, step, "in_progress")
+        marked = plan.mark_step(plan_file, step, "in_progress", steps=steps)
         state.save_active(
             repo.git_dir,
             state.ActiveStep(
@@ -200,8 +207,11 @@ def _start_in_worktree(repo: git.Repo, *, query: str | None, plan_path: str | No
     with state.lock(repo.git_dir, "start"):
         cfg = config_mod.load(repo.root)
         plan_file = plan.find_plan(repo.root, plan_path or cfg.plan)
+        plan_in_repository(repo.root, plan_file)
+        steps: plan.Granularity = "item" if cfg.steps == "item" else "phase"
+        step = _pick(repo, plan.load_plan(plan_file, steps=steps), query)
+        plan_file = plan.step_file(plan_file, step)
         rel_plan = plan_in_repository(repo.root, plan_file)
-        step = _pick(repo, plan.load_plan(plan_file), query)
         _refuse_closed(step, plan_file)
         _refuse_active_elsewhere(repo, step)
         here = state.load_active(repo.git_dir)
@@ -217,7 +227,7 @@ def _start_in_worktree(repo: git.Repo, *, query: str | None, plan_path: str | No
                 f"The base branch {base_branch or '(detached HEAD)'} does not exist.",
                 hint="Switch to the base branch, or set `base` in [tool.stepcommit].",
             )
-        if not _in_committed_plan(repo, base_commit, rel_plan, step):
+        if not _in_committed_plan(repo, base_commit, rel_plan, step, steps):
             raise PlanError(
                 f"Step {step.id} is not in the plan {rel_plan} as committed on {base_branch}, and the worktree "
                 "starts from that commit.",
@@ -238,8 +248,8 @@ def _start_in_worktree(repo: git.Repo, *, query: str | None, plan_path: str | No
                 if git.commit_message(path).startswith(PARK_PREFIX):
                     git.undo_last_commit_keep_files(path)
                 base_commit = git.merge_base(path, base_branch, name) or base_commit
-            marked = plan.mark_step(path / rel_plan, plan.select_step(plan.load_plan(path / rel_plan), step.id),
-                                    "in_progress")  # fmt: skip
+            in_tree = plan.select_step(plan.load_plan(path / rel_plan, steps=steps), step.id)
+            marked = plan.mark_step(path / rel_plan, in_tree, "in_progress", steps=steps)
             state.save_active(
                 tree.git_dir,
                 state.ActiveStep(
@@ -272,7 +282,9 @@ def _start_in_worktree(repo: git.Repo, *, query: str | None, plan_path: str | No
     return 0
 
 
-def _in_committed_plan(repo: git.Repo, commit: str, rel_plan: str, step: plan.Step) -> bool:
+def _in_committed_plan(
+    repo: git.Repo, commit: str, rel_plan: str, step: plan.Step, steps: plan.Granularity
+) -> bool:
     blob = git.blob_at(repo.root, commit, rel_plan)
     if blob is None:
         return False
@@ -281,7 +293,7 @@ def _in_committed_plan(repo: git.Repo, commit: str, rel_plan: str, step: plan.St
     copy = scratch / Path(rel_plan).name
     copy.write_text(git.blob_text(repo.root, blob), encoding="utf-8", newline="")
     try:
-        plan.select_step(plan.load_plan(copy), step.id)
+        plan.select_step(plan.load_plan(copy, steps=steps), step.id)
     except PlanError:
         return False
     finally:
