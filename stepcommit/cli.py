@@ -98,11 +98,14 @@ def start(
     ] = None,
     plan: PlanOpt = None,
     json: JsonOpt = False,
+    worktree: Annotated[
+        bool, typer.Option("--worktree", help="Start the step in its own git worktree (parallel steps).")
+    ] = False,
 ) -> None:
     """Create the step's branch, record its base, and mark it in progress."""
     from stepcommit.commands.start import start as run
 
-    _call(run, cwd=Path.cwd(), query=step, plan_path=plan, as_json=json)
+    _call(run, cwd=Path.cwd(), query=step, plan_path=plan, as_json=json, worktree=worktree)
 
 
 @app.command()
@@ -131,11 +134,14 @@ def status(
     clear_errors: Annotated[
         bool, typer.Option("--clear-errors", help="Forget the recorded hook errors, then show the status.")
     ] = False,
+    all_steps: Annotated[
+        bool, typer.Option("--all", help="Every active step, in every worktree of the repository.")
+    ] = False,
 ) -> None:
     """Show the active step, changed files, progress, the last gate result and what to do next."""
     from stepcommit.commands.status import status as run
 
-    _call(run, cwd=Path.cwd(), as_json=json, clear_errors=clear_errors)
+    _call(run, cwd=Path.cwd(), as_json=json, clear_errors=clear_errors, all_steps=all_steps)
 
 
 @app.command()
@@ -229,14 +235,22 @@ app.add_typer(plan_app, name="plan")
 
 
 @plan_app.callback()
-def plan(ctx: typer.Context, plan: PlanOpt = None, json: JsonOpt = False) -> None:
+def plan(
+    ctx: typer.Context,
+    plan: PlanOpt = None,
+    json: JsonOpt = False,
+    parallel: Annotated[
+        bool,
+        typer.Option("--parallel", help="Only the steps that can start now, beside those active elsewhere."),
+    ] = False,
+) -> None:
     """List the plan's steps as a tree: id, title, status, line, and the next step."""
     if ctx.invoked_subcommand is not None:
         ctx.obj = {"plan": plan, "json": json}
         return
     from stepcommit.commands.plan import plan as run
 
-    _call(run, cwd=Path.cwd(), plan_path=plan, as_json=json)
+    _call(run, cwd=Path.cwd(), plan_path=plan, as_json=json, parallel=parallel)
 
 
 @plan_app.command("mark")
