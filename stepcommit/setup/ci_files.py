@@ -8,8 +8,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from stepcommit import files
 from stepcommit.errors import ProjectFileError, WouldOverwrite
+from stepcommit.setup import files
 
 # `--base auto`: the ratchet, changed lines and lint compare with what the change merges into.
 CHECK = "uv run stepcommit check --base auto --junit-xml report.xml --coverage-xml coverage.xml"
