@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from stepcommit.agents import AGENT_NAMES
 from stepcommit.errors import StepcommitError, from_os_error
 
 app = typer.Typer(
@@ -550,7 +551,6 @@ hook_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(hook_app, name="hook")
-AGENT_NAMES = ("claude", "codex", "gemini", "cursor")
 
 
 @app.command()

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
@@ -303,8 +302,3 @@ def record(
         if old.name != meta.get("db"):
             old.unlink(missing_ok=True)
     return outcome
-
-
-def forget(git_dir: Path) -> None:
-    """Drop the store (e.g. `check --full`): the next run measures everything again."""
-    shutil.rmtree(store_dir(git_dir), ignore_errors=True)

@@ -25,8 +25,6 @@ from stepcommit.setup import files
 from stepcommit.setup.hookspec import LEGACY_ENTRIES, LOCAL_HOOKS, RUFF_LOCAL_HOOKS
 
 CONFIG_NAME = ".pre-commit-config.yaml"
-RUFF_REPO = "https://github.com/astral-sh/ruff-pre-commit"
-RUFF_REV = "v0.17.6"
 # Hook ids (and programs in a local hook's entry) that lint Python: with one of them, no ruff is added.
 # `ruff` is ruff-pre-commit's legacy id for `ruff-check`. Formatters (black, ruff-format) do not lint.
 PYTHON_LINTERS = frozenset(
