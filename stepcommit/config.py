@@ -13,6 +13,9 @@ from typing import Any
 from stepcommit.errors import ConfigError
 
 MERGE_STYLES = ("squash", "ff", "no-ff", "none")
+STEP_GRANULARITIES = ("phase", "item")
+"""`steps`: what a step is in a tracker plan (kept here, not imported from the plan package: the
+hooks load the config and must stay light)."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class Config:
     """Rerun only the tests a change affects, from per-test coverage kept under .git (exact total)."""
     full_on_finish: bool = True
     """With `incremental`, `finish` still runs the whole suite (and refreshes the per-test store)."""
+    steps: str = "phase"
+    """In a tracker plan (a phase status table with a section per phase): `phase` makes each phase
+    one step with its checklist as the to-do list; `item` makes each checklist item a step."""
     agent_instructions: str | None = None
     """The file `install --agent` writes the loop into (AGENTS.md; Claude Code's CLAUDE.md when it exists)."""
     honesty: dict[str, str] = field(default_factory=dict)
@@ -100,6 +106,11 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         raise ConfigError(f"[tool.stepcommit] {name} must be true or false, not {value!r}.")
     if name == "merge" and value not in MERGE_STYLES:
         raise ConfigError(f"[tool.stepcommit] merge = {value!r} is not one of {', '.join(MERGE_STYLES)}.")
+    if name == "steps" and value not in STEP_GRANULARITIES:
+        raise ConfigError(
+            f"[tool.stepcommit] steps = {value!r} is not one of {', '.join(STEP_GRANULARITIES)}.",
+            hint='`steps = "phase"` (a tracker plan\'s phases are the steps) or `"item"` (each checklist item).',
+        )
     if isinstance(default, str) and not isinstance(value, str):
         raise ConfigError(f"[tool.stepcommit] {name} must be a string, not {value!r}.")
     return value

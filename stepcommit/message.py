@@ -95,13 +95,19 @@ def step_message(
     lint: str | None = None,
     extra_lines: Sequence[str] = (),
     trailers: Sequence[str] = (),
+    todo: Sequence[str] = (),
 ) -> str:
-    """The whole message of a step commit; the last paragraph is a git trailer block."""
+    """The whole message of a step commit; the last paragraph is a git trailer block.
+
+    ``todo`` is the step's checklist when the step is a tracker plan's phase."""
     parts = [header(commit_type, step_id, title)]
     cleaned = [c for c in (redacted_line(p) for p in progress) if c]
     cleaned = cap_entries(cleaned)
     if cleaned:
         parts.append("Progress Updates\n" + "\n".join(f"{n} {text}" for n, text in enumerate(cleaned, 1)))
+    items = cap_entries([c for c in (redacted_line(t) for t in todo) if c])
+    if items:
+        parts.append("Checklist\n" + "\n".join(f"- {item}" for item in items))
     body = [f"Tests: {tests.summary()}", *extra_lines, f"Coverage: {coverage.line()}"]
     if lint:
         body.insert(1, f"Lint: {lint}")

@@ -25,13 +25,36 @@ def step_of(active: state.ActiveStep) -> plan.Step:
     return plan.Step(active.id, active.title, "in_progress", active.line, active.index)
 
 
-def current_verify(repo: git.Repo, active: state.ActiveStep) -> tuple[str, ...]:
+def current_verify(repo: git.Repo, active: state.ActiveStep, steps: str | None = None) -> tuple[str, ...]:
     """The step's Verify commands as the plan says them now (edited since `start` or not)."""
     plan_file = repo.root / active.plan
     try:
-        return plan.locate(plan.load_plan(plan_file), step_of(active)).verify
+        the_plan = plan.load_plan(plan_file, steps=_steps(repo, steps))
+        return plan.locate(the_plan, step_of(active)).verify
     except (PlanError, OSError):
         return active.verify
+
+
+def current_todo(repo: git.Repo, active: state.ActiveStep) -> tuple[str, ...]:
+    """The active step's to-do list (a tracker phase's checklist) as the plan says it now."""
+    try:
+        the_plan = plan.load_plan(repo.root / active.plan, steps=_steps(repo, None))
+        return plan.locate(the_plan, step_of(active)).todo
+    except (PlanError, ConfigError, OSError):
+        return ()
+
+
+def _steps(repo: git.Repo, steps: str | None) -> plan.Granularity:
+    chosen = steps if steps is not None else config_mod.load(repo.root).steps
+    return "item" if chosen == "item" else "phase"
+
+
+def tick_options(repo: git.Repo, active: state.ActiveStep) -> tuple[bool, plan.Granularity]:
+    """How `finish` ticks the active step (and `check` gates the tick): whether a finished phase's
+    checkpoint says passed (only when the step's verification runs in the gate, which refuses the
+    commit if it fails), and the plan's granularity."""
+    cfg = config_mod.load(repo.root)
+    return cfg.run_verify and bool(current_verify(repo, active, cfg.steps)), _steps(repo, cfg.steps)
 
 
 def trees_now(repo: git.Repo, disk_tree: str) -> set[str]:
@@ -48,8 +71,9 @@ def ticked_tree(repo: git.Repo, active: state.ActiveStep, disk_tree: str) -> str
     if not plan_file.is_file():
         return disk_tree
     try:
-        text = plan.marked_text(plan_file, step_of(active), "done")
-    except PlanError:
+        verified, steps = tick_options(repo, active)
+        text = plan.marked_text(plan_file, step_of(active), "done", verified=verified, steps=steps)
+    except (PlanError, ConfigError):
         return disk_tree  # finish says what is wrong with the plan
     return git.tree_with_file(repo, disk_tree, active.plan, text)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from stepcommit import config as config_mod
 from stepcommit import git, message, output, plan, progress, state
-from stepcommit.commands.check import current_verify, step_of
+from stepcommit.commands.check import current_todo, current_verify, step_of, tick_options
 from stepcommit.errors import (
     ConfigError,
     GateFailed,
@@ -108,6 +108,7 @@ def _write_message(
         lint=gate.lint,
         extra_lines=([f"Verify: {gate.verify}"] if gate.verify else []) + _honesty_body(gate),
         trailers=_honesty_trailers(gate),
+        todo=current_todo(repo, active),
     )
     Path(journal["message_file"]).write_text(text, encoding="utf-8")
     journal.update(coverage=cov.display, tests=gate.tests.summary(), honesty=gate.honesty_lines(),
@@ -171,7 +172,8 @@ def _commit_step(
     state.save_journal(repo.git_dir, journal)
     try:
         # Tick first, so the gate measures exactly the tree that is committed.
-        plan.mark_step(plan_file, step_of(active), "done")
+        verified, steps = tick_options(repo, active)
+        plan.mark_step(plan_file, step_of(active), "done", verified=verified, steps=steps)
         snap = git.snapshot(repo)
         # On the exact tree that is gated and committed (the rollback below undoes the tick).
         _refuse_forbidden(repo, active.base_commit, snap.tree)

@@ -53,12 +53,26 @@ def step_json(step: plan_mod.Step) -> dict[str, Any]:
         "title": step.title,
         "status": step.status,
         "line": step.line,
+        "optional": step.optional,
+        "deferred": step.deferred,
+        "verify": list(step.verify),
+        "criteria": list(step.criteria),
+        "todo": list(step.todo),  # a tracker phase's checklist, ticked with the phase
         "children": [step_json(c) for c in step.children],
     }
 
 
 def plan_json(the_plan: plan_mod.Plan, shown: str) -> dict[str, Any]:
-    return {"plan": shown, "format": the_plan.format, "steps": [step_json(s) for s in the_plan.steps]}
+    following = plan_mod.next_open_step(the_plan)
+    reason = plan_mod.no_next_reason(the_plan) if following is None else None
+    return {
+        "plan": shown,
+        "format": the_plan.format,
+        # The step `stepcommit start` would begin, or null and why not.
+        "next": {"id": following.id, "title": following.title, "line": following.line} if following else None,
+        "next_reason": reason[0] if reason else None,
+        "steps": [step_json(s) for s in the_plan.steps],
+    }
 
 
 def _tree_lines(steps: tuple[plan_mod.Step, ...], depth: int, next_index: int | None) -> list[str]:
@@ -66,17 +80,23 @@ def _tree_lines(steps: tuple[plan_mod.Step, ...], depth: int, next_index: int | 
     for step in steps:
         pointer = "  <- next" if step.index == next_index else ""
         optional = " (optional)" if step.optional else ""
+        deferred = " (deferred)" if step.deferred else ""
         lines.append(
-            f"{'  ' * depth}{_SYMBOL[step.status]} {step.id}  {step.title}{optional}  "
+            f"{'  ' * depth}{_SYMBOL[step.status]} {step.id}  {step.title}{optional}{deferred}  "
             f"(line {step.line}){pointer}"
         )
         lines.extend(_tree_lines(step.children, depth + 1, next_index))
     return lines
 
 
+def _granularity(root: Path) -> plan_mod.Granularity:
+    """`[tool.stepcommit] steps`: in a tracker plan, phases (the default) or checklist items."""
+    return "item" if config_mod.load(root).steps == "item" else "phase"
+
+
 def plan(*, cwd: Path, plan_path: str | None = None, as_json: bool = False) -> int:
     root, path = _plan_file(cwd, plan_path)
-    the_plan = plan_mod.load_plan(path)
+    the_plan = plan_mod.load_plan(path, steps=_granularity(root))
     shown = _shown(path, root)
     if as_json:
         output.emit_json(plan_json(the_plan, shown))
@@ -96,6 +116,10 @@ def plan(*, cwd: Path, plan_path: str | None = None, as_json: bool = False) -> i
         output.say(line)
     if following is not None:
         output.say(f"Next: {following.id} {following.title}  (`stepcommit start` begins it)")
+    else:
+        reason = plan_mod.no_next_reason(the_plan)
+        if reason is not None:
+            output.say(f"Next: none. {reason[0]}")
     return 0
 
 
@@ -108,16 +132,18 @@ def mark(
         raise PlanError(f"Unknown status {status!r}.", hint="Use todo, in_progress or done (or skipped).")
     new_status = matching[0]
     root, path = _plan_file(cwd, plan_path)
-    the_plan = plan_mod.load_plan(path)
+    the_plan = plan_mod.load_plan(path, steps=_granularity(root))
     step = plan_mod.select_step(the_plan, step_query)
     before = step.status
     statuses = {(s.index, s.id): s.status for s in the_plan.walk()}
-    marked = plan_mod.mark_step(path, step, new_status)
+    marked = plan_mod.mark_step(path, step, new_status, steps=_granularity(root))
     shown = _shown(path, root)
     changed = marked.status != before
     # A heading with no marker of its own is marked through its children: report every step that moved.
     moved = [
-        s for s in plan_mod.load_plan(path).walk() if statuses.get((s.index, s.id), s.status) != s.status
+        s
+        for s in plan_mod.load_plan(path, steps=_granularity(root)).walk()
+        if statuses.get((s.index, s.id), s.status) != s.status
     ]
     if as_json:
         output.emit_json({

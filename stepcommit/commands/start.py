@@ -26,6 +26,9 @@ def slugify(text: str, limit: int = 40) -> str:
 
 
 def branch_name(root: Path, pattern: str, step: plan.Step) -> str:
+    # A plan that names the step's branch (`Git plan: Branch: fix/import-guidelines`) is followed.
+    if step.branch and git.valid_branch_name(root, step.branch):
+        return step.branch
     safe_id = re.sub(r"[^A-Za-z0-9._-]+", "-", step.id).strip(".-") or str(step.index + 1)
     slug = slugify(step.title)
     name = pattern.replace("{id}", safe_id).replace("{slug}", slug)
@@ -69,8 +72,12 @@ def start(*, cwd: Path, query: str | None, plan_path: str | None = None, as_json
         # Every input is checked before the first change (branch, plan, state): a refusal leaves
         # the repository as it was.
         rel_plan = plan_in_repository(repo.root, plan_file)
-        the_plan = plan.load_plan(plan_file)
+        steps: plan.Granularity = "item" if cfg.steps == "item" else "phase"
+        the_plan = plan.load_plan(plan_file, steps=steps)
         step = plan.select_step(the_plan, query)
+        # A Backlog.md step's plan is its own task file: the one file its tick changes.
+        plan_file = plan.step_file(plan_file, step)
+        rel_plan = plan_in_repository(repo.root, plan_file)
         if step.status in ("done", "skipped"):
             raise PlanError(
                 f"Step {step.id} ({step.title}) is already {step.status.replace('_', ' ')} in {plan_file.name}.",
@@ -106,7 +113,7 @@ def start(*, cwd: Path, query: str | None, plan_path: str | None = None, as_json
             base_commit = git.merge_base(repo.root, base_branch, name) or base_commit
         else:
             git.create_branch(repo.root, name)
-        marked = plan.mark_step(plan_file, step, "in_progress")
+        marked = plan.mark_step(plan_file, step, "in_progress", steps=steps)
         state.save_active(
             repo.git_dir,
             state.ActiveStep(

@@ -68,6 +68,7 @@ def collect(cwd: Path) -> dict[str, Any]:
             "base_commit": active.base_commit,
             "plan": active.plan,
             "started_at": active.started_at,
+            "todo": list(_todo(repo, active)),
         },
         "changed_files": [{"status": c.status, "path": c.path, "old_path": c.old_path} for c in changes],
         "progress": _redacted_entries(progress.read(repo.git_dir)),
@@ -89,6 +90,13 @@ def collect(cwd: Path) -> dict[str, Any]:
             active, journal, gate if gate and gate["this_step"] else None, len(changes), index_lock, running
         ),
     }
+
+
+def _todo(repo: git.Repo, active: state.ActiveStep) -> tuple[str, ...]:
+    """A tracker phase's checklist: the step's to-do list."""
+    from stepcommit.commands.check import current_todo
+
+    return current_todo(repo, active)
 
 
 def silent_in_step(repo: git.Repo, active: state.ActiveStep | None) -> list[str]:
@@ -140,6 +148,10 @@ def status(*, cwd: Path, as_json: bool = False, clear_errors: bool = False) -> i
             f"  branch {step['branch']} (base {step['base']} at {step['base_commit'][:10]}), plan {step['plan']}"
         )
         output.say(f"  started {step['started_at']}")
+        if step["todo"]:
+            output.say(f"  to do ({len(step['todo'])}):")
+            for item in step["todo"][:30]:
+                output.say(f"    - {item}")
     else:
         output.say(f"No step is active (on branch {data['branch'] or 'detached HEAD'}).")
     if data["index_lock"]:

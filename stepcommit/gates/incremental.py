@@ -23,16 +23,18 @@ A gate after an edit diffs that tree against the work tree now and chooses:
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stepcommit import git, state
 from stepcommit.gates import blocks, forbidden
+
+if TYPE_CHECKING:
+    from stepcommit.runner.stepcommit_runner.job import PerTest
 
 STORE_VERSION = 1
 
@@ -223,11 +225,12 @@ def plan(repo: git.Repo, tree: str, *, ignore: tuple[str, ...] = ()) -> Selectio
     return Selection(None, tuple(sorted(select)), job)
 
 
-def write_job(selection: Selection, where: Path) -> Path:
-    path = where / "per-test.json"
+def runner_job(selection: Selection) -> PerTest:
+    """The selection as the runner reads it (its job's `per_test`); what the last run wrote is cleared."""
+    from stepcommit.runner.stepcommit_runner.job import PerTest
+
     Path(selection.job["info"]).unlink(missing_ok=True)
-    path.write_text(json.dumps(selection.job), encoding="utf-8")
-    return path
+    return PerTest.from_dict(selection.job)
 
 
 @dataclass(frozen=True)

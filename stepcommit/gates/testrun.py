@@ -20,6 +20,14 @@ from stepcommit.gates.coverage import CoverageReport, from_json
 from stepcommit.gates.results import TestResult
 from stepcommit.git import Repo
 from stepcommit.message import cap_failure, cap_output_lines
+from stepcommit.runner import stepcommit_runner
+from stepcommit.runner.stepcommit_runner.job import (
+    EXIT_RERUN_ALL,
+    EXIT_RUNNER_FAILED,
+    MEASURE_RUNNER_ENV,
+    Job,
+    Results,
+)
 from stepcommit.state import state_dir
 
 if TYPE_CHECKING:  # the incremental gate is imported only when a run uses it (start-up stays light)
@@ -28,8 +36,9 @@ if TYPE_CHECKING:  # the incremental gate is imported only when a run uses it (s
 COVERAGE_CONFIGS = (".coveragerc", "setup.cfg", "tox.ini", "pyproject.toml")
 NOT_SOURCE = {"tests", "test", "docs", "doc", "examples", "scripts", "build", "dist", "benchmarks"}
 
-# `coverage run -m pytest` in one process that also writes the JSON report (see covrunner.py).
-_RUNNER = (Path(__file__).with_name("covrunner.py")).read_text(encoding="utf-8")
+# `coverage run -m pytest` in one process that also writes the JSON report, run by path in the
+# project's interpreter (see stepcommit/runner/stepcommit_runner/run.py).
+RUNNER_PACKAGE = Path(stepcommit_runner.__file__).parent
 _NO_COVERAGE = re.compile(r"No module named '?coverage'?")
 _NO_PYTEST = re.compile(r"No module named '?pytest'?")
 
@@ -39,7 +48,7 @@ PYTEST_EXIT = {
     3: "pytest hit an internal error",
     4: "pytest was called wrongly (a usage error; check addopts and [tool.stepcommit] pytest_args)",
     5: "no tests were collected",
-    98: "stepcommit's coverage runner failed (see the output below; please report it)",
+    EXIT_RUNNER_FAILED: "stepcommit's coverage runner failed (see the output below; please report it)",
 }
 
 
@@ -175,7 +184,9 @@ def project_python(root: Path, config: Config) -> tuple[list[str], bool | None]:
 
 
 def _probe_pytest_cov(python: list[str], root: Path, env: dict[str, str]) -> bool:
-    probe = proc.run([*python, "-c", "import pytest_cov"], cwd=root, env=env, check=False, timeout=120)
+    probe = proc.run(
+        [*python, str(RUNNER_PACKAGE / "probe.py"), "pytest_cov"], cwd=root, env=env, check=False, timeout=120
+    )
     return probe.returncode == 0
 
 
@@ -220,7 +231,8 @@ def _clean_env(work: Path) -> dict[str, str]:
         k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_", "PYTEST_XDIST_"))
     }
     env["PYTHONPYCACHEPREFIX"] = str(_pycache_dir(work))
-    env["STEPCOMMIT_PARSE_CACHE"] = str(work.parent / "parse-cache")
+    if parent := os.environ.get("COVERAGE_PROCESS_CONFIG"):
+        env[MEASURE_RUNNER_ENV] = parent  # the runner's own process, never the project's tests
     env.setdefault("PYTHONIOENCODING", "utf-8")
     return env
 
@@ -235,9 +247,9 @@ def _read_results(path: Path) -> dict[str, Any] | None:
 
 
 def counted_problem(returncode: int, data: dict[str, Any] | None) -> str | None:
-    """The verdict from stepcommit's own counts (see covrunner's results plugin), whatever pytest's
-    exit code says: a conftest can rewrite that code, not the counts the runner read after pytest
-    returned. None when every collected test reported an outcome and none failed or errored."""
+    """The verdict from stepcommit's own counts (see the runner's results plugin, results.py),
+    whatever pytest's exit code says: a conftest can rewrite that code, not the counts the runner read
+    after pytest returned. None when every collected test reported an outcome and none failed or errored."""
     if data is None or not data.get("recorded"):
         return (
             "stepcommit recorded no test outcomes: the test process ended before its runner could write "
@@ -273,17 +285,15 @@ def _results(path: Path) -> tuple[TestResult | None, tuple[Failure, ...]]:
     data = _read_results(path)
     if data is None:
         return None, ()
-    skipped = int(data.get("skipped", 0)) + int(data.get("xfailed", 0))
-    passed = int(data.get("passed", 0)) + int(data.get("xpassed", 0))
+    counts = Results.from_dict(data)
     result = TestResult(
-        passed,
-        int(data.get("failed", 0)),
-        int(data.get("errors", 0)),
-        skipped,
-        float(data.get("seconds", 0.0)),
+        counts.passed + counts.xpassed,
+        counts.failed,
+        counts.errors,
+        counts.skipped + counts.xfailed,
+        float(counts.seconds),
     )
-    failures = tuple(Failure(str(f["test"]), str(f["message"])) for f in data.get("failures", ()))
-    return result, failures
+    return result, tuple(Failure(test, message) for test, message in counts.failures)
 
 
 @dataclass(frozen=True)
@@ -330,8 +340,16 @@ def write_coverage_xml(repo: Repo, config: Config, dest: Path) -> None:
     )  # fmt: skip
 
 
-MERGE_FAILED = 97
-"""covrunner's exit code when stored per-test data cannot be merged exactly: everything runs again."""
+def _runner_main(root: Path, work: Path) -> Path:
+    """The runner's `__main__.py`, run by path. When the runner's own files lie inside the project
+    (stepcommit gating itself), a copy outside it runs, so the project's coverage never measures
+    the runner that measures it."""
+    if not RUNNER_PACKAGE.resolve().is_relative_to(root.resolve()):
+        return RUNNER_PACKAGE / "__main__.py"
+    copy = work.parent / "runner" / RUNNER_PACKAGE.name
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(RUNNER_PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy / "__main__.py"
 
 
 def run_tests(
@@ -397,19 +415,27 @@ def _run_once(
     results = work / "results.json"
     json_out = work / "coverage.json"
     rcfile = next((a.removeprefix("--rcfile=") for a in cov_args if a.startswith("--rcfile=")), "")
-    per_test = ""
+    per_test = None
     if selection is not None:
         from stepcommit.gates import incremental
 
-        per_test = str(incremental.write_job(selection, work))
+        per_test = incremental.runner_job(selection)
         env["COVERAGE_CORE"] = "ctrace"  # sys.monitoring records a line once, not once per test
-    argv = [
-        *python, "-c", _RUNNER, str(data_file), rcfile, str(json_out), str(results), per_test,
-        "-o", f"cache_dir={work.parent / 'pytest-cache'}", "--tb=short", "-q",
-        *([f"--junitxml={junit}"] if junit_xml else []),
-        *(["--no-cov"] if has_pytest_cov else []),
-        *config.pytest_args,
-    ]  # fmt: skip
+    job = Job(
+        data_file=str(data_file), rcfile=rcfile, json_out=str(json_out), results_out=str(results),
+        pytest_args=(
+            "-o", f"cache_dir={work.parent / 'pytest-cache'}", "--tb=short", "-q",
+            *([f"--junitxml={junit}"] if junit_xml else []),
+            *(["--no-cov"] if has_pytest_cov else []),
+            *config.pytest_args,
+        ),
+        per_test=per_test,
+        speedups=os.environ.get("STEPCOMMIT_SPEEDUPS", "1") != "0",
+        parse_cache=str(work.parent / "parse-cache"),
+    )  # fmt: skip
+    job_file = work / "job.json"
+    job_file.write_text(job.to_json(), encoding="utf-8")
+    argv = [*python, str(_runner_main(root, work)), str(job_file)]
     result = proc.run(argv, cwd=root, env=env, check=False, timeout=config.test_timeout)
     output = (result.stdout + result.stderr).strip()
     if os.environ.get("STEPCOMMIT_TIMING"):
@@ -426,7 +452,7 @@ def _run_once(
             f"`{' '.join(python)}` has no coverage.py, so the tests cannot run under coverage.",
             hint="Install it in the project's environment (e.g. `uv add --dev coverage`).",
         )
-    elif result.returncode == MERGE_FAILED and selection is not None:
+    elif result.returncode == EXIT_RERUN_ALL and selection is not None:
         problem = "merge failed"
     elif result.returncode not in (0, 1):
         problem = PYTEST_EXIT.get(result.returncode, f"the test command exited with {result.returncode}")

@@ -7,12 +7,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from stepcommit.errors import PlanError
-from stepcommit.plan import markdown, taskmaster
+from stepcommit.plan import backlog, frontmatter, gsd, markdown, taskform, taskmaster
 from stepcommit.plan.model import STATUSES, Plan, Status, Step
+from stepcommit.plan.tracker import GRANULARITIES, Granularity
 
 __all__ = [
+    "GRANULARITIES",
+    "PLAN_GLOBS",
     "PLAN_NAMES",
     "STATUSES",
+    "Granularity",
     "Plan",
     "Status",
     "Step",
@@ -22,14 +26,50 @@ __all__ = [
     "locate",
     "mark_step",
     "next_open_step",
+    "no_next_reason",
     "parse_plan",
     "select_step",
+    "step_file",
 ]
 
 PLAN_NAMES = ("PLAN.md", "PROGRESS.md", "TODO.md", "ROADMAP.md", "tasks.md", "EXECPLAN.md", "task.md")
 # Tools that keep their plan in a place of their own, looked at when no usual name is found.
 TOOL_PLANS = (".taskmaster/tasks/tasks.json", "tasks/tasks.json")
 SPEC_GLOBS = ("specs/*/tasks.md", ".kiro/specs/*/tasks.md")
+# Then, in this order: (pattern, newest first?) of the tools that keep several plans in one folder.
+# Of several files, the one in progress wins (open steps and some begun), then one with open
+# steps, then the first; "first" is by name, newest first where names start with a date.
+PLAN_GLOBS: tuple[tuple[str, bool], ...] = (
+    (".cursor/plans/*.plan.md", False),  # Cursor plan mode
+    ("openspec/changes/*/tasks.md", False),  # OpenSpec (changes/archive/ holds finished ones)
+    (".planning/ROADMAP.md", False),  # GSD (get-shit-done)
+    ("docs/superpowers/plans/*.md", True),  # superpowers, YYYY-MM-DD-<feature>.md
+    ("docs/plans/*.md", True),  # superpowers (older releases)
+)
+# Last, Backlog.md: a folder of task files, one step each.
+BACKLOG = "backlog/tasks"
+
+
+def _progress_rank(path: Path) -> int:
+    """0: open steps and some begun; 1: open steps; 2: nothing open (or unreadable)."""
+    try:
+        steps = [s for s in load_plan(path).walk() if s.is_leaf]
+    except PlanError:
+        return 2
+    if not any(_open(s) for s in steps):
+        return 2
+    return 0 if any(s.status != "todo" for s in steps) else 1
+
+
+def _pick(found: list[Path]) -> Path:
+    ranks = [_progress_rank(p) for p in found]
+    return found[ranks.index(min(ranks))]
+
+
+def _searched() -> str:
+    names = ", ".join(PLAN_NAMES)
+    places = [*TOOL_PLANS, *SPEC_GLOBS, *(pattern for pattern, _ in PLAN_GLOBS), f"{BACKLOG}/*.md"]
+    return f"looked for {names}, then {', '.join(places)}"
 
 
 def find_plan(root: Path, configured: str | None = None) -> Path:
@@ -37,7 +77,12 @@ def find_plan(root: Path, configured: str | None = None) -> Path:
     if configured:
         path = Path(configured)
         path = path if path.is_absolute() else root / path
-        if not path.is_file():
+        if path.is_dir() and not backlog.is_folder(path):
+            raise PlanError(
+                f"The plan {configured} is a folder without Backlog.md task files.",
+                hint="Point --plan / [tool.stepcommit] plan at a plan file, or at backlog/tasks.",
+            )
+        if not (path.is_file() or path.is_dir()):
             raise PlanError(
                 f"The plan file {configured} does not exist.",
                 hint="Create it, or point --plan / [tool.stepcommit] plan at the right file.",
@@ -55,9 +100,21 @@ def find_plan(root: Path, configured: str | None = None) -> Path:
         found = sorted(p for p in root.glob(pattern) if p.is_file())
         if found:
             return found[-1]
+    for pattern, newest_first in PLAN_GLOBS:
+        found = sorted(
+            (
+                p
+                for p in root.glob(pattern)
+                if p.is_file() and p.name.lower() != "readme.md" and p.parent.name != "archive"
+            ),
+            reverse=newest_first,
+        )
+        if found:
+            return _pick(found)
+    if backlog.is_folder(root / BACKLOG):
+        return root / BACKLOG
     raise PlanError(
-        f"No plan file found in {root} or {root / 'docs'} (looked for {', '.join(PLAN_NAMES)}, "
-        f"{', '.join(TOOL_PLANS)}, {', '.join(SPEC_GLOBS)}).",
+        f"No plan file found in {root} or {root / 'docs'} ({_searched()}).",
         hint="Write one (e.g. PLAN.md with `- [ ] **1.1. First step**` lines) or pass --plan PATH.",
     )
 
@@ -80,15 +137,58 @@ def _is_json(text: str, path: Path) -> bool:
     return path.suffix.lower() == ".json" or taskmaster.looks_like(text)
 
 
-def parse_plan(text: str, path: Path) -> Plan:
-    """The steps of a plan's text; the format comes from the text (and the path's suffix)."""
+def _reader(text: str, path: Path) -> str:
+    """Which reader a plan's text is for: from the text (and the path's suffix), never from its place."""
     if _is_json(text, path):
+        return "taskmaster"
+    if frontmatter.looks_like(text):
+        return "cursor"
+    if backlog.looks_like(text, path):
+        return "backlog"
+    if gsd.looks_like(text):
+        return "gsd"
+    if taskform.looks_like(text):
+        return "taskform"
+    return "markdown"
+
+
+def parse_plan(text: str, path: Path, *, steps: Granularity = "phase") -> Plan:
+    """The steps of a plan's text; the format comes from the text (and the path's suffix).
+
+    ``steps``: in a tracker plan (a phase status table with a section per phase) a step is a
+    phase, its checklist the step's to-do list; "item" makes each checklist item a step."""
+    reader = _reader(text, path)
+    if reader == "taskmaster":
         return taskmaster.parse(text, path)
-    return markdown.parse(text, path)
+    if reader == "cursor":
+        return frontmatter.parse(text, path)
+    if reader == "backlog":
+        return backlog.parse(text, path)
+    if reader == "gsd":
+        return gsd.parse(text, path)
+    if reader == "taskform":
+        return taskform.parse(text, path)
+    return markdown.parse(text, path, steps)
 
 
-def load_plan(path: Path) -> Plan:
-    return parse_plan(_read_text(path), path)
+def load_plan(path: Path, *, steps: Granularity = "phase") -> Plan:
+    """The plan in a file, or in a Backlog.md folder of task files."""
+    if path.is_dir():
+        if not backlog.is_folder(path):
+            raise PlanError(
+                f"{path} is a folder without Backlog.md task files.",
+                hint="Point --plan / [tool.stepcommit] plan at a plan file (or at backlog/tasks).",
+            )
+        return backlog.load_folder(path)
+    return parse_plan(_read_text(path), path, steps=steps)
+
+
+def step_file(path: Path, step: Step) -> Path:
+    """The file a tick of ``step`` changes: the plan file itself, or, for a Backlog.md folder, the
+    step's own task file (which is then the started step's plan)."""
+    if path.is_dir():
+        return backlog.file_of(path, locate(load_plan(path), step))
+    return path
 
 
 def _words(text: str) -> list[str]:
@@ -99,18 +199,31 @@ def _open(step: Step) -> bool:
     return step.status in ("todo", "in_progress")
 
 
+def _held(step: Step) -> bool:
+    """A step `start` never begins by itself: optional, or deferred (DEFERRED, BLOCKED, ON HOLD)."""
+    return step.optional or step.deferred
+
+
 def _ready(plan: Plan) -> list[Step]:
-    """Open leaf steps whose dependencies (their own and their parents') are all done, in file order."""
+    """Open leaf steps whose dependencies (their own and their parents') are all done, in file order.
+
+    Steps under an optional or deferred step, or under one the plan itself says is done or skipped
+    (`### Phase 2 ✅ COMPLETED` over boxes nobody ticked), are passed over with it.
+    """
     status = {s.id: s.status for s in plan.walk()}
     finished = ("done", "skipped")
     ready: list[Step] = []
 
     def visit(step: Step, waits: tuple[str, ...]) -> None:
         waits = waits + step.depends
+        if _held(step):
+            return
         if step.is_leaf:
             # An id the plan does not have cannot hold a step back.
-            if _open(step) and not step.optional and all(status.get(d, "done") in finished for d in waits):
+            if _open(step) and all(status.get(d, "done") in finished for d in waits):
                 ready.append(step)
+            return
+        if step.status in finished:
             return
         for child in step.children:
             visit(child, waits)
@@ -121,9 +234,63 @@ def _ready(plan: Plan) -> list[Step]:
 
 
 def next_open_step(plan: Plan) -> Step | None:
-    """The first open leaf step in file order whose dependencies are done; optional steps are passed over."""
+    """The first open leaf step in file order whose dependencies are done; optional and deferred
+    steps are passed over."""
     ready = _ready(plan)
     return ready[0] if ready else None
+
+
+def _passed_over(plan: Plan) -> dict[int, str]:
+    """Open leaf steps `start` passes over for what encloses them (or they are): index -> why."""
+    why: dict[int, str] = {}
+
+    def visit(step: Step, reason: str | None) -> None:
+        if reason is None and _held(step):
+            reason = "deferred" if step.deferred else "optional"
+        if step.is_leaf:
+            if _open(step) and reason is not None:
+                why[step.index] = reason
+            return
+        if reason is None and step.status in ("done", "skipped"):
+            reason = f"under {step.id}, marked {step.status}"
+        for child in step.children:
+            visit(child, reason)
+
+    for step in plan.steps:
+        visit(step, None)
+    return why
+
+
+def no_next_reason(plan: Plan) -> tuple[str, str] | None:
+    """Why `start` finds no step to begin (message, hint); None when it finds one."""
+    if next_open_step(plan) is not None:
+        return None
+    name = plan.path.name
+    steps = list(plan.walk())
+    if not steps:
+        return (
+            f"{name} has no steps stepcommit can read: there is no open step to start.",
+            "Write steps as `- [ ] **1.1. Title**`, `### Phase 2: Title` or status table rows.",
+        )
+    why = _passed_over(plan)
+    waiting = [s for s in steps if s.is_leaf and _open(s) and s.index not in why]
+    if waiting:
+        listed = ", ".join(f"{s.id} (needs {', '.join(s.depends) or 'its parent'})" for s in waiting[:3])
+        return (
+            f"Every open step in {name} waits on a dependency that is not done: {listed}.",
+            "Finish the steps they depend on, or name a step: `stepcommit start 1.3`.",
+        )
+    if why:
+        held = [s for s in steps if s.index in why]
+        listed = ", ".join(f"{s.id} ({why[s.index]})" for s in held[:5])
+        return (
+            f"Every open step in {name} is deferred, optional or under a finished step: {listed}.",
+            "Name the one to begin anyway: `stepcommit start 1.3`.",
+        )
+    return (
+        f"Every step in {name} is done: there is no open step to start.",
+        "Add a step to the plan, or name one explicitly: `stepcommit start 1.3`.",
+    )
 
 
 def select_step(plan: Plan, query: str | None) -> Step:
@@ -132,19 +299,9 @@ def select_step(plan: Plan, query: str | None) -> Step:
     if query is None:
         step = next_open_step(plan)
         if step is None:
-            waiting = [s for s in plan.walk() if s.is_leaf and _open(s) and not s.optional]
-            if waiting:
-                listed = ", ".join(
-                    f"{s.id} (needs {', '.join(s.depends) or 'its parent'})" for s in waiting[:3]
-                )
-                raise PlanError(
-                    f"Every open step in {plan.path.name} waits on a dependency that is not done: {listed}.",
-                    hint="Finish the steps they depend on, or name a step: `stepcommit start 1.3`.",
-                )
-            raise PlanError(
-                f"Every step in {plan.path.name} is done: there is no open step to start.",
-                hint="Add a step to the plan, or name one explicitly: `stepcommit start 1.3`.",
-            )
+            reason = no_next_reason(plan)
+            assert reason is not None
+            raise PlanError(reason[0], hint=reason[1])
         return step
     query = query.strip()
     steps = list(plan.walk())
@@ -214,49 +371,85 @@ def locate(plan: Plan, step: Step) -> Step:
     )
 
 
-def set_status(text: str, path: Path, step: Step, status: Status, now: datetime) -> str:
+def set_status(
+    text: str, path: Path, step: Step, status: Status, now: datetime, *,
+    verified: bool = False, steps: Granularity = "phase",
+) -> str:  # fmt: skip
     """The plan's text with ``step`` (located in this text) set to ``status``."""
-    if _is_json(text, path):
+    reader = _reader(text, path)
+    if reader == "taskmaster":
         return taskmaster.set_status(text, path, step, status)
-    return markdown.set_status(text, path, step, status, now)
+    if reader == "cursor":
+        return frontmatter.set_status(text, path, step, status)
+    if reader == "backlog":
+        return backlog.set_status(text, path, step, status)
+    if reader == "gsd":
+        return gsd.set_status(text, path, step, status)
+    if reader == "taskform":
+        return taskform.set_status(text, path, step, status)
+    return markdown.set_status(text, path, step, status, now, verified=verified, steps=steps)
 
 
-def mark_step(path: Path, step: Step, status: Status, *, now: datetime | None = None) -> Step:
-    """Set ``step``'s status in the file, changing only its marker; returns the step as re-read.
+def mark_step(
+    path: Path, step: Step, status: Status, *, now: datetime | None = None,
+    verified: bool = False, steps: Granularity = "phase",
+) -> Step:  # fmt: skip
+    """Set ``step``'s status in the file, changing only its markers; returns the step as re-read.
 
-    ``now`` stamps formats that record when a step was finished (Codex ExecPlans); UTC now by default.
+    ``now`` stamps formats that record when a step was finished (Codex ExecPlans) and dates a
+    finished phase's Last Updated line; UTC now by default. ``verified``: the step's verification
+    runs and must pass before this is committed (a finished phase's checkpoint row says passed).
+    ``steps``: the plan's granularity (`[tool.stepcommit] steps`).
     """
-    current, new_text, data = _marked(path, step, status, now)
+    path, step = _in_its_file(path, step)
+    current, new_text, data = _marked(path, step, status, now, verified, steps)
     if new_text == data:
         return current
-    after = _read_back(path, new_text, current)
+    after = _read_back(path, new_text, current, steps)
     # Write bytes: the text keeps its BOM and its own line endings, byte for byte.
     path.write_bytes(new_text.encode("utf-8"))
     return after
 
 
-def marked_text(path: Path, step: Step, status: Status, *, now: datetime | None = None) -> str:
+def marked_text(
+    path: Path, step: Step, status: Status, *, now: datetime | None = None,
+    verified: bool = False, steps: Granularity = "phase",
+) -> str:  # fmt: skip
     """The plan file's text as `mark_step` would write them, without writing: what a commit of
     the step will hold (`check` gates that tree, so `finish` finds it gated)."""
-    current, new_text, data = _marked(path, step, status, now)
+    path, step = _in_its_file(path, step)
+    current, new_text, data = _marked(path, step, status, now, verified, steps)
     if new_text != data:
-        _read_back(path, new_text, current)
+        _read_back(path, new_text, current, steps)
     return new_text
 
 
-def _marked(path: Path, step: Step, status: Status, now: datetime | None) -> tuple[Step, str, str]:
+def _in_its_file(path: Path, step: Step) -> tuple[Path, Step]:
+    """A step of a Backlog.md folder is marked in its own task file."""
+    if not path.is_dir():
+        return path, step
+    current = locate(load_plan(path), step)
+    return backlog.file_of(path, current), current
+
+
+def _marked(
+    path: Path, step: Step, status: Status, now: datetime | None, verified: bool, steps: Granularity
+) -> tuple[Step, str, str]:
     if status not in STATUSES:
         raise PlanError(f"Unknown status {status!r}.", hint=f"Use one of {', '.join(STATUSES)}.")
     data = _read_text(path)
-    current = locate(parse_plan(data, path), step)
-    return current, set_status(data, path, current, status, now or datetime.now(UTC)), data
+    current = locate(parse_plan(data, path, steps=steps), step)
+    new_text = set_status(
+        data, path, current, status, now or datetime.now(UTC), verified=verified, steps=steps
+    )
+    return current, new_text, data
 
 
-def _read_back(path: Path, new_text: str, current: Step) -> Step:
+def _read_back(path: Path, new_text: str, current: Step, steps: Granularity = "phase") -> Step:
     # Check the result before writing: a status change moves no step, so the step must read back
     # in its place with its id and title; a plan stepcommit would misread afterwards is never written.
-    steps = list(parse_plan(new_text, path).walk())
-    after = steps[current.index] if current.index < len(steps) else None
+    steps_after = list(parse_plan(new_text, path, steps=steps).walk())
+    after = steps_after[current.index] if current.index < len(steps_after) else None
     if after is None or (after.id, after.title) != (current.id, current.title):
         raise PlanError(
             f"Changing step {current.id} in {path.name} (line {current.line}) would change how the plan "
@@ -276,7 +469,18 @@ def append_steps(path: Path, titles: list[str]) -> tuple[Step, ...]:
 
     if not titles:
         return ()
+    if path.is_dir():
+        raise PlanError(
+            f"{path} is a Backlog.md folder; stepcommit adds steps only to checkbox plans.",
+            hint="Add the tasks with `backlog task create`.",
+        )
     data = _read_text(path)
+    if _reader(data, path) in ("cursor", "taskform", "backlog", "gsd"):
+        raise PlanError(
+            f"{path.name} keeps its steps in a form of its own (Cursor todos or task headings); "
+            "stepcommit adds steps only to checkbox plans.",
+            hint="Add the steps with the tool that writes the plan, or by hand.",
+        )
     if _is_json(data, path):
         raise PlanError(
             f"{path.name} is a JSON task list; stepcommit adds steps only to markdown plans.",

@@ -11,39 +11,80 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from markdown_it import MarkdownIt
 
 from stepcommit.errors import PlanError
-from stepcommit.plan import words
+from stepcommit.plan import tracker, words
 from stepcommit.plan.model import Plan, Status, Step
 from stepcommit.plan.text import Edit, Line, apply, normalized, split_lines
 
 CHECKBOX = re.compile(
-    r"^(?P<indent>[ \t]*)(?P<bullet>[-*+]|\d{1,9}[.)])[ \t]+\[(?P<mark>[ xX/~-])\](?P<star>\*)?(?=[ \t]|$)"
+    r"^(?P<indent>[ \t]*)(?P<bullet>[-*+]|\d{1,9}[.)])[ \t]+\[(?P<mark>[ xX/~-])\](?P<star>\\?\*)?(?=[ \t]|$)"
     r"(?P<rest>.*)$"
 )
 EMOJI_BULLET = re.compile(
     rf"^(?P<indent>[ \t]*)(?:[-*+]|\d{{1,9}}[.)])[ \t]+(?P<emoji>{words.EMOJI})[ \t]*(?P<rest>.*)$"
 )
 ATX = re.compile(r"^ {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t]*$")
-_KEYWORD = r"(?i:phase|step|stage|milestone|part|task|sprint|epic|iteration)"
+_KEYWORD = r"(?i:phase|step|stage|milestone|part|subtask|task|sprint|epic|iteration|fase|etapa)"
+# `## Current Phase: 2 - Data`, `## Fase Atual: 0 - Preparação`: the section of the phase now worked on.
+_CURRENT_BEFORE = r"(?:(?i:current|active)[ \t]+)?"
+_CURRENT_AFTER = r"(?:[ \t]+(?i:atual|actual|ativa|activa))?[ \t]*:?"
+# `Phase 0 -- Title` (two dashes), `## Phase 3 Build` (no separator at all).
+_HEADING_SEP = r"(?:\*\*)?(?:[ \t]*(?:-{1,2}|[:.)–—|])[ \t]*|[ \t]+|[ \t]*$)"
 STEP_HEADING = re.compile(
-    rf"^(?P<lead>(?:{words.EMOJI}[ \t]*)?)(?:\*\*)?{_KEYWORD}[ \t]+"
-    r"(?P<num>\d+(?:\.\d+)*[a-z]?|[A-Z][A-Z0-9]*-\d+)"
-    r"(?:\*\*)?(?:[ \t]*[:.)\-–—|][ \t]*|[ \t]*$)(?P<title>.*)$"
+    rf"^(?P<lead>(?:{words.EMOJI}[ \t]*)?)(?:\*\*)?{_CURRENT_BEFORE}{_KEYWORD}{_CURRENT_AFTER}[ \t]+"
+    r"(?P<num>\d+(?:\.\d+)*[a-z]?|T\d{3,}|[A-Z][A-Z0-9]*-\d+)"
+    rf"(?:[ \t]+(?P<mark>{words.EMOJI}))?"  # `## Phase 1 ✅ — Define the contract`
+    rf"{_HEADING_SEP}(?P<title>.*)$"
 )
+# An issue catalog's items: `### A1 — Per-session secret key` (a letter-number id needs a separator).
+ITEM_HEADING = re.compile(
+    rf"^(?P<lead>(?:{words.EMOJI}[ \t]*)?)(?:\*\*)?(?P<num>[A-Z]{{1,2}}\d{{1,3}})(?:\*\*)?"
+    r"[ \t]*(?:[:.)–—|]|--?(?=[ \t]))[ \t]*(?P<title>.+)$"
+)
+# spec-kit tasks written as headings: `### T001 Verify the toolchain`.
+TASK_HEADING = re.compile(
+    rf"^(?P<lead>(?:{words.EMOJI}[ \t]*)?)(?:\*\*)?(?P<num>T\d{{3,}}){_HEADING_SEP}(?P<title>.*)$"
+)
+# A template's heading: `## Phase N ✅`, `### Step X: <name>`.
+TEMPLATE_HEADING = re.compile(
+    rf"^(?:{words.EMOJI}[ \t]*)?{_KEYWORD}[ \t]+(?:[NXn]|<[^>]*>|\{{[^}}]*\}})(?:\.[NXn\d]+)*\b"
+)
+# `**Status**: ✅ Completed` under a heading gives the heading's status.
+STATUS_LINE = re.compile(
+    r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)?(?i:status)(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*"
+    r"(?P<value>.*?)[ \t]*(?:\*\*|__)?[ \t]*$"
+)
+# Headings (or bold label lines) whose checkboxes are a step's criteria, not steps.
+CRITERIA = re.compile(
+    r"(?i:(?:success|acceptance|exit|entry|completion|quality|release|done)[ \t]+criteri(?:a|on)"
+    r"|definition[ \t]+of[ \t]+(?:done|ready)|dod\b|done[ \t]+when\b|checklist[ \t]+before\b"
+    r"|(?:pre-?merge|pre-?commit|review|verification|validation|completion|release|final|quality"
+    r"|(?:manual[ \t]+)?test(?:ing)?)[ \t]+check(?:list|s)?\b|dod[ \t]+verification"
+    r"|gate[ \t]+status|(?:quality|exit)[ \t]+gates?\b)"
+)
+CRITERIA_LABEL = re.compile(
+    r"^(?P<indent>[ \t]*)(?:[-*+][ \t]+)?(?:\*\*|__)(?P<name>[^*_]{3,60}?):?(?:\*\*|__):?[ \t]*$"
+    r"|^(?P<indent2>[ \t]*)(?P<name2>[A-Z][\w ]{2,60}):[ \t]*$"
+)
+# A heading whose sub-headings are tasks: `## Tasks`, `## Completed Tasks`, `## Backlog`.
+TASKS_PARENT = re.compile(r"(?i:\b(?:tasks?|to-?dos?|backlog|work[ \t]+items|subtasks)\b)")
+# A template's step: `<Concrete deliverable-oriented task>`, `{{task}}`, `[Task description]`.
+PLACEHOLDER = re.compile(r"^(?:<[^<>]+>|\{\{[^{}]*\}\}|\[[^\[\]]* [^\[\]]*\])\.?$")
 NUMBERED_HEADING = re.compile(
     rf"^(?P<lead>(?:{words.EMOJI}[ \t]*)?)(?P<num>\d+(?:\.\d+)*[a-z]?)(?:[.:)][ \t]*|[ \t]+)(?P<title>.+)$"
 )
 # A status at the end of a heading: `✅ COMPLETED`, `(DONE)`, `- 🚧 In Progress`, `✅`.
 HEADING_STATUS = re.compile(
     rf"(?P<sep>[ \t]*(?:[-–—:|][ \t]*)?)"
-    rf"(?P<marker>(?:{words.EMOJI}[ \t]*)?[(\[]?(?:\*\*)?{words.WORD}(?:\*\*)?[)\]]?"
+    rf"(?P<marker>(?:{words.EMOJI}[ \t]*)?[(\[]?(?:\*\*)?(?:{words.EMOJI}[ \t]*)?{words.WORD}(?:\*\*)?[)\]]?"
     rf"|{words.EMOJI})[ \t]*$"
 )
 VERIFY = re.compile(
@@ -103,6 +144,8 @@ class _Node:
     numbered_heading: bool = False
     children: list[_Node] = field(default_factory=list)
     verify: list[str] = field(default_factory=list)
+    deferred: bool = False
+    criteria: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -120,6 +163,9 @@ class Parsed:
     markers: tuple[Marker, ...]  # by step index
     flavor: str
     lines: tuple[Line, ...]
+    places: tuple[tuple[tracker.Place, ...], ...] = ()  # by step index: the other places of a joined step
+    rollup: tracker.Rollup = field(default_factory=tracker.Rollup)
+    legend: Mapping[str, Status] = field(default_factory=dict)  # glyphs the file's legend line defines
 
 
 def _cells(body: str) -> list[tuple[int, int]]:
@@ -144,8 +190,9 @@ _STATUS_HEADERS = {
     "result",
     "✓",
     "✅",
+    "estado",
 }
-_ID_HEADERS = {"#", "id", "no", "no.", "nr", "step", "phase", "task id", "step id", "n°", "num"}
+_ID_HEADERS = {"#", "id", "no", "no.", "nr", "step", "phase", "task id", "step id", "n°", "num", "fase"}
 _TITLE_HEADERS = {
     "title",
     "name",
@@ -157,6 +204,32 @@ _TITLE_HEADERS = {
     "milestone",
     "feature",
     "deliverable",
+    "nome",
+}
+
+
+# A table that starts with one of these columns lists something other than steps.
+_NOT_STEP_HEADERS = {
+    "risk",
+    "risks",
+    "metric",
+    "metrics",
+    "kpi",
+    "measure",
+    "decision",
+    "question",
+    "assumption",
+    "file",
+    "files",
+    "path",
+    "old path",
+    "from",
+    "setting",
+    "variable",
+    "option",
+    "dependency",
+    "package",
+    "library",
 }
 
 
@@ -164,11 +237,18 @@ def _plain(text: str) -> str:
     return re.sub(r"[*_`]", "", text).strip().lower()
 
 
-def _structure(tokens: list[Any], count: int) -> tuple[set[int], dict[int, int], set[int], list[_Table]]:
-    """Lines to ignore (code, HTML), paragraph ends, heading lines, status tables, header texts (0-based)."""
+def _structure(
+    tokens: list[Any], count: int
+) -> tuple[set[int], set[int], dict[int, int], dict[int, int], list[_Table]]:
+    """Lines to ignore (code, HTML), code lines, paragraph ends, heading lines, status tables (0-based).
+
+    ``headings`` maps a heading's line to 0 for an ATX heading (`## Title`, read from its hashes)
+    or to the level of a setext heading (`Title` over `===` is 1, over `---` is 2).
+    """
     skip: set[int] = set()
+    code: set[int] = set()
     para_end: dict[int, int] = {}
-    headings: set[int] = set()
+    headings: dict[int, int] = {}
     tables: list[_Table] = []
     i = 0
     toks = tokens
@@ -178,13 +258,21 @@ def _structure(tokens: list[Any], count: int) -> tuple[set[int], dict[int, int],
         span = getattr(tok, "map", None)
         if kind in ("fence", "code_block", "html_block") and span:
             skip.update(range(span[0], min(span[1], count)))
+            if kind != "html_block":
+                code.update(range(span[0], min(span[1], count)))
         elif kind == "paragraph_open" and span:
             para_end[span[0]] = span[1]
-        elif kind == "heading_open" and span and getattr(tok, "markup", "").startswith("#"):
-            headings.add(span[0])
+        elif kind == "heading_open" and span:
+            markup = getattr(tok, "markup", "")
+            if markup.startswith("#"):
+                headings[span[0]] = 0
+            else:
+                headings[span[0]] = 1 if markup.startswith("=") else 2
+                skip.update(range(span[0] + 1, min(span[1], count)))
         elif kind == "table_open":
             header: list[str] = []
             rows: list[int] = []
+            cells: list[list[str]] = []
             header_line = span[0] if span else 0
             in_head = False
             while i < len(toks) and getattr(toks[i], "type", "") != "table_close":
@@ -196,20 +284,34 @@ def _structure(tokens: list[Any], count: int) -> tuple[set[int], dict[int, int],
                     in_head = False
                 elif t_type == "inline" and in_head:
                     header.append(getattr(t, "content", ""))
+                elif t_type == "inline" and cells:
+                    cells[-1].append(getattr(t, "content", ""))
                 elif t_type == "tr_open" and not in_head and getattr(t, "map", None):
                     rows.append(t.map[0])
+                    cells.append([])
                 i += 1
-            table = _status_table(header, header_line, rows)
+            table = _status_table(header, header_line, rows, cells)
             if table is not None:
                 tables.append(table)
         i += 1
-    return skip, para_end, headings, tables
+    return skip, code, para_end, headings, tables
 
 
-def _status_table(header: list[str], header_line: int, rows: list[int]) -> _Table | None:
+def _status_table(
+    header: list[str], header_line: int, rows: list[int], cells: list[list[str]] | None = None
+) -> _Table | None:
+    """The table's step columns, or None when its rows are not steps.
+
+    Rows are steps only under a status column (`Status`, `Done`, `Passed`...) whose cells mostly say
+    a status, in a table that is not about risks, metrics, decisions or files.
+    """
     names = [_plain(h) for h in header]
     status_col = next((i for i, n in enumerate(names) if n in _STATUS_HEADERS), -1)
-    if status_col < 0:
+    if status_col < 0 or (names and names[0] in _NOT_STEP_HEADERS):
+        return None
+    said = [row[status_col] for row in cells or [] if status_col < len(row) and row[status_col].strip()]
+    # One odd cell is a status stepcommit cannot write (and says so); a column of them is no status.
+    if len(said) > 1 and 2 * sum(words.read_cell(c).status is not None for c in said) < len(said):
         return None
     id_col = next((i for i, n in enumerate(names) if n in _ID_HEADERS and i != status_col), -1)
     title_col = next(
@@ -220,6 +322,30 @@ def _status_table(header: list[str], header_line: int, rows: list[int]) -> _Tabl
     if title_col < 0:
         title_col = id_col
     return _Table(header_line, tuple(rows), status_col, id_col, title_col)
+
+
+_DETAILS_OPEN = re.compile(r"<details\b", re.IGNORECASE)
+_DETAILS_CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
+
+
+def _details_lines(lines: list[Line], code: set[int]) -> set[int]:
+    """Lines inside `<details>` … `</details>`: folded examples and templates, never steps.
+
+    markdown-it ends an HTML block at a blank line, so the markdown between the tags looks live.
+    """
+    inside: set[int] = set()
+    depth = 0
+    for index, line in enumerate(lines):
+        if index in code:
+            continue
+        if depth == 0 and "etails" not in line.body and "ETAILS" not in line.body:
+            continue
+        opened = len(_DETAILS_OPEN.findall(line.body))
+        closed = len(_DETAILS_CLOSE.findall(line.body))
+        if depth > 0 or opened:
+            inside.add(index)
+        depth = max(0, depth + opened - closed)
+    return inside
 
 
 def _comment_lines(lines: list[Line], skip: set[int]) -> set[int]:
@@ -262,13 +388,80 @@ def _unbold(text: str) -> str:
     return "".join(parts)
 
 
-def split_title(text: str) -> tuple[str | None, str]:
-    """``(own id or None, title)`` of a step's text.
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]")
+_LINK = re.compile(r"\[(?P<text>[^\]]*)\](?:\([^)]*\)|\[[^\]]*\])")
+_AUTOLINK = re.compile(r"<(?P<url>(?:https?|file)://[^>]+)>")
+_STRUCK = re.compile(r"~~(?P<text>[^~]+)~~")
+# The end of a title's first sentence: a period after a word (not `e.g.`, not `v1.2`) before a capital.
+_SENTENCE_END = re.compile(r"(?<=[\w)\]`'\"]{2})\.[ \t]+(?=[A-Z])")
+TITLE_MAX = 100
+# A table's sum row (`**CORE TOTAL**`, `Total`), and a status cell that says the row is optional.
+_TOTAL = re.compile(r"(?i)^(?:[\w-]+[ \t]+)?(?:grand[ \t]+)?totals?$|^(?i:sum|overall)$")
+_OPTIONAL_CELL = re.compile(r"(?i)(?<![\w-])optional(?![\w-])")
+_SPACES = re.compile(r"\s+")
+_SEPARATORS = "-–—:|"
 
-    Reads `**1.1. Title**`, `T012 [P] [US1] Title`, `P0-1: Title`, `Step 3: Title`, `6 Title`.
-    """
+
+def _trim_separators(text: str) -> str:
+    """``text`` without separators at its ends: the stray `- ` of `Phase 0 -- Title`, a trailing `|`."""
+    text = text.strip(" \t")
+    if text[:1] in _SEPARATORS and text:
+        text = text.lstrip(_SEPARATORS).lstrip(" \t")
+    if text[-1:] in _SEPARATORS and text:
+        text = text.rstrip(_SEPARATORS).rstrip(" \t")
+    return text
+
+
+class Title(NamedTuple):
+    """A step's text read: its own id, its clean title, and what its words say of its status."""
+
+    ident: str | None
+    text: str
+    status: Status | None = None
+    deferred: bool = False
+    optional: bool = False
+
+
+def _clean(title: str) -> str:
+    """Display text: no link, image or strike markup, no wrapped description, whitespace collapsed."""
+    if "[" in title:
+        title = _IMAGE.sub("", title)
+        title = _LINK.sub(lambda m: m.group("text"), title)
+    if "<" in title:
+        title = _AUTOLINK.sub(lambda m: m.group("url"), title)
+    title = _trim_separators(_SPACES.sub(" ", title).strip())
+    # A wrapped description: keep the first sentence, or the part before ` — `.
+    dash = title.find(" — ")
+    if dash > 0:
+        title = title[:dash].rstrip()
+    sentence = _SENTENCE_END.search(title) if ". " in title else None
+    if sentence:
+        title = title[: sentence.start() + 1]
+    if len(title) > TITLE_MAX:
+        cut = title[: TITLE_MAX + 1]
+        space = cut.rfind(" ")
+        title = (cut[:space] if space > TITLE_MAX // 2 else cut[:TITLE_MAX]).rstrip(" ,;:-–—") + "…"
+    return title
+
+
+def read_title(text: str) -> Title:
+    """A step's text read: `**1.1. Title**`, `T012 [P] [US1] Title`, `P0-1: Title`, `Step 3: Title`,
+    `6 Title`, with its status words (`— DEFERRED (needs X)`, `(✅ COMPLETED)`, `(OPTIONAL)`,
+    a title struck through whole) read and dropped from the title."""
     text = COMMENT.sub("", text).strip()
-    text = TIMESTAMP.sub("", text)
+    text = _trim_separators(TIMESTAMP.sub("", text))
+    said = words.title_words(text)
+    text = said.text
+    status = said.status
+    if "~~" in text:
+        if _STRUCK.fullmatch(text.strip(" \t*_")):
+            status = status or "skipped"
+            text = text.replace("~~", "")
+        elif _STRUCK.search(text) and _STRUCK.sub("", text).strip(" \t*_"):
+            text = _STRUCK.sub("", text)  # the struck part is the old wording
+        else:
+            text = text.replace("~~", "")
+    text = text.strip()
     after = ""
     source = text
     for bold in ("**", "__"):
@@ -298,10 +491,16 @@ def split_title(text: str) -> tuple[str | None, str]:
     title = _unbold(source).strip().strip(":").strip()
     if not title and after:
         title = _unbold(after).strip(" \t:-–—")
-    return ident, re.sub(r"[ \t]+", " ", title)
+    return Title(ident, _clean(title), status, said.deferred, said.optional)
 
 
-def _detect(lines: list[Line], skip: set[int], headings: set[int], path: Path) -> str:
+def split_title(text: str) -> tuple[str | None, str]:
+    """``(own id or None, clean title)`` of a step's text (see `read_title`)."""
+    read = read_title(text)
+    return read.ident, read.text
+
+
+def _detect(lines: list[Line], skip: set[int], headings: dict[int, int], path: Path) -> str:
     bodies = [line.body for i, line in enumerate(lines) if i not in skip]
     heading_texts = [_plain(lines[i].body.lstrip("# ")) for i in headings]
     boxes = [b for b in bodies if CHECKBOX.match(b)]
@@ -333,27 +532,46 @@ def _continuation(lines: list[Line], index: int, para_end: dict[int, int]) -> st
     return " ".join(parts)
 
 
-def _heading_status(text: str, base: int) -> tuple[Status | None, str, tuple[int, int] | None]:
-    """A heading text's trailing status, the text without it, and the marker's offsets (from ``base``)."""
-    match = HEADING_STATUS.search(text)
-    if match is None or not text[: match.start()].strip():
-        return None, text, None
-    cell = words.read_cell(match.group("marker"))
-    if cell.status is None:
-        return None, text, None
-    return cell.status, text[: match.start()], (base + match.start(), base + match.end())
+@dataclass
+class _Criteria:
+    """An open criteria section: its checkboxes go to ``owner`` (None: no enclosing step; dropped)."""
+
+    owner: _Node | None
+    depth: int  # a heading's depth, or a label line's indent
+    label: bool
 
 
-def _scan(text: str, path: Path) -> Parsed:
+def _enclosing(stack: list[tuple[int, _Node | None, str]]) -> _Node | None:
+    return next((node for _, node, _ in reversed(stack) if node is not None), None)
+
+
+def _label_owner(items: list[_Node], indent: int, stack: list[tuple[int, _Node | None, str]]) -> _Node | None:
+    # `**Acceptance Criteria:**` belongs to the checkbox step it is indented under, else to the heading.
+    for node in reversed(items):
+        if node.level < 0:
+            break
+        if node.level < indent and node.marker.kind == "checkbox":
+            return node
+    return _enclosing(stack)
+
+
+def _criteria_name(text: str) -> bool:
+    plain = re.sub(r"^[^A-Za-z]*(?:(?i:phase|step|stage|milestone|task)[ \t]+[\w.-]+[ \t:.\-–—]*)?", "", text)
+    return CRITERIA.search(_plain(plain)) is not None
+
+
+def _scan(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed:
     lines = split_lines(text)
     try:
         tokens = _MD.parse(normalized(lines))
     except RecursionError:  # pragma: no cover - markdown-it limits nesting itself
         raise PlanError(f"The plan {path.name} nests too deeply to read.") from None
-    skip, para_end, headings, tables = _structure(list(tokens), len(lines))
+    skip, code, para_end, headings, tables = _structure(list(tokens), len(lines))
     skip |= _comment_lines(lines, skip)
+    skip |= _details_lines(lines, code)
     flavor = _detect(lines, skip, headings, path)
     table_rows = {row: (t_index, table) for t_index, table in enumerate(tables) for row in table.rows}
+    legend = words.read_legend(line.body for i, line in enumerate(lines) if i not in skip)
 
     # Emoji bullets are steps only in a plan without checkboxes or status rows: elsewhere they
     # are a legend or notes.
@@ -365,17 +583,28 @@ def _scan(text: str, path: Path) -> Parsed:
     items: list[_Node] = []
     verify_at: dict[int, list[tuple[int, str]]] = {}
     progress_depth: int | None = None  # ExecPlan: inside `## Progress`
+    stack: list[tuple[int, _Node | None, str]] = []  # enclosing headings: depth, step or None, text
+    criteria: _Criteria | None = None
+    template_depth: int | None = None  # inside a template's section (`## Phase N`)
+    last_heading: tuple[int, _Node, str, int] | None = None  # items' length after it, node, content, start
+    plain_headings: list[tuple[int, int, str, int, Line]] = []  # headings that are no step (yet)
+    seen_box = False
     for index, line in enumerate(lines):
         if index in skip:
             continue
         body = line.body
         if index in headings:
-            atx = ATX.match(body)
-            if atx is None:
-                continue
-            depth = len(atx.group("hashes"))
-            content = atx.group("text") or ""
-            content_start = line.start + (atx.start("text") if atx.group("text") else len(body))
+            if headings[index]:
+                depth = headings[index]
+                content = body.strip()
+                content_start = line.start + len(body) - len(body.lstrip())
+            else:
+                atx = ATX.match(body)
+                if atx is None:
+                    continue
+                depth = len(atx.group("hashes"))
+                content = atx.group("text") or ""
+                content_start = line.start + (atx.start("text") if atx.group("text") else len(body))
             if flavor == "execplan":
                 if progress_depth is not None and depth <= progress_depth:
                     progress_depth = None
@@ -383,38 +612,101 @@ def _scan(text: str, path: Path) -> Parsed:
                     progress_depth = depth
                 items.append(_Node(None, "", None, line.number, depth - 100, Marker("break", 0, 0, line)))
                 continue
-            node = _heading_node(content, content_start, depth, line)
+            while stack and stack[-1][0] >= depth:
+                stack.pop()
+            if criteria is not None and (criteria.label or depth <= criteria.depth):
+                criteria = None
+            if template_depth is not None and depth <= template_depth:
+                template_depth = None
+            tasks = any(TASKS_PARENT.search(name) for _, _, name in stack)
+            bare = _Node(None, "", None, line.number, depth - 100, Marker("break", 0, 0, line))
+            if template_depth is not None or TEMPLATE_HEADING.match(_unbold(content).strip()):
+                template_depth = depth if template_depth is None else template_depth
+                node = bare
+            elif _criteria_name(content):
+                criteria = _Criteria(_enclosing(stack), depth, label=False)
+                node = bare
+            else:
+                node = _heading_node(content, content_start, depth, line, tasks=tasks)
+                if node.marker.kind == "break":
+                    plain_headings.append((len(items), depth, content, content_start, line))
             items.append(node)
+            stack.append((depth, None if node.marker.kind == "break" else node, content))
+            last_heading = (len(items), node, content, content_start) if template_depth is None else None
+            continue
+        if template_depth is not None:
             continue
         if flavor == "execplan" and progress_depth is None:
             continue
         if index in table_rows:
             t_index, table = table_rows[index]
-            node_or_none = _table_node(line, table, t_index)
+            node_or_none = _table_node(line, table, t_index, legend)
             if node_or_none is not None:
                 items.append(node_or_none)
             continue
         box = CHECKBOX.match(body)
         if box:
+            seen_box = True
             rest = box.group("rest")
+            indent = len(box.group("indent").expandtabs(4))
+            verify = VERIFY.match(rest) if "erify" in rest else None
+            if verify:
+                # `- [ ] Verify: cmd` is the step's verification, not a step.
+                verify_at.setdefault(len(items), []).append((indent, verify.group("cmd").strip("`").strip()))
+                continue
+            if criteria is not None and criteria.label and indent < criteria.depth:
+                criteria = None
             wrapped = _continuation(lines, index, para_end)
             full = f"{rest} {wrapped}" if wrapped else rest
-            ident, title = split_title(full)
+            read = read_title(full)
+            if criteria is not None:
+                if criteria.owner is not None and read.text:
+                    criteria.owner.criteria.append(read.text)
+                continue
+            if read.text[:1] in "<{[" and PLACEHOLDER.match(read.text):
+                continue
+            ident = read.ident
             if flavor == "antigravity" and (found := ANTIGRAVITY_ID.search(rest)):
                 ident = found.group("id")
             mark_at = line.start + box.start("mark")
+            status = _MARK_STATUS[box.group("mark")]
+            if status == "todo" and read.status is not None:
+                status = read.status  # `- [ ] Login ✅ DONE`, `- [ ] ~~Old idea~~`
             items.append(
                 _Node(
                     ident,
-                    title,
-                    _MARK_STATUS[box.group("mark")],
+                    read.text,
+                    status,
                     line.number,
-                    len(box.group("indent").expandtabs(4)),
+                    indent,
                     Marker("checkbox", mark_at, mark_at + 1, line),
-                    optional=bool(box.group("star")),
+                    optional=bool(box.group("star")) or read.optional,
+                    deferred=read.deferred and status == "todo",
                 )
             )
             continue
+        stripped = body.strip()
+        if not stripped:
+            continue
+        if criteria is not None and criteria.label:
+            lead = len(body.expandtabs(4)) - len(body.expandtabs(4).lstrip())
+            if lead <= criteria.depth and not re.match(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)", stripped):
+                criteria = None
+        label = (
+            CRITERIA_LABEL.match(body) if stripped.endswith(":") or stripped.endswith(("**", "__")) else None
+        )
+        if label and _criteria_name(label.group("name") or label.group("name2") or ""):
+            lead = len((label.group("indent") or label.group("indent2") or "").expandtabs(4))
+            criteria = _Criteria(_label_owner(items, lead, stack), lead, label=True)
+            continue
+        status_line = STATUS_LINE.match(body) if last_heading and last_heading[0] == len(items) else None
+        if status_line and last_heading is not None:
+            promoted = _status_line(line, status_line, last_heading, stack)
+            if promoted is not None:
+                items[-1] = promoted
+                stack[-1] = (stack[-1][0], promoted, stack[-1][2])
+                last_heading = None
+                continue
         verify = VERIFY.match(body)
         if verify:
             indent = len(body.expandtabs(4)) - len(body.expandtabs(4).lstrip())
@@ -422,73 +714,186 @@ def _scan(text: str, path: Path) -> Parsed:
             continue
         bullet = EMOJI_BULLET.match(body)
         if bullet and allow_emoji:
-            status = words.emoji_status(bullet.group("emoji"))
-            ident, title = split_title(bullet.group("rest"))
+            emoji_status = words.emoji_status(bullet.group("emoji"))
+            read = read_title(bullet.group("rest"))
             start = line.start + bullet.start("emoji")
             node = _Node(
-                ident,
-                title,
-                status,
+                read.ident,
+                read.text,
+                emoji_status,
                 line.number,
                 len(bullet.group("indent").expandtabs(4)),
                 Marker("emoji", start, line.start + bullet.end("emoji"), line),
+                optional=read.optional,
+                deferred=read.deferred and emoji_status == "todo",
             )
             items.append(node)
-    return _build(items, verify_at, flavor, lines, path)
+    if (
+        not any(n.marker.kind != "break" for n in items)
+        and not seen_box
+        and not (lines and lines[0].body.strip() == "---")  # front matter: a tool's own format
+    ):
+        _headings_as_steps(items, plain_headings)
+    return replace(_build(items, verify_at, flavor, lines, path, steps), legend=legend)
 
 
-def _heading_node(content: str, content_start: int, depth: int, line: Line) -> _Node:
-    status, rest, marker = _heading_status(content, content_start)
+# Sections of a document that are about the plan, not steps of it.
+_NOT_STEP_SECTIONS = re.compile(
+    r"(?i)^(?:overview|introduction|intro|summary|description|notes?|references?|background|goals?|non-goals|purpose|"
+    r"scope|(?:table[ \t]+of[ \t]+)?contents|appendix|faq|licen[cs]e|changelog|context|motivation|"
+    r"glossary|resources|links|status|progress|legend|open[ \t]+questions|risks?)\b"
+)
+
+
+def _headings_as_steps(items: list[_Node], headings: list[tuple[int, int, str, int, Line]]) -> None:
+    """A plan with no marker anywhere (a roadmap of `## Feature` headings): its headings are the steps.
+
+    The steps are the headings of the shallowest level that has more than one, sections such as
+    Overview or Notes excepted.
+    """
+    candidates = [h for h in headings if not _NOT_STEP_SECTIONS.match(_plain(_unbold(h[2])))]
+    depths = Counter(h[1] for h in candidates)
+    level = min((d for d, n in depths.items() if n > 1), default=None)
+    if level is None:
+        return
+    for position, depth, content, content_start, line in candidates:
+        if depth == level:
+            items[position] = _heading_node(content, content_start, depth, line, force=True)
+
+
+def _status_line(
+    line: Line,
+    match: re.Match[str],
+    heading: tuple[int, _Node, str, int],
+    stack: list[tuple[int, _Node | None, str]],
+) -> _Node | None:
+    """The heading just above, with the status its `**Status**: ✅ Completed` line gives it; or None."""
+    _, node, content, content_start = heading
+    value = match.group("value")
+    cell = words.read_cell(value)
+    if cell.status is None or (cell.word is None and cell.emoji is None):
+        return None
+    if node.marker.kind == "break":
+        # A task heading with no number (`### Mini-Player Fix`) is a step when its status says so.
+        tasks = any(TASKS_PARENT.search(name) for _, _, name in stack[:-1])
+        if not tasks:
+            return None
+        node = _heading_node(
+            content, content_start, node.level + 100, node.marker.line, tasks=True, force=True
+        )
+    elif node.marker.kind != "heading-bare":
+        return None  # the heading says its own status
+    said = value[cell.word[0] : cell.word[1]] if cell.word else ""
+    start = line.start + match.start("value")
+    node.status = cell.status
+    node.deferred = node.deferred or words.is_deferral(said)
+    # Rewritten as a cell is: the file's own words for each status, from every status line.
+    node.marker = Marker("cell", start, start + len(value), line, -1, -2)
+    return node
+
+
+def _heading_status(text: str, base: int) -> tuple[Status | None, str, tuple[int, int] | None, bool]:
+    """A heading text's trailing status, the text without it, the marker's offsets (from ``base``),
+    and whether its word defers the step (`— BLOCKED`)."""
+    match = HEADING_STATUS.search(text)
+    if match is None or not text[: match.start()].strip():
+        return None, text, None, False
+    marker = match.group("marker")
+    cell = words.read_cell(marker)
+    if cell.status is None:
+        return None, text, None, False
+    deferred = cell.word is not None and words.is_deferral(marker[cell.word[0] : cell.word[1]])
+    return cell.status, text[: match.start()], (base + match.start(), base + match.end()), deferred
+
+
+def _heading_node(
+    content: str, content_start: int, depth: int, line: Line, *, tasks: bool = False, force: bool = False
+) -> _Node:
+    """The step a heading is (a break in the tree when it is none).
+
+    ``tasks``: the heading is under a `## Tasks`-like heading, so a heading with a status and no
+    number is a task; ``force``: it is a step whatever its text (its status comes from elsewhere).
+    """
+    status, rest, marker, deferred = _heading_status(content, content_start)
     lead_status: Status | None = None
-    step = STEP_HEADING.match(rest)
+    step = STEP_HEADING.match(rest) or TASK_HEADING.match(rest) or ITEM_HEADING.match(rest)
     numbered = False
     if step is None:
         step = NUMBERED_HEADING.match(rest)
-        numbered = step is not None
+        # Under `## Implementation Tasks`, `### 2. Path quoting fix` is a task even with nothing under it.
+        numbered = step is not None and not tasks
     if step is not None and step.group("lead"):
         lead = re.match(words.EMOJI, step.group("lead"))
         if lead and status is None:
             lead_status = words.emoji_status(lead.group())
             marker = (content_start + lead.start(), content_start + lead.end())
+    if step is not None and step.groupdict().get("mark") and status is None and lead_status is None:
+        lead_status = words.emoji_status(step.group("mark"))
+        marker = (content_start + step.start("mark"), content_start + step.end("mark"))
     if step is None:
-        return _Node(None, "", None, line.number, depth - 100, Marker("break", 0, 0, line))
-    ident = step.group("num").rstrip(".")
-    title = split_title(step.group("title"))[1] or step.group("title").strip()
+        read = read_title(rest)
+        if not (force or (tasks and (status is not None or read.status is not None))) or not read.text:
+            return _Node(None, "", None, line.number, depth - 100, Marker("break", 0, 0, line))
+        ident: str | None = None
+    else:
+        ident = step.group("num").rstrip(".")
+        read = read_title(step.group("title"))
+    title = read.text or _clean(_unbold(step.group("title") if step else rest))
+    if not title and step is not None:
+        title = _clean(_unbold(rest))  # `Phase 1` over `=====`: the heading is its own title
     own = status or lead_status
     span = marker or (content_start + len(rest.rstrip()), content_start + len(rest.rstrip()))
     node = _Node(
         ident,
         title,
-        own,
+        own or read.status,
         line.number,
         depth - 100,
         Marker("heading", span[0], span[1], line),
         numbered_heading=numbered,
+        optional=read.optional,
+        deferred=(deferred or read.deferred) and (own or read.status or "todo") == "todo",
     )
     if own is None:
         node.marker = Marker("heading-bare", span[0], span[1], line)
+    elif step is None:
+        # A task heading is a step only while it says a status: "not started" is written as a word
+        # (or emoji) like a cell's, never by removing the marker, or the task would vanish.
+        node.marker = Marker("cell", span[0], span[1], line, -1, -3)
     return node
 
 
-def _table_node(line: Line, table: _Table, t_index: int) -> _Node | None:
+def _table_node(
+    line: Line, table: _Table, t_index: int, legend: Mapping[str, Status] | None = None
+) -> _Node | None:
     cells = _cells(line.body)
     if table.status_col >= len(cells):
         return None
     s_start, s_end = cells[table.status_col]
-    cell = words.read_cell(line.body[s_start:s_end])
+    said = line.body[s_start:s_end]
+    cell = words.read_cell(said, legend)
     id_text = line.body[slice(*cells[table.id_col])] if 0 <= table.id_col < len(cells) else ""
     title_text = line.body[slice(*cells[table.title_col])] if 0 <= table.title_col < len(cells) else ""
-    own_id, title = split_title(title_text)
+    read = read_title(title_text)
     ident = re.sub(r"[*_`]", "", id_text).strip() or None
     if ident is not None and ident.lower().startswith(("phase", "step", "task")):
         ident = split_title(ident)[0] or ident
+    if PLACEHOLDER.match(read.text) or not (read.text or ident) or _TOTAL.search(read.text):
+        return None
+    status = cell.status or "todo"
+    deferred = cell.word is not None and words.is_deferral(said[cell.word[0] : cell.word[1]])
+    optional = _OPTIONAL_CELL.search(said) is not None
+    if optional and cell.word is None and status == "in_progress":
+        status = "todo"  # `⏳ OPTIONAL`: the hourglass waits, nobody is on it
     return _Node(
-        ident or own_id,
-        title,
-        cell.status or "todo",
+        ident or read.ident,
+        read.text,
+        status,
         line.number,
         0,
         Marker("cell", line.start + s_start, line.start + s_end, line, table.status_col, t_index),
+        optional=read.optional or optional,
+        deferred=(deferred or read.deferred) and status == "todo",
     )
 
 
@@ -506,6 +911,7 @@ def _build(
     flavor: str,
     lines: list[Line],
     path: Path,
+    steps: tracker.Granularity = "phase",
 ) -> Parsed:
     roots: list[_Node] = []
     stack: list[_Node] = []
@@ -527,14 +933,19 @@ def _build(
         return [node]
 
     roots = [k for r in roots for k in keep(r)]
+    roots, joined = tracker.join(roots, lines, _header_reader(lines), steps)
     markers: list[Marker] = []
+    places: list[tuple[tracker.Place, ...]] = []
+    ids = _final_ids(roots)
+    index_of: dict[int, int] = {}
 
-    def freeze(node: _Node, parent_id: str | None, position: int) -> Step:
-        explicit = node.id is not None
-        ident = node.id or (f"{parent_id}.{position}" if parent_id else str(position))
+    def freeze(node: _Node, position: int) -> Step:
+        ident, explicit = ids[id(node)]
         index = len(markers)
         markers.append(node.marker)
-        children = tuple(freeze(c, ident, i) for i, c in enumerate(node.children, start=1))
+        places.append(tuple(joined.places.get(id(node), ())))
+        index_of[id(node)] = index
+        children = tuple(freeze(c, i) for i, c in enumerate(node.children, start=1))
         status = node.status
         if status is None:
             states = {c.status for c in children}
@@ -554,18 +965,64 @@ def _build(
             tuple(node.verify),
             explicit_id=explicit,
             optional=node.optional,
+            deferred=node.deferred,
+            criteria=tuple(node.criteria),
+            todo=tuple(joined.todo.get(id(node), ())),
         )
 
-    steps = tuple(freeze(n, None, i) for i, n in enumerate(roots, start=1))
-    return Parsed(Plan(path, flavor, steps), tuple(markers), flavor, tuple(lines))
+    steps_ = tuple(freeze(n, i) for i, n in enumerate(roots, start=1))
+    active, updated = tracker.rollup_lines(lines) if joined.phases else ((), ())
+    rollup = tracker.Rollup(
+        active, updated, tuple(sorted(index_of[id(p)] for p in joined.phases if id(p) in index_of))
+    )
+    return Parsed(Plan(path, flavor, steps_), tuple(markers), flavor, tuple(lines), tuple(places), rollup)
 
 
-def parse(text: str, path: Path) -> Plan:
-    return _scan(text, path).plan
+def _header_reader(lines: list[Line]) -> Callable[[Marker], list[str]]:
+    """The header cells of the table a row marker sits in (plain, lower case), read from its lines."""
+    cache: dict[int, list[str]] = {}
+
+    def header_of(marker: Marker) -> list[str]:
+        if marker.table not in cache:
+            i = marker.line.number - 1
+            while i > 0 and "|" in lines[i - 1].body:
+                i -= 1
+            body = lines[i].body
+            cache[marker.table] = [_plain(body[a:b]) for a, b in _cells(body)]
+        return cache[marker.table]
+
+    return header_of
+
+
+def _final_ids(roots: list[_Node]) -> dict[int, tuple[str, bool]]:
+    """Each node's id in the listing (unique), and whether it comes from the file's own numbers."""
+    order: list[_Node] = []
+    raw: list[tracker.RawId] = []
+
+    def visit(node: _Node, parent: int | None, position: int, parent_id: str | None) -> None:
+        ident = node.id or (f"{parent_id}.{position}" if parent_id else str(position))
+        here = len(order)
+        order.append(node)
+        raw.append(tracker.RawId(ident, parent, node.id is not None, position, not node.children))
+        for i, child in enumerate(node.children, start=1):
+            visit(child, here, i, ident)
+
+    for i, root in enumerate(roots, start=1):
+        visit(root, None, i, None)
+    return {id(n): m for n, m in zip(order, tracker.unique_ids(raw), strict=True)}
+
+
+def parse(text: str, path: Path, steps: tracker.Granularity = "phase") -> Plan:
+    return _scan(text, path, steps).plan
+
+
+def _every_marker(parsed: Parsed) -> list[Marker]:
+    """The steps' markers and the other places of joined steps: the file's whole vocabulary."""
+    return [*parsed.markers, *(p.marker for places in parsed.places for p in places)]
 
 
 def _checkbox_marks(parsed: Parsed, text: str) -> Counter[str]:
-    return Counter(text[m.start] for m in parsed.markers if m.kind == "checkbox")
+    return Counter(text[m.start] for m in _every_marker(parsed) if m.kind == "checkbox")
 
 
 def _edit_checkbox(
@@ -606,7 +1063,7 @@ def _edit_checkbox(
 
 
 def _edit_cell(parsed: Parsed, text: str, marker: Marker, status: Status) -> list[Edit]:
-    column = [m for m in parsed.markers if m.kind == "cell" and m.table == marker.table]
+    column = [m for m in _every_marker(parsed) if m.kind == "cell" and m.table == marker.table]
     seen_words, seen_emoji = words.words_in(text[m.start : m.end] for m in column)
     old = text[marker.start : marker.end]
     new = words.rewrite_cell(old, status, seen_words, seen_emoji)
@@ -635,7 +1092,7 @@ def _edit_cell(parsed: Parsed, text: str, marker: Marker, status: Status) -> lis
 
 
 def _edit_heading(parsed: Parsed, text: str, marker: Marker, status: Status) -> list[Edit]:
-    others = [text[m.start : m.end] for m in parsed.markers if m.kind == "heading"]
+    others = [text[m.start : m.end] for m in _every_marker(parsed) if m.kind == "heading"]
     seen_words, seen_emoji = words.words_in(others)
     if marker.kind == "heading":
         old = text[marker.start : marker.end]
@@ -649,7 +1106,10 @@ def _edit_heading(parsed: Parsed, text: str, marker: Marker, status: Status) -> 
         if new is None:
             return []
         return [Edit(marker.start + sep_len, marker.end, new)]
-    # A heading with no marker yet: append the marker the file uses for this status elsewhere.
+    # A heading with no marker yet: append the marker the file uses for this status elsewhere,
+    # unless the title ends in a separator (`P0-1:`), which the marker would take for its own.
+    if text[marker.line.start : marker.start].rstrip()[-1:] in tuple(":-–—|"):
+        return []
     same = [o for o in others if words.read_cell(o).status == status]
     if same:
         found = HEADING_STATUS.search(same[0])
@@ -662,11 +1122,89 @@ def _edit_heading(parsed: Parsed, text: str, marker: Marker, status: Status) -> 
 
 
 def _edit_emoji(parsed: Parsed, text: str, marker: Marker, status: Status) -> list[Edit]:
-    seen = [text[m.start : m.end] for m in parsed.markers if m.kind == "emoji"]
+    seen = [text[m.start : m.end] for m in _every_marker(parsed) if m.kind == "emoji"]
     return [Edit(marker.start, marker.end, words.pick_emoji(status, seen))]
 
 
-def _edits(parsed: Parsed, text: str, step: Step, status: Status, now: datetime) -> list[Edit]:
+def _edits(
+    parsed: Parsed, text: str, step: Step, status: Status, now: datetime, verified: bool = False
+) -> list[Edit]:
+    edits = _own_edits(parsed, text, step, status, now)
+    phase = _phase_of(parsed, step)
+    if phase is None:
+        return edits
+    places = parsed.places[phase.index]
+    if phase.index == step.index:
+        if step.status == status:
+            return edits
+    elif status == "in_progress":
+        # An item of a phase begun: the phase's row says so too, if it still says "not started".
+        if phase.status != "todo":
+            return edits
+        return edits + _place_edits(parsed, text, [p for p in places if p.role == "row"], status, now)
+    elif status != "done" or any(
+        s.status not in ("done", "skipped") for s in phase.walk() if s.is_leaf and s.index != step.index
+    ):
+        return edits
+    chosen = [p for p in places if p.role == "row"]
+    if status == "done":
+        chosen += [p for p in places if p.role == "todo"]
+        if verified:
+            chosen += [p for p in places if p.role == "checkpoint"]
+    edits += _place_edits(parsed, text, chosen, status, now)
+    if status == "done" and phase.index in parsed.rollup.phases:
+        edits += _rollup(parsed, text, phase, now)
+    return edits
+
+
+def _phase_of(parsed: Parsed, step: Step) -> Step | None:
+    """The joined step ``step`` is or belongs to: the innermost step on its path with other places."""
+    if not any(parsed.places):
+        return None
+    found: Step | None = None
+    level: tuple[Step, ...] = parsed.plan.steps
+    while True:
+        # Steps are numbered in file order, so the one holding ``step`` is the last that starts before it.
+        holder = next((s for s in reversed(level) if s.index <= step.index), None)
+        if holder is None:
+            return found
+        if parsed.places[holder.index]:
+            found = holder
+        if holder.index == step.index:
+            return found
+        level = holder.children
+
+
+def _place_edits(
+    parsed: Parsed, text: str, places: list[tracker.Place], status: Status, now: datetime
+) -> list[Edit]:
+    edits: list[Edit] = []
+    for place in places:
+        marker = place.marker
+        old_text = text[marker.start : marker.end]
+        if marker.kind == "checkbox":
+            old = _MARK_STATUS.get(old_text)
+            if old != status and not (status == "done" and old == "skipped"):
+                placeholder = Step("", "", old or "todo", marker.line.number, -1)
+                edits += _edit_checkbox(parsed, text, placeholder, marker, status, now)
+        elif marker.kind == "emoji" and words.emoji_status(old_text) != status:
+            edits += _edit_emoji(parsed, text, marker, status)
+        elif marker.kind in ("cell", "heading") and words.read_cell(old_text, parsed.legend).status != status:
+            edits += (_edit_cell if marker.kind == "cell" else _edit_heading)(parsed, text, marker, status)
+    return edits
+
+
+def _rollup(parsed: Parsed, text: str, phase: Step, now: datetime) -> list[Edit]:
+    """The Active Phase line (to the next open phase) and the Last Updated date of a finished phase."""
+    by_index = {s.index: s for s in parsed.plan.walk()}
+    phases = [by_index[i] for i in parsed.rollup.phases if i in by_index]
+    statuses = [(p.id, p.title, "done" if p.index == phase.index else p.status) for p in phases]
+    at = next((i for i, p in enumerate(phases) if p.index == phase.index), None)
+    following = tracker.next_phase(statuses, at) if at is not None else None
+    return tracker.rollup_edits(text, parsed.rollup, (phase.id, phase.title), following, now)
+
+
+def _own_edits(parsed: Parsed, text: str, step: Step, status: Status, now: datetime) -> list[Edit]:
     if step.status == status:
         return []
     marker = parsed.markers[step.index]
@@ -677,8 +1215,14 @@ def _edits(parsed: Parsed, text: str, step: Step, status: Status, now: datetime)
         for inner in step.walk():
             own = parsed.markers[inner.index].kind != "heading-bare"
             if own and inner.status != status:
-                edits += _edits(parsed, text, inner, status, now)
+                edits += _own_edits(parsed, text, inner, status, now)
         return edits
+    if marker.kind == "heading-bare" and parsed.places and parsed.places[step.index]:
+        # A phase without a marker of its own: its places say its status, and its heading gets
+        # one only when the file marks other phase headings so (`## Phase 1: Setup ✅`).
+        others = [text[m.start : m.end] for m in _every_marker(parsed) if m.kind == "heading"]
+        if not any(words.read_cell(o).status == status for o in others):
+            return []
     if marker.kind == "checkbox":
         return _edit_checkbox(parsed, text, step, marker, status, now)
     if marker.kind == "cell":
@@ -688,11 +1232,16 @@ def _edits(parsed: Parsed, text: str, step: Step, status: Status, now: datetime)
     return _edit_heading(parsed, text, marker, status)
 
 
-def set_status(text: str, path: Path, step: Step, status: Status, now: datetime) -> str:
-    """The plan text with only ``step``'s marker changed; every other byte kept.
+def set_status(
+    text: str, path: Path, step: Step, status: Status, now: datetime, *,
+    verified: bool = False, steps: tracker.Granularity = "phase",
+) -> str:  # fmt: skip
+    """The plan text with only ``step``'s markers changed; every other byte kept.
 
     ``step`` must come from parsing this very ``text``. A group step (a heading over checkboxes)
-    without its own marker changes through its leaf steps.
+    without its own marker changes through its leaf steps. A joined phase changes in all its
+    places; finished, its checklist is ticked, its checkpoint passed when ``verified`` (its
+    verification ran and passed), the Active Phase line moves on and Last Updated becomes today.
     """
-    parsed = _scan(text, path)
-    return apply(text, _edits(parsed, text, step, status, now))
+    parsed = _scan(text, path, steps)
+    return apply(text, _edits(parsed, text, step, status, now, verified))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Literal, NamedTuple
 
 from stepcommit.plan.model import Status
 
@@ -34,15 +35,38 @@ _WORDS: dict[str, Status] = {
     "planned": "todo",
     "open": "todo",
     "blocked": "todo",
+    "on hold": "todo",
+    "postponed": "todo",
+    "deferred": "todo",
     "no": "todo",
     "n": "todo",
     "false": "todo",
     "skipped": "skipped",
     "cancelled": "skipped",
     "canceled": "skipped",
-    "deferred": "skipped",
+    "descoped": "skipped",
+    "won't do": "skipped",
+    "wont do": "skipped",
     "n/a": "skipped",
+    # Portuguese and Spanish trackers (`| Fase | Nome | Estado |`, `✓ Completa`, `Pendente`).
+    "completa": "done",
+    "completo": "done",
+    "concluída": "done",
+    "concluído": "done",
+    "concluido": "done",
+    "completado": "done",
+    "completada": "done",
+    "terminado": "done",
+    "em curso": "in_progress",
+    "em progresso": "in_progress",
+    "em andamento": "in_progress",
+    "en progreso": "in_progress",
+    "en curso": "in_progress",
+    "pendente": "todo",
+    "pendiente": "todo",
 }
+# Open, but not to be begun now: read as "todo" with the step marked deferred.
+_DEFERRAL = {"deferred", "blocked", "on hold", "postponed"}
 _BOOLEAN = {"yes", "no", "y", "n", "true", "false"}
 
 _EMOJI: dict[str, Status] = {
@@ -63,6 +87,10 @@ _EMOJI: dict[str, Status] = {
     "❌": "todo",
     "🔴": "todo",
     "⏭": "skipped",
+    "◐": "in_progress",
+    "◑": "in_progress",
+    "◒": "in_progress",
+    "◓": "in_progress",
 }
 _DEFAULT_EMOJI: dict[Status, str] = {"done": "✅", "in_progress": "🔄", "todo": "⬜", "skipped": "⏭️"}
 _DEFAULT_WORD: dict[Status, str] = {
@@ -90,6 +118,11 @@ def word_status(text: str) -> Status | None:
     return _WORDS.get(re.sub(r"[ \t]+", " ", text.strip().lower()))
 
 
+def is_deferral(text: str) -> bool:
+    """Whether a status word says "not now" (DEFERRED, BLOCKED, ON HOLD) rather than "not yet"."""
+    return re.sub(r"[ \t]+", " ", text.strip().lower()) in _DEFERRAL
+
+
 @dataclass(frozen=True)
 class Cell:
     """A status written in free text: an emoji, a word, or both (``✅ DONE``), with their offsets."""
@@ -99,8 +132,33 @@ class Cell:
     word: tuple[int, int] | None
 
 
-def read_cell(text: str) -> Cell:
-    """The status of a table cell's text; ``status`` is None when the text names none."""
+_LEGEND = re.compile(
+    r"^[ \t>*+-]*(?:\*\*|__)?(?i:(?:status[ \t]+)?(?:key|legend))(?:\*\*|__)?[ \t]*:(?:\*\*|__)?"
+)
+_LEGEND_PAIR = re.compile(rf"(?P<glyph>{EMOJI})[ \t]*(?P<word>[^·•,;|/]+?)[ \t]*(?=[·•,;|/]|{EMOJI}|$)")
+
+
+def read_legend(lines: Iterable[str]) -> dict[str, Status]:
+    """The glyphs a file's legend line defines (`Status key: ☐ not started · ◐ in progress · ☑ merged`).
+
+    In that file a defined glyph says the cell's status even where a word beside it says another
+    (`◐ complete on branch (PR open)` is in progress): the legend is the file's own key.
+    """
+    legend: dict[str, Status] = {}
+    for line in lines:
+        head = _LEGEND.match(line)
+        if head is None:
+            continue
+        for pair in _LEGEND_PAIR.finditer(line, head.end()):
+            status = word_status(pair.group("word").strip("*_`"))
+            if status is not None:
+                legend[pair.group("glyph").rstrip("\ufe0e\ufe0f")] = status
+    return legend
+
+
+def read_cell(text: str, legend: Mapping[str, Status] | None = None) -> Cell:
+    """The status of a table cell's text; ``status`` is None when the text names none. A glyph
+    the file's ``legend`` defines decides over a word."""
     stripped = text.strip().strip("*_`[]()").strip()
     emoji = _EMOJI_RE.search(text)
     whole = word_status(stripped)
@@ -112,6 +170,8 @@ def read_cell(text: str) -> Cell:
         status = whole
     if emoji is not None and status is None:
         status = emoji_status(emoji.group())
+    if emoji is not None and legend and (defined := legend.get(emoji.group().rstrip("\ufe0e\ufe0f"))):
+        status = defined
     if word is None and whole is not None:
         # one-letter words (Y/N) are too common to look for inside longer text; as a whole cell they count.
         start = text.index(stripped)
@@ -136,7 +196,8 @@ def pick_word(status: Status, old: str, seen: Iterable[str]) -> str | None:
 
     None when ``old`` is a yes/no answer and ``status`` is in progress: such a column has no word for it.
     """
-    known = [w for w in seen if word_status(w) == status]
+    # A deferral word is the file's word for "not now", never the one to write for "not started".
+    known = [w for w in seen if word_status(w) == status and not is_deferral(w)]
     boolean = old.strip().lower() in _BOOLEAN
     if boolean:
         known = [w for w in known if w.strip().lower() in _BOOLEAN]
@@ -195,3 +256,133 @@ def words_in(texts: Iterable[str]) -> tuple[list[str], list[str]]:
         if cell.emoji:
             emoji.append(text[cell.emoji[0] : cell.emoji[1]])
     return words, emoji
+
+
+# Status said in a step's title, as people write it: `— DEFERRED (requires Playwright)`,
+# `(✅ COMPLETED)`, `✅ DONE`, `(OPTIONAL)`, `BLOCKED: waiting on the API`, `**SKIPPED**`.
+TitleTag = Literal["done", "skipped", "deferred", "optional", "in_progress"]
+_TAGS: dict[str, TitleTag] = {
+    "done": "done",
+    "complete": "done",
+    "completed": "done",
+    "finished": "done",
+    "skipped": "skipped",
+    "descoped": "skipped",
+    "de-scoped": "skipped",
+    "won't do": "skipped",
+    "won\u2019t do": "skipped",
+    "wont do": "skipped",
+    "cancelled": "skipped",
+    "canceled": "skipped",
+    "dropped": "skipped",
+    "obsolete": "skipped",
+    "superseded": "skipped",
+    "out of scope": "skipped",
+    "deferred": "deferred",
+    "blocked": "deferred",
+    "on hold": "deferred",
+    "postponed": "deferred",
+    "optional": "optional",
+    "in progress": "in_progress",
+    "wip": "in_progress",
+}
+_TAG_ALT = "|".join(re.escape(w).replace(r"\ ", r"[ \t]+") for w in sorted(_TAGS, key=len, reverse=True))
+_TAG_UPPER = "|".join(
+    re.escape(w.upper()).replace(r"\ ", r"[ \t]+") for w in sorted(_TAGS, key=len, reverse=True)
+)
+_TAG_CAP = "|".join(
+    re.escape(w.capitalize()).replace(r"\ ", r"[ \t]+") for w in sorted(_TAGS, key=len, reverse=True)
+)
+_TAG_END = r"(?![\w'\u2019])"
+# (kind of match, pattern): a bracketed or bold tag is removed alone; an emoji, dash or capitals tag
+# starts a status clause, and the rest of the title (its reason) goes with it.
+_TAG_RES: tuple[tuple[bool, re.Pattern[str]], ...] = (
+    (
+        False,
+        re.compile(
+            rf"[ \t]*[(\[][ \t]*(?:{EMOJI}[ \t]*)?(?:\*\*)?(?P<w>(?i:{_TAG_ALT})){_TAG_END}(?:\*\*)?[ \t]*[)\]]"
+        ),
+    ),
+    (False, re.compile(rf"[ \t]*\*\*[ \t]*(?:{EMOJI}[ \t]*)?(?P<w>(?i:{_TAG_ALT})){_TAG_END}:?\*\*")),
+    (True, re.compile(rf"[ \t]*(?:[-–—:|][ \t]*)?{EMOJI}[ \t]*(?P<w>(?i:{_TAG_ALT})){_TAG_END}")),
+    # After a dash, a tag in lower case followed by more words (`— optional, implicit narrow
+    # default`) describes something in the title; in capitals (`— DEFERRED, needs the API`) or
+    # alone it is the step's status.
+    (
+        True,
+        re.compile(
+            rf"(?:^|[ \t]+)[-–—|]{{1,2}}[ \t]*(?P<w>(?i:{_TAG_ALT})){_TAG_END}"
+            r"(?=[ \t]*(?:$|[(:!—–-]|[,;.][ \t]*$))"
+        ),
+    ),
+    (
+        True,
+        re.compile(
+            rf"(?:^|[ \t]+)[-–—|]{{1,2}}[ \t]*(?P<w>{_TAG_UPPER}|{_TAG_CAP}){_TAG_END}(?=[ \t]*[,;.])"
+        ),
+    ),
+    (True, re.compile(rf"(?:^|[ \t]+)(?<![\w'])(?P<w>{_TAG_UPPER}){_TAG_END}(?=[ \t]*(?:$|[(:—–-]))")),
+)
+
+
+# Substrings one of which every tag holds: a cheap test that passes over most titles untouched.
+_TAG_HINTS = (
+    "done",
+    "complete",
+    "finished",
+    "skipped",
+    "scoped",
+    "won",
+    "cancel",
+    "dropped",
+    "obsolete",
+    "superseded",
+    "scope",
+    "deferred",
+    "blocked",
+    "hold",
+    "postponed",
+    "optional",
+    "progress",
+    "wip",
+)
+
+
+class TitleWords(NamedTuple):
+    """What a title says in words: the title without them, and the status, deferral and optional they give."""
+
+    text: str
+    status: Status | None
+    deferred: bool
+    optional: bool
+
+
+_TAG_RANK: dict[TitleTag, int] = {"done": 0, "skipped": 1, "in_progress": 2, "deferred": 3, "optional": 4}
+
+
+def title_words(text: str) -> TitleWords:
+    """The status words of a step's title read, and dropped from the text (the file keeps them)."""
+    found: list[TitleTag] = []
+    low = text.lower()
+    if not any(hint in low for hint in _TAG_HINTS):
+        return TitleWords(text.strip(), None, False, False)  # most titles: one search, not five
+    for cuts, pattern in _TAG_RES:
+        while (match := pattern.search(text)) is not None:
+            tag = _TAGS[re.sub(r"[ \t]+", " ", match.group("w").lower())]
+            found.append(tag)
+            before = text[: match.start()]
+            if cuts and before.strip(" \t*_"):
+                text = before
+            else:
+                # At the start (`BLOCKED: waiting on the API`) or bracketed: only the tag goes.
+                rest = text[match.end() :]
+                if not before.strip(" \t*_"):
+                    rest = re.sub(r"^(?:\*\*)?[ \t]*[:\-–—]?[ \t]*", "", rest)
+                text = before + (" " if before and rest else "") + rest
+    tags = sorted(set(found), key=_TAG_RANK.__getitem__)
+    status: Status | None = None
+    for tag in tags:
+        if tag in ("done", "skipped", "in_progress"):
+            status = tag
+            break
+    return TitleWords(text.strip(), status, "deferred" in tags, "optional" in tags)

@@ -180,12 +180,14 @@ def plan_progress(plan: Plan, rel_path: str, committed: set[tuple[str | None, st
     leaves = [s for s in plan.walk() if s.is_leaf]
     by_status: dict[str, list[StepRef]] = {"todo": [], "in_progress": [], "done": [], "skipped": []}
     without: list[StepRef] = []
+    # A Backlog.md folder plan's commits name the task file inside it.
+    inside = {(rel_path, i) for p, i in committed if p is not None and p.startswith(rel_path + "/")}
     for step in leaves:
         ref = StepRef(step.id, step.title)
         by_status[step.status].append(ref)
         if (
             step.status == "done"
-            and (rel_path, step.id) not in committed
+            and (rel_path, step.id) not in committed | inside
             and (None, step.id) not in committed
         ):
             without.append(ref)

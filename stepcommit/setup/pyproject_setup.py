@@ -31,6 +31,7 @@ KEY_DOCS: dict[str, str] = {
     "incremental": "Rerun only the tests a change affects (per-test coverage kept under .git); the total stays exact.",
     "full_on_finish": "With incremental: `stepcommit finish` still runs every test.",
     "agent_instructions": "File `install --agent` writes the step loop into; AGENTS.md (CLAUDE.md for Claude when it exists) when unset.",
+    "steps": "In a tracker plan (phase table + a section per phase): phase (a phase is a step) or item (each checklist item is).",
     "honesty": "The honesty check per finding (removed-tests, skips, no-cover, config, weak-tests): refuse, warn or off.",
 }
 # Shown for keys whose default cannot be written in TOML (None) or says little (an empty list).

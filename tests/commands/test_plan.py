@@ -60,3 +60,60 @@ def test_marking_a_heading_reports_every_step_it_changed(
     data = json.loads(capsys.readouterr().out)
     moved = {s["id"]: (s["previous"], s["status"]) for s in data["changed_steps"]}
     assert moved["1.3"] == ("done", "todo")
+
+
+def test_plan_json_names_the_next_step_and_each_steps_extras(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project)
+    (project / "PLAN.md").write_text(
+        "## Phase 1: Export\n\n"
+        "- [ ] 1.1 E2E tests — DEFERRED (requires Playwright)\n"
+        "- [ ] 1.2 Dark mode (OPTIONAL)\n"
+        "- [ ] 1.3 CSV writer\n  - [ ] Verify: `pytest -q tests/test_csv.py`\n\n"
+        "### Acceptance Criteria\n\n- [ ] CSV opens in Excel\n"
+    )
+    runner = CliRunner()
+    listed = runner.invoke(app, ["plan", "--json"])
+    assert listed.exit_code == 0, listed.output
+    data = json.loads(listed.output)
+    assert data["next"] == {"id": "1.3", "title": "CSV writer", "line": 5}
+    assert data["next_reason"] is None
+    phase = data["steps"][0]
+    assert phase["criteria"] == ["CSV opens in Excel"]
+    extras = {c["id"]: (c["deferred"], c["optional"], c["verify"], c["criteria"]) for c in phase["children"]}
+    assert extras == {
+        "1.1": (True, False, [], []),
+        "1.2": (False, True, [], []),
+        "1.3": (False, False, ["pytest -q tests/test_csv.py"], []),
+    }
+    assert phase["todo"] == [] and all(c["todo"] == [] for c in phase["children"])
+    shown = runner.invoke(app, ["plan"])
+    assert "1.1  E2E tests (deferred)  (line 3)" in shown.output
+    assert "1.2  Dark mode (optional)  (line 4)" in shown.output
+    assert "1.3  CSV writer  (line 5)  <- next" in shown.output
+
+    (project / "PLAN.md").write_text("- [x] 1 Done\n- [ ] 2 Later — BLOCKED\n")
+    data = json.loads(runner.invoke(app, ["plan", "--json"]).output)
+    assert data["next"] is None
+    assert "2 (deferred)" in data["next_reason"]
+    shown = runner.invoke(app, ["plan"])
+    assert "Next: none. Every open step in PLAN.md is deferred" in shown.output
+
+
+def test_plan_json_lists_a_tracker_phases_checklist_as_its_todo(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project)
+    (project / "PLAN.md").write_text(
+        "# Progress\n\n| Phase | Description | Status |\n|---|---|---|\n"
+        "| 1 | Setup | DONE |\n| 2 | Models | NOT STARTED |\n\n"
+        "### Phase 1: Setup\n\n- [x] Scaffold\n- [x] CI\n\n"
+        "### Phase 2: Models\n\n- [ ] User model\n- [ ] Order model\n"
+    )
+    data = json.loads(CliRunner().invoke(app, ["plan", "--json"]).output)
+    assert [(s["id"], s["status"], s["todo"], s["children"]) for s in data["steps"]] == [
+        ("1", "done", ["Scaffold", "CI"], []),
+        ("2", "todo", ["User model", "Order model"], []),
+    ]
+    assert data["next"]["id"] == "2"

@@ -1,5 +1,5 @@
 """A conftest that rewrites pytest's verdict cannot land a failing step: the gate's verdict comes from
-stepcommit's own counts (its pytest plugin inside covrunner), not from pytest's exit code."""
+stepcommit's own counts (its pytest plugin in the runner, results.py), not from pytest's exit code."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def test_a_conftest_that_unregisters_stepcommit_plugin_fails_the_run(project: Pa
         {
             "conftest.py": (
                 "def pytest_configure(config):\n"
-                "    config.pluginmanager.unregister(name='_stepcommit_results')\n"
+                "    config.pluginmanager.unregister(name='stepcommit_runner.results')\n"
             ),
             "tests/test_bad.py": FAILING_TEST,
         },

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from stepcommit.config import Config
-from stepcommit.gates.covrunner import XDIST_OFF
 from stepcommit.gates.testrun import TestRun as Run
+from stepcommit.runner.stepcommit_runner.run import XDIST_OFF
 from tests.conftest import write
 from tests.gates.test_incremental import UNITS, _clean_env, gate_run, geo  # noqa: F401
 

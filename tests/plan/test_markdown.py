@@ -179,14 +179,14 @@ def test_code_html_and_indented_code_hold_no_steps() -> None:
     assert [s.id for s in parse(text, Path("PLAN.md")).walk()] == ["6"]
 
 
-def test_acceptance_criteria_are_children_not_steps() -> None:
+def test_acceptance_criteria_are_the_steps_criteria_not_steps() -> None:
     text = (
         "### Step 3: Export\n\n**Acceptance criteria:**\n\n- [ ] CSV opens in Excel\n- [ ] Quotes escaped\n\n"
         "### Step 4: Import\n"
     )
     plan = parse(text, Path("PLAN.md"))
-    assert [s.id for s in plan.steps] == ["3", "4"]
-    assert [c.title for c in plan.steps[0].children] == ["CSV opens in Excel", "Quotes escaped"]
+    assert [s.id for s in plan.walk()] == ["3", "4"]
+    assert plan.steps[0].criteria == ("CSV opens in Excel", "Quotes escaped")
 
 
 def test_verify_lines_belong_to_their_step() -> None:
@@ -226,3 +226,38 @@ def test_headings_that_are_not_steps() -> None:
     text = "## 1. Overview\n\nProse.\n\n## 2. Tasks\n\n- [ ] 2.1 Do it\n\n## Phase 3: Ship\n"
     plan = parse(text, Path("PLAN.md"))
     assert [(s.id, s.title) for s in plan.walk()] == [("2", "Tasks"), ("2.1", "Do it"), ("3", "Ship")]
+
+
+def test_kiro_optional_star_escaped_by_a_markdown_formatter(tmp_path: Path) -> None:
+    data = b"- [x] 2. Storage\n  - [x] 2.1 Service\n  - [ ]\\* 2.3 Write unit tests\n"
+    plan = parse(data.decode(), Path("tasks.md"))
+    assert [(s.id, s.title, s.optional) for s in plan.walk()] == [
+        ("2", "Storage", False),
+        ("2.1", "Service", False),
+        ("2.3", "Write unit tests", True),
+    ]
+    assert _mark(tmp_path, data, "2.3", "done", "tasks.md") == data.replace(b"[ ]\\*", b"[x]\\*")
+
+
+def test_a_task_heading_set_back_to_todo_keeps_a_marker(tmp_path: Path) -> None:
+    # A heading with no number is a task only while it says a status: removing it would lose the task.
+    data = "## Tasks\n\n### Mini-Player Fix ✅\n\n### Search ✅\n".encode()
+    assert _mark(tmp_path, data, "Mini-Player", "todo") == data.replace("Fix ✅".encode(), "Fix ⬜".encode())
+
+
+def test_heading_status_words_in_brackets_and_after_a_dash(tmp_path: Path) -> None:
+    data = (
+        "## Phase 1: Setup (✅ COMPLETED)\n\n## Phase 2: Models\n\n## Phase 3: API — SKIPPED\n\n"
+        "## Phase 4: Ops — BLOCKED\n"
+    ).encode()
+    plan = parse(data.decode(), Path("PLAN.md"))
+    assert [(s.title, s.status, s.deferred) for s in plan.walk()] == [
+        ("Setup", "done", False),
+        ("Models", "todo", False),
+        ("API", "skipped", False),
+        ("Ops", "todo", True),
+    ]
+    assert _mark(tmp_path, data, "2", "done") == data.replace(b"Models\n", "Models (✅ COMPLETED)\n".encode())
+    # Set back to todo, a heading never takes the file's deferral word (BLOCKED) for "not started".
+    out = _mark(tmp_path, data, "3", "todo")
+    assert out == data.replace("— SKIPPED".encode(), "— NOT STARTED".encode())

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from stepcommit.errors import PlanError
-from stepcommit.plan import Step, find_plan, load_plan, mark_step, next_open_step, select_step
+from stepcommit.plan import Plan, Step, find_plan, load_plan, mark_step, next_open_step, select_step
 
 PLAN = """\
 # Plan
@@ -83,11 +83,19 @@ def test_duplicate_titles_are_addressed_by_place(tmp_path: Path) -> None:
         select_step(plan, "#99")
 
 
-def test_duplicate_ids_name_their_places(tmp_path: Path) -> None:
+def test_repeated_ids_are_made_unique_in_file_order(tmp_path: Path) -> None:
     path = tmp_path / "PLAN.md"
     path.write_text("- [ ] 1.1 One\n- [ ] 1.1 Again\n")
+    plan = load_plan(path)
+    assert [(s.id, s.title) for s in plan.walk()] == [("1.1", "One"), ("1.1-2", "Again")]
+    assert select_step(plan, "1.1-2").title == "Again"
+
+
+def test_duplicate_ids_name_their_places() -> None:
+    # A plan read some other way may still repeat an id: the refusal names each place.
+    steps = (Step("1.1", "One", "todo", 1, 0), Step("1.1", "Again", "todo", 2, 1))
     with pytest.raises(PlanError, match="#1 at line 1, #2 at line 2"):
-        select_step(load_plan(path), "1.1")
+        select_step(Plan(Path("PLAN.md"), "markdown", steps), "1.1")
 
 
 def test_optional_steps_are_passed_over(tmp_path: Path) -> None:
