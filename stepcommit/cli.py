@@ -92,6 +92,12 @@ def _call(command: Callable[..., int], **kwargs: Any) -> None:
         raise typer.Exit(code)
 
 
+def _inherited(ctx: typer.Context, **given: Any) -> dict[str, Any]:
+    """A sub-command's options, each not given taken from its group's (`plan --json mark ...`)."""
+    parent = ctx.obj or {}
+    return {k: parent.get(k, v) if v is None or v is False else v for k, v in given.items()}
+
+
 @app.command()
 def start(
     step: Annotated[
@@ -251,15 +257,8 @@ def plan_mark(
     """Set one step's status in the plan file, changing only its marker."""
     from stepcommit.commands.plan import mark as run
 
-    parent = ctx.obj or {}
-    _call(
-        run,
-        cwd=Path.cwd(),
-        step_query=step,
-        status=status,
-        plan_path=plan or parent.get("plan"),
-        as_json=json or bool(parent.get("json")),
-    )
+    given = _inherited(ctx, plan=plan, json=json)
+    _call(run, cwd=Path.cwd(), step_query=step, status=status, plan_path=given["plan"], as_json=given["json"])
 
 
 @app.command()
@@ -366,15 +365,15 @@ def coverage_prompt(
     """Print an instruction for the AI agent: what to test next, and where; --to-plan: also as plan steps."""
     from stepcommit.commands.coverage import coverage_prompt as run
 
-    parent = ctx.obj or {}
+    given = _inherited(ctx, json=json, fresh=fresh, plan=plan, limit=limit)
     _call(
         run,
         cwd=Path.cwd(),
-        as_json=json or bool(parent.get("json")),
+        as_json=given["json"],
         to_plan=to_plan,
-        fresh=fresh or bool(parent.get("fresh")),
-        plan_path=plan or parent.get("plan"),
-        limit=limit if limit is not None else parent.get("limit"),
+        fresh=given["fresh"],
+        plan_path=given["plan"],
+        limit=given["limit"],
     )
 
 
@@ -389,13 +388,8 @@ def coverage_history(
     """The figure per commit, read from Coverage trailers, with a text chart."""
     from stepcommit.commands.coverage import coverage_history as run
 
-    parent = ctx.obj or {}
-    _call(
-        run,
-        cwd=Path.cwd(),
-        as_json=json or bool(parent.get("json")),
-        limit=limit if limit is not None else parent.get("limit"),
-    )
+    given = _inherited(ctx, json=json, limit=limit)
+    _call(run, cwd=Path.cwd(), as_json=given["json"], limit=given["limit"])
 
 
 @app.command()
