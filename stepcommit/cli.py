@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from stepcommit.agents import AGENT_NAMES
 from stepcommit.errors import StepcommitError, from_os_error
 
 app = typer.Typer(
@@ -91,6 +92,12 @@ def _call(command: Callable[..., int], **kwargs: Any) -> None:
         raise typer.Exit(code)
 
 
+def _inherited(ctx: typer.Context, **given: Any) -> dict[str, Any]:
+    """A sub-command's options, each not given taken from its group's (`plan --json mark ...`)."""
+    parent = ctx.obj or {}
+    return {k: parent.get(k, v) if v is None or v is False else v for k, v in given.items()}
+
+
 @app.command()
 def start(
     step: Annotated[
@@ -98,11 +105,14 @@ def start(
     ] = None,
     plan: PlanOpt = None,
     json: JsonOpt = False,
+    worktree: Annotated[
+        bool, typer.Option("--worktree", help="Start the step in its own git worktree (parallel steps).")
+    ] = False,
 ) -> None:
     """Create the step's branch, record its base, and mark it in progress."""
     from stepcommit.commands.start import start as run
 
-    _call(run, cwd=Path.cwd(), query=step, plan_path=plan, as_json=json)
+    _call(run, cwd=Path.cwd(), query=step, plan_path=plan, as_json=json, worktree=worktree)
 
 
 @app.command()
@@ -131,11 +141,14 @@ def status(
     clear_errors: Annotated[
         bool, typer.Option("--clear-errors", help="Forget the recorded hook errors, then show the status.")
     ] = False,
+    all_steps: Annotated[
+        bool, typer.Option("--all", help="Every active step, in every worktree of the repository.")
+    ] = False,
 ) -> None:
     """Show the active step, changed files, progress, the last gate result and what to do next."""
     from stepcommit.commands.status import status as run
 
-    _call(run, cwd=Path.cwd(), as_json=json, clear_errors=clear_errors)
+    _call(run, cwd=Path.cwd(), as_json=json, clear_errors=clear_errors, all_steps=all_steps)
 
 
 @app.command()
@@ -229,14 +242,22 @@ app.add_typer(plan_app, name="plan")
 
 
 @plan_app.callback()
-def plan(ctx: typer.Context, plan: PlanOpt = None, json: JsonOpt = False) -> None:
+def plan(
+    ctx: typer.Context,
+    plan: PlanOpt = None,
+    json: JsonOpt = False,
+    parallel: Annotated[
+        bool,
+        typer.Option("--parallel", help="Only the steps that can start now, beside those active elsewhere."),
+    ] = False,
+) -> None:
     """List the plan's steps as a tree: id, title, status, line, and the next step."""
     if ctx.invoked_subcommand is not None:
         ctx.obj = {"plan": plan, "json": json}
         return
     from stepcommit.commands.plan import plan as run
 
-    _call(run, cwd=Path.cwd(), plan_path=plan, as_json=json)
+    _call(run, cwd=Path.cwd(), plan_path=plan, as_json=json, parallel=parallel)
 
 
 @plan_app.command("mark")
@@ -250,15 +271,8 @@ def plan_mark(
     """Set one step's status in the plan file, changing only its marker."""
     from stepcommit.commands.plan import mark as run
 
-    parent = ctx.obj or {}
-    _call(
-        run,
-        cwd=Path.cwd(),
-        step_query=step,
-        status=status,
-        plan_path=plan or parent.get("plan"),
-        as_json=json or bool(parent.get("json")),
-    )
+    given = _inherited(ctx, plan=plan, json=json)
+    _call(run, cwd=Path.cwd(), step_query=step, status=status, plan_path=given["plan"], as_json=given["json"])
 
 
 @app.command()
@@ -281,22 +295,47 @@ def report(
     _call(run, cwd=Path.cwd(), since=since, as_json=json, html_path=html, plan_path=plan)
 
 
-@app.command()
+coverage_app = typer.Typer(
+    rich_markup_mode=None,
+    help="Per-file coverage of the tree as it is; `prompt`: what to test next; `history`: the trend over commits.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(coverage_app, name="coverage")
+FreshOpt = Annotated[
+    bool, typer.Option("--fresh", help="Run the tests even if the last gate measured this tree.")
+]
+ToPlanOpt = Annotated[
+    bool, typer.Option("--to-plan", help="Append those files as new open steps to the plan (never twice).")
+]
+
+
+def _alias_note(prompt: bool, to_plan: bool, history: bool) -> None:
+    """One line on stderr when an old flag stands for a sub-command (it still works)."""
+    from stepcommit import output
+
+    if history:
+        old, new = "--history", "history"
+    elif to_plan:
+        old, new = ("--prompt --to-plan" if prompt else "--to-plan"), "prompt --to-plan"
+    else:
+        old, new = "--prompt", "prompt"
+    output.note(f"note: `stepcommit coverage {old}` is now `stepcommit coverage {new}`.")
+
+
+@coverage_app.callback()
 def coverage(
+    ctx: typer.Context,
     prompt: Annotated[
-        bool,
-        typer.Option("--prompt", help="Print an instruction for the AI agent: what to test next, and where."),
+        bool, typer.Option("--prompt", help="Old spelling of `coverage prompt` (still works).")
     ] = False,
     to_plan: Annotated[
-        bool,
-        typer.Option("--to-plan", help="Append those files as new open steps to the plan (never twice)."),
+        bool, typer.Option("--to-plan", help="Old spelling of `coverage prompt --to-plan` (still works).")
     ] = False,
     history: Annotated[
-        bool, typer.Option("--history", help="The figure per commit from Coverage trailers, with a chart.")
+        bool, typer.Option("--history", help="Old spelling of `coverage history` (still works).")
     ] = False,
-    fresh: Annotated[
-        bool, typer.Option("--fresh", help="Run the tests even if the last gate measured this tree.")
-    ] = False,
+    fresh: FreshOpt = False,
     limit: Annotated[
         int | None,
         typer.Option(
@@ -307,9 +346,14 @@ def coverage(
     plan: PlanOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Per-file coverage of the tree as it is; --prompt: what to test next; --history: the trend over commits."""
+    """Per-file coverage of the tree as it is (the last gate's data for this tree, else a test run)."""
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = {"fresh": fresh, "limit": limit, "plan": plan, "json": json}
+        return
     from stepcommit.commands.coverage import coverage as run
 
+    if prompt or to_plan or history:
+        _alias_note(prompt, to_plan, history)
     _call(
         run,
         cwd=Path.cwd(),
@@ -321,6 +365,45 @@ def coverage(
         plan_path=plan,
         limit=limit,
     )
+
+
+@coverage_app.command("prompt")
+def coverage_prompt(
+    ctx: typer.Context,
+    to_plan: ToPlanOpt = False,
+    fresh: FreshOpt = False,
+    limit: Annotated[int | None, typer.Option("--limit", help="Files to name (default 5).")] = None,
+    plan: PlanOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Print an instruction for the AI agent: what to test next, and where; --to-plan: also as plan steps."""
+    from stepcommit.commands.coverage import coverage_prompt as run
+
+    given = _inherited(ctx, json=json, fresh=fresh, plan=plan, limit=limit)
+    _call(
+        run,
+        cwd=Path.cwd(),
+        as_json=given["json"],
+        to_plan=to_plan,
+        fresh=given["fresh"],
+        plan_path=given["plan"],
+        limit=given["limit"],
+    )
+
+
+@coverage_app.command("history")
+def coverage_history(
+    ctx: typer.Context,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Commits to show (default 50, 0: all).")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """The figure per commit, read from Coverage trailers, with a text chart."""
+    from stepcommit.commands.coverage import coverage_history as run
+
+    given = _inherited(ctx, json=json, limit=limit)
+    _call(run, cwd=Path.cwd(), as_json=given["json"], limit=given["limit"])
 
 
 @app.command()
@@ -476,7 +559,6 @@ hook_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(hook_app, name="hook")
-AGENT_NAMES = ("claude", "codex", "gemini", "cursor")
 
 
 @app.command()

@@ -48,6 +48,10 @@ class Config:
     one step with its checklist as the to-do list; `item` makes each checklist item a step."""
     agent_instructions: str | None = None
     """The file `install --agent` writes the loop into (AGENTS.md; Claude Code's CLAUDE.md when it exists)."""
+    worktree_dir: str | None = None
+    """Where `start --worktree` puts a step's checkout (relative to the repository); beside it when unset."""
+    keep_worktree: bool = False
+    """Keep a step's worktree and branch after its finish lands (they are removed by default)."""
     honesty: dict[str, str] = field(default_factory=dict)
     """The honesty check's policy per finding (`refuse`, `warn`, `off`); unset ones keep the default."""
 

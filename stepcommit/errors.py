@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
+
 
 class StepcommitError(Exception):
     """A failure the user can act on; the CLI prints the message and the hint, never a traceback."""
@@ -98,3 +101,16 @@ def from_os_error(exc: OSError) -> EnvironmentProblem:
         else f"A file operation failed: {said}."
     )
     return EnvironmentProblem(text, hint=_os_advice(exc.errno))
+
+
+@contextlib.contextmanager
+def never_blocking(report: Callable[[str], None]) -> Iterator[None]:
+    """For hooks only: any error in the block becomes ``report(detail)``, never an exit code.
+
+    A git or agent hook that fails for stepcommit's own fault must still let the commit or the
+    agent go on; the caller records the detail for `stepcommit status`. Ctrl-C still stops it.
+    """
+    try:
+        yield
+    except Exception as exc:  # the one place a broad catch is right (see the docstring)
+        report(exc.message if isinstance(exc, StepcommitError) else f"{type(exc).__name__}: {exc}")

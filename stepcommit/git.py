@@ -769,3 +769,60 @@ def hooks_dir(root: Path) -> Path:
     """Where git looks for this repository's hooks (core.hooksPath, or the common git dir's hooks/)."""
     out = _git(root, "rev-parse", "--path-format=absolute", "--git-path", "hooks").stdout.strip()
     return Path(out)
+
+
+# Worktrees for parallel steps: one linked checkout per step, on the step's branch.
+
+
+@dataclass(frozen=True)
+class Worktree:
+    path: Path
+    head: str | None
+    branch: str | None
+    """The checked-out branch's short name; None when HEAD is detached (or the repository is bare)."""
+
+
+def worktrees(root: Path) -> list[Worktree]:
+    """Every checkout of the repository, the main one first (`git worktree list --porcelain -z`)."""
+    out = _git(root, "worktree", "list", "--porcelain", "-z", isolated=True).stdout
+    found: list[Worktree] = []
+    for record in out.split("\0\0"):
+        fields = dict(f.partition(" ")[::2] for f in record.split("\0") if f)
+        if "worktree" not in fields or "bare" in fields:
+            continue
+        branch = fields.get("branch", "").removeprefix("refs/heads/") or None
+        found.append(Worktree(Path(fields["worktree"]), fields.get("HEAD"), branch))
+    return found
+
+
+def add_worktree(root: Path, path: Path, branch: str, *, start: str | None) -> None:
+    """Check ``branch`` out in a new linked worktree at ``path``; with ``start``, the branch is created there."""
+    args = ["-b", branch, str(path), start] if start else [str(path), branch]
+    _git(root, "worktree", "add", "-q", *args, isolated=True)
+
+
+def remove_worktree(root: Path, path: Path, *, force: bool = False) -> str | None:
+    """Remove a linked worktree that holds nothing uncommitted (``force``: whatever it holds);
+    git's reason when it refuses."""
+    extra = ["--force"] if force else []
+    result = _git(root, "worktree", "remove", *extra, str(path), check=False, isolated=True)
+    return None if result.returncode == 0 else (result.stderr or result.stdout).strip()
+
+
+def update_checkout(root: Path, old: str, new: str) -> bool:
+    """Bring a checkout whose index is at ``old`` onto ``new`` (a two-way `read-tree -m -u`, as
+    `git switch` does: local changes to files the move leaves alone are kept). False, with
+    nothing touched, when a local change is in the way."""
+    return _git(root, "read-tree", "-m", "-u", old, new, check=False, isolated=True).returncode == 0
+
+
+def index_tree(root: Path) -> str | None:
+    """The tree the checkout's index holds, or None when it cannot be written (a conflict)."""
+    result = _git(root, "write-tree", check=False, isolated=True)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def detach_head(root: Path, commit: str) -> None:
+    """Detach the checkout's HEAD at ``commit`` without touching its index or files."""
+    _git(root, "update-ref", "--no-deref", "-m", "stepcommit: keep a dirty checkout as it was", "HEAD",
+         commit, isolated=True)  # fmt: skip

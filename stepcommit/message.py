@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from stepcommit.progress import cap_entry, cap_text, clean_text
+from stepcommit.progress import cap_entry, cap_text
 from stepcommit.redact import redact
+from stepcommit.sanitize import redacted_line
+
+if TYPE_CHECKING:
+    from stepcommit.gates.results import TestResult
 
 __all__ = ["redact"]  # re-exported: callers and tests name message.redact
-
-
-def clean_line(text: str) -> str:
-    return redact(clean_text(text))
 
 
 # Caps on text that reaches a terminal or a commit: a test's assertion message or an agent's
@@ -47,27 +48,8 @@ def scope_for(step_id: str) -> str:
 
 
 def header(commit_type: str, step_id: str, title: str) -> str:
-    subject = clean_line(title).rstrip(".").strip() or f"step {step_id}"
+    subject = redacted_line(title).rstrip(".").strip() or f"step {step_id}"
     return f"{commit_type}({scope_for(step_id)}): {subject}"
-
-
-@dataclass(frozen=True)
-class TestResult:
-    passed: int
-    failed: int
-    errors: int
-    skipped: int
-    seconds: float
-
-    def summary(self) -> str:
-        parts = [f"{self.passed} passed"]
-        if self.failed:
-            parts.append(f"{self.failed} failed")
-        if self.errors:
-            parts.append(f"{self.errors} errors")
-        if self.skipped:
-            parts.append(f"{self.skipped} skipped")
-        return f"{', '.join(parts)} in {self.seconds:.2f}s"
 
 
 @dataclass(frozen=True)
@@ -119,11 +101,11 @@ def step_message(
 
     ``todo`` is the step's checklist when the step is a tracker plan's phase."""
     parts = [header(commit_type, step_id, title)]
-    cleaned = [c for c in (clean_line(p) for p in progress) if c]
+    cleaned = [c for c in (redacted_line(p) for p in progress) if c]
     cleaned = cap_entries(cleaned)
     if cleaned:
         parts.append("Progress Updates\n" + "\n".join(f"{n} {text}" for n, text in enumerate(cleaned, 1)))
-    items = cap_entries([c for c in (clean_line(t) for t in todo) if c])
+    items = cap_entries([c for c in (redacted_line(t) for t in todo) if c])
     if items:
         parts.append("Checklist\n" + "\n".join(f"- {item}" for item in items))
     body = [f"Tests: {tests.summary()}", *extra_lines, f"Coverage: {coverage.line()}"]
@@ -134,7 +116,7 @@ def step_message(
     count, added, deleted = files
     body.append(f"Files: {count} changed (+{added} -{deleted})")
     parts.append("\n".join(body))
-    block = [f"Step: {clean_line(step_id)}", f"Plan: {plan}", f"Coverage: {coverage.display}", *trailers]
+    block = [f"Step: {redacted_line(step_id)}", f"Plan: {plan}", f"Coverage: {coverage.display}", *trailers]
     parts.append("\n".join(block))
     return "\n\n".join(parts) + "\n"
 
@@ -143,7 +125,7 @@ def honesty_trailers(allowed: Sequence[tuple[str, str]], counts: Sequence[tuple[
     """`Allowed: removed-tests: <reason>` for each allowance and `Tests-Removed: 2` for each non-zero
     count, one line each (the reason is the user's text, cleaned to one line)."""
     lines = [
-        f"Allowed: {kind}: {' '.join(clean_line(reason).split()) or '(no reason)'}"
+        f"Allowed: {kind}: {' '.join(redacted_line(reason).split()) or '(no reason)'}"
         for kind, reason in allowed
     ]
     return lines + [f"{key}: {n}" for key, n in counts if n]
@@ -211,10 +193,10 @@ def annotate(message: str, note: Annotation, comment_char: str = "#", *, editing
     present = set()
     for line in content.splitlines():
         numbered = _NUMBERED.match(line)
-        present.add(clean_line(numbered.group(1) if numbered else line))
+        present.add(redacted_line(numbered.group(1) if numbered else line))
     new_entries: list[str] = []
     for entry in note.entries:
-        cleaned = clean_line(entry)
+        cleaned = redacted_line(entry)
         if cleaned and cleaned not in present:
             present.add(cleaned)
             new_entries.append(cleaned)

@@ -14,20 +14,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-# CSI (ESC [ or the 8-bit 0x9b), OSC/DCS/APC/PM/SOS strings up to their terminator (or the line's end),
-# other two-byte ESC sequences; then every C0/C1 control character but newline and tab.
-_ESCAPE = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
-    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
-    r"|\x1b[ -/]*[0-~]?"
-)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from stepcommit.sanitize import clean
+
+__all__ = ["clean"]  # the terminal boundary's cleaning; callers and tests name output.clean
+
 _C1 = re.compile(r"[\x7f-\x9f]")
-
-
-def clean(text: str) -> str:
-    """``text`` without terminal escape sequences or control characters (newline and tab kept)."""
-    return _CONTROL.sub("", _ESCAPE.sub("", text))
 
 
 def _tty(stream: Any) -> bool:

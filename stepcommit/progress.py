@@ -8,14 +8,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from stepcommit.redact import redact_all
+from stepcommit.sanitize import clean_line
 from stepcommit.state import now_iso, state_dir
 
 HEADER = re.compile(r"^\s*(?:#+\s*)?\**progress updates\**\s*:?\s*$", re.IGNORECASE)
 ITEM_INLINE = re.compile(r"^\s*(\d{1,4})[.):]?\s+(\S.*?)\s*$")
 ITEM_BARE = re.compile(r"^\s*(\d{1,4})[.):]?\s*$")
-# ANSI/VT escape sequences (CSI, OSC, two-byte) and every control character (an entry is one line).
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -23,13 +21,6 @@ class Entry:
     text: str
     time: str
     source: str
-
-
-def clean_text(text: str) -> str:
-    """One line of agent text made safe: no terminal escapes or control characters, spaces folded."""
-    text = _ESCAPES.sub("", text)
-    text = _CONTROLS.sub(" ", text.replace("\t", " "))
-    return re.sub(r" {2,}", " ", text).strip()
 
 
 ENTRY_CHARS = 4_000
@@ -88,14 +79,14 @@ def parse_entries(text: str) -> list[str]:
         numbered = ITEM_INLINE.match(first) or ITEM_BARE.match(first)
         if numbered and numbered.group(1) == "1":
             # A numbered list pasted without its header: the numbers are the list's, not the text's.
-            found = [clean_text(item) for item in _block_items(lines)]
+            found = [clean_line(item) for item in _block_items(lines)]
         else:
-            found = [clean_text(line) for line in lines]
+            found = [clean_line(line) for line in lines]
     else:
         found = []
         for n, start in enumerate(starts):
             end = starts[n + 1] if n + 1 < len(starts) else len(lines)
-            found.extend(clean_text(item) for item in _block_items(lines[start + 1 : end]))
+            found.extend(clean_line(item) for item in _block_items(lines[start + 1 : end]))
     return [f for f in found if f]
 
 
@@ -106,7 +97,7 @@ def _log_path(git_dir: Path) -> Path:
 def append(git_dir: Path, texts: list[str], source: str) -> list[Entry]:
     """Store ``texts`` as entries, cleaned and with secrets redacted: the file, `log`'s echo and
     `status` never hold a token an agent pasted."""
-    cleaned = [c for c in (clean_text(cap_entry(t)) for t in texts) if c]
+    cleaned = [c for c in (clean_line(cap_entry(t)) for t in texts) if c]
     entries = [Entry(text, now_iso(), source) for text in redact_all(cleaned)]
     if entries:
         with _log_path(git_dir).open("a", encoding="utf-8") as handle:

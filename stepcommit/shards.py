@@ -14,6 +14,7 @@ from stepcommit import git, proc, state
 from stepcommit.config import Config
 from stepcommit.errors import StepcommitError, ToolMissing
 from stepcommit.gates.coverage import CoverageReport, display_percent, from_json, patch_coverage
+from stepcommit.gates.results import TestResult
 from stepcommit.gates.testrun import (
     FloorSetting,
     TestRun,
@@ -22,7 +23,6 @@ from stepcommit.gates.testrun import (
     run_tests,
     runner,
 )
-from stepcommit.message import TestResult
 
 DURATIONS = ".test_durations"
 """pytest-split's durations file, `{node_id: seconds}`, at the project's root."""

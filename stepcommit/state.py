@@ -26,6 +26,20 @@ def state_dir(git_dir: Path) -> Path:
     return path
 
 
+def common_dir(git_dir: Path) -> Path:
+    """The git directory every worktree shares: a linked worktree's own git dir names it in `commondir`."""
+    try:
+        pointer = (git_dir / "commondir").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return git_dir
+    return (git_dir / pointer).resolve()
+
+
+def shared_dir(git_dir: Path) -> Path:
+    """State every worktree shares (history, caches); the active step, journal and lock are per worktree."""
+    return state_dir(common_dir(git_dir))
+
+
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write atomically, so a crash or a full disk never leaves half a file (nor a stray temp)."""
     # The temp's name is the writer's own: two runs writing the same cache never share one.
@@ -85,6 +99,8 @@ class ActiveStep:
     base_commit: str
     started_at: str
     verify: tuple[str, ...] = ()
+    worktree: str = ""
+    """The step's own linked worktree (`start --worktree`); empty for a step in the main checkout."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ActiveStep:
@@ -118,12 +134,13 @@ def require_active(git_dir: Path) -> ActiveStep:
 
 
 def append_history(git_dir: Path, record: dict[str, Any]) -> None:
-    with (state_dir(git_dir) / "history.jsonl").open("a", encoding="utf-8") as handle:
+    # One short line per append (O_APPEND): finishes in several worktrees never interleave one.
+    with (shared_dir(git_dir) / "history.jsonl").open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def read_history(git_dir: Path) -> list[dict[str, Any]]:
-    path = state_dir(git_dir) / "history.jsonl"
+    path = shared_dir(git_dir) / "history.jsonl"
     if not path.exists():
         return []
     records = []
@@ -244,6 +261,38 @@ def lock(git_dir: Path, command: str) -> Iterator[None]:
         os.environ.pop(_LOCK_ENV, None)
         with contextlib.suppress(FileNotFoundError):
             path.unlink()  # while still locked: see _try_flock
+        os.close(fd)
+
+
+_BASE_LOCK_WAIT = 300.0
+"""Seconds a landing waits for another landing on the same base (each holds it for a ref move)."""
+
+
+@contextlib.contextmanager
+def base_lock(git_dir: Path, branch: str) -> Iterator[None]:
+    """Hold the base branch while one finish moves it and its checkout; others wait their turn.
+
+    Shared by every worktree (in the common git dir); the kernel drops it when its holder dies."""
+    import fcntl
+
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in branch)
+    path = shared_dir(git_dir) / f"base-{name}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + _BASE_LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise LockedError(
+                        f"Another stepcommit finish has held the base branch {branch} for {_BASE_LOCK_WAIT:g}s.",
+                        hint="Run `stepcommit status --all` to see which step lands, then `stepcommit finish` again.",
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
         os.close(fd)
 
 

@@ -363,6 +363,7 @@ def test_a_10_mb_failure_message_is_capped_in_the_gate_output(project: Path) -> 
 
 def test_a_huge_todo_payload_gives_capped_entries_and_a_capped_message(project: Path) -> None:
     from stepcommit import message
+    from stepcommit.gates.results import TestResult
     from stepcommit.progress import ENTRY_CHARS
 
     payload = json.loads((PAYLOADS / "claude_todowrite_3.json").read_text())
@@ -381,7 +382,7 @@ def test_a_huge_todo_payload_gives_capped_entries_and_a_capped_message(project: 
     assert (project / ".git" / "stepcommit" / "progress.jsonl").stat().st_size < 100_000
     text = message.step_message(
         commit_type="feat", step_id="1.2", title="Subtraction", progress=entries,
-        tests=message.TestResult(1, 0, 0, 0, 0.1), coverage=message.CoverageFigure(100.0, "100.00"),
+        tests=TestResult(1, 0, 0, 0, 0.1), coverage=message.CoverageFigure(100.0, "100.00"),
         files=(1, 1, 0), plan="PLAN.md",
     )  # fmt: skip
     lines = text.splitlines()

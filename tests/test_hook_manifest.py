@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from stepcommit.hookspec import LEGACY_ENTRIES, LOCAL_HOOKS
+from stepcommit.setup.hookspec import LEGACY_ENTRIES, LOCAL_HOOKS
 
 MANIFEST = Path(__file__).parent.parent / ".pre-commit-hooks.yaml"
 

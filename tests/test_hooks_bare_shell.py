@@ -16,7 +16,7 @@ import pytest
 from stepcommit import git as g
 from stepcommit.agents.config_files import hook_command
 from stepcommit.commands.install_git import install_hook_types
-from stepcommit.hookspec import LOCAL_HOOKS
+from stepcommit.setup.hookspec import LOCAL_HOOKS
 from tests.conftest import GIT_IDENTITY, commit_all, git, write
 
 ROOT = Path(__file__).parent.parent

@@ -3,8 +3,9 @@ from __future__ import annotations
 import subprocess
 
 from stepcommit import message
+from stepcommit.gates.results import TestResult
 
-TESTS = message.TestResult(passed=22, failed=0, errors=0, skipped=1, seconds=2.951)
+TESTS = TestResult(passed=22, failed=0, errors=0, skipped=1, seconds=2.951)
 COV = message.CoverageFigure(
     total=85.2401, display="85.24", previous="84.14", lowest=(("src/db/verify.py", "0"), ("src/run.py", "81"))
 )
@@ -90,7 +91,7 @@ def test_no_progress_no_previous_coverage() -> None:
         step_id="2",
         title="Models",
         progress=[],
-        tests=message.TestResult(3, 0, 0, 0, 0.5),
+        tests=TestResult(3, 0, 0, 0, 0.5),
         coverage=message.CoverageFigure(100.0, "100.00"),
         files=(1, 2, 0),
         plan="docs/PLAN.md",
@@ -101,7 +102,7 @@ def test_no_progress_no_previous_coverage() -> None:
 
 
 def test_tests_summary_counts_failures_and_errors() -> None:
-    assert message.TestResult(1, 2, 3, 0, 1.0).summary() == "1 passed, 2 failed, 3 errors in 1.00s"
+    assert TestResult(1, 2, 3, 0, 1.0).summary() == "1 passed, 2 failed, 3 errors in 1.00s"
 
 
 def test_redact_assignment_keeps_the_key_name() -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stepcommit import progress
+from stepcommit import progress, sanitize
 
 PASTED = """\
 Thought for 21s
@@ -49,7 +49,7 @@ def test_numbers_out_of_sequence_are_noise() -> None:
 
 def test_clean_text_strips_terminal_escapes_and_control_characters() -> None:
     dirty = "\x1b[31mred\x1b[0m text\x07 with\x00 nul \x1b]0;title\x07and\ttab"
-    assert progress.clean_text(dirty) == "red text with nul and tab"
+    assert sanitize.clean_line(dirty) == "red text with nul and tab"
 
 
 def test_entries_are_stored_with_time_and_source_in_the_git_dir(project: Path) -> None:

@@ -20,6 +20,7 @@ from stepcommit import progress, state
 from stepcommit.agents import tasks
 from stepcommit.agents.model import Observed
 from stepcommit.redact import redact_all
+from stepcommit.sanitize import clean_line
 
 SEEN_SESSIONS = 20
 """Sessions remembered; older ones are dropped so the file stays small."""
@@ -78,9 +79,7 @@ def new_entries(observed: Observed, seen: Mapping[str, list[str]], root: Path | 
     if observed.summary:
         found.append(observed.summary)
     fresh: list[str] = []
-    cleaned = [
-        c for c in (progress.cap_entry(progress.clean_text(text)) for text in found) if c and c not in already
-    ]
+    cleaned = [c for c in (progress.cap_entry(clean_line(text)) for text in found) if c and c not in already]
     # The seen-set holds what the log holds, redacted text: an entry with a token is not new again
     # on the next call, and the set never stores the token.
     for text in redact_all(cleaned):

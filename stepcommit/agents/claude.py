@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 
-from stepcommit.agents.model import Observed, TaskEvent, summary_line, text_field, todo_list
+from stepcommit.agents.model import Observed, TaskEvent, text_field, todo_list
+from stepcommit.agents.payload import AgentSpec, Payload, Summary
+from stepcommit.agents.payload import parse as read
 from stepcommit.agents.tasks import created_id, task_id, update_event
 
 TODO_TOOLS = ("TodoWrite",)
@@ -24,7 +25,7 @@ TASK_TOOLS = ("TaskCreate", "TaskUpdate")
 EVENTS = ("PostToolUse", "Stop", "TaskCompleted", "TaskCreated")
 
 
-def _tool(base: Observed, payload: Mapping[str, Any]) -> Observed:
+def _tool(base: Observed, payload: Payload, event: str) -> Observed:
     tool = payload.get("tool_name")
     given = payload.get("tool_input")
     if tool not in (*TODO_TOOLS, *TASK_TOOLS):
@@ -41,13 +42,13 @@ def _tool(base: Observed, payload: Mapping[str, Any]) -> Observed:
         if not found:
             return replace(base, problem="TaskCreate's tool_response carries no task.id")
         return replace(base, tasks=(TaskEvent("create", found, subject.strip()),))
-    event = update_event(given)
-    if not event.task_id:
+    task = update_event(given)
+    if not task.task_id:
         return replace(base, problem="TaskUpdate without a taskId in tool_input")
-    return replace(base, tasks=(event,))
+    return replace(base, tasks=(task,))
 
 
-def _task_hook(base: Observed, payload: Mapping[str, Any], event: str) -> Observed:
+def _task_hook(base: Observed, payload: Payload, event: str) -> Observed:
     key = task_id(payload.get("task_id"))
     subject = text_field(payload, "task_subject").strip()
     if not key:
@@ -57,26 +58,15 @@ def _task_hook(base: Observed, payload: Mapping[str, Any], event: str) -> Observ
     return replace(base, tasks=(TaskEvent("update", key, subject, "completed"),))
 
 
-def parse(payload: Mapping[str, Any]) -> Observed:
-    event = text_field(payload, "hook_event_name")
-    base = Observed(
-        agent="claude",
-        event=event,
-        session=text_field(payload, "session_id"),
-        cwd=text_field(payload, "cwd") or None,
-        version=text_field(payload, "version", "claude_code_version") or None,
-    )
-    if not event:
-        return replace(base, problem="no hook_event_name in the payload")
-    if event not in EVENTS:
-        return replace(base, problem=f"event {event!r} is not one stepcommit reads")
-    if event == "PostToolUse":
-        return _tool(base, payload)
-    if event in ("TaskCompleted", "TaskCreated"):
-        return _task_hook(base, payload, event)
-    transcript = text_field(payload, "transcript_path") or None
-    if event == "Stop" and not payload.get("stop_hook_active"):
-        # A Stop re-fired by a blocking Stop hook repeats the same turn: record it once.
-        summary = summary_line(text_field(payload, "last_assistant_message"))
-        return replace(base, summary=summary, transcript=transcript)
-    return replace(base, transcript=transcript)
+SPEC = AgentSpec(
+    name="claude",
+    version_keys=("version", "claude_code_version"),
+    events=EVENTS,
+    summaries={"Stop": Summary(("last_assistant_message",))},
+    transcript_events=("Stop",),
+    handlers={"PostToolUse": _tool, "TaskCompleted": _task_hook, "TaskCreated": _task_hook},
+)
+
+
+def parse(payload: Payload) -> Observed:
+    return read(SPEC, payload)

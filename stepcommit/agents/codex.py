@@ -10,35 +10,34 @@ its items are read only if a later release sends them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
-from typing import Any
-
-from stepcommit.agents.model import Observed, summary_line, text_field, todo_list
+from stepcommit.agents.model import Observed, summary_line, text_field
+from stepcommit.agents.payload import AgentSpec, Payload, Summary
+from stepcommit.agents.payload import parse as read
 
 TODO_TOOLS = ("update_plan",)
 
 
-def parse(payload: Mapping[str, Any]) -> Observed:
-    if payload.get("type") == "agent-turn-complete":
-        return Observed(
-            agent="codex",
-            event="agent-turn-complete",
-            session=text_field(payload, "thread-id", "thread_id"),
-            cwd=text_field(payload, "cwd") or None,
-            summary=summary_line(text_field(payload, "last-assistant-message", "last_assistant_message")),
-        )
-    event = text_field(payload, "hook_event_name", "type")
-    base = Observed(
+def _notify(payload: Payload) -> Observed | None:
+    if payload.get("type") != "agent-turn-complete":
+        return None
+    return Observed(
         agent="codex",
-        event=event,
-        session=text_field(payload, "session_id"),
+        event="agent-turn-complete",
+        session=text_field(payload, "thread-id", "thread_id"),
         cwd=text_field(payload, "cwd") or None,
+        summary=summary_line(text_field(payload, "last-assistant-message", "last_assistant_message")),
     )
-    if not event:
-        return replace(base, problem="neither a notify type nor a hook_event_name")
-    if event == "PostToolUse" and payload.get("tool_name") in TODO_TOOLS:
-        return replace(base, completed=todo_list(payload.get("tool_input")))
-    if event == "Stop" and not payload.get("stop_hook_active"):
-        return replace(base, summary=summary_line(text_field(payload, "last_assistant_message")))
-    return base
+
+
+SPEC = AgentSpec(
+    name="codex",
+    event_keys=("hook_event_name", "type"),
+    no_event="neither a notify type nor a hook_event_name",
+    todos={"PostToolUse": TODO_TOOLS},
+    summaries={"Stop": Summary(("last_assistant_message",))},
+    before=_notify,
+)
+
+
+def parse(payload: Payload) -> Observed:
+    return read(SPEC, payload)

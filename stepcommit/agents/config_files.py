@@ -16,11 +16,11 @@ from typing import Any
 import tomlkit
 
 from stepcommit.errors import StepcommitError
-from stepcommit.hookspec import resolver_argv, resolver_command
+from stepcommit.setup.hookspec import resolver_argv, resolver_command
 
 HOOK_TIMEOUT_SECONDS = 10
 # An agent runs its hooks from its own process, seldom with the project's environment active: the
-# command finds stepcommit as the git hooks do (stepcommit/hookspec.py). Exit 1 when it cannot:
+# command finds stepcommit as the git hooks do (stepcommit/setup/hookspec.py). Exit 1 when it cannot:
 # the agents show a non-zero, non-2 exit as a hook error without blocking the turn.
 _ARGS = ("hook", "agent", "--agent")
 

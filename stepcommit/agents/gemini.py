@@ -6,27 +6,19 @@ tool_name, tool_input, tool_response; AfterAgent adds prompt, prompt_response, s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
-from typing import Any
-
-from stepcommit.agents.model import Observed, summary_line, text_field, todo_list
+from stepcommit.agents.model import Observed
+from stepcommit.agents.payload import AgentSpec, Payload, Summary
+from stepcommit.agents.payload import parse as read
 
 TODO_TOOLS = ("write_todos",)
 
+SPEC = AgentSpec(
+    name="gemini",
+    todos={"AfterTool": TODO_TOOLS},
+    summaries={"AfterAgent": Summary(("prompt_response",))},
+    json_reply=True,
+)
 
-def parse(payload: Mapping[str, Any]) -> Observed:
-    event = text_field(payload, "hook_event_name")
-    base = Observed(
-        agent="gemini",
-        event=event,
-        session=text_field(payload, "session_id"),
-        cwd=text_field(payload, "cwd") or None,
-    )
-    if not event:
-        return replace(base, problem="no hook_event_name in the payload")
-    if event == "AfterTool" and payload.get("tool_name") in TODO_TOOLS:
-        return replace(base, completed=todo_list(payload.get("tool_input")))
-    if event == "AfterAgent" and not payload.get("stop_hook_active"):
-        return replace(base, summary=summary_line(text_field(payload, "prompt_response")))
-    return base
+
+def parse(payload: Payload) -> Observed:
+    return read(SPEC, payload)

@@ -23,13 +23,15 @@ def abort(*, cwd: Path, as_json: bool = False) -> int:
                 f"{PARK_PREFIX} {active.id}: {active.title}\n\n"
                 "Uncommitted work saved by `stepcommit abort`; `stepcommit start` on this step brings it back.\n",
             )
-            git.switch(repo.root, active.base_branch)
+            if not active.worktree:  # a step's own worktree goes instead (its base is checked out elsewhere)
+                git.switch(repo.root, active.base_branch)
         elif branch != active.base_branch:
             raise StepStateError(
                 f"Step {active.id} lives on {active.branch}, but {branch} is checked out.",
                 hint=f"Switch to {active.branch} (`git switch {active.branch}`) and run `stepcommit abort` again.",
             )
         state.clear_active(repo.git_dir)
+    removed = _remove_worktree(repo, active) if active.worktree else None
     if as_json:
         output.emit_json(
             {
@@ -37,11 +39,28 @@ def abort(*, cwd: Path, as_json: bool = False) -> int:
                 "branch": active.branch,
                 "parked": parked,
                 "now_on": active.base_branch,
+                "worktree": active.worktree or None,
+                "worktree_removed": removed,
             }
         )
         return 0
-    output.say(f"Left step {active.id}: {active.title}; back on {active.base_branch}.")
+    if active.worktree:
+        output.say(f"Left step {active.id}: {active.title}.")
+        output.say(f"Worktree {active.worktree} {'removed' if removed else 'kept'}.")
+    else:
+        output.say(f"Left step {active.id}: {active.title}; back on {active.base_branch}.")
     if parked:
         output.say(f"Your uncommitted work is saved on {active.branch} ({parked[:10]}).")
     output.say(f"`stepcommit start {active.id}` picks it up again.")
     return 0
+
+
+def _remove_worktree(repo: git.Repo, active: state.ActiveStep) -> bool:
+    """The step's own worktree goes once its work is parked on the branch (git refuses while it
+    holds anything uncommitted, and then it stays)."""
+    from stepcommit import worktrees
+
+    refused = git.remove_worktree(worktrees.main_checkout(repo), repo.root)
+    if refused:
+        output.note(f"The worktree {repo.root} was kept: {refused}")
+    return refused is None

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stepcommit import ci_files, files, git, output, setup_report
 from stepcommit import config as config_mod
+from stepcommit import git, output
 from stepcommit.errors import GateFailed
+from stepcommit.setup import ci_files, files, setup_report
 
 
 def ci(

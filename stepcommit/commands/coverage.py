@@ -1,4 +1,6 @@
-"""`stepcommit coverage`: per-file coverage of the tree as it is, what to test next, and the trend over commits."""
+"""`stepcommit coverage`: per-file coverage of the tree as it is; `coverage prompt`: what to test next;
+`coverage history`: the trend over commits. The advice is `stepcommit.gates.advice`, the chart
+`stepcommit.report.history`."""
 
 from __future__ import annotations
 
@@ -11,20 +13,12 @@ from typing import Any
 from stepcommit import config as config_mod
 from stepcommit import git, output, plan, state
 from stepcommit.errors import GateFailed, RepositoryStateError, StepcommitError
-from stepcommit.gates.coverage import (
-    CoverageReport,
-    FileCoverage,
-    FileFocus,
-    display_percent,
-    focus_files,
-    median_percent,
-)
+from stepcommit.gates.advice import FOCUS_LIMIT, Advice, advise, prompt_text, step_title
+from stepcommit.gates.coverage import CoverageReport, FileCoverage
 from stepcommit.gates.gate import last_result, run_gate
-from stepcommit.gates.sourcemap import missed_in
 from stepcommit.gates.testrun import load_previous, project_floor
-from stepcommit.report.chart import y_axis
+from stepcommit.report.history import HistoryPoint, history_chart, history_points
 
-FOCUS_LIMIT = 5
 HISTORY_LIMIT = 50
 
 
@@ -125,112 +119,6 @@ def table_rows(report: CoverageReport) -> tuple[list[str], list[list[str]]]:
 # --- what to test next -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Advice:
-    total: str
-    branch: bool
-    median: float | None
-    fail_under: float | None
-    target: float
-    files: tuple[FileFocus, ...]
-    scopes: tuple[tuple[str, ...], ...]
-    """Per focus file, the functions and classes its missed lines fall in."""
-    ratchet: float | None = None
-    """The base's figure the ratchet needs, when this tree falls below it."""
-
-
-def target_for(median: float | None, fail_under: float | None) -> float:
-    """The figure every lagging file should reach: the median file, or the floor when that is higher."""
-    return max(median if median is not None else 100.0, fail_under or 0.0)
-
-
-def advise(
-    root: Path, report: CoverageReport, fail_under: float | None, limit: int = FOCUS_LIMIT,
-    ratchet: float | None = None,
-) -> Advice:  # fmt: skip
-    """What to test next. ``ratchet``: the base's figure when the ratchet refused this tree: then
-    the target is the figure the ratchet needs."""
-    median = median_percent(report)
-    target = target_for(median, fail_under)
-    if ratchet is not None and ratchet > report.total:
-        target = max(target, ratchet)
-    files = focus_files(report, target, limit)
-    scopes = []
-    for focus in files:
-        path = root / focus.file.path
-        try:
-            source = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            source = ""  # a generated or vanished file: its line ranges still say where to look
-        scopes.append(missed_in(source, focus.file.missing_lines))
-    return Advice(report.display, report.branch, median, fail_under, target, files, tuple(scopes),
-                  ratchet if ratchet is not None and ratchet > report.total else None)  # fmt: skip
-
-
-def _scope_list(names: tuple[str, ...], limit: int = 6) -> str:
-    shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
-def _units_word(branch: bool) -> str:
-    return "statements and branches" if branch else "statements"
-
-
-def step_title(focus: FileFocus, scopes: tuple[str, ...]) -> str:
-    """The plan step for one file: ``Test `calc/core.py`: lines 10-20, 31 in parse(), class Reader``."""
-    ranges = focus.file.missing_ranges
-    where = f" in {_scope_list(scopes, 4)}" if scopes else ""
-    if not ranges:  # only branches are missed: every line ran, some decision never went both ways
-        return f"Test `{focus.file.path}`: untaken branches{where}"
-    return f"Test `{focus.file.path}`: lines {ranges}{where}"
-
-
-def prompt_text(advice: Advice) -> str:
-    """A ready-to-paste instruction for the agent."""
-    kind = "branch" if advice.branch else "statement"
-    if not advice.files:
-        return (
-            f"Test coverage is {advice.total}% ({kind} coverage): no file has missed lines; nothing to add."
-        )
-    median = f"{display_percent(advice.median)}%" if advice.median is not None else "n/a"
-    target = display_percent(advice.target)
-    why = "the median file's coverage"
-    if advice.fail_under is not None and advice.fail_under >= (advice.median or 0):
-        why = "the project's coverage floor (fail_under)"
-    if advice.ratchet is not None and advice.target == advice.ratchet:
-        why = f"the figure the coverage ratchet needs: the base commit's {display_percent(advice.ratchet)}%"
-    lines = [
-        "Add tests so that coverage evens out across the project's modules.",
-        f"Total coverage is {advice.total}% ({kind} coverage); the median file is at {median}. "
-        f"Bring each file below to at least {target}% ({why}).",
-        "",
-        "Files to test, most urgent first:",
-    ]
-    for n, (focus, scopes) in enumerate(zip(advice.files, advice.scopes, strict=True), start=1):
-        f = focus.file
-        measured = f.statements + f.branches
-        missed = f.missing + f.missing_branches
-        lines.append(
-            f"{n}. {f.path}: {f.display}%, {missed} of {measured} {_units_word(advice.branch)} missed "
-            f"(cover at least {focus.needed} more; the file holds the total back by "
-            f"{display_percent(focus.holds_back)} points)"
-        )
-        ranges = f.missing_ranges
-        if ranges:
-            lines.append(f"   Missing lines: {ranges}")
-        if f.missing_branches:
-            lines.append(f"   Branches never taken: {f.missing_branches} (partial: {f.partial})")
-        if scopes:
-            lines.append(f"   In: {_scope_list(scopes, 12)}")
-    lines += [
-        "",
-        "Test real behaviour through the public API, one behaviour per test. Do not change production code "
-        "only to make it easier to cover, and do not exclude lines from coverage (no `pragma: no cover`).",
-        "Run the test suite when done; `stepcommit coverage` shows the new figures.",
-    ]
-    return "\n".join(lines)
-
-
 def advice_json(advice: Advice) -> dict[str, Any]:
     return {
         "coverage": advice.total,
@@ -274,97 +162,6 @@ def add_to_plan(plan_file: Path, advice: Advice) -> tuple[list[plan.Step], list[
 
 
 # --- history -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HistoryPoint:
-    commit: str
-    date: str
-    subject: str
-    step: str | None
-    raw: str | None
-    """The Coverage trailer as written; None when the commit has none."""
-    coverage: float | None
-    """The trailer's figure; None when there is no trailer or it is not a number (never guessed)."""
-
-
-def _figure(raw: str | None) -> float | None:
-    if raw is None:
-        return None
-    try:
-        value = float(raw.strip().rstrip("%"))
-    except ValueError:
-        return None
-    return value if 0.0 <= value <= 100.0 else None
-
-
-def history_points(entries: tuple[git.LogEntry, ...]) -> tuple[HistoryPoint, ...]:
-    """Newest-first log entries as points, oldest first."""
-    return tuple(
-        HistoryPoint(
-            e.commit,
-            e.date,
-            e.subject,
-            e.trailer("Step"),
-            e.trailer("Coverage"),
-            _figure(e.trailer("Coverage")),
-        )
-        for e in reversed(entries)
-    )
-
-
-_BLOCKS = " ▏▎▍▌▋▊▉█"
-_SPARKS = "▁▂▃▄▅▆▇█"
-
-
-def _bar(value: float, low: float, high: float, width: int, ascii_only: bool) -> str:
-    share = 0.0 if high <= low else (value - low) / (high - low)
-    eighths = round(max(0.0, min(1.0, share)) * width * 8)
-    if ascii_only:
-        return "#" * round(eighths / 8)
-    full, part = divmod(eighths, 8)
-    return "█" * full + (_BLOCKS[part] if part else "")
-
-
-def sparkline(points: tuple[HistoryPoint, ...], *, ascii_only: bool = False) -> str:
-    values = [p.coverage for p in points if p.coverage is not None]
-    if not values:
-        return ""
-    low, high = min(values), max(values)
-    marks = "_.-=*#" if ascii_only else _SPARKS
-    out = []
-    for p in points:
-        if p.coverage is None:
-            out.append(" " if ascii_only else "·")
-            continue
-        share = 0.5 if high == low else (p.coverage - low) / (high - low)
-        out.append(marks[round(share * (len(marks) - 1))])
-    return "".join(out)
-
-
-def history_chart(points: tuple[HistoryPoint, ...], *, width: int = 30, ascii_only: bool = False) -> str:
-    """One row per commit, oldest first: id, figure, change, a bar on a zoomed scale, subject."""
-    values = [p.coverage for p in points if p.coverage is not None]
-    # Zoomed to the figures, as the report's chart is: a change of a point must show.
-    low, high, _ = y_axis(values) if values else (0.0, 100.0, 10.0)
-    dash = "-" if ascii_only else "—"
-    scale = f"{f'{low:g}%':<{width // 2}}{f'{high:g}%':>{width - width // 2}}"
-    rows = [f"{'commit':<10} {'coverage':>8} {'change':>7}  {scale}  subject"]
-    previous: float | None = None
-    for p in points:
-        if p.coverage is None:
-            figure = "?" if p.raw is not None else dash
-            note = f"unreadable trailer {p.raw!r}" if p.raw is not None else "no Coverage trailer"
-            rows.append(f"{p.commit[:10]:<10} {figure:>8} {'':>7}  {note:<{width}}  {p.subject}")
-            continue
-        change = "" if previous is None else f"{p.coverage - previous:+.2f}"
-        bar = _bar(p.coverage, low, high, width, ascii_only)
-        rows.append(f"{p.commit[:10]:<10} {p.coverage:>7.2f}% {change:>7}  {bar:<{width}}  {p.subject}")
-        previous = p.coverage
-    if not values:
-        return "\n".join([*rows, "", "No commit here has a Coverage trailer yet."])
-    spark = sparkline(points, ascii_only=ascii_only)
-    return "\n".join([*rows, "", f"trend: {spark}  ({min(values):.2f}% to {max(values):.2f}%, oldest first)"])
 
 
 def history_json(points: tuple[HistoryPoint, ...], branch: str | None, older: int) -> dict[str, Any]:
@@ -441,25 +238,50 @@ def coverage(
     plan_path: str | None = None,
     limit: int | None = None,
 ) -> int:
-    repo = git.find_repo(cwd)
+    """`stepcommit coverage` with its flags: the table; ``prompt``/``to_plan`` as `coverage prompt`,
+    ``history`` as `coverage history` (the flags the sub-commands replaced)."""
     if history:
         if prompt or to_plan or fresh:
             raise CoverageUsageError(
                 "--history reads the figures recorded in commits; it does not go with --prompt, --to-plan or --fresh."
             )
-        return show_history(repo, as_json=as_json, limit=HISTORY_LIMIT if limit is None else limit)
+        return coverage_history(cwd=cwd, as_json=as_json, limit=limit)
+    if prompt or to_plan:
+        return coverage_prompt(
+            cwd=cwd, as_json=as_json, show_prompt=prompt, to_plan=to_plan, fresh=fresh, plan_path=plan_path,
+            limit=limit,
+        )  # fmt: skip
+    repo = git.find_repo(cwd)
+    measured = measure(repo, config_mod.load(repo.root), fresh=fresh)
+    if as_json:
+        output.emit_json(to_json(measured))
+        return 0
+    headers, rows = table_rows(measured.report)
+    output.table(headers, rows)
+    origin = "the last gate on this tree" if measured.source == "last gate" else "a test run just now"
+    output.note(f"({'branch' if measured.report.branch else 'statement'} coverage, from {origin})")
+    return 0
+
+
+def coverage_history(*, cwd: Path, as_json: bool = False, limit: int | None = None) -> int:
+    """`stepcommit coverage history`: the figure per commit, from Coverage trailers."""
+    return show_history(git.find_repo(cwd), as_json=as_json, limit=HISTORY_LIMIT if limit is None else limit)
+
+
+def coverage_prompt(
+    *,
+    cwd: Path,
+    as_json: bool = False,
+    show_prompt: bool = True,
+    to_plan: bool = False,
+    fresh: bool = False,
+    plan_path: str | None = None,
+    limit: int | None = None,
+) -> int:
+    """`stepcommit coverage prompt [--to-plan]`: what to test next, printed and/or added to the plan."""
+    repo = git.find_repo(cwd)
     cfg = config_mod.load(repo.root)
     measured = measure(repo, cfg, fresh=fresh)
-    if not (prompt or to_plan):
-        if as_json:
-            output.emit_json(to_json(measured))
-            return 0
-        headers, rows = table_rows(measured.report)
-        output.table(headers, rows)
-        origin = "the last gate on this tree" if measured.source == "last gate" else "a test run just now"
-        output.note(f"({'branch' if measured.report.branch else 'statement'} coverage, from {origin})")
-        return 0
-
     floor = cfg.fail_under
     if floor is None:
         project = project_floor(repo.root)
@@ -481,10 +303,10 @@ def coverage(
             data["already_planned"] = skipped
         output.emit_json(data)
         return 0
-    if prompt:
+    if show_prompt:
         output.say(prompt_text(advice))
     if plan_file is not None:
-        if prompt:
+        if show_prompt:
             output.say()
         name = plan_file.name
         for step in added:

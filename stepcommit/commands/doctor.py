@@ -14,9 +14,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from stepcommit import git, hookspec, output, proc
+from stepcommit import git, output, proc
 from stepcommit.errors import StepcommitError
-from stepcommit.setup_report import Finding, show_findings
+from stepcommit.setup import hookspec
+from stepcommit.setup.setup_report import Finding, show_findings
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 

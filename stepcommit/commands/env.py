@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stepcommit import envfile, files, git, gitignore, setup_report
-from stepcommit.files import FileChange
+from stepcommit import git
+from stepcommit.setup import envfile, files, gitignore, setup_report
+from stepcommit.setup.files import FileChange
 
 EXAMPLE = ".env.example"
 ENV = ".env"

@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from stepcommit import config as config_mod
-from stepcommit import git, message, output, plan, progress, state
+from stepcommit import git, message, output, plan, progress, state, worktrees
 from stepcommit.commands.check import current_todo, current_verify, step_of, tick_options
 from stepcommit.errors import (
     ConfigError,
     GateFailed,
     GitError,
+    PlanError,
     StepStateError,
 )
 from stepcommit.gates import forbidden
@@ -282,8 +283,14 @@ def _land(repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, jour
             )
         landed = journal.get("landed")
         if landed and journal.get("landed_from") == tip and git.is_ancestor(root, landed, base_tip):
-            return str(landed)  # a finish that stopped after moving the base
+            if base_tip == landed:  # a finish that stopped after moving the base: its checkout too
+                worktrees.say_note(
+                    worktrees.follow_base(repo, active.base_branch, journal["base_before"], landed)
+                )
+            return str(landed)
         tree = _landing_tree(repo, active, style, tip, base_tip)
+        if style != "ff":  # a merge resolved by hand may have taken the base's plan: the step lands ticked
+            tree = _with_tick(repo, active, tree)
         if tree not in journal.get("gated", []):
             _gate_landing(repo, cfg, active, journal, tree, tip, base_tip)
         message_file = Path(journal["message_file"])
@@ -295,11 +302,17 @@ def _land(repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, jour
             new = git.commit_tree(root, tree, [base_tip, tip], message_file)
         journal.update(phase="landing", base_before=base_tip, landed=new, landed_from=tip)
         state.save_journal(repo.git_dir, journal)
-        if git.move_ref(
-            root, f"refs/heads/{active.base_branch}", new, base_tip, f"stepcommit: land step {active.id}"
-        ):
-            journal["phase"] = "landed"
-            state.save_journal(repo.git_dir, journal)
+        # One landing at a time moves the base and the checkout that has it (another worktree's finish
+        # waits here); the compare-and-swap still catches a commit made to the base by anything else.
+        with state.base_lock(repo.git_dir, active.base_branch):
+            moved = git.move_ref(
+                root, f"refs/heads/{active.base_branch}", new, base_tip, f"stepcommit: land step {active.id}"
+            )
+            if moved:
+                journal["phase"] = "landed"
+                state.save_journal(repo.git_dir, journal)
+                worktrees.say_note(worktrees.follow_base(repo, active.base_branch, base_tip, new))
+        if moved:
             return new
         output.note(f"{active.base_branch} moved while the step was landing: trying again on its new tip.")
     raise GitError(
@@ -322,14 +335,67 @@ def _landing_tree(repo: git.Repo, active: state.ActiveStep, style: str, tip: str
             hint=f"Bring the branch up to date (`git rebase {active.base_branch}`), then run `stepcommit finish` "
             "again: the rebased tree is gated before it lands.",
         )
-    merged = git.merge_trees(repo.root, base_tip, tip)
+    merged = _merge_beside_tick(repo, active, base_tip, tip) or git.merge_trees(repo.root, base_tip, tip)
     if merged.tree is None:
         raise GitError(
             f"{kept} Merging them has a conflict in: {', '.join(merged.conflicts) or '?'}.",
-            hint=f"Resolve it on {active.branch} (`git rebase {active.base_branch}` or `git merge "
-            f"{active.base_branch}`), then run `stepcommit finish` again: the result is gated before it lands.",
+            hint=f"Resolve it on {active.branch}{f' in {active.worktree}' if active.worktree else ''} (`git merge "
+            f"{active.base_branch}` or `git rebase {active.base_branch}`; for {active.plan}, {active.base_branch}'s "
+            f"version will do: `git checkout {active.base_branch} -- {active.plan}`, the step is ticked as it "
+            "lands), commit, then run `stepcommit finish` again: the result is gated before it lands.",
         )
     return merged.tree
+
+
+def _ticked(repo: git.Repo, active: state.ActiveStep, text: str) -> str | None:
+    """``text`` (a version of the plan) with this step ticked done, or None when it has no such step."""
+    scratch = state.journal_dir(repo.git_dir) / "tick"
+    scratch.mkdir(exist_ok=True)
+    path = scratch / Path(active.plan).name
+    path.write_text(text, encoding="utf-8", newline="")
+    try:
+        verified, steps = tick_options(repo, active)
+        the_plan = plan.load_plan(path, steps=steps)
+        return plan.marked_text(
+            path, plan.select_step(the_plan, active.id), "done", verified=verified, steps=steps
+        )
+    except PlanError:
+        return None
+
+
+def _with_tick(repo: git.Repo, active: state.ActiveStep, tree: str) -> str:
+    """``tree`` with the step ticked done in its plan (the same tree when it is, or has no such step)."""
+    blob = git.blob_at(repo.root, tree, active.plan)
+    text = git.blob_text(repo.root, blob) if blob else None
+    ticked = _ticked(repo, active, text) if text is not None else None
+    if ticked is None or ticked == text:
+        return tree
+    return git.tree_with_file(repo, tree, active.plan, ticked)
+
+
+def _merge_beside_tick(
+    repo: git.Repo, active: state.ActiveStep, base_tip: str, tip: str
+) -> git.MergedTree | None:
+    """Merge a step whose only plan edit is its own tick while the base's plan changed too (another
+    step's tick, maybe on the next line, which git's merge calls a conflict): the rest is merged
+    without the tick, then the base's plan is ticked. None: not that case, merge as usual."""
+    root = repo.root
+    start = git.merge_base(root, base_tip, tip)
+    blobs = [git.blob_at(root, rev, active.plan) for rev in (start or "", tip, base_tip)] if start else []
+    if not blobs or None in blobs or blobs[2] == blobs[0] or blobs[1] == blobs[0]:
+        return None
+    start_text, tip_text, _ = (git.blob_text(root, b) for b in blobs if b)
+    if _ticked(repo, active, start_text) != tip_text:
+        return None
+    unticked = git.tree_with_file(repo, git.tree_of(root, tip), active.plan, start_text)
+    probe_message = state.journal_dir(repo.git_dir) / "probe-untick.txt"
+    probe_message.write_text(f"stepcommit: step {active.id} without its plan tick\n", encoding="utf-8")
+    merged = git.merge_trees(root, base_tip, git.commit_tree(root, unticked, [tip], probe_message))
+    merged_plan = git.blob_at(root, merged.tree, active.plan) if merged.tree else None
+    ticked = _ticked(repo, active, git.blob_text(root, merged_plan)) if merged_plan else None
+    if merged.tree is None or ticked is None:
+        return merged if merged.tree is None else None
+    return git.MergedTree(git.tree_with_file(repo, merged.tree, active.plan, ticked))
 
 
 def _gate_landing(
@@ -384,6 +450,30 @@ def _follow(repo: git.Repo, active: state.ActiveStep, journal: dict[str, Any]) -
     git.checkout_branch_over(root, active.base_branch)
 
 
+def _remove_step_worktree(
+    repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, journal: dict[str, Any]
+) -> Path | None:
+    """After the landing: the step's worktree and branch go (unless `keep_worktree`), but only when
+    the worktree holds nothing beyond the landed commit; else it stays, with a note. Returns the
+    main checkout when the worktree went (the user's shell may stand in the folder removed)."""
+    landed = journal["style"] != "none" and git.is_ancestor(repo.root, journal["landed"], active.base_branch)
+    if cfg.keep_worktree or not landed:
+        return None
+    if git.tree_only(repo) != git.tree_of(repo.root, journal["landed_from"]):
+        output.note(
+            f"Files changed in {repo.root} during the finish: the worktree and {active.branch} are kept."
+        )
+        return None
+    main = worktrees.main_checkout(repo)
+    refused = git.remove_worktree(main, repo.root)
+    if refused:
+        output.note(f"The worktree {repo.root} was kept: {refused}")
+        return None
+    if git.rev_parse(main, active.branch) == journal["landed_from"]:
+        git.delete_branch(main, active.branch)
+    return main
+
+
 def finish(
     *,
     cwd: Path,
@@ -410,7 +500,8 @@ def finish(
         elif allow:  # a resumed finish: the landing gate takes the new allowances too
             journal["allow"] = {**journal.get("allow", {}), **allow}
         tip = _land(repo, cfg, active, journal)
-        if journal["style"] != "none":
+        # A step's own worktree does not follow the base (the base is checked out elsewhere): it goes below.
+        if journal["style"] != "none" and not active.worktree:
             _follow(repo, active, journal)
             # The branch goes only once the commit built from it is on the base.
             if git.rev_parse(repo.root, active.branch) == journal["landed_from"] and git.is_ancestor(
@@ -435,6 +526,9 @@ def finish(
         kept = progress.drop_first(repo.git_dir, int(journal.get("progress_total", 0)))
         state.clear_active(repo.git_dir)
         state.clear_journal(repo.git_dir)
+    removed = _remove_step_worktree(repo, cfg, active, journal) if active.worktree else None
+    if active.worktree:
+        record["worktree"] = {"path": active.worktree, "removed": removed is not None}
     if as_json:
         shown = {k: v for k, v in record.items() if k not in ("title", "coverage")}
         step = output.step_json(record["step"], record["title"])
@@ -446,6 +540,10 @@ def finish(
         f"Commit {tip[:10]} on {where} ({journal['style']}); tests {journal.get('tests')}; "
         f"coverage {journal.get('coverage')}%."
     )
+    if removed:
+        output.say(
+            f"Worktree {active.worktree} and branch {active.branch} removed; the main checkout is {removed}."
+        )
     for line in journal.get("honesty", []):
         output.say(line)
     if kept:

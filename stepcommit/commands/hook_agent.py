@@ -8,14 +8,14 @@ import sys
 from pathlib import Path
 
 from stepcommit import git, output
-from stepcommit.agents import AGENTS
+from stepcommit.agents import AGENTS, SPECS
 from stepcommit.agents.capture import capture, record_hook_error
 from stepcommit.agents.tasks import transcript_version
-from stepcommit.errors import StepcommitError
+from stepcommit.errors import StepcommitError, never_blocking
 
 # Gemini CLI parses the hook's stdout as JSON and Cursor expects JSON on every path: an empty
 # object means "carry on". Claude Code and Codex read nothing from a successful hook.
-JSON_REPLY = {"gemini", "cursor"}
+JSON_REPLY = {name for name, spec in SPECS.items() if spec.json_reply}
 
 
 def _repo_for(payload_cwd: str | None, cwd: Path) -> git.Repo | None:
@@ -56,7 +56,11 @@ def hook_agent(*, cwd: Path, agent: str, payload_text: str | bytes) -> int:
     """Record the progress in one hook payload; always exit 0 so the agent is never blocked."""
     repo: git.Repo | None = None
     text, encoding_problem = decode_payload(payload_text)
-    try:
+
+    def report(detail: str) -> None:
+        _note(repo or _repo_for(None, cwd), agent, detail)
+
+    with never_blocking(report):
         if agent not in AGENTS:
             raise StepcommitError(f"Unknown agent {agent!r} (known: {', '.join(sorted(AGENTS))}).")
         payload = json.loads(text.lstrip("\ufeff") or "{}")
@@ -75,11 +79,6 @@ def hook_agent(*, cwd: Path, agent: str, payload_text: str | bytes) -> int:
             _note(repo or _repo_for(None, cwd), agent, what, version)
         if repo is not None:
             capture(repo.git_dir, repo.root, observed)
-    # The one place a broad catch is right: a hook that fails must still let the agent go on,
-    # so every error becomes a record for `stepcommit status` instead of an exit code.
-    except Exception as exc:
-        detail = exc.message if isinstance(exc, StepcommitError) else f"{type(exc).__name__}: {exc}"
-        _note(repo or _repo_for(None, cwd), agent, detail)
     if encoding_problem is not None:
         _note(repo or _repo_for(None, cwd), agent, encoding_problem)
     if agent in JSON_REPLY:

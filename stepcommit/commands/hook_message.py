@@ -8,7 +8,7 @@ from typing import Any
 
 from stepcommit import git, message, output, progress
 from stepcommit.agents.capture import record_hook_error
-from stepcommit.errors import StepcommitError
+from stepcommit.errors import StepcommitError, never_blocking
 from stepcommit.gates.gate import last_result
 
 SKIPPED_SOURCES = {"merge", "squash"}
@@ -59,7 +59,14 @@ def hook_message(
     """Annotate the message in ``message_file``; a failure is recorded, never a refused commit."""
     source = source or os.environ.get("PRE_COMMIT_COMMIT_MSG_SOURCE") or None
     repo = git.find_repo(cwd)
-    try:
+
+    def report(detail: str) -> None:
+        record_hook_error(repo.git_dir, "prepare-commit-msg", detail)
+        output.note(f"stepcommit hook message: {detail}")  # the detail may quote the payload
+
+    # A hook that crashes would refuse the user's commit for stepcommit's own fault: record it for
+    # `stepcommit status` and let the commit go on with its message untouched.
+    with never_blocking(report):
         if source in SKIPPED_SOURCES or git.operation_in_progress(repo.git_dir):
             return 0  # merges, rebases, cherry-picks and reverts keep the message git made
         path = message_file or repo.git_dir / "COMMIT_EDITMSG"
@@ -74,10 +81,4 @@ def hook_message(
         if new != text:
             path.write_text(new, encoding="utf-8")
         progress.mark_included(repo.git_dir, total, head)
-    # A hook that crashes would refuse the user's commit for stepcommit's own fault: record it for
-    # `stepcommit status` and let the commit go on with its message untouched.
-    except Exception as exc:
-        detail = exc.message if isinstance(exc, StepcommitError) else f"{type(exc).__name__}: {exc}"
-        record_hook_error(repo.git_dir, "prepare-commit-msg", detail)
-        output.note(f"stepcommit hook message: {detail}")  # the detail may quote the payload
     return 0

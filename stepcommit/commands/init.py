@@ -5,11 +5,12 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from stepcommit import files, git, gitignore, precommit_config, pyproject_setup, setup_report
+from stepcommit import git
 from stepcommit.commands import doctor
 from stepcommit.commands import env as env_command
-from stepcommit.files import FileChange
 from stepcommit.gates.testrun import default_sources
+from stepcommit.setup import files, gitignore, precommit_config, pyproject_setup, setup_report
+from stepcommit.setup.files import FileChange
 
 # Files whose pytest / coverage settings win over pyproject.toml's, so init adds none there.
 _PYTEST_FILES = (

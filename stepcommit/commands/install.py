@@ -10,7 +10,7 @@ from stepcommit.agents import instructions
 from stepcommit.agents.config_files import AGENT_FILES, merged_text
 from stepcommit.commands.doctor import findings as doctor_findings
 from stepcommit.errors import StepcommitError
-from stepcommit.setup_report import show_findings
+from stepcommit.setup.setup_report import show_findings
 
 
 def install_agent(root: Path, agent: str, *, dry_run: bool = False) -> bool:

@@ -8,8 +8,9 @@ import re
 import sys
 from pathlib import Path
 
-from stepcommit import git, hookspec, proc
-from stepcommit.precommit_config import ensure_hooks
+from stepcommit import git, proc
+from stepcommit.setup import hookspec
+from stepcommit.setup.precommit_config import ensure_hooks
 
 HOOK_TYPES = ("pre-commit", "prepare-commit-msg")
 _INSTALL_PYTHON = re.compile(r"^INSTALL_PYTHON=['\"]?(?P<python>[^'\"\n]*)", re.MULTILINE)

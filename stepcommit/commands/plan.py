@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -94,10 +95,59 @@ def _granularity(root: Path) -> plan_mod.Granularity:
     return "item" if config_mod.load(root).steps == "item" else "phase"
 
 
-def plan(*, cwd: Path, plan_path: str | None = None, as_json: bool = False) -> int:
+_PARALLEL_MARK = re.compile(r"\[P\]")
+
+
+def startable(the_plan: plan_mod.Plan, lines: list[str], busy: set[str]) -> list[plan_mod.Step]:
+    """The steps that can start now beside those already active (``busy``), in file order.
+
+    A plan with dependencies (Task Master) says it itself: every open step whose dependencies are done.
+    Otherwise the plan reads in order, as spec-kit's do: the first open step, plus the `[P]` steps
+    right after it; the next step without `[P]` waits for those before it."""
+    ready = plan_mod.ready_steps(the_plan)
+    if not any(s.depends for s in the_plan.walk()):
+        run = ready[:1]
+        for step in ready[1:]:
+            line = lines[step.line - 1] if 0 < step.line <= len(lines) else ""
+            if not _PARALLEL_MARK.search(line):
+                break
+            run.append(step)
+        ready = run
+    return [s for s in ready if s.id not in busy]
+
+
+def _parallel(root: Path, path: Path, the_plan: plan_mod.Plan, shown: str, as_json: bool) -> int:
+    from stepcommit import worktrees
+
+    try:
+        active = worktrees.active_steps(git.find_repo(root))
+    except NotARepository:
+        active = []
+    lines = [] if path.is_dir() else path.read_text(encoding="utf-8").splitlines()
+    steps = startable(the_plan, lines, {a.step.id for a in active})
+    if as_json:
+        output.emit_json({
+            "plan": shown,
+            "startable": [{"id": s.id, "title": s.title, "line": s.line} for s in steps],
+            "active": [{"step": output.step_json(a.step.id, a.step.title), "worktree": str(a.path),
+                        "branch": a.step.branch} for a in active],
+        })  # fmt: skip
+        return 0
+    for found in active:
+        output.say(f"active  {found.step.id}  {found.step.title}  ({found.path})")
+    for step in steps:
+        output.say(f"ready   {step.id}  {step.title}  (`stepcommit start --worktree {step.id}`)")
+    if not steps:
+        output.say("No step can start now beside the active ones.")
+    return 0
+
+
+def plan(*, cwd: Path, plan_path: str | None = None, as_json: bool = False, parallel: bool = False) -> int:
     root, path = _plan_file(cwd, plan_path)
     the_plan = plan_mod.load_plan(path, steps=_granularity(root))
     shown = _shown(path, root)
+    if parallel:
+        return _parallel(root, path, the_plan, shown, as_json)
     if as_json:
         output.emit_json(plan_json(the_plan, shown))
         return 0

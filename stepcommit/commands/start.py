@@ -56,8 +56,52 @@ def plan_in_repository(root: Path, plan_file: Path) -> str:
         return plan_file.resolve().relative_to(root.resolve()).as_posix()
 
 
-def start(*, cwd: Path, query: str | None, plan_path: str | None = None, as_json: bool = False) -> int:
+def _refuse_active_elsewhere(repo: git.Repo, step: plan.Step) -> None:
+    from stepcommit import worktrees
+
+    for other in worktrees.active_elsewhere(repo):
+        if other.step.id == step.id:
+            raise StepStateError(
+                f"Step {step.id} ({step.title}) is already active in {other.path} on branch {other.step.branch}.",
+                hint="Work on it there, or pick another step (`stepcommit plan --parallel` lists those that can "
+                "start now).",
+            )
+
+
+def _pick(repo: git.Repo, the_plan: plan.Plan, query: str | None) -> plan.Step:
+    """The named step, or the next open one that is not active in another checkout already."""
+    if query is not None:
+        return plan.select_step(the_plan, query)
+    from stepcommit import worktrees
+
+    busy = {a.step.id for a in worktrees.active_elsewhere(repo)}
+    if busy:
+        for candidate in plan.ready_steps(the_plan):
+            if candidate.id not in busy:
+                return candidate
+    return plan.select_step(the_plan, None)
+
+
+def _refuse_closed(step: plan.Step, plan_file: Path) -> None:
+    if step.status in ("done", "skipped"):
+        raise PlanError(
+            f"Step {step.id} ({step.title}) is already {step.status.replace('_', ' ')} in {plan_file.name}.",
+            hint="Pick an open step (`stepcommit start` takes the next one), or reopen it: `stepcommit plan mark "
+            f"{step.id} todo`.",
+        )
+
+
+def start(
+    *,
+    cwd: Path,
+    query: str | None,
+    plan_path: str | None = None,
+    as_json: bool = False,
+    worktree: bool = False,
+) -> int:
     repo = git.find_repo(cwd)
+    if worktree:
+        return _start_in_worktree(repo, query=query, plan_path=plan_path, as_json=as_json)
     with state.lock(repo.git_dir, "start"):
         state.refuse_if_interrupted(repo.git_dir)
         active = state.load_active(repo.git_dir)
@@ -74,16 +118,12 @@ def start(*, cwd: Path, query: str | None, plan_path: str | None = None, as_json
         rel_plan = plan_in_repository(repo.root, plan_file)
         steps: plan.Granularity = "item" if cfg.steps == "item" else "phase"
         the_plan = plan.load_plan(plan_file, steps=steps)
-        step = plan.select_step(the_plan, query)
+        step = _pick(repo, the_plan, query)
         # A Backlog.md step's plan is its own task file: the one file its tick changes.
         plan_file = plan.step_file(plan_file, step)
         rel_plan = plan_in_repository(repo.root, plan_file)
-        if step.status in ("done", "skipped"):
-            raise PlanError(
-                f"Step {step.id} ({step.title}) is already {step.status.replace('_', ' ')} in {plan_file.name}.",
-                hint="Pick an open step (`stepcommit start` takes the next one), or reopen it: `stepcommit plan mark "
-                f"{step.id} todo`.",
-            )
+        _refuse_closed(step, plan_file)
+        _refuse_active_elsewhere(repo, step)
         name = branch_name(repo.root, cfg.branch_pattern, step)
         if name == current:
             raise RepositoryStateError(
@@ -139,6 +179,7 @@ def start(*, cwd: Path, query: str | None, plan_path: str | None = None, as_json
                 "resumed": resumed,
                 "carried": carried,
                 "plan": rel_plan,
+                "worktree": None,
             }
         )
         return 0
@@ -156,3 +197,113 @@ def start(*, cwd: Path, query: str | None, plan_path: str | None = None, as_json
         output.say("The work parked on this branch is back in your work tree.")
     output.say('Next: work, record progress with `stepcommit log "..."`, then `stepcommit finish`.')
     return 0
+
+
+def _start_in_worktree(repo: git.Repo, *, query: str | None, plan_path: str | None, as_json: bool) -> int:
+    """`start --worktree`: the step in a new linked worktree on its branch from the base's tip; the
+    checkout it is run from is not touched (its own step, if any, goes on there)."""
+    from stepcommit import worktrees
+
+    with state.lock(repo.git_dir, "start"):
+        cfg = config_mod.load(repo.root)
+        plan_file = plan.find_plan(repo.root, plan_path or cfg.plan)
+        plan_in_repository(repo.root, plan_file)
+        steps: plan.Granularity = "item" if cfg.steps == "item" else "phase"
+        step = _pick(repo, plan.load_plan(plan_file, steps=steps), query)
+        plan_file = plan.step_file(plan_file, step)
+        rel_plan = plan_in_repository(repo.root, plan_file)
+        _refuse_closed(step, plan_file)
+        _refuse_active_elsewhere(repo, step)
+        here = state.load_active(repo.git_dir)
+        if here is not None and here.id == step.id:
+            raise StepStateError(
+                f"Step {step.id} ({step.title}) is already active here, on branch {here.branch}.",
+                hint="Pick another step for the new worktree.",
+            )
+        base_branch = cfg.base or (here.base_branch if here else None) or git.current_branch(repo.root)
+        base_commit = git.rev_parse(repo.root, base_branch) if base_branch else None
+        if base_branch is None or base_commit is None:
+            raise RepositoryStateError(
+                f"The base branch {base_branch or '(detached HEAD)'} does not exist.",
+                hint="Switch to the base branch, or set `base` in [tool.stepcommit].",
+            )
+        if not _in_committed_plan(repo, base_commit, rel_plan, step, steps):
+            raise PlanError(
+                f"Step {step.id} is not in the plan {rel_plan} as committed on {base_branch}, and the worktree "
+                "starts from that commit.",
+                hint=f"Commit the plan (`git add {rel_plan} && git commit -m 'docs: plan'`), then run the command again.",
+            )
+        name = branch_name(repo.root, cfg.branch_pattern, step)
+        path = worktrees.worktree_path(repo, cfg, step.id)
+        if path.exists():
+            raise RepositoryStateError(
+                f"{path} already exists, so the worktree of step {step.id} cannot go there.",
+                hint="Remove or rename it, or set `worktree_dir` in [tool.stepcommit].",
+            )
+        resumed = git.branch_exists(repo.root, name)
+        git.add_worktree(repo.root, path, name, start=None if resumed else base_commit)
+        try:
+            tree = git.Repo(path, git.find_repo(path).git_dir)
+            if resumed:
+                if git.commit_message(path).startswith(PARK_PREFIX):
+                    git.undo_last_commit_keep_files(path)
+                base_commit = git.merge_base(path, base_branch, name) or base_commit
+            in_tree = plan.select_step(plan.load_plan(path / rel_plan, steps=steps), step.id)
+            marked = plan.mark_step(path / rel_plan, in_tree, "in_progress", steps=steps)
+            state.save_active(
+                tree.git_dir,
+                state.ActiveStep(
+                    id=step.id, title=step.title, index=marked.index, line=marked.line, plan=rel_plan, branch=name,
+                    base_branch=base_branch, base_commit=base_commit, started_at=state.now_iso(),
+                    verify=step.verify, worktree=str(path),
+                ),
+            )  # fmt: skip
+        except BaseException:
+            # A start that cannot record its step leaves no half-made worktree (parked work stays on its branch).
+            _undo_worktree(repo.root, path, name if not resumed else None, parked=resumed)
+            raise
+    if as_json:
+        output.emit_json(
+            {
+                "step": {"id": step.id, "title": step.title, "line": marked.line},
+                "branch": name,
+                "base": base_branch,
+                "base_commit": base_commit,
+                "resumed": resumed,
+                "carried": [],
+                "plan": rel_plan,
+                "worktree": str(path),
+            }
+        )
+        return 0
+    output.say(f"{'Resumed' if resumed else 'Started'} step {step.id}: {step.title}")
+    output.say(f"Worktree {path} on branch {name} (base {base_branch} at {base_commit[:10]}).")
+    output.say(f'Next: `cd {path}`, work, `stepcommit log "..."`, then `stepcommit finish` there.')
+    return 0
+
+
+def _in_committed_plan(
+    repo: git.Repo, commit: str, rel_plan: str, step: plan.Step, steps: plan.Granularity
+) -> bool:
+    blob = git.blob_at(repo.root, commit, rel_plan)
+    if blob is None:
+        return False
+    scratch = state.state_dir(repo.git_dir) / "plan-at-base"
+    scratch.mkdir(exist_ok=True)
+    copy = scratch / Path(rel_plan).name
+    copy.write_text(git.blob_text(repo.root, blob), encoding="utf-8", newline="")
+    try:
+        plan.select_step(plan.load_plan(copy, steps=steps), step.id)
+    except PlanError:
+        return False
+    finally:
+        copy.unlink(missing_ok=True)
+    return True
+
+
+def _undo_worktree(root: Path, path: Path, new_branch: str | None, *, parked: bool) -> None:
+    if parked and git.rev_parse(path, "HEAD") is not None and not git.is_clean(path):
+        return  # the parked work was brought back into the folder: it stays there rather than be lost
+    git.remove_worktree(root, path, force=True)
+    if new_branch is not None:
+        git.delete_branch(root, new_branch)

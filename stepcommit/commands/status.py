@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stepcommit import git, output, progress, state
 from stepcommit.agents.capture import read_hook_errors
 from stepcommit.gates.gate import last_result
 from stepcommit.redact import redact_all
+
+if TYPE_CHECKING:
+    from stepcommit.worktrees import ActiveAt
 
 
 def _next_action(
@@ -86,6 +89,7 @@ def collect(cwd: Path) -> dict[str, Any]:
         "silent_agents": silent_in_step(repo, active),
         "index_lock": index_lock,
         "running": running,
+        "other_worktrees": _elsewhere(repo),
         "next": _next_action(
             active, journal, gate if gate and gate["this_step"] else None, len(changes), index_lock, running
         ),
@@ -132,7 +136,88 @@ def _gate_line(gate: dict[str, Any]) -> str:
     return f"Last gate ({gate['time']}): {verdict}; {'; '.join(figures)}; measured tree {tree}, {where}"
 
 
-def status(*, cwd: Path, as_json: bool = False, clear_errors: bool = False) -> int:
+_PHASES = {
+    "prepared": "a finish stopped while gating: nothing was committed",
+    "committed": "committed on its branch, not landed yet (the base moved, a merged gate was cut short, or it failed)",
+    "landing": "the commit for the base was made; the base may not hold it yet",
+    "landed": "the base holds the step; only the clean-up is left",
+}
+
+
+def _summary(found: ActiveAt) -> dict[str, Any]:
+    step, journal = found.step, found.journal
+    gate = last_result(found.git_dir)
+    this_step = gate is not None and str(gate.get("time", "")) >= step.started_at
+    where = f"cd {found.path} && stepcommit finish"
+    if journal and found.running == "finish":
+        explain, next_action = f"finishing now ({journal.get('phase')})", "wait for the finish running there"
+    elif journal:
+        explain, next_action = f"interrupted finish: {_PHASES.get(str(journal.get('phase')), '?')}", where
+    elif found.running:
+        explain, next_action = f"`stepcommit {found.running}` is running there", "wait"
+    else:
+        explain, next_action = "in progress", f"work in {found.path}, then: stepcommit finish"
+    return {
+        "worktree": str(found.path),
+        "step": output.step_json(step.id, step.title),
+        "branch": step.branch,
+        "base": step.base_branch,
+        "started_at": step.started_at,
+        "progress": len(progress.read(found.git_dir)),
+        "last_gate": None
+        if not gate or not this_step
+        else {k: gate.get(k) for k in ("ok", "time", "tests", "problems", "tree")}
+        | output.figure_json("coverage", gate.get("coverage_display")),
+        "finish": None
+        if journal is None
+        else {
+            "phase": journal.get("phase"),
+            "commit": journal.get("commit"),
+            "running": found.running == "finish",
+        },
+        "state": explain,
+        "next": next_action,
+    }
+
+
+def _elsewhere(repo: git.Repo) -> list[dict[str, Any]]:
+    from stepcommit import worktrees
+
+    return [{"step": output.step_json(a.step.id, a.step.title), "worktree": str(a.path)}
+            for a in worktrees.active_elsewhere(repo)]  # fmt: skip
+
+
+def collect_all(cwd: Path) -> dict[str, Any]:
+    """Every active step of the repository, one per worktree (the main checkout's included)."""
+    from stepcommit import worktrees
+
+    repo = git.find_repo(cwd)
+    return {"repository": str(worktrees.main_checkout(repo)),
+            "steps": [_summary(found) for found in worktrees.active_steps(repo)]}  # fmt: skip
+
+
+def _say_all(data: dict[str, Any]) -> None:
+    steps = data["steps"]
+    output.say(f"{len(steps)} active step(s) in {data['repository']}")
+    for item in steps:
+        gate = item["last_gate"]
+        verdict = "no gate yet" if gate is None else ("gate passed" if gate["ok"] else "gate FAILED")
+        if gate and gate.get("coverage_display") is not None:
+            verdict += f", coverage {gate['coverage_display']}%"
+        output.say(f"Step {item['step']['id']}: {item['step']['title']}")
+        output.say(f"  {item['worktree']}  branch {item['branch']} (base {item['base']})")
+        output.say(f"  progress {item['progress']}; {verdict}; {item['state']}")
+        output.say(f"  next: {item['next']}")
+
+
+def status(*, cwd: Path, as_json: bool = False, clear_errors: bool = False, all_steps: bool = False) -> int:
+    if all_steps:
+        everything = collect_all(cwd)
+        if as_json:
+            output.emit_json(everything)
+        else:
+            _say_all(everything)
+        return 0
     if clear_errors:
         from stepcommit.agents.capture import clear_hook_errors
 
@@ -187,5 +272,8 @@ def status(*, cwd: Path, as_json: bool = False, clear_errors: bool = False) -> i
         output.say(f"Hook error ({err.get('agent', '?')}, {err.get('time', '?')}): {err.get('error', '?')}")
     if data["hook_errors"]:
         output.say("  (`stepcommit status --clear-errors` forgets them once dealt with)")
+    if data["other_worktrees"]:
+        ids = ", ".join(item["step"]["id"] for item in data["other_worktrees"])
+        output.say(f"Also active in other worktrees: {ids} (`stepcommit status --all`)")
     output.say(f"Next: {data['next']}")
     return 0

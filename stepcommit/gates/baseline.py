@@ -19,7 +19,8 @@ class Baseline:
 
 
 def _cache(git_dir: Path) -> Path:
-    return state.state_dir(git_dir) / "baseline.json"
+    # Keyed by commit, so every worktree of the repository shares it (written atomically).
+    return state.shared_dir(git_dir) / "baseline.json"
 
 
 def base_coverage(repo: git.Repo, cfg: Config, base_commit: str, *, measure: bool = True) -> Baseline:

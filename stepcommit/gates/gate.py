@@ -22,8 +22,8 @@ from stepcommit.errors import ToolMissing
 from stepcommit.gates.baseline import base_coverage
 from stepcommit.gates.coverage import CoverageReport, display_percent, patch_coverage
 from stepcommit.gates.lint import LintResult, run_lint
+from stepcommit.gates.results import TestResult
 from stepcommit.gates.testrun import Failure, TestRun, load_previous, project_floor, project_python, run_tests
-from stepcommit.message import TestResult
 from stepcommit.verdict_cache import config_key
 
 if TYPE_CHECKING:

@@ -24,7 +24,6 @@ A gate after an edit diffs that tree against the work tree now and chooses:
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
@@ -306,8 +305,3 @@ def record(
         if old.name != meta.get("db"):
             old.unlink(missing_ok=True)
     return outcome
-
-
-def forget(git_dir: Path) -> None:
-    """Drop the store (e.g. `check --full`): the next run measures everything again."""
-    shutil.rmtree(store_dir(git_dir), ignore_errors=True)

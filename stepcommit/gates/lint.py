@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stepcommit import git, proc
-from stepcommit.hookspec import STEPCOMMIT_HOOK_IDS
+from stepcommit.setup.hookspec import STEPCOMMIT_HOOK_IDS
 from stepcommit.state import state_dir
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
@@ -166,7 +166,7 @@ def config_hooks(text: str) -> ConfigHooks | None:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    from stepcommit.precommit_config import lints_python
+    from stepcommit.setup.precommit_config import lints_python
 
     try:
         data = YAML(typ="safe").load(text)

@@ -17,8 +17,9 @@ from stepcommit import git, proc, state
 from stepcommit.config import Config
 from stepcommit.errors import ConfigError, ToolMissing
 from stepcommit.gates.coverage import CoverageReport, from_json
+from stepcommit.gates.results import TestResult
 from stepcommit.git import Repo
-from stepcommit.message import TestResult, cap_failure, cap_output_lines
+from stepcommit.message import cap_failure, cap_output_lines
 from stepcommit.runner import stepcommit_runner
 from stepcommit.runner.stepcommit_runner.job import (
     EXIT_RERUN_ALL,

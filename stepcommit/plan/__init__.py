@@ -504,3 +504,8 @@ def append_steps(path: Path, titles: list[str]) -> tuple[Step, ...]:
         )
     path.write_bytes(appended.text.encode("utf-8"))
     return tuple(new)
+
+
+def ready_steps(plan: Plan) -> list[Step]:
+    """The open leaf steps whose dependencies are all done, in file order (optional ones passed over)."""
+    return _ready(plan)

@@ -560,7 +560,22 @@ def _criteria_name(text: str) -> bool:
     return CRITERIA.search(_plain(plain)) is not None
 
 
+_RECENT: list[tuple[str, Path, str, Parsed]] = []
+"""The last plans read: reading a plan, ticking it and checking the result read the same text two or
+three times (`start`, `finish`, `check`), and a big plan costs seconds to read. Parsed is frozen."""
+
+
 def _scan(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed:
+    for seen_text, seen_path, seen_steps, parsed in _RECENT:
+        if seen_path == path and seen_steps == steps and (seen_text is text or seen_text == text):
+            return parsed
+    parsed = _read(text, path, steps)
+    _RECENT.insert(0, (text, path, steps, parsed))
+    del _RECENT[2:]
+    return parsed
+
+
+def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed:
     lines = split_lines(text)
     try:
         tokens = _MD.parse(normalized(lines))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from stepcommit.report.model import CoverageNow, FileStats, StepRow
 
-UNKNOWN_DURATION = "unknown (no stepcommit history for this commit)"
-
 
 def short(commit: str) -> str:
     return commit[:10]
@@ -49,7 +47,3 @@ def coverage_source(cov: CoverageNow) -> str:
     where = "HEAD" if cov.on_head else "the work tree (it has uncommitted changes)"
     how = "the last gate's coverage data" if cov.source == "last gate" else "a test run made for this report"
     return f"measured on {where} (tree {short(cov.tree)}), from {how}"
-
-
-def file_cover(percent_display: str) -> str:
-    return f"{percent_display}%"

@@ -195,3 +195,13 @@ def test_a_payload_without_an_event_is_an_unknown_shape(project: Path, agent: st
     (error,) = read_hook_errors(project / ".git")
     assert error["error"].startswith(f"Unknown {agent} hook payload shape")
     assert error.get("agent_version") == ("2.0.77" if agent == "cursor" else None)
+
+
+def test_one_list_of_agents_drives_the_parsers_the_hook_files_and_the_replies() -> None:
+    from stepcommit.agents import AGENT_NAMES, SPECS
+    from stepcommit.agents.config_files import AGENT_FILES
+    from stepcommit.commands.hook_agent import JSON_REPLY
+
+    assert AGENT_NAMES == ("claude", "codex", "gemini", "cursor") == tuple(AGENTS)
+    assert set(AGENT_FILES) == set(AGENT_NAMES)
+    assert JSON_REPLY == {"gemini", "cursor"} == {n for n in AGENT_NAMES if SPECS[n].json_reply}

@@ -12,10 +12,10 @@ import pytest
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-from stepcommit import ci_files
 from stepcommit.cli import app
 from stepcommit.commands.ci import ci
 from stepcommit.errors import ProjectFileError, WouldOverwrite
+from stepcommit.setup import ci_files
 from stepcommit.shards import ShardError
 from tests.conftest import write
 

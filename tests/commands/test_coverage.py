@@ -314,3 +314,47 @@ def test_cli_wiring(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clash = runner_.invoke(app, ["coverage", "--history", "--to-plan"])
     # The error boundary is cli.main; through the bare app the error itself arrives.
     assert isinstance(clash.exception, CoverageUsageError) and clash.exception.exit_code == 2
+
+
+def test_sub_commands_print_what_the_old_flags_print_and_the_flags_say_so(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(project, {"a.txt": "1"})
+    commit_all(project, "feat(step-1.2): Subtraction\n\nStep: 1.2\nPlan: PLAN.md\nCoverage: 80.00")
+    monkeypatch.chdir(project)
+    runner_ = CliRunner()
+    pairs = [
+        (["coverage", "prompt", "--limit", "1"], ["coverage", "--prompt", "--limit", "1"], "prompt"),
+        (["coverage", "prompt", "--json"], ["coverage", "--prompt", "--json"], "prompt"),
+        (["coverage", "history"], ["coverage", "--history"], "history"),
+        (["coverage", "history", "--limit", "1", "--json"], ["coverage", "--history", "--limit", "1", "--json"], "history"),
+        # Options given before the sub-command count too, as with `plan`.
+        (["coverage", "--json", "history"], ["coverage", "--history", "--json"], "history"),
+    ]  # fmt: skip
+    for new, old, name in pairs:
+        now, before = runner_.invoke(app, new), runner_.invoke(app, old)
+        assert now.exit_code == before.exit_code == 0, (new, now.output, before.output)
+        assert now.stdout == before.stdout and now.stdout.strip()
+        assert "note:" not in now.stderr
+        assert before.stderr.strip().splitlines()[-1] == (
+            f"note: `stepcommit coverage {old[1]}` is now `stepcommit coverage {name}`."
+        )
+    # `coverage` alone is the table, with no note.
+    table = runner_.invoke(app, ["coverage"])
+    assert table.exit_code == 0 and "TOTAL" in table.stdout and "note:" not in table.stderr
+
+
+def test_prompt_to_plan_sub_command_prints_the_prompt_and_adds_the_steps(
+    shapes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(shapes)
+    runner_ = CliRunner()
+    result = runner_.invoke(app, ["coverage", "prompt", "--to-plan", "--limit", "3"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Add tests so that coverage evens out")
+    assert "Added step 1.4 to PLAN.md (line 8): Test `calc/shapes.py`" in result.stdout
+    # The old flag alone adds without the prompt, as it always did, and names the sub-command.
+    again = runner_.invoke(app, ["coverage", "--to-plan", "--limit", "3"])
+    assert again.exit_code == 0, again.output
+    assert again.stdout == "Already planned: an open step in PLAN.md asks for tests of calc/shapes.py.\n"
+    assert "`stepcommit coverage --to-plan` is now `stepcommit coverage prompt --to-plan`" in again.stderr

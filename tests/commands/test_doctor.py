@@ -14,7 +14,7 @@ from stepcommit import git as g
 from stepcommit.cli import app
 from stepcommit.commands.doctor import doctor
 from stepcommit.commands.install_git import install_hook_types
-from stepcommit.hookspec import LEGACY_ENTRIES, LOCAL_HOOKS
+from stepcommit.setup.hookspec import LEGACY_ENTRIES, LOCAL_HOOKS
 from tests.conftest import write
 
 GITHUB_RUFF = """\

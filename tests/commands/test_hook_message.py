@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from stepcommit import progress
-from stepcommit.hookspec import LOCAL_HOOKS
+from stepcommit.setup.hookspec import LOCAL_HOOKS
 from tests.conftest import git, write
 
 

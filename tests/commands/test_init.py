@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from stepcommit import config, gitignore, pyproject_setup
+from stepcommit import config
 from stepcommit.cli import app
 from stepcommit.commands.init import init
 from stepcommit.errors import ProjectFileError
+from stepcommit.setup import gitignore, pyproject_setup
 from tests.conftest import write
 
 PYPROJECT = """\

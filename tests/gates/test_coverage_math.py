@@ -7,21 +7,13 @@ from pathlib import Path
 import pytest
 
 from stepcommit import git
-from stepcommit.commands.coverage import (
-    Advice,
-    HistoryPoint,
-    history_chart,
-    history_points,
-    prompt_text,
-    sparkline,
-    step_title,
-    target_for,
-)
 from stepcommit.errors import PlanError
+from stepcommit.gates.advice import Advice, prompt_text, step_title, target_for
 from stepcommit.gates.coverage import CoverageReport, FileCoverage, focus_files, median_percent, units
 from stepcommit.gates.sourcemap import MODULE_LEVEL, missed_in, scopes
 from stepcommit.plan import append_steps, parse_plan
 from stepcommit.plan.append import append_checkbox_steps, next_id
+from stepcommit.report.history import HistoryPoint, history_chart, history_points, sparkline
 
 
 def _file(

@@ -14,7 +14,7 @@ import pytest
 from stepcommit import git as g
 from stepcommit.commands.install_git import install_git_hooks
 from stepcommit.gates.lint import _ran, config_hooks, run_lint
-from stepcommit.hookspec import LEGACY_ENTRIES, LOCAL_HOOKS
+from stepcommit.setup.hookspec import LEGACY_ENTRIES, LOCAL_HOOKS
 from tests.conftest import commit_all, write
 
 UNUSED_IMPORT = "import os\n\n\ndef f():\n    return 1\n"

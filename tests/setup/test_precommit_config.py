@@ -10,8 +10,8 @@ import pytest
 from ruamel.yaml import YAML
 
 from stepcommit.errors import ProjectFileError
-from stepcommit.hookspec import LEGACY_ENTRIES, LOCAL_HOOKS, RUFF_LOCAL_HOOKS
-from stepcommit.precommit_config import MIN_PRE_COMMIT, ensure_hooks, merged_config
+from stepcommit.setup.hookspec import LEGACY_ENTRIES, LOCAL_HOOKS, RUFF_LOCAL_HOOKS
+from stepcommit.setup.precommit_config import MIN_PRE_COMMIT, ensure_hooks, merged_config
 
 USER_CONFIG = """\
 # my hooks: keep this comment

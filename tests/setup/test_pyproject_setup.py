@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 from stepcommit.errors import ProjectFileError
-from stepcommit.pyproject_setup import merged_pyproject
+from stepcommit.setup.pyproject_setup import merged_pyproject
 
 
 def test_crlf_file_stays_crlf_and_valid() -> None:
@@ -34,7 +34,7 @@ def test_the_written_stepcommit_table_documents_every_setting_and_each_line_is_v
     import tomllib
 
     from stepcommit.config import Config, from_table
-    from stepcommit.pyproject_setup import stepcommit_table
+    from stepcommit.setup.pyproject_setup import stepcommit_table
 
     text = stepcommit_table()
     lines = text.splitlines()[2:]

@@ -32,6 +32,8 @@ KEY_DOCS: dict[str, str] = {
     "full_on_finish": "With incremental: `stepcommit finish` still runs every test.",
     "agent_instructions": "File `install --agent` writes the step loop into; AGENTS.md (CLAUDE.md for Claude when it exists) when unset.",
     "steps": "In a tracker plan (phase table + a section per phase): phase (a phase is a step) or item (each checklist item is).",
+    "worktree_dir": "Folder for `start --worktree` checkouts, relative to the repository; beside it when unset.",
+    "keep_worktree": "Keep a step's worktree and branch after its finish lands.",
     "honesty": "The honesty check per finding (removed-tests, skips, no-cover, config, weak-tests): refuse, warn or off.",
 }
 # Shown for keys whose default cannot be written in TOML (None) or says little (an empty list).
@@ -43,6 +45,7 @@ EXAMPLES: dict[str, Any] = {
     "fail_under": 80.0,
     "fail_under_changed": 80.0,
     "agent_instructions": "AGENTS.md",
+    "worktree_dir": "..",
     "honesty": {"weak-tests": "warn"},
 }
 

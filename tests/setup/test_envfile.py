@@ -9,8 +9,8 @@ from dotenv import dotenv_values
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stepcommit.envfile import merge
 from stepcommit.errors import ProjectFileError
+from stepcommit.setup.envfile import merge
 
 EXAMPLE = """\
 # Database

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from stepcommit import files
-from stepcommit.files import FileChange
+from stepcommit.setup import files
+from stepcommit.setup.files import FileChange
 
 
 def test_apply_writes_new_and_changed_files_and_skips_unchanged(tmp_path: Path) -> None:

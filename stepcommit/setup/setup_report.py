@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from stepcommit import output
-from stepcommit.files import FileChange
+from stepcommit.setup.files import FileChange
 
 
 @dataclass(frozen=True)

@@ -41,11 +41,6 @@ def read_text(path: Path) -> str | None:
     return data.decode("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
 
 
-def newline_of(text: str | None) -> str:
-    """The line ending a file already uses, so added lines match it."""
-    return "\r\n" if text and "\r\n" in text else "\n"
-
-
 def _temp_beside(change: FileChange) -> Path:
     change.path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(

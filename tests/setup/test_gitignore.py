@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stepcommit import gitignore
+from stepcommit.setup import gitignore
 
 
 def test_other_spellings_already_cover_an_entry() -> None:

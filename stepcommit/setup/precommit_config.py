@@ -20,13 +20,11 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
-from stepcommit import files
 from stepcommit.errors import ProjectFileError
-from stepcommit.hookspec import LEGACY_ENTRIES, LOCAL_HOOKS, RUFF_LOCAL_HOOKS
+from stepcommit.setup import files
+from stepcommit.setup.hookspec import LEGACY_ENTRIES, LOCAL_HOOKS, RUFF_LOCAL_HOOKS
 
 CONFIG_NAME = ".pre-commit-config.yaml"
-RUFF_REPO = "https://github.com/astral-sh/ruff-pre-commit"
-RUFF_REV = "v0.17.6"
 # Hook ids (and programs in a local hook's entry) that lint Python: with one of them, no ruff is added.
 # `ruff` is ruff-pre-commit's legacy id for `ruff-check`. Formatters (black, ruff-format) do not lint.
 PYTHON_LINTERS = frozenset(

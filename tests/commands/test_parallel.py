@@ -1,0 +1,440 @@
+"""Parallel steps on real repositories with real worktrees: `start --worktree`, `status --all`,
+`plan --parallel`, and `finish` as a local merge queue (the merged tree gated before the base moves)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from stepcommit import state
+from stepcommit.commands.abort import abort
+from stepcommit.commands.finish import finish
+from stepcommit.commands.log import log
+from stepcommit.commands.plan import plan
+from stepcommit.commands.start import start
+from stepcommit.commands.status import collect_all
+from stepcommit.errors import GitError, PlanError, StepStateError
+from tests.conftest import commit_all, git, write
+from tests.test_cli import _convention_problems
+
+COVERAGE_CONFIG = (
+    '[project]\nname = "calc"\nversion = "0"\n\n[tool.coverage.run]\nsource = ["calc"]\nbranch = true\n'
+)
+SUB = "def sub(a, b):\n    return a - b\n"
+TEST_SUB = "from calc.sub import sub\n\n\ndef test_sub():\n    assert sub(5, 3) == 2\n"
+MUL = "def mul(a, b):\n    if a == 0:\n        return 0\n    return a * b\n"
+TEST_MUL = (
+    "from calc.mul import mul\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n    assert mul(0, 3) == 0\n"
+)
+
+
+@pytest.fixture
+def parallel_project(project: Path) -> Path:
+    write(project, {"pyproject.toml": COVERAGE_CONFIG, ".gitignore": "__pycache__/\n.env\n.coverage\n"})
+    commit_all(project, "chore: coverage settings")
+    return project
+
+
+def start_worktree(project: Path, step: str, capsys: pytest.CaptureFixture[str]) -> Path:
+    capsys.readouterr()
+    assert start(cwd=project, query=step, worktree=True, as_json=True) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["step"]["id"] == step
+    return Path(data["worktree"])
+
+
+def cli(where: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "stepcommit", *args], cwd=where, capture_output=True, text=True, timeout=180
+    )
+
+
+def full_coverage(project: Path, tmp: Path) -> str:
+    """What a plain `coverage run -m pytest` of the checkout reports as its total (two decimals)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_"))}
+    data = f"--data-file={tmp / 'oracle.coverage'}"
+    subprocess.run([sys.executable, "-m", "coverage", "run", data, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                   cwd=project, env=env, capture_output=True, check=True)  # fmt: skip
+    report = subprocess.run([sys.executable, "-m", "coverage", "report", data, "--precision=2"],
+                            cwd=project, env=env, capture_output=True, text=True, check=True).stdout  # fmt: skip
+    match = re.search(r"^TOTAL\s.*?(\d+\.\d+)%\s*$", report, re.MULTILINE)
+    assert match, report
+    return match.group(1)
+
+
+def test_two_steps_finished_in_the_other_order_land_as_two_gated_commits(
+    parallel_project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    project = parallel_project
+    base = git(project, "rev-parse", "main").strip()
+    first = start_worktree(project, "1.2", capsys)
+    second = start_worktree(project, "1.3", capsys)
+    assert first == project.parent / f"{project.name}-step-1.2"
+    assert git(first, "branch", "--show-current").strip() == "step/1.2-subtraction"
+    assert git(project, "branch", "--show-current").strip() == "main"  # the main checkout stays as it was
+    write(first, {"calc/sub.py": SUB, "tests/test_sub.py": TEST_SUB})
+    write(second, {"calc/mul.py": MUL, "tests/test_mul.py": TEST_MUL})
+
+    listed = {s["step"]["id"]: s for s in collect_all(project)["steps"]}
+    assert set(listed) == {"1.2", "1.3"}
+    assert listed["1.3"]["worktree"] == str(second) and listed["1.3"]["branch"] == "step/1.3-multiplication"
+
+    assert finish(cwd=second) == 0  # the later step lands first
+    alone = full_coverage(first, tmp_path)  # step 1.2 without 1.3: not the figure that lands
+    assert finish(cwd=first) == 0  # the base moved: merged with it, gated again, then landed
+
+    log = git(project, "log", "--format=%H %s", f"{base}..main").splitlines()
+    assert [line.split(" ", 1)[1] for line in log] == [
+        "feat(step-1.2): Subtraction",
+        "feat(step-1.3): Multiplication",
+    ]
+    plan_text = git(project, "show", "main:PLAN.md")
+    assert "- [x] **1.2. Subtraction**" in plan_text and "- [x] **1.3. Multiplication**" in plan_text
+    # The main checkout moved with its branch: clean, both steps' files there.
+    assert git(project, "status", "--porcelain", "--untracked-files=all") == ""
+    assert (project / "calc" / "sub.py").read_text() == SUB and (
+        project / "calc" / "mul.py"
+    ).read_text() == MUL
+    trailer = git(project, "log", "-1", "--format=%(trailers:key=Coverage,valueonly)", "main").strip()
+    assert trailer == full_coverage(project, tmp_path) != alone
+    # Both worktrees and branches are gone; the history (shared by every worktree) has both steps.
+    assert not first.exists() and not second.exists()
+    assert git(project, "branch", "--list", "step/*").strip() == ""
+    assert [r["step"] for r in state.read_history(project / ".git")] == ["1.3", "1.2"]
+
+
+def test_same_line_conflict_stops_with_the_step_committed_and_the_base_untouched(
+    parallel_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = parallel_project
+    first = start_worktree(project, "1.2", capsys)
+    second = start_worktree(project, "1.3", capsys)
+    for where, body in ((first, "a + b  # one"), (second, "b + a  # two")):
+        source = (where / "calc" / "__init__.py").read_text().replace("a + b", body)
+        write(where, {"calc/__init__.py": source})
+    assert finish(cwd=first) == 0
+    landed = git(project, "rev-parse", "main").strip()
+
+    with pytest.raises(GitError) as err:
+        finish(cwd=second)
+
+    assert "calc/__init__.py" in err.value.message and "git merge main" in (err.value.hint or "")
+    assert git(project, "rev-parse", "main").strip() == landed
+    assert git(second, "log", "-1", "--format=%(trailers:key=Step,valueonly)").strip() == "1.3"
+    assert "b + a  # two" in (second / "calc" / "__init__.py").read_text()
+    assert git(second, "status", "--porcelain") == ""
+    (found,) = collect_all(project)["steps"]
+    assert found["step"]["id"] == "1.3" and found["finish"]["phase"] == "committed"
+    assert "stepcommit finish" in found["next"]
+
+    # Following the hint: merge the base in the worktree, resolve, take the base's plan, commit, finish.
+    git(second, "merge", "-q", "main", check=False)
+    write(second, {"calc/__init__.py": (first_text := git(project, "show", "main:calc/__init__.py"))})
+    git(second, "checkout", "main", "--", "PLAN.md")
+    git(second, "commit", "-q", "-a", "--no-verify", "-m", "merge main into step 1.3")
+    assert finish(cwd=second) == 0
+    assert git(project, "rev-parse", "main~1").strip() == landed
+    assert git(project, "show", "main:calc/__init__.py") == first_text
+    assert "- [x] **1.3. Multiplication**" in git(project, "show", "main:PLAN.md")
+    assert "- [x] **1.2. Subtraction**" in git(project, "show", "main:PLAN.md")
+
+
+def test_sigkill_during_the_queued_merge_is_explained_and_finish_completes(
+    parallel_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = parallel_project
+    first = start_worktree(project, "1.2", capsys)
+    second = start_worktree(project, "1.3", capsys)
+    write(first, {"calc/sub.py": SUB, "tests/test_sub.py": TEST_SUB})
+    # Slow only on the merged tree (where 1.2's module is), so the kill lands in the landing gate.
+    slow = "import importlib.util\nimport time\n\nif importlib.util.find_spec('calc.sub'):\n    time.sleep(3)\n\n"
+    write(second, {"calc/mul.py": MUL, "tests/test_mul.py": slow + TEST_MUL})
+    assert finish(cwd=first) == 0
+    landed = git(project, "rev-parse", "main").strip()
+
+    running = subprocess.Popen([sys.executable, "-m", "stepcommit", "finish"], cwd=second,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    probe = (
+        Path(git(second, "rev-parse", "--absolute-git-dir").strip()) / "stepcommit" / "finish" / "probe.txt"
+    )
+    deadline = time.monotonic() + 120
+    while not probe.exists() and running.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert running.poll() is None, "the finish ended before its landing gate could be killed"
+    os.killpg(running.pid, signal.SIGKILL)
+    running.wait()
+
+    assert git(project, "rev-parse", "main").strip() == landed
+    report = cli(project, "status", "--all", "--json")
+    assert report.returncode == 0, report.stderr
+    (found,) = json.loads(report.stdout)["steps"]
+    assert found["step"]["id"] == "1.3" and found["finish"]["phase"] == "committed"
+    assert found["state"].startswith("interrupted finish") and "stepcommit finish" in found["next"]
+    assert "interrupted finish" in cli(project, "status", "--all").stdout
+
+    done = cli(second, "finish")
+    assert done.returncode == 0, done.stderr
+    assert f"removed; the main checkout is {project}" in done.stdout
+    assert git(project, "log", "-1", "--format=%s", "main").strip() == "feat(step-1.3): Multiplication"
+    assert git(project, "rev-parse", "main~1").strip() == landed
+    assert git(project, "status", "--porcelain", "--untracked-files=all") == ""
+    assert not second.exists()
+
+
+def test_abort_in_a_worktree_parks_the_work_and_removes_it_and_start_brings_it_back(
+    parallel_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = parallel_project
+    where = start_worktree(project, "1.2", capsys)
+    write(where, {"calc/sub.py": SUB})
+
+    assert abort(cwd=where) == 0
+
+    assert not where.exists()
+    assert git(project, "show", "step/1.2-subtraction:calc/sub.py") == SUB
+    assert collect_all(project)["steps"] == []
+    again = start_worktree(project, "1.2", capsys)
+    assert again == where and (where / "calc" / "sub.py").read_text() == SUB
+    assert git(where, "log", "-1", "--format=%s").strip() == "chore: coverage settings"
+
+
+def test_a_step_active_in_another_worktree_is_not_started_twice(
+    parallel_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = parallel_project
+    start_worktree(project, "1.2", capsys)
+    with pytest.raises(StepStateError, match="already active in"):
+        start(cwd=project, query="1.2", worktree=True)
+    # With no step named, `start` takes the next open step nobody works on yet, here in the main checkout.
+    assert start(cwd=project, query=None) == 0
+    assert git(project, "branch", "--show-current").strip() == "step/1.3-multiplication"
+    assert {s["step"]["id"] for s in collect_all(project)["steps"]} == {"1.2", "1.3"}
+
+
+def test_worktree_dir_setting_and_keep_worktree(
+    parallel_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = parallel_project
+    write(project, {"pyproject.toml": COVERAGE_CONFIG + '\n[tool.stepcommit]\nworktree_dir = "../trees"\n'
+                    "keep_worktree = true\n"})  # fmt: skip
+    commit_all(project, "chore: worktrees in ../trees, kept")
+    where = start_worktree(project, "1.2", capsys)
+    assert where == (project.parent / "trees" / f"{project.name}-step-1.2").resolve()
+    write(where, {"calc/sub.py": SUB, "tests/test_sub.py": TEST_SUB})
+    assert finish(cwd=where) == 0
+    assert where.is_dir() and git(project, "rev-parse", "--verify", "step/1.2-subtraction")
+    assert (project / "calc" / "sub.py").read_text() == SUB
+
+
+SPEC_KIT = """\
+# Tasks
+
+## Phase 1
+- [x] T001 Setup project
+- [ ] T002 Write the schema
+- [ ] T003 [P] Add model A
+- [ ] T004 [P] Add model B
+- [ ] T005 Wire them
+"""
+
+
+def test_plan_parallel_lists_the_steps_that_can_start_beside_the_active_ones(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(repo, {"tasks.md": SPEC_KIT, "pyproject.toml": COVERAGE_CONFIG})
+    commit_all(repo, "docs: tasks")
+    capsys.readouterr()
+    assert plan(cwd=repo, plan_path="tasks.md", parallel=True, as_json=True) == 0
+    assert [s["id"] for s in json.loads(capsys.readouterr().out)["startable"]] == ["T002", "T003", "T004"]
+
+    where = start_worktree(repo, "T003", capsys)
+    assert plan(cwd=repo, plan_path="tasks.md", parallel=True, as_json=True) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [s["id"] for s in data["startable"]] == ["T002", "T004"]
+    assert data["active"] == [
+        {
+            "step": {"id": "T003", "title": "Add model A"},
+            "worktree": str(where),
+            "branch": data["active"][0]["branch"],
+        }
+    ]
+    assert plan(cwd=repo, plan_path="tasks.md", parallel=True) == 0
+    shown = capsys.readouterr().out
+    assert "active  T003" in shown and "stepcommit start --worktree T004" in shown
+
+
+TASK_MASTER = {
+    "tasks": [
+        {"id": 1, "title": "Setup", "status": "done", "dependencies": []},
+        {"id": 2, "title": "Schema", "status": "pending", "dependencies": [1]},
+        {"id": 3, "title": "Models", "status": "pending", "dependencies": [2]},
+        {"id": 4, "title": "Docs", "status": "pending", "dependencies": [1]},
+    ]
+}
+
+
+def test_plan_parallel_follows_dependencies(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(repo, {"tasks/tasks.json": json.dumps(TASK_MASTER, indent=2)})
+    commit_all(repo, "docs: tasks")
+    capsys.readouterr()
+    assert plan(cwd=repo, plan_path="tasks/tasks.json", parallel=True, as_json=True) == 0
+    assert [s["id"] for s in json.loads(capsys.readouterr().out)["startable"]] == ["2", "4"]
+
+
+def test_a_dirty_main_checkout_keeps_its_changes_and_is_left_alone_when_they_are_in_the_way(
+    parallel_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = parallel_project
+    first = start_worktree(project, "1.2", capsys)
+    second = start_worktree(project, "1.3", capsys)
+    log(cwd=first, texts=["Adding sub()."])
+    write(first, {"calc/sub.py": SUB, "tests/test_sub.py": TEST_SUB})
+    write(second, {"calc/mul.py": MUL, "tests/test_mul.py": TEST_MUL})
+    write(project, {"notes.txt": "mine\n"})  # the user's own, untouched by the step
+    assert [s["progress"] for s in collect_all(project)["steps"]] == [1, 0]
+
+    assert finish(cwd=first) == 0
+
+    # Moved with the base, as `git switch` would: the step's files in, the user's file kept.
+    assert git(project, "branch", "--show-current").strip() == "main"
+    assert (project / "calc" / "sub.py").read_text() == SUB and (
+        project / "notes.txt"
+    ).read_text() == "mine\n"
+    assert "Adding sub()." in git(project, "log", "-1", "--format=%B", "main")
+    landed = git(project, "rev-parse", "main").strip()
+
+    plan_edit = (project / "PLAN.md").read_text() + "- [ ] **1.4. Division**\n"
+    write(project, {"PLAN.md": plan_edit})  # in the way: the landing ticks PLAN.md
+    capsys.readouterr()
+    assert finish(cwd=second) == 0
+
+    assert git(project, "rev-parse", "main~1").strip() == landed  # the base holds the step
+    assert git(project, "rev-parse", "HEAD").strip() == landed  # the checkout was left as it was,
+    assert git(project, "branch", "--show-current").strip() == ""  # detached, so it does not undo the step
+    assert (project / "PLAN.md").read_text() == plan_edit and not (project / "calc" / "mul.py").exists()
+    assert "git stash -u && git switch main && git stash pop" in capsys.readouterr().err
+
+
+def test_two_finishes_at_once_queue_on_the_base(parallel_project: Path, capsys: pytest.CaptureFixture[str],
+                                                tmp_path: Path) -> None:  # fmt: skip
+    project = parallel_project
+    first = start_worktree(project, "1.2", capsys)
+    second = start_worktree(project, "1.3", capsys)
+    write(first, {"calc/sub.py": SUB, "tests/test_sub.py": TEST_SUB})
+    write(second, {"calc/mul.py": MUL, "tests/test_mul.py": TEST_MUL})
+    base = git(project, "rev-parse", "main").strip()
+
+    runs = [subprocess.Popen([sys.executable, "-m", "stepcommit", "finish"], cwd=where, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for where in (first, second)]  # fmt: skip
+    results = [(run.wait(timeout=300), *run.communicate()) for run in runs]
+
+    assert [code for code, _, _ in results] == [0, 0], results
+    subjects = git(project, "log", "--format=%s", f"{base}..main").splitlines()
+    assert sorted(subjects) == ["feat(step-1.2): Subtraction", "feat(step-1.3): Multiplication"]
+    plan_text = (project / "PLAN.md").read_text()
+    assert "- [x] **1.2. Subtraction**" in plan_text and "- [x] **1.3. Multiplication**" in plan_text
+    assert git(project, "status", "--porcelain", "--untracked-files=all") == ""
+    trailer = git(project, "log", "-1", "--format=%(trailers:key=Coverage,valueonly)", "main").strip()
+    assert trailer == full_coverage(project, tmp_path)
+
+
+def test_follow_base_after_a_kill_between_the_ref_move_and_the_checkout_is_repeatable(
+    parallel_project: Path, tmp_path: Path
+) -> None:
+    from stepcommit import git as git_mod
+    from stepcommit import worktrees
+
+    project = parallel_project
+    before = git(project, "rev-parse", "main").strip()
+    other = tmp_path / "other"
+    git(project, "worktree", "add", "-q", "-b", "side", str(other), "main")
+    write(other, {"calc/sub.py": SUB})
+    landed = commit_all(other, "feat: sub")
+    git(project, "update-ref", "refs/heads/main", landed, before)  # the base moved; its checkout did not
+    side = git_mod.find_repo(other)
+
+    assert worktrees.follow_base(side, "main", before, landed) is None
+    assert git(project, "status", "--porcelain", "--untracked-files=all") == ""
+    assert (project / "calc" / "sub.py").read_text() == SUB
+    assert worktrees.follow_base(side, "main", before, landed) is None  # again: nothing left to do
+    assert git(project, "rev-parse", "HEAD").strip() == landed
+    assert git(project, "branch", "--show-current").strip() == "main"
+
+
+def test_cli_wiring_of_start_worktree_and_plan_parallel(parallel_project: Path) -> None:
+    started = cli(parallel_project, "start", "--worktree", "1.3", "--json")
+    assert started.returncode == 0, started.stderr
+    where = Path(json.loads(started.stdout)["worktree"])
+    assert git(where, "branch", "--show-current").strip() == "step/1.3-multiplication"
+    listed = cli(parallel_project, "plan", "--parallel", "--json")
+    assert listed.returncode == 0, listed.stderr
+    data = json.loads(listed.stdout)
+    assert [s["id"] for s in data["startable"]] == ["1.2"] and data["active"][0]["step"]["id"] == "1.3"
+    everything = cli(where, "status", "--all", "--json")
+    assert everything.returncode == 0, everything.stderr
+    for name, out in (("start", started.stdout), ("plan", listed.stdout), ("status", everything.stdout)):
+        assert _convention_problems(json.loads(out), name) == []
+    here = cli(parallel_project, "status")
+    assert "Also active in other worktrees: 1.3 (`stepcommit status --all`)" in here.stdout
+    shown = cli(where, "status", "--all")
+    assert (
+        "Step 1.3: Multiplication" in shown.stdout and "progress 0; no gate yet; in progress" in shown.stdout
+    )
+
+
+def test_an_agent_hook_in_a_worktree_logs_to_that_worktree_s_step(
+    parallel_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from stepcommit import progress
+
+    where = start_worktree(parallel_project, "1.2", capsys)
+    payloads = Path(__file__).parent.parent / "agents" / "payloads"
+    payload = json.loads((payloads / "claude_todowrite_3.json").read_text(encoding="utf-8"))
+    done = subprocess.run([sys.executable, "-m", "stepcommit", "hook", "agent", "--agent", "claude"], cwd=where,
+                          input=json.dumps({**payload, "cwd": str(where)}), capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert len(progress.read(Path(git(where, "rev-parse", "--absolute-git-dir").strip()))) == 3
+    assert progress.read(parallel_project / ".git") == []
+    assert [s["progress"] for s in collect_all(parallel_project)["steps"]] == [3]
+
+
+def test_a_step_the_committed_plan_lacks_leaves_no_worktree_behind(
+    parallel_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = parallel_project
+    write(
+        project, {"PLAN.md": (project / "PLAN.md").read_text() + "- [ ] **1.4. Division**\n"}
+    )  # not committed
+    with pytest.raises(PlanError, match="not in the plan PLAN.md as committed on main"):
+        start(cwd=project, query="1.4", worktree=True)
+    assert not (project.parent / f"{project.name}-step-1.4").exists()
+    assert (
+        git(project, "branch", "--list", "step/*") == ""
+        and len(git(project, "worktree", "list").splitlines()) == 1
+    )
+
+
+def test_a_start_cut_short_in_the_new_worktree_takes_it_back(
+    parallel_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = parallel_project
+    hook = project / ".git" / "hooks" / "post-checkout"
+    hook.write_text("#!/bin/sh\nrm -f PLAN.md\n")  # the new worktree loses its plan before it is marked
+    hook.chmod(0o755)
+    with pytest.raises((PlanError, OSError)):
+        start(cwd=project, query="1.2", worktree=True)
+    assert not (project.parent / f"{project.name}-step-1.2").exists()
+    assert (
+        git(project, "branch", "--list", "step/*") == ""
+        and len(git(project, "worktree", "list").splitlines()) == 1
+    )
+    assert collect_all(project)["steps"] == []
