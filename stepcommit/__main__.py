@@ -1,6 +1,6 @@
-"""Allows ``python -m stepcommit``."""
+"""Allows ``python -m stepcommit``, with the same fast paths as the installed program."""
 
-from stepcommit.cli import main
+from stepcommit.entry import main
 
 if __name__ == "__main__":
     main()

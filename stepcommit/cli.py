@@ -623,7 +623,7 @@ def watch(
     now: Annotated[bool, typer.Option("--now/--no-now", help="Run the affected tests once at start.")] = True,
     clear: Annotated[bool, typer.Option("--clear", help="Clear the screen before each run.")] = False,
 ) -> None:
-    """Rerun the tests affected by each save (pytest-watcher + pytest-testmon, the project's pytest)."""
+    """Rerun the tests each save affects (the per-test store; testmon before one exists), show the total."""
     from stepcommit.commands.watch import watch as run
 
     _call(run, cwd=Path.cwd(), pytest_args=list(pytest_args or []), now=now, clear=clear)

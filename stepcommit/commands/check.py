@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from stepcommit import config as config_mod
-from stepcommit import git, output, plan, state
+from stepcommit import git, output, plan, state, verdict_cache
 from stepcommit.errors import ConfigError, GateFailed, PlanError
 from stepcommit.gates import forbidden
 from stepcommit.gates.gate import GateResult, run_gate
@@ -226,15 +226,28 @@ def check(
             if not hook
             else "The commit was stopped; your changes are still staged. Fix it and commit again.",
         )
+    lines = passed_lines(result)
+    if not allow:
+        verdict_cache.record(repo.git_dir, tree=tree, base=base, key=verdict_cache.config_key(cfg, base),
+                             lines=passed_lines(result, cached=True))  # fmt: skip
+    for kind, text in lines:
+        (output.say if kind == "say" else output.note)(text)
+    return 0
+
+
+def passed_lines(result: GateResult, *, cached: bool = False) -> list[tuple[str, str]]:
+    """What a passing check prints, as (``say`` | ``note``, text); ``cached``: as a later check of the
+    same tree prints it (the hook's fast path replays these, see verdict_cache.py)."""
+    lines: list[tuple[str, str]] = []
     tests = result.tests.summary() if result.tests else "?"
-    cached = " (cached: this exact tree passed before)" if result.cached else ""
-    if result.tests_reused:
-        cached = " (reused: this exact tree was tested before)"
-    output.say(f"Tests: {tests}{cached}")
+    suffix = " (cached: this exact tree passed before)" if result.cached or cached else ""
+    if result.tests_reused and not cached:
+        suffix = " (reused: this exact tree was tested before)"
+    lines.append(("say", f"Tests: {tests}{suffix}"))
     if result.lint:
-        output.say(f"Lint: {result.lint}")
+        lines.append(("say", f"Lint: {result.lint}"))
     if result.verify:
-        output.say(f"Verify: {result.verify}")
+        lines.append(("say", f"Verify: {result.verify}"))
     if result.coverage is not None:
         cov = result.coverage
         figure = CoverageFigure(
@@ -245,11 +258,9 @@ def check(
             measured=result.measured,
         )
         # GitLab's coverage regex reads this line: keep it starting with "Coverage: NN.NN%".
-        output.say(f"Coverage: {figure.line()}")
+        lines.append(("say", f"Coverage: {figure.line()}"))
         if cov.lowest():
-            output.say(f"Lowest: {format_lowest(cov.lowest())}")
-    for note in result.notes:
-        output.note(f"note: {note}")
-    for line in result.honesty_lines():
-        output.say(line)
-    return 0
+            lines.append(("say", f"Lowest: {format_lowest(cov.lowest())}"))
+    lines.extend(("note", f"note: {note}") for note in result.notes)
+    lines.extend(("say", line) for line in result.honesty_lines())
+    return lines

@@ -3,6 +3,7 @@ the git hook types they need installed through pre-commit itself."""
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -30,8 +31,9 @@ def hook_python(path: Path) -> str | None:
 def _runs_pre_commit(python: str) -> bool:
     if not python or not Path(python).is_file():
         return False
-    probe = proc.run([python, "-c", "import pre_commit"], check=False, timeout=60)
-    return probe.returncode == 0
+    from stepcommit.gates.testrun import probe_modules
+
+    return probe_modules([python], Path.cwd(), dict(os.environ), ("pre_commit",))["pre_commit"]
 
 
 def _installed(repo: git.Repo, hook_type: str) -> bool:

@@ -1,28 +1,31 @@
-"""`stepcommit watch`: pytest-watcher + pytest-testmon on the project's own pytest, affected tests per save."""
+"""`stepcommit watch`: on each save, the tests the per-test store selects, and the exact total.
+
+With a per-test store (made by an incremental `check`), every change of the work tree reruns the
+tests it affects through the gate's own runner and prints the tests and coverage.py's exact total.
+Without one yet, pytest-watcher + pytest-testmon run the project's own pytest.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from stepcommit import config as config_mod
 from stepcommit import git, output, proc, state
 from stepcommit.gates.gate import last_result
-from stepcommit.gates.testrun import project_python
+from stepcommit.gates.testrun import PROBE_CACHE, TestRun, probe_modules, project_python, run_tests
 
 WATCH_PATTERNS = "*.py,**/*.py"
 
 PYTEST_CONFIGS = ("pyproject.toml", "pytest.ini", ".pytest.ini", "setup.cfg", "tox.ini")
 
-# pytest-watcher lets a Ctrl-C escape as a traceback; run it through this so it ends quietly.
-PTW_WRAPPER = (
-    "import sys\n"
-    "from pytest_watcher.watcher import run\n"
-    "try:\n    run()\nexcept KeyboardInterrupt:\n    sys.exit(130)\n"
-)
+# pytest-watcher lets a Ctrl-C escape as a traceback; it runs through this file, which ends quietly.
+PTW_QUIET = Path(__file__).resolve().parent.parent / "scripts" / "ptw_quiet.py"
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ def watch_plan(
         # pytest-watcher's default `*.py` matches whole paths since watchdog 7, so only files at the
         # top of the project: name the nested ones too.
         flags += ["--patterns", WATCH_PATTERNS]
-    argv = (sys.executable, "-c", PTW_WRAPPER, str(root), *flags, "--runner", python[0], *runner_args,
+    argv = (sys.executable, str(PTW_QUIET), str(root), *flags, "--runner", python[0], *runner_args,
             *pytest_args)  # fmt: skip
     return WatchPlan(argv, tuple(env), tuple(notes))
 
@@ -104,11 +107,13 @@ def status_line(git_dir: Path) -> str:
 def plan_for(root: Path, git_dir: Path, pytest_args: Sequence[str], *, now: bool, clear: bool) -> WatchPlan:
     cfg = config_mod.load(root)
     python, _ = project_python(root, cfg)
-    probe = proc.run([*python, "-c", "import testmon"], cwd=root, check=False, timeout=120)
+    has_testmon = probe_modules(
+        python, root, dict(os.environ), ("testmon",), state.state_dir(git_dir) / PROBE_CACHE
+    )
     return watch_plan(
         root=root,
         python=python,
-        has_testmon=probe.returncode == 0,
+        has_testmon=has_testmon["testmon"],
         unblock_cache=blocks_cacheprovider(
             _config_texts(root), [*cfg.pytest_args, *pytest_args], os.environ.get("PYTEST_ADDOPTS", "")
         ),
@@ -132,8 +137,73 @@ def _own_patterns(root: Path) -> bool:
     return isinstance(table, dict) and "patterns" in table
 
 
+def has_store(git_dir: Path) -> bool:
+    """Whether an incremental run left a per-test store to select from."""
+    from stepcommit.gates.incremental import store_dir
+
+    return isinstance(state.read_cache(store_dir(git_dir) / "meta.json"), dict)
+
+
+def run_line(run: TestRun) -> str:
+    """One line after each run: what ran, of how many, and the exact total (or what went wrong)."""
+    tests = run.tests.summary() if run.tests else "no tests counted"
+    how = f" ({run.measured.describe()})" if run.measured else ""
+    if not run.ok:
+        first = f"; first: {run.failures[0].test}" if run.failures else ""
+        return f"Tests: {tests}{how}: {run.problem}{first}"
+    total = f"; coverage {run.coverage.display}% (exact total)" if run.coverage else ""
+    return f"Tests: {tests}{how}{total}"
+
+
+def watch_store(
+    repo: git.Repo,
+    cfg: config_mod.Config,
+    *,
+    now: bool = True,
+    poll: float = 0.5,
+    runs: int | None = None,
+    on_idle: Callable[[], None] | None = None,
+    clear: bool = False,
+) -> int:
+    """Rerun the selected tests whenever the work tree's tree id changes (``runs``: stop after that
+    many, for tests; ``on_idle``: called between polls, for tests that edit files)."""
+    active = state.load_active(repo.git_dir)
+    ignore = (active.plan,) if active else ()
+    seen = None if now else git.tree_only(repo)
+    done = 0
+    while runs is None or done < runs:
+        tree = git.tree_only(repo)
+        if tree == seen:
+            if on_idle is not None:
+                on_idle()
+            time.sleep(poll)
+            continue
+        seen = tree
+        if clear and sys.stdout.isatty():
+            sys.stdout.write("\x1b[2J\x1b[H")  # as pytest-watcher's --clear does
+        with state.lock(repo.git_dir, "watch"):
+            run = run_tests(repo, cfg, per_test="auto", ignore=ignore, disk_tree=tree)
+        output.say(run_line(run))
+        done += 1
+    return 0
+
+
 def watch(*, cwd: Path, pytest_args: list[str], now: bool = True, clear: bool = False) -> int:
     repo = git.find_repo(cwd)
+    if has_store(repo.git_dir):
+        cfg = config_mod.load(repo.root)
+        cfg = dataclasses.replace(cfg, pytest_args=[*cfg.pytest_args, *pytest_args])
+        output.note(status_line(repo.git_dir))
+        output.note(
+            "stepcommit watch: each change reruns the tests the per-test store selects (Ctrl-C stops)."
+        )
+        try:
+            return watch_store(repo, cfg, now=now, clear=clear)
+        except KeyboardInterrupt:
+            output.note("Stopped watching.")
+            return 0
+    output.note("stepcommit watch: no per-test store yet (an incremental `stepcommit check` makes one): "
+                "pytest-testmon selects the tests until then.")  # fmt: skip
     plan = plan_for(repo.root, repo.git_dir, pytest_args, now=now, clear=clear)
     for note in plan.notes:
         output.note(note)

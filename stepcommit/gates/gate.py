@@ -12,7 +12,7 @@ import json
 import shlex
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ from stepcommit.gates.coverage import CoverageReport, display_percent, patch_cov
 from stepcommit.gates.lint import LintResult, run_lint
 from stepcommit.gates.results import TestResult
 from stepcommit.gates.testrun import Failure, TestRun, load_previous, project_floor, project_python, run_tests
+from stepcommit.verdict_cache import config_key
 
 if TYPE_CHECKING:
     from stepcommit.gates.honesty import Assessment, Finding
@@ -118,13 +119,6 @@ class GateResult:
                 'STEPCOMMIT_ALLOW="FINDING: reason"); the commit carries the reason.'
             )
         return lines
-
-
-def config_key(cfg: Config, base_commit: str | None) -> str:
-    """A digest of every setting that can change a verdict (and the base compared with), so a cached
-    result is reused only under the same rules."""
-    data = json.dumps([asdict(cfg), base_commit], sort_keys=True, default=str)
-    return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
 def tests_key(cfg: Config) -> str:

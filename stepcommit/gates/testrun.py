@@ -183,11 +183,61 @@ def project_python(root: Path, config: Config) -> tuple[list[str], bool | None]:
     return [str(venv)], _venv_has(venv, "pytest_cov")
 
 
-def _probe_pytest_cov(python: list[str], root: Path, env: dict[str, str]) -> bool:
+PROBE_CACHE = "probe.json"
+
+
+def environment_fingerprint(executable: str, site_dirs: list[str]) -> str:
+    """What an interpreter imports can change only with these: the interpreter file itself and the
+    names (and modification times) in its site-packages folders. Pure over what the disk says now."""
+    import hashlib
+
+    parts = []
+    for path in [executable, *site_dirs]:
+        try:
+            stat = os.stat(path)
+            names = sorted(os.listdir(path)) if os.path.isdir(path) else []
+        except OSError:
+            stat, names = None, []
+        parts.append([path, stat.st_mtime_ns if stat else None, stat.st_size if stat else None, names])
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+
+
+def probe_modules(
+    python: list[str], root: Path, env: dict[str, str], modules: tuple[str, ...], cache: Path | None = None
+) -> dict[str, bool]:
+    """Which of ``modules`` the project's interpreter imports. With ``cache`` (a file under
+    .git/stepcommit/), the answer is kept per command and environment fingerprint: an unchanged
+    environment is not probed again (each real probe counts up `probes` in the cache)."""
+    key = json.dumps([python, list(modules)])
+    entries = state.read_cache(cache) if cache is not None else None
+    entries = entries if isinstance(entries, dict) else {}
+    entry = entries.get(key)
+    if (
+        isinstance(entry, dict)
+        and isinstance(entry.get("found"), dict)
+        and environment_fingerprint(str(entry.get("executable")), list(entry.get("site", [])))
+        == entry.get("fingerprint")
+    ):
+        return {m: bool(entry["found"].get(m)) for m in modules}
     probe = proc.run(
-        [*python, str(RUNNER_PACKAGE / "probe.py"), "pytest_cov"], cwd=root, env=env, check=False, timeout=120
+        [*python, str(RUNNER_PACKAGE / "probe.py"), *modules], cwd=root, env=env, check=False, timeout=120
     )
-    return probe.returncode == 0
+    try:
+        told = json.loads(probe.stdout.strip().splitlines()[-1])
+        found = {m: bool(told["found"][m]) for m in modules}
+        executable, site_dirs = str(told["executable"]), [str(p) for p in told["site"]]
+    except (ValueError, IndexError, KeyError, TypeError):
+        return {m: probe.returncode == 0 for m in modules}  # an odd interpreter: answer, keep nothing
+    if cache is not None:
+        probes = int(entry.get("probes", 0)) if isinstance(entry, dict) else 0
+        entries[key] = {"executable": executable, "site": site_dirs, "found": found, "probes": probes + 1,
+                        "fingerprint": environment_fingerprint(executable, site_dirs)}  # fmt: skip
+        state.write_json(cache, entries)
+    return found
+
+
+def _probe_pytest_cov(python: list[str], root: Path, env: dict[str, str], cache: Path | None = None) -> bool:
+    return probe_modules(python, root, env, ("pytest_cov",), cache)["pytest_cov"]
 
 
 def _pycache_dir(work: Path) -> Path:
@@ -316,7 +366,7 @@ def runner(repo: Repo, config: Config) -> Runner:
     env = _clean_env(work)
     python, has_pytest_cov = project_python(repo.root, config)
     if has_pytest_cov is None:
-        has_pytest_cov = _probe_pytest_cov(python, repo.root, env)
+        has_pytest_cov = _probe_pytest_cov(python, repo.root, env, state_dir(repo.git_dir) / PROBE_CACHE)
     cov_args = [f"--data-file={work / '.coverage'}"]
     if not has_coverage_config(repo.root):
         cov_args.append(f"--rcfile={work.parent / 'coveragerc'}")

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from stepcommit import git as git_mod
 from stepcommit.cli import app
 from stepcommit.commands.watch import blocks_cacheprovider, plan_for, status_line, watch_plan
-from tests.conftest import write
+from tests.conftest import PACKAGE, write
 
 
 def test_runner_is_a_bare_executable_and_testmon_data_leaves_the_work_tree(tmp_path: Path) -> None:
@@ -148,3 +148,32 @@ def test_nested_files_are_watched_unless_the_project_names_its_own_patterns(proj
     assert plan.argv[plan.argv.index("--patterns") + 1] == "*.py,**/*.py"
     write(project, {"pyproject.toml": '[tool.pytest-watcher]\npatterns = ["src/*.py"]\n'})
     assert "--patterns" not in plan_for(repo.root, repo.git_dir, [], now=True, clear=False).argv
+
+
+def test_with_a_store_each_change_reruns_the_selected_tests_and_shows_the_exact_total(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from stepcommit.commands.check import check
+    from stepcommit.commands.watch import has_store, watch_store
+    from stepcommit.config import load
+    from stepcommit.gates.testrun import run_tests
+
+    unused = "from calc import unused\n\n\ndef test_unused():\n    assert unused(2) == 4\n"
+    write(project, {"tests/test_unused.py": unused, "calc/__init__.py": PACKAGE + "\n\ndef never():\n    return 1\n",
+                    "pyproject.toml": "[tool.stepcommit]\nincremental = true\n"})  # fmt: skip
+    repo = git_mod.find_repo(project)
+    assert not has_store(repo.git_dir)
+    assert check(cwd=project) == 0  # the first incremental check builds the store
+    assert has_store(repo.git_dir)
+    source = project / "calc" / "__init__.py"
+    edits = iter([lambda: source.write_text(source.read_text().replace("return a * 2", "return a + a"))])
+    capsys.readouterr()
+    cfg = load(project)
+    assert (
+        watch_store(repo, cfg, now=False, poll=0.05, runs=1, on_idle=lambda: next(edits, lambda: None)()) == 0
+    )
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("Tests: 1 passed") and "(incremental: 1 of 2 tests)" in line, line
+    full = run_tests(repo, cfg, per_test="off")  # the oracle: a full run of the same tree
+    assert full.coverage is not None and full.coverage.display != "100.00"
+    assert line.endswith(f"; coverage {full.coverage.display}% (exact total)"), line

@@ -21,7 +21,7 @@ from typing import Any
 from coverage import Coverage
 from coverage.execfile import PyRunner
 
-from . import speedups, sqlite_store
+from . import speedups, sqlite_store, sysmon
 from .job import (
     EXIT_NO_TESTS_COLLECTED,
     EXIT_RERUN_ALL,
@@ -132,6 +132,7 @@ def main(job: Job) -> int:
     config_file: str | bool = rcfile or True
     # The same options `coverage run` passes for `--data-file=... [--rcfile=...] -m pytest`.
     cov = Coverage(data_file=data_file, config_file=config_file, check_preimported=True)
+    sysmon.apply_core(cov, per_test_contexts=job.per_test is not None)  # sysmon where it measures the same
     results_name = f"{__package__}.results"
     pytest_args = ["-p", results_name, *user_args]
     per_test = job.per_test
