@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from stepcommit import config as config_mod
 from stepcommit import git, output, plan, progress, state
@@ -171,16 +172,7 @@ def start(
         )
     if as_json:
         output.emit_json(
-            {
-                "step": {"id": step.id, "title": step.title, "line": marked.line},
-                "branch": name,
-                "base": base_branch,
-                "base_commit": base_commit,
-                "resumed": resumed,
-                "carried": carried,
-                "plan": rel_plan,
-                "worktree": None,
-            }
+            _started(step, marked, name, base_branch, base_commit, resumed, carried, rel_plan, None)
         )
         return 0
     verb = "Resumed" if resumed else "Started"
@@ -263,18 +255,7 @@ def _start_in_worktree(repo: git.Repo, *, query: str | None, plan_path: str | No
             _undo_worktree(repo.root, path, name if not resumed else None, parked=resumed)
             raise
     if as_json:
-        output.emit_json(
-            {
-                "step": {"id": step.id, "title": step.title, "line": marked.line},
-                "branch": name,
-                "base": base_branch,
-                "base_commit": base_commit,
-                "resumed": resumed,
-                "carried": [],
-                "plan": rel_plan,
-                "worktree": str(path),
-            }
-        )
+        output.emit_json(_started(step, marked, name, base_branch, base_commit, resumed, [], rel_plan, path))
         return 0
     output.say(f"{'Resumed' if resumed else 'Started'} step {step.id}: {step.title}")
     output.say(f"Worktree {path} on branch {name} (base {base_branch} at {base_commit[:10]}).")
@@ -307,3 +288,27 @@ def _undo_worktree(root: Path, path: Path, new_branch: str | None, *, parked: bo
     git.remove_worktree(root, path, force=True)
     if new_branch is not None:
         git.delete_branch(root, new_branch)
+
+
+def _started(
+    step: plan.Step,
+    marked: plan.Step,
+    branch: str,
+    base: str,
+    base_commit: str,
+    resumed: bool,
+    carried: list[str],
+    rel_plan: str,
+    worktree: Path | None,
+) -> dict[str, Any]:
+    """`start --json`: the step begun, where, and from what."""
+    return {
+        "step": output.step_json(step.id, step.title, line=marked.line),
+        "branch": branch,
+        "base": base,
+        "base_commit": base_commit,
+        "resumed": resumed,
+        "carried": carried,
+        "plan": rel_plan,
+        "worktree": None if worktree is None else str(worktree),
+    }  # fmt: skip
