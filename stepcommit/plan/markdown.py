@@ -1259,4 +1259,20 @@ def set_status(
     verification ran and passed), the Active Phase line moves on and Last Updated becomes today.
     """
     parsed = _scan(text, path, steps)
-    return apply(text, _edits(parsed, text, step, status, now, verified))
+    new = apply(text, _edits(parsed, text, step, status, now, verified))
+    if new != text and status != "in_progress":
+        # "In progress" is shown where the plan has a way to say it (a table row, not a checkbox).
+        # Another line can say the same step's status (a `**Status**:` line under a heading that also
+        # ends in one): an edit that would not read back as asked is refused, never written.
+        after = list(_scan(new, path, steps).plan.walk())
+        same = step.index < len(after) and (after[step.index].id, after[step.index].title) == (
+            step.id,
+            step.title,
+        )
+        if not same or after[step.index].status != status:
+            raise PlanError(
+                f"Setting step {step.id} in {path.name} (line {step.line}) to {status} would not read back "
+                "as that status: another line of the plan says its status too. Nothing was written.",
+                hint="Edit the step's status lines by hand, then run the command again.",
+            )
+    return new

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stepcommit import config
-from stepcommit.errors import ConfigError
+from stepcommit.errors import ConfigError, PlanError
 from stepcommit.plan import GRANULARITIES, Step, markdown, parse_plan, select_step, set_status
 from stepcommit.plan.text import line_of
 from stepcommit.plan.tracker import active_value, today_like
@@ -431,7 +431,13 @@ def test_a_tick_changes_one_steps_status_only(text: str, data: st.DataObject) ->
     assert len({s.id for s in before}) == len(before)
     chosen = data.draw(st.sampled_from(before))
     status = data.draw(st.sampled_from(["todo", "in_progress", "done"]))
-    new = set_status(text, PATH, chosen, status, NOW, verified=data.draw(st.booleans()), steps=steps_mode)
+    try:
+        new = set_status(text, PATH, chosen, status, NOW, verified=data.draw(st.booleans()), steps=steps_mode)
+    except PlanError as refused:
+        # A tick that would not read back as asked is refused and nothing written (item steps: a phase
+        # with no items reads its status from elsewhere; see the session note). Any other error is a bug.
+        assert "would not read back" in refused.message
+        return
     after = list(parse_plan(new, PATH, steps=steps_mode).walk())
     assert [(s.id, s.title, s.line) for s in after] == [(s.id, s.title, s.line) for s in before]
     moved = {s.index for s, t in zip(before, after, strict=True) if s.status != t.status}
