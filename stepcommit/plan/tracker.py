@@ -265,6 +265,11 @@ def join(
             if not primary.children and primary.status is None:
                 primary.status = rows_status[0]
     roots = _without(_table_order(roots, groups, gone), gone)
+    for primary, _ in groups:
+        # A section whose only children were rows joined into it (a checkpoint table under its heading)
+        # says its status through its row, as one with no children at all does.
+        if not primary.children and primary.status is None and id(primary) in joined.row_status:
+            primary.status = joined.row_status[id(primary)]
     # Phases are what the Active Phase line walks: not an item joined with its summary row.
     joined.phases = sorted((p for p, _ in groups if id(p) not in item_groups), key=lambda n: n.line)
     if tracker and steps == "phase":

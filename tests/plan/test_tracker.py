@@ -434,8 +434,8 @@ def test_a_tick_changes_one_steps_status_only(text: str, data: st.DataObject) ->
     try:
         new = set_status(text, PATH, chosen, status, NOW, verified=data.draw(st.booleans()), steps=steps_mode)
     except PlanError as refused:
-        # A tick that would not read back as asked is refused and nothing written (item steps: a phase
-        # with no items reads its status from elsewhere; see the session note). Any other error is a bug.
+        # A tick that would not read back as asked is refused and nothing written (two lines saying one
+        # step's status in ways a tick cannot move together). Any other error is a bug.
         assert "would not read back" in refused.message
         return
     after = list(parse_plan(new, PATH, steps=steps_mode).walk())
@@ -486,3 +486,22 @@ def test_ticking_any_real_step_changes_only_the_lines_that_show_it(name: str) ->
         assert after[leaf.index].status == target, leaf.id
         moved = {s.index for s, t in zip(before, after, strict=True) if s.status != t.status}
         assert moved <= around, (leaf.id, moved)
+
+
+ROW_AND_CHECKPOINT = (
+    "\n| Phase | Description | Status |\n|---|---|---|\n| 1 | Core 1 | NOT STARTED |\n"
+    "| 2 | Core 2 | NOT STARTED |\n\n### Phase 2: Core 2\n\n"
+    "| Checkpoint | Phase | Passed |\n|---|---|---|\n| check 1 | 1 | ❌ |\n| check 2 | 2 | ❌ |\n"
+)
+
+
+@pytest.mark.parametrize("steps_mode", ["phase", "item"])
+def test_a_section_holding_only_its_checkpoint_table_ticks_by_its_row(steps_mode: str) -> None:
+    # Found by the tick property: in item mode the checkpoint rows under the section were its only
+    # children, so the phase read its status from nowhere and a tick to done read back as todo.
+    before = parse_plan(ROW_AND_CHECKPOINT, PATH, steps=steps_mode)  # type: ignore[arg-type]
+    phase = next(s for s in before.walk() if s.id == "2")
+    new = set_status(ROW_AND_CHECKPOINT, PATH, phase, "done", NOW, steps=steps_mode)  # type: ignore[arg-type]
+    assert "| 2 | Core 2 | DONE        |" in new
+    after = parse_plan(new, PATH, steps=steps_mode)  # type: ignore[arg-type]
+    assert [(s.id, s.status) for s in after.walk()] == [("1", "todo"), ("2", "done")]
