@@ -95,7 +95,8 @@ test:
 """
 
 
-def github_body(name: str, python: str, *, locked: bool) -> str:
+def _github_head(name: str) -> str:
+    """The start of every workflow stepcommit writes: its name, its triggers, read-only permissions."""
     return f"""\
 name: "{name}"
 
@@ -107,6 +108,24 @@ permissions:
   contents: read
 
 jobs:
+"""
+
+
+def _uv_setup(python: str, *, locked: bool) -> str:
+    """The steps that give a job uv, the project's Python and its environment."""
+    return f"""\
+      - uses: astral-sh/setup-uv@v7
+        with:
+          enable-cache: true
+          cache-dependency-glob: uv.lock
+          python-version: "{python}"
+      - run: {_sync(locked)}"""
+
+
+def github_body(name: str, python: str, *, locked: bool) -> str:
+    return (
+        _github_head(name)
+        + f"""\
   test:
     runs-on: ubuntu-latest
     steps:
@@ -114,12 +133,7 @@ jobs:
         with:
           # Full history, so the coverage ratchet can compare with the commit a change started from.
           fetch-depth: 0
-      - uses: astral-sh/setup-uv@v7
-        with:
-          enable-cache: true
-          cache-dependency-glob: uv.lock
-          python-version: "{python}"
-      - run: {_sync(locked)}
+{_uv_setup(python, locked=locked)}
       - run: {CHECK}
         env:
           # A push has no target branch: compare with the commit before it.
@@ -132,6 +146,7 @@ jobs:
             report.xml
             coverage.xml
 """
+    )
 
 
 def shard_command(splits: int, group: str) -> str:
@@ -211,24 +226,10 @@ verdict:
 def github_shards_body(name: str, python: str, splits: int, *, locked: bool) -> str:
     groups = ", ".join(str(g) for g in range(1, splits + 1))
     run_shard = shard_command(splits, "${{ matrix.group }}")
-    setup = f"""\
-      - uses: astral-sh/setup-uv@v7
-        with:
-          enable-cache: true
-          cache-dependency-glob: uv.lock
-          python-version: "{python}"
-      - run: {_sync(locked)}"""
-    return f"""\
-name: "{name}"
-
-on:
-  push:
-  pull_request:
-
-permissions:
-  contents: read
-
-jobs:
+    setup = _uv_setup(python, locked=locked)
+    return (
+        _github_head(name)
+        + f"""\
   # The suite split by recorded durations ({DURATIONS}, pytest-split): each shard runs its part under
   # coverage and uploads its data.
   shard:
@@ -276,6 +277,7 @@ jobs:
             coverage.xml
             {SHARD_DIR}/test_durations
 """
+    )
 
 
 def checksum(body: str) -> str:
