@@ -139,9 +139,9 @@ def _own_patterns(root: Path) -> bool:
 
 def has_store(git_dir: Path) -> bool:
     """Whether an incremental run left a per-test store to select from."""
-    from stepcommit.gates.incremental import store_dir
+    from stepcommit.gates.incremental import stored_meta
 
-    return isinstance(state.read_cache(store_dir(git_dir) / "meta.json"), dict)
+    return stored_meta(git_dir) is not None
 
 
 def run_line(run: TestRun) -> str:

@@ -407,20 +407,27 @@ def guard_work_tree(repo: git.Repo, tree: str, head: str | None, branch: str | N
 
 def gate_commit(
     repo: git.Repo, cfg: Config, commit: str, base_commit: str, *, verify: tuple[str, ...] = (),
-    allow: Mapping[str, str] | None = None,
+    allow: Mapping[str, str] | None = None, ignore: tuple[str, ...] = (),
 ) -> GateResult:  # fmt: skip
     """Gate ``commit`` (the merged tree a step would land as) in a throw-away checkout, with the
-    project's interpreter and the checkout's own sources first on the path. The user's work tree,
-    index and per-test store are not touched."""
+    project's interpreter and the checkout's own sources first on the path. The user's work tree and
+    index are not touched. With `incremental`, the tests run are those the shared per-test store
+    selects (the ones whose recorded files differ between the tree it measured, typically the step's
+    gated tree, and the merged one, plus new and changed tests): the store's data for the others and
+    theirs give the merged tree's exact total, and the store then holds the merged tree.
+    ``ignore``: paths no test reads (the plan file, which the merge ticks twice)."""
     python, _ = project_python(repo.root, cfg)
     with git.temporary_worktree(repo, commit) as tree:
         scratch = state.state_dir(repo.git_dir) / "landing-run"
         scratch.mkdir(exist_ok=True)
+        # The run's own state is the scratch folder's; what every checkout shares (the per-test store,
+        # the baseline cache) is the repository's: the scratch names it as a linked worktree's git dir does.
+        state.write_text_atomic(scratch / "commondir", f"{state.common_dir(repo.git_dir)}\n")
         src = (str(tree / "src"),) if (tree / "src").is_dir() else ()
         return run_gate(
-            git.Repo(tree, scratch), dataclasses.replace(cfg, python=python, incremental=False),
+            git.Repo(tree, scratch), dataclasses.replace(cfg, python=python),
             git.tree_of(repo.root, commit), base_commit, verify=verify, use_cache=False,
-            tree_is_work_tree=True, pythonpath=(*src, str(tree)), allow=allow,
+            tree_is_work_tree=True, pythonpath=(*src, str(tree)), allow=allow, ignore=ignore,
         )  # fmt: skip
 
 
@@ -460,10 +467,10 @@ def honesty_check(
 
 def _stored_ids(repo: git.Repo, base_commit: str) -> frozenset[str] | None:
     """The node ids that passed at the base, when the per-test store measured exactly its tree."""
-    from stepcommit.gates.incremental import store_dir
+    from stepcommit.gates.incremental import stored_meta
 
-    meta = state.read_cache(store_dir(repo.git_dir) / "meta.json")
-    if not isinstance(meta, dict) or meta.get("tree") != git.tree_of(repo.root, base_commit):
+    meta = stored_meta(repo.git_dir)
+    if meta is None or meta.get("tree") != git.tree_of(repo.root, base_commit):
         return None
     passed = frozenset(str(t) for t in meta.get("collected", ()))
     return passed - frozenset(str(t) for t in meta.get("failed", ()))

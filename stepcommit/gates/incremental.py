@@ -1,10 +1,19 @@
 """The fast gate: rerun only the tests a change affects, and still report coverage's exact total.
 
-The per-test store lives under the git directory (`.git/stepcommit/testcov/`): a coverage data file
-in which every test's lines (and arcs, when the project measures branches) are recorded under the
-test's node id as coverage context, and the import-time lines under the empty context, plus
-`meta.json` naming the work tree it measured (a git tree id, so every file's blob is known), the
-collected tests, the failing ones and the test environment.
+The per-test store lives in the git directory every worktree shares (`.git/stepcommit/testcov/`): a
+coverage data file in which every test's lines (and arcs, when the project measures branches) are
+recorded under the test's node id as coverage context, and the import-time lines under the empty
+context, plus `meta.json` naming the work tree it measured (a git tree id, so every file's blob is
+known), the checkout it was measured in (`root`: the data's paths are under it, the meta's are
+relative to it), the collected tests, the failing ones and the test environment. A store measured in
+one worktree serves every other (and the re-gate of a merged tree in a throw-away checkout): its
+paths are moved to the checkout that reads it, in a copy of its own.
+
+Several runs may use the store at once, so nothing is ever written in place: each run writes its own
+data file, holds a pin (`run-<id>.lock`, an flock) naming the files it reads and writes while it
+runs, and publishes by replacing `meta.json` atomically under the short `store.lock`; a data file is
+deleted only when no meta names it and no live run's pin does. What a run did (`run-info.json`) is
+the worktree's own, under its own state folder.
 
 A gate after an edit diffs that tree against the work tree now and chooses:
 - a full run (which rebuilds the store) when it cannot be exact: no store yet, a changed `conftest.py`
@@ -23,26 +32,44 @@ A gate after an edit diffs that tree against the work tree now and chooses:
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import sqlite3
+import time
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stepcommit import git, state
+from stepcommit.errors import LockedError
 from stepcommit.gates import blocks, forbidden
 
 if TYPE_CHECKING:
     from stepcommit.runner.stepcommit_runner.job import PerTest
 
-STORE_VERSION = 1
+STORE_VERSION = 2
+"""2: shared by every worktree; `root` recorded, the meta's paths relative to it."""
+
+_STORE_LOCK_WAIT = 60.0
+"""Seconds a run waits for `store.lock`, which each holder keeps for a file listing or a rename."""
 
 # Files a run leaves behind that no test reads (an untracked .coverage from `pytest --cov`, say).
 _NOT_READ_BY_TESTS = {
     "coverage data", "pytest-testmon data", "compiled Python cache", "Python cache", "pytest cache",
     "mypy cache", "ruff cache", "coverage HTML report",
 }  # fmt: skip
+
+
+@dataclass
+class Pin:
+    """A live run's hold on the store's data files it reads and writes: an flock on `run-<id>.lock`,
+    which names them. The kernel drops it when the run dies; the next sweep then deletes both."""
+
+    path: Path
+    fd: int
 
 
 @dataclass(frozen=True)
@@ -52,15 +79,149 @@ class Selection:
     reason: str | None
     select: tuple[str, ...] | None = None
     job: dict[str, Any] = field(default_factory=dict)
+    pin: Pin | None = None
+    """Held from `plan` until `release` (testrun.run_tests releases it in a `finally`)."""
+    base: dict[str, Any] | None = None
+    """The store's meta the run started from, its paths made absolute for this checkout."""
 
 
 def store_dir(git_dir: Path) -> Path:
-    return state.state_dir(git_dir) / "testcov"
+    """The per-test store, in the state every worktree of the repository shares."""
+    return state.shared_dir(git_dir) / "testcov"
 
 
-def _meta(git_dir: Path) -> dict[str, Any] | None:
-    data = state.read_cache(store_dir(git_dir) / "meta.json")
+def run_info_path(git_dir: Path) -> Path:
+    """What the last run of this checkout did (the runner writes it): the checkout's own."""
+    return state.state_dir(git_dir) / "testcov" / "run-info.json"
+
+
+def _meta_in(folder: Path) -> dict[str, Any] | None:
+    data = state.read_cache(folder / "meta.json")
     return data if isinstance(data, dict) and data.get("version") == STORE_VERSION else None
+
+
+def stored_meta(git_dir: Path) -> dict[str, Any] | None:
+    """The store's meta as published now (its paths relative to its `root`), or None."""
+    return _meta_in(store_dir(git_dir))
+
+
+@contextlib.contextmanager
+def _store_lock(folder: Path) -> Iterator[None]:
+    """The short lock around reading the meta and taking a pin, publishing, and sweeping."""
+    import fcntl
+
+    fd = os.open(folder / "store.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + _STORE_LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise LockedError(
+                        f"Another stepcommit run has held the per-test store {folder} for {_STORE_LOCK_WAIT:g}s.",
+                        hint="A run stopped (not killed) with the lock? Let it go on or end it, then run again.",
+                    ) from None
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)  # closing drops the flock
+
+
+def _take_pin(folder: Path, run_id: str, files: Iterable[str]) -> Pin:
+    """Pin ``files`` (names in ``folder``) for this run; called under `store.lock`, so a sweep
+    never sees a pin without its list."""
+    import fcntl
+
+    path = folder / f"run-{run_id}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(fd, json.dumps({"pid": os.getpid(), "files": sorted(set(files))}).encode("utf-8"))
+    except BaseException:
+        os.close(fd)
+        path.unlink(missing_ok=True)
+        raise
+    return Pin(path, fd)
+
+
+def _pinned(folder: Path) -> set[str] | None:
+    """The files live runs' pins name (stale pins, of runs that died, are deleted); None when a live
+    pin cannot be read, so nothing may be deleted. Called under `store.lock`."""
+    import fcntl
+
+    names: set[str] = set()
+    for lock in folder.glob("run-*.lock"):
+        try:
+            fd = os.open(lock, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:  # a live run holds it
+                try:
+                    listed = json.loads(lock.read_bytes().decode("utf-8"))["files"]
+                except (OSError, ValueError, KeyError, TypeError):
+                    return None
+                names.update(str(n) for n in listed)
+                continue
+            lock.unlink(missing_ok=True)  # its run is gone
+        finally:
+            os.close(fd)
+    return names
+
+
+def _sweep(folder: Path) -> None:
+    """Delete the data files nothing needs: not the published one, not one a live run pinned."""
+    keep = _pinned(folder)
+    if keep is None:
+        return
+    meta = state.read_cache(folder / "meta.json")
+    if isinstance(meta, dict) and meta.get("db"):
+        keep.add(str(meta["db"]))
+    for old in folder.glob("coverage-*.db"):
+        if old.name not in keep:
+            old.unlink(missing_ok=True)
+
+
+def release(selection: Selection | None) -> None:
+    """Let go of the run's pin and delete what nobody needs any more (its data file, when it was
+    not published; a copy it read). Safe to call twice."""
+    pin = selection.pin if selection is not None else None
+    if pin is None or pin.fd < 0:
+        return
+    folder = pin.path.parent
+    try:
+        with _store_lock(folder):
+            pin.path.unlink(missing_ok=True)  # while still locked: a sweep never sees it stale
+            os.close(pin.fd)
+            pin.fd = -1
+            _sweep(folder)
+    finally:
+        if pin.fd >= 0:
+            os.close(pin.fd)
+            pin.fd = -1
+
+
+def _relative(paths: Iterable[str], root: str) -> list[str]:
+    """Paths under ``root`` (a real path) relative to it, as the meta keeps them; others as they are."""
+    prefix = root + os.sep
+    return [p[len(prefix) :] if p.startswith(prefix) else p for p in paths]
+
+
+def _absolute(paths: Iterable[str], root: str) -> list[str]:
+    return [p if os.path.isabs(p) else os.path.join(root, p) for p in paths]
+
+
+def _for_checkout(meta: dict[str, Any], root: str) -> dict[str, Any]:
+    """``meta`` with its paths made absolute for the checkout at ``root``."""
+    files: dict[str, list[str]] = meta.get("test_files", {})
+    return meta | {
+        "test_files": dict(zip(_absolute(files, root), files.values(), strict=True)),
+        "loaded": _absolute(meta.get("loaded", ()), root),
+    }
 
 
 def _real(root: Path, rel: str) -> str:
@@ -118,12 +279,33 @@ def plan(repo: git.Repo, tree: str, *, ignore: tuple[str, ...] = ()) -> Selectio
     """Choose between a full run and a selection for the work tree ``tree`` (see the module doc).
 
     ``ignore``: repository paths whose change no test can notice (the plan file stepcommit ticks).
+    The selection holds a pin on the store's files it names: `release` it when the run is over.
     """
     folder = store_dir(repo.git_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    out = folder / f"coverage-{uuid.uuid4().hex[:12]}.db"
-    job: dict[str, Any] = {"out": str(out), "info": str(folder / "run-info.json"), "select": None}
-    meta = _meta(repo.git_dir)
+    info = run_info_path(repo.git_dir)
+    info.parent.mkdir(parents=True, exist_ok=True)
+    run_id = uuid.uuid4().hex[:12]
+    out = folder / f"coverage-{run_id}.db"
+    moved = folder / f"coverage-{run_id}-moved.db"
+    job: dict[str, Any] = {"out": str(out), "info": str(info), "select": None}
+    with _store_lock(folder):
+        meta = _meta_in(folder)
+        stored = [str(meta["db"])] if meta and meta.get("db") else []
+        pin = _take_pin(folder, run_id, [out.name, moved.name, *stored])
+    try:
+        chosen = _choose(repo, tree, ignore, folder, meta, job, moved)
+    except BaseException:
+        release(Selection(None, pin=pin))
+        raise
+    return replace(chosen, pin=pin)
+
+
+def _choose(
+    repo: git.Repo, tree: str, ignore: tuple[str, ...], folder: Path, meta: dict[str, Any] | None,
+    job: dict[str, Any], moved: Path,
+) -> Selection:  # fmt: skip
+    """`plan`'s decision, from the store's meta as it was when the run pinned it."""
     if meta is None:
         return Selection("no per-test coverage is stored yet", job=job | {"reason": "first run"})
     if meta.get("disabled"):
@@ -136,10 +318,21 @@ def plan(repo: git.Repo, tree: str, *, ignore: tuple[str, ...] = ()) -> Selectio
     def full(reason: str) -> Selection:
         return Selection(reason, job=job | {"reason": reason})
 
+    here = os.path.realpath(repo.root)
+    if str(meta.get("root")) != here:
+        # Measured in another checkout (worktree): its data's paths moved here, in this run's own copy.
+        from stepcommit.runner.stepcommit_runner import sqlite_store
+
+        try:
+            sqlite_store.move_root(str(db), str(moved), str(meta.get("root")), here)
+        except sqlite3.Error as exc:
+            return full(f"the per-test store could not be moved to this checkout ({exc})")
+        db = moved
+    base = _for_checkout(meta, here)
     changes = git.raw_diff(repo.root, old_tree, tree) if old_tree != tree else []
     measured = _measured_files(db)
-    test_files: dict[str, list[str]] = meta.get("test_files", {})
-    loaded = set(meta.get("loaded", ()))
+    test_files: dict[str, list[str]] = base["test_files"]
+    loaded = set(base["loaded"])
     select: set[str] = set(meta.get("failed", ()))
     whole: list[str] = []
     parts: dict[str, blocks.Change] = {}
@@ -222,7 +415,7 @@ def plan(repo: git.Repo, tree: str, *, ignore: tuple[str, ...] = ()) -> Selectio
             "recollect_old": sorted(t for f in collect for t in test_files.get(f, ())),
             "drop_tests": sorted(gone_tests),
         }
-    return Selection(None, tuple(sorted(select)), job)
+    return Selection(None, tuple(sorted(select)), job, base=base)
 
 
 def runner_job(selection: Selection) -> PerTest:
@@ -252,6 +445,7 @@ def record(
 ) -> Outcome | None:
     """Make the run's per-test data the store (when the run completed) and say what was done."""
     folder = store_dir(repo.git_dir)
+    here = os.path.realpath(repo.root)
     info = state.read_cache(Path(selection.job["info"]))
     out = Path(selection.job["out"])
     if not isinstance(info, dict):
@@ -261,7 +455,7 @@ def record(
     test_files: dict[str, list[str]] = info.get("test_files", {})
     loaded: list[str] = info.get("loaded", [])
     job = selection.job
-    previous = _meta(repo.git_dir)
+    previous = selection.base  # the store this run started from, not what another run published since
     if info.get("mode") == "incremental" and job.get("collect") is not None and previous:
         # Only some test files were collected: the rest of the suite is as the store knew it.
         now = set(collected)
@@ -284,12 +478,13 @@ def record(
         return outcome
     meta: dict[str, Any] = {
         "version": STORE_VERSION,
+        "root": here,
         "tree": tree,
         "env": info.get("env"),
         "static": info.get("static", ""),
         "collected": collected,
-        "test_files": test_files,
-        "loaded": loaded,
+        "test_files": dict(zip(_relative(test_files, here), test_files.values(), strict=True)),
+        "loaded": _relative(loaded, here),
         "failed": failed,
         "time": state.now_iso(),
     }
@@ -300,8 +495,6 @@ def record(
     else:
         out.unlink(missing_ok=True)
         return outcome
-    state.write_json(folder / "meta.json", meta)  # atomically names the new data file
-    for old in folder.glob("coverage-*.db"):
-        if old.name != meta.get("db"):
-            old.unlink(missing_ok=True)
-    return outcome
+    with _store_lock(folder):
+        state.write_json(folder / "meta.json", meta)  # atomically names the new data file
+    return outcome  # the data file it replaced goes with the sweep of `release`, once no run reads it

@@ -424,26 +424,31 @@ def run_tests(
     if per_test == "off":
         return _run_once_fresh_pycache(repo, config, pythonpath, junit_xml, None)
     from stepcommit.gates import incremental  # only here: start-up stays light
-    from stepcommit.gates.incremental import Selection
 
     disk_tree = disk_tree or git.tree_only(repo)  # what the tests will see, untracked files included
     selection = incremental.plan(repo, disk_tree, ignore=ignore)
-    if per_test == "full":
-        selection = Selection(
-            "asked for", job=selection.job | {"select": None, "reason": "a full run was asked for"}
-        )
-    run = _run_once_fresh_pycache(repo, config, pythonpath, junit_xml, selection)
-    if run.problem == "merge failed":
-        info = state.read_cache(Path(selection.job["info"])) or {}
-        reason = info.get("rerun_reason") or (
-            f"the stored per-test data could not be merged ({info.get('merge_error', '?')})"
-        )
-        Path(selection.job["out"]).unlink(missing_ok=True)
-        selection = Selection(reason, job=selection.job | {"select": None, "reason": reason})
+    try:  # the selection pins the store's files it uses: let go whatever happens
+        if per_test == "full":
+            selection = dataclasses.replace(
+                selection, reason="asked for",
+                select=None, job=selection.job | {"select": None, "reason": "a full run was asked for"},
+            )  # fmt: skip
         run = _run_once_fresh_pycache(repo, config, pythonpath, junit_xml, selection)
-    failed = [f.test for f in run.failures]
-    completed = run.problem is None or run.problem == PYTEST_EXIT[1]
-    outcome = incremental.record(repo, disk_tree, selection, failed, completed=completed)
+        if run.problem == "merge failed":
+            info = state.read_cache(Path(selection.job["info"])) or {}
+            reason = info.get("rerun_reason") or (
+                f"the stored per-test data could not be merged ({info.get('merge_error', '?')})"
+            )
+            Path(selection.job["out"]).unlink(missing_ok=True)
+            selection = dataclasses.replace(
+                selection, reason=reason, select=None, job=selection.job | {"select": None, "reason": reason}
+            )
+            run = _run_once_fresh_pycache(repo, config, pythonpath, junit_xml, selection)
+        failed = [f.test for f in run.failures]
+        completed = run.problem is None or run.problem == PYTEST_EXIT[1]
+        outcome = incremental.record(repo, disk_tree, selection, failed, completed=completed)
+    finally:
+        incremental.release(selection)
     return dataclasses.replace(run, measured=outcome)
 
 

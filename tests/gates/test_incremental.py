@@ -140,7 +140,7 @@ def assert_equal_to_full(project: Path, run: Run, tmp: Path) -> None:
     assert run.coverage is not None, run.output_tail
     reference = full_coverage(project, tmp)
     assert run.coverage.total == pytest.approx(reference["totals"]["percent_covered"], abs=1e-9)
-    ours = json.loads((project / ".git" / "stepcommit" / "run" / "coverage.json").read_text())
+    ours = json.loads((state.state_dir(g.find_repo(project).git_dir) / "run" / "coverage.json").read_text())
     assert ours["totals"] == reference["totals"]
     assert set(ours["files"]) == set(reference["files"])
     for name, entry in reference["files"].items():
@@ -300,8 +300,10 @@ def test_the_plan_file_is_ignored_when_asked(geo: Path) -> None:
     repo = g.find_repo(geo)
     gate_run(geo)
     write(geo, {"PLAN.md": "- [x] **1.1. Done**\n"})
-    assert incremental.plan(repo, g.tree_only(repo), ignore=("PLAN.md",)).select == ()
-    assert incremental.plan(repo, g.tree_only(repo)).select is None
+    for ignore, selected in ((("PLAN.md",), ()), ((), None)):
+        selection = incremental.plan(repo, g.tree_only(repo), ignore=ignore)
+        incremental.release(selection)
+        assert selection.select == selected
 
 
 def test_data_that_cannot_be_merged_falls_back_to_a_full_run(geo: Path, tmp_path: Path) -> None:

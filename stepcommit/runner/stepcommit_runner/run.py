@@ -70,6 +70,24 @@ def _write_results(results_out: str, data: dict[str, Any]) -> None:
     os.replace(results_out + ".tmp", results_out)
 
 
+def measured_args(pytest_args: list[str]) -> list[str]:
+    """The pytest arguments that can change which lines the tests run: those that only say where
+    pytest writes (`-o cache_dir=...`, `--junitxml=...`) are left out, since each checkout of the
+    repository (worktree, throw-away checkout) writes them to a folder of its own."""
+    kept: list[str] = []
+    args = iter(pytest_args)
+    for arg in args:
+        if arg in ("-o", "--override-ini"):
+            value = next(args, "")
+            if not value.startswith("cache_dir="):
+                kept += [arg, value]
+        elif arg in ("--junitxml", "--junit-xml"):
+            next(args, None)
+        elif not arg.startswith(("-ocache_dir=", "--override-ini=cache_dir=", "--junitxml=", "--junit-xml=")):
+            kept.append(arg)
+    return kept
+
+
 def _environment(cov: Coverage, pytest_args: list[str]) -> dict[str, object]:
     """What, besides the files in git, decides which lines the tests run: a change means a full run."""
     import coverage
@@ -97,7 +115,7 @@ def _environment(cov: Coverage, pytest_args: list[str]) -> dict[str, object]:
         "pytest": pytest.__version__,
         "packages": hashlib.sha256("\n".join(sorted(dists)).encode()).hexdigest()[:16],
         "settings": hashlib.sha256(repr(settings).encode()).hexdigest()[:16],
-        "pytest_args": pytest_args,
+        "pytest_args": measured_args(pytest_args),
     }  # fmt: skip
 
 

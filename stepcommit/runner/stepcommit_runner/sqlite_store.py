@@ -1,5 +1,6 @@
 """The only code that knows coverage's SQLite schema (7, coverage 5 to 7): merging per-test data,
-the arc union stepcommit adds, moving kept lines, and flattening contexts away.
+the arc union stepcommit adds, moving kept lines, flattening contexts away, and naming a store's
+files under another checkout.
 
 tests/runner/test_sqlite_store.py checks each against coverage's own reading of the files.
 """
@@ -287,3 +288,23 @@ def flatten(src_db: str, flat_db: str) -> None:
     if arcs or lines:
         data.touch_files([p for p in paths.values() if p not in arcs and p not in lines])
     data.write()
+
+
+def move_root(src_db: str, dst_db: str, old_root: str, new_root: str) -> None:
+    """Write ``dst_db``: ``src_db`` with every measured file under ``old_root`` named under ``new_root``
+    instead (the same repository checked out elsewhere: another worktree, a throw-away checkout).
+
+    coverage records absolute paths; the per-test store is shared by every checkout of a repository,
+    so a checkout reads the data of another through such a copy. Files outside ``old_root`` keep their
+    names; a name the move would make twice is an sqlite3 error (the caller runs everything)."""
+    shutil.copyfile(src_db, dst_db)
+    old_prefix, new_prefix = old_root.rstrip(os.sep) + os.sep, new_root.rstrip(os.sep) + os.sep
+    con = sqlite3.connect(dst_db)
+    try:
+        con.execute(
+            "update file set path = ? || substr(path, ?) where substr(path, 1, ?) = ?",
+            (new_prefix, len(old_prefix) + 1, len(old_prefix), old_prefix),
+        )
+        con.commit()
+    finally:
+        con.close()
