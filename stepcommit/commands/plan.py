@@ -48,7 +48,18 @@ def _shown(path: Path, root: Path) -> str:
         return str(path)
 
 
-def step_json(step: plan_mod.Step) -> dict[str, Any]:
+def _active_elsewhere(root: Path) -> dict[str, str]:
+    """Step id -> the worktree it is active in, for the steps active in other checkouts than this one."""
+    from stepcommit import worktrees
+
+    try:
+        repo = git.find_repo(root)
+    except NotARepository:
+        return {}
+    return {a.step.id: str(a.path) for a in worktrees.active_elsewhere(repo)}
+
+
+def step_json(step: plan_mod.Step, elsewhere: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "id": step.id,
         "title": step.title,
@@ -59,34 +70,40 @@ def step_json(step: plan_mod.Step) -> dict[str, Any]:
         "verify": list(step.verify),
         "criteria": list(step.criteria),
         "todo": list(step.todo),  # a tracker phase's checklist, ticked with the phase
-        "children": [step_json(c) for c in step.children],
+        # Started in another worktree: this checkout's plan still shows it open.
+        "active_in": (elsewhere or {}).get(step.id),
+        "children": [step_json(c, elsewhere) for c in step.children],
     }
 
 
-def plan_json(the_plan: plan_mod.Plan, shown: str) -> dict[str, Any]:
-    following = plan_mod.next_open_step(the_plan)
-    reason = plan_mod.no_next_reason(the_plan) if following is None else None
+def plan_json(the_plan: plan_mod.Plan, shown: str, elsewhere: dict[str, str] | None = None) -> dict[str, Any]:
+    busy = set(elsewhere or ())
+    following = plan_mod.next_open_step(the_plan, busy)
+    reason = plan_mod.no_next_reason(the_plan, busy) if following is None else None
     return {
         "plan": shown,
         "format": the_plan.format,
         # The step `stepcommit start` would begin, or null and why not.
         "next": {"id": following.id, "title": following.title, "line": following.line} if following else None,
         "next_reason": reason[0] if reason else None,
-        "steps": [step_json(s) for s in the_plan.steps],
+        "steps": [step_json(s, elsewhere) for s in the_plan.steps],
     }
 
 
-def _tree_lines(steps: tuple[plan_mod.Step, ...], depth: int, next_index: int | None) -> list[str]:
+def _tree_lines(
+    steps: tuple[plan_mod.Step, ...], depth: int, next_index: int | None, elsewhere: dict[str, str]
+) -> list[str]:
     lines: list[str] = []
     for step in steps:
         pointer = "  <- next" if step.index == next_index else ""
         optional = " (optional)" if step.optional else ""
         deferred = " (deferred)" if step.deferred else ""
+        where = f"  (active in {elsewhere[step.id]})" if step.id in elsewhere else ""
         lines.append(
             f"{'  ' * depth}{_SYMBOL[step.status]} {step.id}  {step.title}{optional}{deferred}  "
-            f"(line {step.line}){pointer}"
+            f"(line {step.line}){where}{pointer}"
         )
-        lines.extend(_tree_lines(step.children, depth + 1, next_index))
+        lines.extend(_tree_lines(step.children, depth + 1, next_index, elsewhere))
     return lines
 
 
@@ -148,13 +165,14 @@ def plan(*, cwd: Path, plan_path: str | None = None, as_json: bool = False, para
     shown = _shown(path, root)
     if parallel:
         return _parallel(root, path, the_plan, shown, as_json)
+    elsewhere = _active_elsewhere(root)
     if as_json:
-        output.emit_json(plan_json(the_plan, shown))
+        output.emit_json(plan_json(the_plan, shown, elsewhere))
         return 0
     steps = list(the_plan.walk())
     done = sum(1 for s in steps if s.is_leaf and s.status in ("done", "skipped"))
     leaves = sum(1 for s in steps if s.is_leaf)
-    following = plan_mod.next_open_step(the_plan)
+    following = plan_mod.next_open_step(the_plan, set(elsewhere))
     output.say(f"{shown} ({the_plan.format}): {done} of {leaves} steps done")
     if not steps:
         output.say(
@@ -162,12 +180,12 @@ def plan(*, cwd: Path, plan_path: str | None = None, as_json: bool = False, para
             "or status table rows."
         )
         return 0
-    for line in _tree_lines(the_plan.steps, 0, following.index if following else None):
+    for line in _tree_lines(the_plan.steps, 0, following.index if following else None, elsewhere):
         output.say(line)
     if following is not None:
         output.say(f"Next: {following.id} {following.title}  (`stepcommit start` begins it)")
     else:
-        reason = plan_mod.no_next_reason(the_plan)
+        reason = plan_mod.no_next_reason(the_plan, set(elsewhere))
         if reason is not None:
             output.say(f"Next: none. {reason[0]}")
     return 0

@@ -69,18 +69,15 @@ def _refuse_active_elsewhere(repo: git.Repo, step: plan.Step) -> None:
             )
 
 
-def _pick(repo: git.Repo, the_plan: plan.Plan, query: str | None) -> plan.Step:
-    """The named step, or the next open one that is not active in another checkout already."""
+def _pick(repo: git.Repo, the_plan: plan.Plan, query: str | None, *, here_too: bool = False) -> plan.Step:
+    """The named step, or the next open one that is not active in another checkout already (nor in
+    this one, with ``here_too``: a new worktree's step)."""
     if query is not None:
         return plan.select_step(the_plan, query)
     from stepcommit import worktrees
 
-    busy = {a.step.id for a in worktrees.active_elsewhere(repo)}
-    if busy:
-        for candidate in plan.ready_steps(the_plan):
-            if candidate.id not in busy:
-                return candidate
-    return plan.select_step(the_plan, None)
+    found = worktrees.active_steps(repo) if here_too else worktrees.active_elsewhere(repo)
+    return plan.select_step(the_plan, None, busy={a.step.id for a in found})
 
 
 def _refuse_closed(step: plan.Step, plan_file: Path) -> None:
@@ -201,7 +198,7 @@ def _start_in_worktree(repo: git.Repo, *, query: str | None, plan_path: str | No
         plan_file = plan.find_plan(repo.root, plan_path or cfg.plan)
         plan_in_repository(repo.root, plan_file)
         steps: plan.Granularity = "item" if cfg.steps == "item" else "phase"
-        step = _pick(repo, plan.load_plan(plan_file, steps=steps), query)
+        step = _pick(repo, plan.load_plan(plan_file, steps=steps), query, here_too=True)
         plan_file = plan.step_file(plan_file, step)
         rel_plan = plan_in_repository(repo.root, plan_file)
         _refuse_closed(step, plan_file)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -233,11 +234,10 @@ def _ready(plan: Plan) -> list[Step]:
     return ready
 
 
-def next_open_step(plan: Plan) -> Step | None:
+def next_open_step(plan: Plan, busy: Collection[str] = ()) -> Step | None:
     """The first open leaf step in file order whose dependencies are done; optional and deferred
-    steps are passed over."""
-    ready = _ready(plan)
-    return ready[0] if ready else None
+    steps are passed over, and so are the steps active in another worktree (``busy``: their ids)."""
+    return next((s for s in _ready(plan) if s.id not in busy), None)
 
 
 def _passed_over(plan: Plan) -> dict[int, str]:
@@ -261,11 +261,18 @@ def _passed_over(plan: Plan) -> dict[int, str]:
     return why
 
 
-def no_next_reason(plan: Plan) -> tuple[str, str] | None:
-    """Why `start` finds no step to begin (message, hint); None when it finds one."""
-    if next_open_step(plan) is not None:
+def no_next_reason(plan: Plan, busy: Collection[str] = ()) -> tuple[str, str] | None:
+    """Why `start` finds no step to begin (message, hint); None when it finds one. ``busy``: the ids
+    of the steps active in another worktree."""
+    if next_open_step(plan, busy) is not None:
         return None
     name = plan.path.name
+    taken = [s.id for s in _ready(plan) if s.id in busy]
+    if taken:
+        return (
+            f"Every step of {name} that can start now is active in another worktree already: {', '.join(taken[:5])}.",
+            "`stepcommit status --all` shows where; to begin a later step anyway, name it: `stepcommit start 1.3`.",
+        )
     steps = list(plan.walk())
     if not steps:
         return (
@@ -293,13 +300,13 @@ def no_next_reason(plan: Plan) -> tuple[str, str] | None:
     )
 
 
-def select_step(plan: Plan, query: str | None) -> Step:
+def select_step(plan: Plan, query: str | None, busy: Collection[str] = ()) -> Step:
     """The step named by id (``1.3``), by place (``#4``: the 4th step in file order), by title words,
-    or the next open one when ``query`` is None."""
+    or the next open one when ``query`` is None (passing over those active elsewhere, ``busy``)."""
     if query is None:
-        step = next_open_step(plan)
+        step = next_open_step(plan, busy)
         if step is None:
-            reason = no_next_reason(plan)
+            reason = no_next_reason(plan, busy)
             assert reason is not None
             raise PlanError(reason[0], hint=reason[1])
         return step

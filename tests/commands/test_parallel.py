@@ -111,6 +111,33 @@ def test_two_steps_finished_in_the_other_order_land_as_two_gated_commits(
     assert [r["step"] for r in state.read_history(project / ".git")] == ["1.3", "1.2"]
 
 
+def test_the_landing_gate_selects_from_the_shared_store_and_keeps_the_exact_total(
+    parallel_project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    project = parallel_project
+    write(project, {"pyproject.toml": COVERAGE_CONFIG + "\n[tool.stepcommit]\nincremental = true\n"})
+    commit_all(project, "chore: the incremental gate")
+    first = start_worktree(project, "1.2", capsys)
+    second = start_worktree(project, "1.3", capsys)
+    write(first, {"calc/sub.py": SUB, "tests/test_sub.py": TEST_SUB})
+    write(second, {"calc/mul.py": MUL, "tests/test_mul.py": TEST_MUL})
+    assert finish(cwd=second) == 0
+
+    assert finish(cwd=first) == 0  # its own gate runs all 3 tests; the merged tree's only 1.3's new one
+
+    body = git(project, "log", "-1", "--format=%B", "main")
+    assert "feat(step-1.2): Subtraction" in body
+    assert "Tests: 1 passed" in body and "(incremental: 1 of 3 tests)" in body, body
+    trailer = git(project, "log", "-1", "--format=%(trailers:key=Coverage,valueonly)", "main").strip()
+    assert trailer == full_coverage(project, tmp_path)
+    # The store now holds the merged tree, measured in the throw-away checkout (gone since).
+    from stepcommit.gates import incremental
+
+    meta = incremental.stored_meta(project / ".git")
+    assert meta is not None and meta["tree"] == git(project, "rev-parse", "main^{tree}").strip()
+    assert not Path(meta["root"]).exists()
+
+
 def test_same_line_conflict_stops_with_the_step_committed_and_the_base_untouched(
     parallel_project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -218,6 +245,38 @@ def test_a_step_active_in_another_worktree_is_not_started_twice(
     assert start(cwd=project, query=None) == 0
     assert git(project, "branch", "--show-current").strip() == "step/1.3-multiplication"
     assert {s["step"]["id"] for s in collect_all(project)["steps"]} == {"1.2", "1.3"}
+
+
+def _walk(steps: list[dict]) -> list[dict]:
+    return [found for s in steps for found in (s, *_walk(s["children"]))]
+
+
+def test_plan_shows_a_step_active_in_another_worktree_as_active_there(
+    parallel_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = parallel_project
+    where = start_worktree(project, "1.2", capsys)
+    assert plan(cwd=project, as_json=True) == 0
+    data = json.loads(capsys.readouterr().out)
+    steps = {s["id"]: s for s in _walk(data["steps"])}
+    assert steps["1.2"]["active_in"] == str(where) and steps["1.3"]["active_in"] is None
+    assert data["next"]["id"] == "1.3"  # what `start` here would begin
+    assert plan(cwd=project) == 0
+    shown = capsys.readouterr().out
+    assert f"1.2  Subtraction  (line 6)  (active in {where})" in shown
+    assert "Next: 1.3 Multiplication" in shown
+    assert plan(cwd=where, as_json=True) == 0  # in its own worktree it is this checkout's step
+    mine = {s["id"]: s for s in _walk(json.loads(capsys.readouterr().out)["steps"])}
+    assert mine["1.2"]["active_in"] is None
+
+    other = start_worktree(project, "1.3", capsys)
+    assert plan(cwd=project, as_json=True) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["next"] is None and "active in another worktree" in data["next_reason"]
+    assert {s["id"]: s["active_in"] for s in _walk(data["steps"])}["1.3"] == str(other)
+    with pytest.raises(PlanError, match="active in another worktree already: 1.2, 1.3"):
+        start(cwd=project, query=None)
+    assert git(project, "branch", "--show-current").strip() == "main"
 
 
 def test_worktree_dir_setting_and_keep_worktree(
