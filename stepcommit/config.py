@@ -39,7 +39,7 @@ class Config:
     lint: bool = True
     run_verify: bool = False
     """Run the `Verify:` commands a plan step gives (off unless you trust the plan's author)."""
-    incremental: bool = False
+    incremental: bool = True
     """Rerun only the tests a change affects, from per-test coverage kept under .git (exact total)."""
     full_on_finish: bool = True
     """With `incremental`, `finish` still runs the whole suite (and refreshes the per-test store)."""
