@@ -208,6 +208,7 @@ def check(
             use_cache=use_cache and junit_xml is None and coverage_xml is None,
             junit_xml=junit_xml is not None,
             full=full,
+            audit_any_tree=full,
             ignore=(active.plan,) if active else (),
             disk_tree=disk_tree,
             allow=allow,

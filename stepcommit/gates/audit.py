@@ -171,13 +171,16 @@ def gated_run(
     full: bool,
     disk_tree: str | None,
     run: Callable[[str, str | None], TestRun],
+    any_tree: bool = False,
 ) -> tuple[TestRun, list[str]]:
     """The gate's test run with `incremental` configured, and the notes it leaves.
 
     ``run(per_test, disk_tree)`` runs the suite (``per_test``: `off`, `auto` or `full`). Without an
     audit due this is one run: `auto`, or `off` while the marker says the store lied. An audit (``full``,
-    or the `audit_every`-th incremental run) brings the store to this tree first when it measured
-    another (an incremental run: the union to audit), then runs everything and compares."""
+    or the `audit_every`-th incremental run) runs everything and compares it with the store. When the
+    store measured another tree, an incremental run brings it to this one first (the union to audit):
+    for the `audit_every`-th run, while the marker is set, and with ``any_tree`` (`check --full`); a
+    full run of `finish` audits only a store of its own tree, so that it costs one run."""
     git_dir = repo.git_dir
     off = marker(git_dir)
     notes = [off_note(off)] if off else []
@@ -195,6 +198,8 @@ def gated_run(
     why = f"the self-audit of the per-test store (due every {cfg.audit_every} incremental runs)"
     tree = disk_tree or git.tree_only(repo)
     stored = _store(git_dir)
+    if stored is not None and stored[0].get("tree") != tree and not (due or off or any_tree):
+        stored = None  # a store of another tree, and no incremental run asked for to bring it here
     if stored is not None and stored[0].get("tree") != tree:
         first = run("auto", tree)  # the union the incremental gate reports for this tree
         was_full = first.measured is not None and first.measured.mode == "full"

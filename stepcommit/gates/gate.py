@@ -223,6 +223,7 @@ def run_gate(
     pythonpath: tuple[str, ...] = (),
     disk_tree: str | None = None,
     allow: Mapping[str, str] | None = None,
+    audit_any_tree: bool = False,
 ) -> GateResult:
     """Gate ``tree`` (the work tree as it would be committed) against ``base_commit``.
 
@@ -233,7 +234,8 @@ def run_gate(
     run that changes it is a finding; ``pythonpath``: the sources of a checkout elsewhere;
     ``disk_tree``: what is on disk when ``tree`` differs from it only by the plan's tick, which no
     test reads: the result is recorded for ``tree``, the commit `finish` will make; ``allow``: the
-    honesty findings let through, with their reasons).
+    honesty findings let through, with their reasons; ``audit_any_tree``: a ``full`` run audits the
+    per-test store even when it measured another tree, see audit.py).
     """
     checked = honesty_check(repo, cfg, tree, base_commit, allow or {})
     if use_cache:
@@ -263,7 +265,9 @@ def run_gate(
         elif cfg.incremental:
             from stepcommit.gates import audit  # only here: start-up stays light
 
-            run, audit_notes = audit.gated_run(repo, cfg, full=full, disk_tree=disk_tree, run=tests)
+            run, audit_notes = audit.gated_run(
+                repo, cfg, full=full, disk_tree=disk_tree, run=tests, any_tree=audit_any_tree
+            )
         else:
             run = tests("off", disk_tree)
         if lint_job is not None:

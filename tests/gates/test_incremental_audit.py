@@ -66,7 +66,7 @@ def hidden(repo: Path) -> Path:
     return repo
 
 
-def gate(project: Path, cfg: Config, *, full: bool = False):  # noqa: ANN201 - the GateResult
+def gate(project: Path, cfg: Config, *, full: bool = False):
     repo = g.find_repo(project)
     return run_gate(repo, cfg, g.tree_only(repo), None, use_cache=False, full=full)
 
@@ -97,7 +97,9 @@ def test_a_store_that_lies_is_caught_named_and_turns_incremental_off_until_they_
     off = audit.marker(repo.git_dir)
     assert off is not None and off["files"][0]["path"] == "calc/__init__.py"
     assert "lines 6 that the store's union lacks" in off["files"][0]["why"]
-    assert any("incremental gate off for this repository" in n and "calc/__init__.py" in n for n in audited.notes)
+    assert any(
+        "incremental gate off for this repository" in n and "calc/__init__.py" in n for n in audited.notes
+    )
     assert (state.shared_dir(repo.git_dir) / audit.MARKER).is_file()
 
     # From then on every run is full, with the note saying why; doctor reports it.
@@ -127,8 +129,9 @@ def test_an_honest_store_passes_and_every_nth_incremental_run_is_the_audit(geo_p
     write(geo_project, {"geo/calc.py": GEO.replace("return a - b", "return -(b - a)")})
     due = gate(geo_project, cfg)  # the second incremental run: the audit, full
     assert due.ok and due.measured is None
-    assert "incremental gate: full run: the self-audit of the per-test store (due every 2 incremental runs)" in (
-        due.notes
+    assert (
+        "incremental gate: full run: the self-audit of the per-test store (due every 2 incremental runs)"
+        in (due.notes)
     )
     last = audit.last_audit(repo.git_dir)
     assert last["result"] == "agreed" and last["runs"] == 0
@@ -140,7 +143,10 @@ def test_an_honest_store_passes_and_every_nth_incremental_run_is_the_audit(geo_p
 def test_check_full_runs_instead_of_replaying_the_cache_when_an_audit_is_due(
     geo_project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write(geo_project, {"pyproject.toml": GEO_PYPROJECT + "\n[tool.stepcommit]\nlint = false\nratchet = false\n"})
+    write(
+        geo_project,
+        {"pyproject.toml": GEO_PYPROJECT + "\n[tool.stepcommit]\nlint = false\nratchet = false\n"},
+    )
     commit_all(geo_project, "chore: settings")
     repo = g.find_repo(geo_project)
     assert check.check(cwd=geo_project) == 0
