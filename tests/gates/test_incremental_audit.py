@@ -80,7 +80,9 @@ def test_incremental_is_the_default_and_audit_every_is_checked() -> None:
             from_table({"audit_every": wrong})
 
 
-def test_a_store_that_lies_is_caught_named_and_turns_incremental_off_until_they_agree(hidden: Path) -> None:
+def test_a_store_that_lies_is_caught_named_and_turns_incremental_off_until_they_agree(
+    hidden: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cfg = Config(lint=False)
     repo = g.find_repo(hidden)
     first = gate(hidden, cfg)
@@ -102,20 +104,32 @@ def test_a_store_that_lies_is_caught_named_and_turns_incremental_off_until_they_
     )
     assert (state.shared_dir(repo.git_dir) / audit.MARKER).is_file()
 
-    # From then on every run is full, with the note saying why; doctor reports it.
-    after = gate(hidden, cfg)
-    assert after.measured is None and after.coverage is not None
-    assert after.coverage.files[0].missing_lines == ()
-    assert any(n.startswith("incremental gate off") and "calc/__init__.py" in n for n in after.notes)
     found = doctor.check_incremental(repo)
     assert not found.ok and "calc/__init__.py" in found.detail and "check --full" in found.fix
+    capsys.readouterr()
+    doctor.show([found], as_json=True)
+    (shown,) = json.loads(capsys.readouterr().out)["findings"]
+    assert shown["check"] == "incremental gate" and not shown["ok"] and "calc/__init__.py" in shown["detail"]
+    doctor.show([found], as_json=False)
+    assert capsys.readouterr().out.startswith("FAIL incremental gate: turned off by its self-audit: ")
 
-    # `check --full` on the same files: the full run agrees with the store the last full run left.
-    cleared = gate(hidden, cfg, full=True)
-    assert audit.marker(repo.git_dir) is None
+
+def test_while_off_every_run_is_full_until_check_full_finds_the_store_agreeing(hidden: Path) -> None:
+    cfg = Config(lint=False)
+    repo = g.find_repo(hidden)
+    assert gate(hidden, cfg).ok  # a fresh store of this tree
+    why = "the per-test store's union differed from a full run in calc/__init__.py: (a test)"
+    state.write_json(state.shared_dir(repo.git_dir) / audit.MARKER, {"why": why, "files": [], "tree": "?"})
+
+    after = gate(hidden, cfg)
+    assert after.measured is None and after.coverage is not None  # full: no per-test selection
+    assert any(n.startswith("incremental gate off") and "calc/__init__.py" in n for n in after.notes)
+    assert after.tests is not None and after.tests.passed == 2  # both tests ran
+
+    cleared = gate(hidden, cfg, full=True)  # what `check --full` runs
+    assert cleared.ok and audit.marker(repo.git_dir) is None
     assert "incremental gate back on" in " ".join(cleared.notes)
     assert doctor.check_incremental(repo).ok
-    assert gate(hidden, cfg).measured == "incremental: 0 of 2 tests"
 
 
 def test_an_honest_store_passes_and_every_nth_incremental_run_is_the_audit(geo_project: Path) -> None:
