@@ -132,20 +132,20 @@ def test_while_off_every_run_is_full_until_check_full_finds_the_store_agreeing(h
     assert doctor.check_incremental(repo).ok
 
 
-def test_an_honest_store_passes_and_every_nth_incremental_run_is_the_audit(geo_project: Path) -> None:
-    cfg = Config(lint=False, audit_every=2)
+def test_an_honest_store_passes_and_every_nth_incremental_run_is_the_audit(
+    geo_project: Path, tmp_path: Path
+) -> None:
+    cfg = Config(lint=False, audit_every=1)  # every incremental run is the audit
     repo = g.find_repo(geo_project)
     assert gate(geo_project, cfg).ok  # the first run builds the store
-    write(geo_project, {"geo/calc.py": GEO.replace("return a * b", "return b * a")})
-    assert gate(geo_project, cfg).measured == "incremental: 1 of 3 tests"
-    assert audit.last_audit(repo.git_dir)["runs"] == 1
+    assert audit.last_audit(repo.git_dir)["runs"] == 0
 
     write(geo_project, {"geo/calc.py": GEO.replace("return a - b", "return -(b - a)")})
-    due = gate(geo_project, cfg)  # the second incremental run: the audit, full
+    due = gate(geo_project, cfg)  # an incremental run first (the union to audit), then the full one
     assert due.ok and due.measured is None
     assert (
-        "incremental gate: full run: the self-audit of the per-test store (due every 2 incremental runs)"
-        in (due.notes)
+        "incremental gate: full run: the self-audit of the per-test store (due every 1 incremental runs)"
+        in due.notes
     )
     last = audit.last_audit(repo.git_dir)
     assert last["result"] == "agreed" and last["runs"] == 0
@@ -153,34 +153,7 @@ def test_an_honest_store_passes_and_every_nth_incremental_run_is_the_audit(geo_p
     assert list(store_dir(repo.git_dir).glob("audit-*.db")) == []  # the kept union is gone
     assert "last audit agreed" in doctor.check_incremental(repo).detail
 
-
-def test_check_full_runs_instead_of_replaying_the_cache_when_an_audit_is_due(
-    geo_project: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    write(
-        geo_project,
-        {"pyproject.toml": GEO_PYPROJECT + "\n[tool.stepcommit]\nlint = false\nratchet = false\n"},
-    )
-    commit_all(geo_project, "chore: settings")
-    repo = g.find_repo(geo_project)
-    assert check.check(cwd=geo_project) == 0
-    write(geo_project, {"geo/calc.py": GEO.replace("return a * b", "return b * a")})
-    assert check.check(cwd=geo_project) == 0  # incremental: the store holds unvouched data
-    assert audit.due_for_full(repo.git_dir)
-    capsys.readouterr()
-    assert check.check(cwd=geo_project, full=True) == 0
-    assert "cached" not in capsys.readouterr().out
-    assert audit.last_audit(repo.git_dir)["result"] == "agreed"
-    assert not audit.due_for_full(repo.git_dir)
-    assert check.check(cwd=geo_project, full=True) == 0  # nothing left to audit: the cache answers
-    assert "cached" in capsys.readouterr().out
-
-
-def test_compare_names_each_file_and_what_differs(geo_project: Path, tmp_path: Path) -> None:
-    """The comparison itself, on a real store whose data is edited: an arc taken out."""
-    cfg = Config(lint=False)
-    repo = g.find_repo(geo_project)
-    assert gate(geo_project, cfg).ok
+    # The comparison itself, on the store left by that full run, its data edited: an arc taken out.
     meta = json.loads((store_dir(repo.git_dir) / "meta.json").read_text())
     union = tmp_path / "union.db"
     shutil.copyfile(store_dir(repo.git_dir) / meta["db"], union)
@@ -194,6 +167,27 @@ def test_compare_names_each_file_and_what_differs(geo_project: Path, tmp_path: P
     assert [d.path for d in found] == ["geo/calc.py"]
     assert found[0].why == "the full run executed arcs 2->-1 that the store's union lacks"
     assert audit._ranges([9, 3, 4, 5, 7]) == "3-5, 7, 9"
+
+
+def test_check_full_runs_instead_of_replaying_the_cache_when_an_audit_is_due(
+    geo_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        geo_project,
+        {"pyproject.toml": GEO_PYPROJECT + "\n[tool.stepcommit]\nlint = false\nratchet = false\n"},
+    )
+    commit_all(geo_project, "chore: settings")
+    repo = g.find_repo(geo_project)
+    assert check.check(cwd=geo_project) == 0
+    assert check.check(cwd=geo_project, use_cache=False) == 0  # incremental: the store is its union
+    assert audit.due_for_full(repo.git_dir)
+    capsys.readouterr()
+    assert check.check(cwd=geo_project, full=True) == 0
+    assert "cached" not in capsys.readouterr().out
+    assert audit.last_audit(repo.git_dir)["result"] == "agreed"
+    assert not audit.due_for_full(repo.git_dir)
+    assert check.check(cwd=geo_project, full=True) == 0  # nothing left to audit: the cache answers
+    assert "cached" in capsys.readouterr().out
 
 
 GEO = """\
