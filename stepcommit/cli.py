@@ -184,7 +184,9 @@ def check(
     full: Annotated[
         bool,
         typer.Option(
-            "--full", help="With `incremental = true`: run every test (and refresh the per-test coverage)."
+            "--full",
+            help="Run every test: refresh and audit the per-test store (and turn the incremental gate "
+            "back on when they agree).",
         ),
     ] = False,
     prompt: Annotated[

@@ -39,10 +39,14 @@ class Config:
     lint: bool = True
     run_verify: bool = False
     """Run the `Verify:` commands a plan step gives (off unless you trust the plan's author)."""
-    incremental: bool = False
-    """Rerun only the tests a change affects, from per-test coverage kept under .git (exact total)."""
+    incremental: bool = True
+    """Rerun only the tests a change affects, from per-test coverage kept under .git (exact total);
+    `false` runs the whole suite every time."""
     full_on_finish: bool = True
     """With `incremental`, `finish` still runs the whole suite (and refreshes the per-test store)."""
+    audit_every: int = 20
+    """Every N-th incremental run is full and compared with the per-test store, file by file (0: never);
+    a difference turns incremental off for the repository (see `stepcommit doctor`)."""
     steps: str = "phase"
     """In a tracker plan (a phase status table with a section per phase): `phase` makes each phase
     one step with its checklist as the to-do list; `item` makes each checklist item a step."""
@@ -106,6 +110,13 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"[tool.stepcommit] {name} must be a number, not {value!r}.")
         return _in_range(name, float(value))
+    if name == "audit_every":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(
+                f"[tool.stepcommit] audit_every must be a whole number of runs (0: never), not {value!r}.",
+                hint="Fix audit_every in pyproject.toml.",
+            )
+        return value
     if isinstance(default, bool) and not isinstance(value, bool):
         raise ConfigError(f"[tool.stepcommit] {name} must be true or false, not {value!r}.")
     if name == "merge" and value not in MERGE_STYLES:

@@ -298,9 +298,10 @@ def test_a_truncated_pycache_heals_on_the_next_run(project: Path, monkeypatch: p
 
 def test_the_gate_on_a_full_disk_is_a_message_and_works_once_freed(project: Path) -> None:
     state_dir = project / ".git" / "stepcommit"
-    with tmpfs(state_dir, "size=256k"):
+    # Room for a gate with its per-test store (the incremental default), its baseline and caches.
+    with tmpfs(state_dir, "size=1m"):
         with contextlib.suppress(OSError):
-            (state_dir / "filler").write_bytes(b"x" * 300_000)
+            (state_dir / "filler").write_bytes(b"x" * 1_100_000)
         full = cli(project, "check")
         assert full.returncode not in (0, 3), full.stderr
         assert "Traceback" not in full.stderr + full.stdout and "unexpected error" not in full.stderr

@@ -193,6 +193,12 @@ def check(
                 "then check again."
             ),
         )
+        if full and cfg.incremental and use_cache:
+            from stepcommit.gates import audit
+
+            # A full run asked for while the store holds data no full run vouched for is the audit's
+            # moment: it runs, rather than replaying the last verdict of this tree.
+            use_cache = not audit.due_for_full(repo.git_dir)
         result = run_gate(
             repo,
             cfg,
@@ -202,6 +208,7 @@ def check(
             use_cache=use_cache and junit_xml is None and coverage_xml is None,
             junit_xml=junit_xml is not None,
             full=full,
+            audit_any_tree=full,
             ignore=(active.plan,) if active else (),
             disk_tree=disk_tree,
             allow=allow,

@@ -269,6 +269,31 @@ def check_agent_capture(repo: git.Repo) -> list[Finding]:
     ]
 
 
+def check_incremental(repo: git.Repo) -> Finding:
+    """Whether the incremental gate is on, and what its last self-audit found (see gates/audit.py)."""
+    from stepcommit import config as config_mod
+    from stepcommit.gates import audit
+
+    try:
+        cfg = config_mod.load(repo.root)
+    except StepcommitError as exc:
+        return Finding("incremental gate", False, f"the settings cannot be read: {exc}", "fix pyproject.toml")
+    if not cfg.incremental:
+        return Finding("incremental gate", True, "off (incremental = false): every run is full")
+    off = audit.marker(repo.git_dir)
+    if off is not None:
+        return Finding(
+            "incremental gate",
+            False,
+            f"turned off by its self-audit: {off['why']}",
+            f"find what the tests depend on that git does not hold, then `{audit.CLEAR}`",
+        )
+    last = audit.last_audit(repo.git_dir)
+    every = f"every {cfg.audit_every} incremental runs" if cfg.audit_every else "off (audit_every = 0)"
+    when = f"; last audit {last['result']} at {last['audited']}" if last.get("audited") else ""
+    return Finding("incremental gate", True, f"on; self-audit {every}{when}")
+
+
 def findings(repo: git.Repo) -> list[Finding]:
     repos = _config_repos(repo.root)
     found = check_git_hooks(repo)
@@ -282,6 +307,7 @@ def findings(repo: git.Repo) -> list[Finding]:
     found.append(check_tests_collect(repo.root))
     found.append(check_env_ignored(repo.root))
     found += check_agent_capture(repo)
+    found.append(check_incremental(repo))
     return found
 
 

@@ -223,6 +223,7 @@ def run_gate(
     pythonpath: tuple[str, ...] = (),
     disk_tree: str | None = None,
     allow: Mapping[str, str] | None = None,
+    audit_any_tree: bool = False,
 ) -> GateResult:
     """Gate ``tree`` (the work tree as it would be committed) against ``base_commit``.
 
@@ -233,7 +234,8 @@ def run_gate(
     run that changes it is a finding; ``pythonpath``: the sources of a checkout elsewhere;
     ``disk_tree``: what is on disk when ``tree`` differs from it only by the plan's tick, which no
     test reads: the result is recorded for ``tree``, the commit `finish` will make; ``allow``: the
-    honesty findings let through, with their reasons).
+    honesty findings let through, with their reasons; ``audit_any_tree``: a ``full`` run audits the
+    per-test store even when it measured another tree, see audit.py).
     """
     checked = honesty_check(repo, cfg, tree, base_commit, allow or {})
     if use_cache:
@@ -248,19 +250,32 @@ def run_gate(
             python, _ = project_python(repo.root, cfg)
             lint_job = pool.submit(run_lint, repo, python, changes[0], changes[1])
         reused = _reusable_run(repo, cfg, tree) if use_cache else None
-        per_test = "off" if not cfg.incremental else ("full" if full else "auto")
         disk_tree = disk_tree or (tree if tree_is_work_tree else None)
         head, branch = git.head_commit(repo.root), git.current_branch(repo.root)
-        run = reused or run_tests(
-            repo, cfg, junit_xml=junit_xml, per_test=per_test, ignore=ignore, disk_tree=disk_tree,
-            pythonpath=pythonpath,
-        )  # fmt: skip
+
+        def tests(per_test: str, on_disk: str | None) -> TestRun:
+            return run_tests(
+                repo, cfg, junit_xml=junit_xml, per_test=per_test, ignore=ignore, disk_tree=on_disk,
+                pythonpath=pythonpath,
+            )  # fmt: skip
+
+        audit_notes: list[str] = []
+        if reused is not None:
+            run = reused
+        elif cfg.incremental:
+            from stepcommit.gates import audit  # only here: start-up stays light
+
+            run, audit_notes = audit.gated_run(
+                repo, cfg, full=full, disk_tree=disk_tree, run=tests, any_tree=audit_any_tree
+            )
+        else:
+            run = tests("off", disk_tree)
         if lint_job is not None:
             lint = lint_job.result()
     problems: list[str] = []
     if disk_tree is not None and reused is None:
         problems.extend(guard_work_tree(repo, disk_tree, head, branch))
-    notes: list[str] = []
+    notes: list[str] = list(audit_notes)
     how = None
     if run.measured is not None and run.measured.mode == "incremental":
         how = run.measured.describe()

@@ -121,7 +121,8 @@ def test_gated_commit_gets_tests_and_the_coverage_trailer(
     git(project, "commit", "-q", "-m", "test: cover unused")
     text = _message(project)
     assert "Progress Updates\n1 Tested add.\n" in text
-    assert "\nTests: 2 passed in " in text
+    # Incremental by default: the config commit's hook built the store, so only the new test ran.
+    assert "\nTests: 1 passed in " in text and "(incremental: 1 of 2 tests)" in text
     assert git(project, "log", "-1", "--format=%(trailers:key=Coverage,valueonly)").strip() == "100.00"
 
 
