@@ -22,7 +22,7 @@ from markdown_it import MarkdownIt
 from stepcommit.errors import PlanError
 from stepcommit.plan import tracker, words
 from stepcommit.plan.model import Plan, Status, Step
-from stepcommit.plan.text import Edit, Line, apply, normalized, split_lines
+from stepcommit.plan.text import Edit, Line, apply, no_gc, normalized, split_lines
 
 CHECKBOX = re.compile(
     r"^(?P<indent>[ \t]*)(?P<bullet>[-*+]|\d{1,9}[.)])[ \t]+\[(?P<mark>[ xX/~-])\](?P<star>\\?\*)?(?=[ \t]|$)"
@@ -569,7 +569,8 @@ def _scan(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
     for seen_text, seen_path, seen_steps, parsed in _RECENT:
         if seen_path == path and seen_steps == steps and (seen_text is text or seen_text == text):
             return parsed
-    parsed = _read(text, path, steps)
+    with no_gc():
+        parsed = _read(text, path, steps)
     _RECENT.insert(0, (text, path, steps, parsed))
     del _RECENT[2:]
     return parsed
