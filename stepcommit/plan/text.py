@@ -54,7 +54,7 @@ def _split_newlines(text: str, offset: int) -> list[Line]:
     make = tuple.__new__
     start = offset
     number = 0
-    for number, body in enumerate(bodies, start=1):  # noqa: B007 - the last number is used below
+    for number, body in enumerate(bodies, start=1):
         append(make(Line, (number, start, body, "\n")))
         start += len(body) + 1
     if last:
