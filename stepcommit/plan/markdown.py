@@ -17,12 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from markdown_it import MarkdownIt
-
 from stepcommit.errors import PlanError
-from stepcommit.plan import tracker, words
+from stepcommit.plan import blocks, tracker, words
 from stepcommit.plan.model import Plan, Status, Step
-from stepcommit.plan.text import Edit, Line, apply, no_gc, normalized, split_lines
+from stepcommit.plan.text import Edit, Line, apply, no_gc, split_lines
 
 CHECKBOX = re.compile(
     r"^(?P<indent>[ \t]*)(?P<bullet>[-*+]|\d{1,9}[.)])[ \t]+\[(?P<mark>[ xX/~-])\](?P<star>\\?\*)?(?=[ \t]|$)"
@@ -114,11 +112,6 @@ _MARK_STATUS: dict[str, Status] = {
 }
 _STATUS_MARK: dict[Status, str] = {"todo": " ", "done": "x", "skipped": "~"}
 _IN_PROGRESS_MARK = {"kiro": "-", "antigravity": "/"}
-
-# Only the block structure is read (code, HTML, paragraphs, headings, tables and their cells'
-# text): the inline pass, more than half of markdown-it's time on a big plan, is switched off.
-_MD = MarkdownIt("commonmark").enable("table").disable("inline")
-
 
 @dataclass(frozen=True)
 class Marker:
@@ -579,10 +572,13 @@ def _scan(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
 def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed:
     lines = split_lines(text)
     try:
-        tokens = _MD.parse(normalized(lines))
+        found = blocks.read(lines)
     except RecursionError:  # pragma: no cover - markdown-it limits nesting itself
         raise PlanError(f"The plan {path.name} nests too deeply to read.") from None
-    skip, code, para_end, headings, tables = _structure(list(tokens), len(lines))
+    skip, code, para_end, headings, tables = _structure(found.tokens, len(lines))
+    para_end.update(found.para_end)
+    if found.headings:
+        headings = dict(sorted({**headings, **found.headings}.items()))
     skip |= _comment_lines(lines, skip)
     skip |= _details_lines(lines, code)
     flavor = _detect(lines, skip, headings, path)
