@@ -13,6 +13,7 @@ answer is still markdown-it's; a test compares both on every corpus plan and on 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -110,7 +111,7 @@ def read(lines: Sequence[Line]) -> Blocks:
     para_end: dict[int, int] = {}
     headings: dict[int, int] = {}
     other_from: int | None = None  # the first line of the sections waiting for markdown-it
-    for start, end in zip(starts, starts[1:], strict=False):
+    for start, end in itertools.pairwise(starts):
         first = start + 1 if bodies[start][:1] == "#" and _HEADING.match(bodies[start]) else start
         try:
             found = _section(bodies, first, end)

@@ -572,13 +572,13 @@ def _scan(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
 def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed:
     lines = split_lines(text)
     try:
-        found = blocks.read(lines)
+        layout = blocks.read(lines)
     except RecursionError:  # pragma: no cover - markdown-it limits nesting itself
         raise PlanError(f"The plan {path.name} nests too deeply to read.") from None
-    skip, code, para_end, headings, tables = _structure(found.tokens, len(lines))
-    para_end.update(found.para_end)
-    if found.headings:
-        headings = dict(sorted({**headings, **found.headings}.items()))
+    skip, code, para_end, headings, tables = _structure(layout.tokens, len(lines))
+    para_end.update(layout.para_end)
+    if layout.headings:
+        headings = dict(sorted({**headings, **layout.headings}.items()))
     skip |= _comment_lines(lines, skip)
     skip |= _details_lines(lines, code)
     flavor = _detect(lines, skip, headings, path)
