@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from stepcommit.errors import PlanError
 from stepcommit.plan import blocks, tracker, words
-from stepcommit.plan.model import Plan, Status, Step
+from stepcommit.plan.model import Plan, Status, Step, built_step
 from stepcommit.plan.text import Edit, Line, apply, no_gc, split_lines
 
 CHECKBOX = re.compile(
@@ -113,9 +113,9 @@ _MARK_STATUS: dict[str, Status] = {
 _STATUS_MARK: dict[Status, str] = {"todo": " ", "done": "x", "skipped": "~"}
 _IN_PROGRESS_MARK = {"kiro": "-", "antigravity": "/"}
 
-@dataclass(frozen=True)
-class Marker:
-    """Where a step's status is written, and how to rewrite it."""
+
+class Marker(NamedTuple):
+    """Where a step's status is written, and how to rewrite it (a tuple: one per step, made fast)."""
 
     kind: str  # checkbox | heading | cell | emoji
     start: int  # offsets of the marker in the whole text
@@ -499,19 +499,21 @@ def split_title(text: str) -> tuple[str | None, str]:
 def _detect(lines: list[Line], skip: set[int], headings: dict[int, int], path: Path) -> str:
     bodies = [line.body for i, line in enumerate(lines) if i not in skip]
     heading_texts = [_plain(lines[i].body.lstrip("# ")) for i in headings]
-    boxes = [b for b in bodies if CHECKBOX.match(b)]
+    # Each checkbox matched once; the substring tests spare a regex on lines that cannot match.
+    matched = [m for b in bodies if (m := CHECKBOX.match(b))]
+    boxes = [m.string for m in matched]
     if "progress" in heading_texts and any(s in heading_texts for s in EXECPLAN_SECTIONS):
         return "execplan"
-    if any(re.search(r"\]\*?[ \t]+(?:\*\*)?T\d{3,}\b", b) for b in boxes):
+    if any("T" in b and re.search(r"\]\*?[ \t]+(?:\*\*)?T\d{3,}\b", b) for b in boxes):
         return "spec-kit"
-    if any((m.group("mark") if (m := CHECKBOX.match(b)) else "") == "/" for b in boxes) or any(
-        ANTIGRAVITY_ID.search(b) for b in boxes
+    if any(m.group("mark") == "/" for m in matched) or any(
+        "<!--" in b and ANTIGRAVITY_ID.search(b) for b in boxes
     ):
         return "antigravity"
     if (
         ".kiro" in path.parts
-        or any(re.match(r"^[ \t]*(?:[-*+][ \t]+)?_Requirements?:", b) for b in bodies)
-        or any(m.group("star") for b in boxes if (m := CHECKBOX.match(b)))
+        or any("_Requirement" in b and re.match(r"^[ \t]*(?:[-*+][ \t]+)?_Requirements?:", b) for b in bodies)
+        or any(m.group("star") for m in matched)
     ):
         return "kiro"
     return "markdown"
@@ -659,6 +661,8 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
             if node_or_none is not None:
                 items.append(node_or_none)
             continue
+        if not body:
+            continue  # a blank line (the commonest): nothing below reads it
         box = CHECKBOX.match(body)
         if box:
             seen_box = True
@@ -722,12 +726,12 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
                 stack[-1] = (stack[-1][0], promoted, stack[-1][2])
                 last_heading = None
                 continue
-        verify = VERIFY.match(body)
+        verify = VERIFY.match(body) if "Verify" in body else None
         if verify:
             indent = len(body.expandtabs(4)) - len(body.expandtabs(4).lstrip())
             verify_at.setdefault(len(items), []).append((indent, verify.group("cmd").strip("`").strip()))
             continue
-        bullet = EMOJI_BULLET.match(body)
+        bullet = EMOJI_BULLET.match(body) if allow_emoji else None
         if bullet and allow_emoji:
             emoji_status = words.emoji_status(bullet.group("emoji"))
             read = read_title(bullet.group("rest"))
@@ -970,7 +974,7 @@ def _build(
                 status = "done"
             else:
                 status = "in_progress"
-        return Step(
+        return built_step(
             ident,
             node.title,
             status,

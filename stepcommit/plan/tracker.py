@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from stepcommit.plan.text import Edit
 
@@ -108,9 +108,12 @@ class Joined:
 
 
 def _walk(nodes: list[_Node], parent: _Node | None = None) -> Iterator[tuple[_Node, _Node | None]]:
-    for node in nodes:
-        yield node, parent
-        yield from _walk(node.children, node)
+    # Depth first, in file order; a stack, not nested generators (one hop per node, not one per level).
+    stack = [(node, parent) for node in reversed(nodes)]
+    while stack:
+        node, up = stack.pop()
+        yield node, up
+        stack.extend((child, node) for child in reversed(node.children))
 
 
 def _title_key(title: str) -> tuple[str, ...]:
@@ -385,8 +388,7 @@ def _collapse(phase: _Node, joined: Joined) -> None:
 # -- ids -------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RawId:
+class RawId(NamedTuple):
     """A step's id as read: ``parent`` is the parent's place in the listing (parents come first)."""
 
     ident: str
