@@ -2,6 +2,9 @@
 
 Writes a plan of many `- [ ] **N. Title**` steps with prose between them, then times
 `plan.load_plan` and `plan.mark_step` on it. Reading must stay linear in the file's size.
+
+Measured 2026-12-02 on a 2-core CI-class VM with other jobs running (load ~2): 20 MB read 3.8 s,
+mark 5.5 s; 10 MB read 1.7 s, mark 2.2 s (before the line scanner: 36 s and 45 s for 20 MB).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from stepcommit.errors import PlanError
 from stepcommit.plan.model import Plan, Status, Step
-from stepcommit.plan.text import Edit, apply, line_of, split_lines
+from stepcommit.plan.text import Edit, apply, head_lines, line_of, split_lines
 
 if TYPE_CHECKING:
     from yaml import Node
@@ -49,12 +49,13 @@ class _Todo:
 
 def block(text: str) -> tuple[int, int] | None:
     """Offsets of the front matter's YAML (between the opening and closing ``---`` lines), if any."""
-    lines = split_lines(text)
-    if not lines or not _FENCE.fullmatch(lines[0].body):
+    lines = head_lines(text)  # one by one: a plan without front matter is done at its first line
+    first = next(lines, None)
+    if first is None or not _FENCE.fullmatch(first.body):
         return None
-    for line in lines[1:]:
+    for line in lines:
         if _FENCE.fullmatch(line.body) or line.body.rstrip() == "...":
-            return lines[0].start + len(lines[0].body) + len(lines[0].ending), line.start
+            return first.start + len(first.body) + len(first.ending), line.start
     return None
 
 

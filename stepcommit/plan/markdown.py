@@ -17,12 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from markdown_it import MarkdownIt
-
 from stepcommit.errors import PlanError
-from stepcommit.plan import tracker, words
-from stepcommit.plan.model import Plan, Status, Step
-from stepcommit.plan.text import Edit, Line, apply, normalized, split_lines
+from stepcommit.plan import blocks, tracker, words
+from stepcommit.plan.model import Plan, Status, Step, built_step
+from stepcommit.plan.text import Edit, Line, apply, no_gc, split_lines
 
 CHECKBOX = re.compile(
     r"^(?P<indent>[ \t]*)(?P<bullet>[-*+]|\d{1,9}[.)])[ \t]+\[(?P<mark>[ xX/~-])\](?P<star>\\?\*)?(?=[ \t]|$)"
@@ -115,14 +113,9 @@ _MARK_STATUS: dict[str, Status] = {
 _STATUS_MARK: dict[Status, str] = {"todo": " ", "done": "x", "skipped": "~"}
 _IN_PROGRESS_MARK = {"kiro": "-", "antigravity": "/"}
 
-# Only the block structure is read (code, HTML, paragraphs, headings, tables and their cells'
-# text): the inline pass, more than half of markdown-it's time on a big plan, is switched off.
-_MD = MarkdownIt("commonmark").enable("table").disable("inline")
 
-
-@dataclass(frozen=True)
-class Marker:
-    """Where a step's status is written, and how to rewrite it."""
+class Marker(NamedTuple):
+    """Where a step's status is written, and how to rewrite it (a tuple: one per step, made fast)."""
 
     kind: str  # checkbox | heading | cell | emoji
     start: int  # offsets of the marker in the whole text
@@ -378,6 +371,8 @@ _CODE_SPAN = re.compile(r"(`+)[^`].*?\1|`+")
 
 def _unbold(text: str) -> str:
     """``text`` without bold markers, except inside code spans: `calc/__init__.py` keeps its underscores."""
+    if "**" not in text and "__" not in text:
+        return text  # most titles: nothing to take out
     parts: list[str] = []
     pos = 0
     for span in _CODE_SPAN.finditer(text):
@@ -448,8 +443,9 @@ def read_title(text: str) -> Title:
     """A step's text read: `**1.1. Title**`, `T012 [P] [US1] Title`, `P0-1: Title`, `Step 3: Title`,
     `6 Title`, with its status words (`— DEFERRED (needs X)`, `(✅ COMPLETED)`, `(OPTIONAL)`,
     a title struck through whole) read and dropped from the title."""
-    text = COMMENT.sub("", text).strip()
-    text = _trim_separators(TIMESTAMP.sub("", text))
+    # The guards skip a regex pass over most titles (no comment, no timestamp).
+    text = (COMMENT.sub("", text) if "<!--" in text else text).strip()
+    text = _trim_separators(TIMESTAMP.sub("", text) if text[:1] == "(" else text)
     said = words.title_words(text)
     text = said.text
     status = said.status
@@ -503,19 +499,21 @@ def split_title(text: str) -> tuple[str | None, str]:
 def _detect(lines: list[Line], skip: set[int], headings: dict[int, int], path: Path) -> str:
     bodies = [line.body for i, line in enumerate(lines) if i not in skip]
     heading_texts = [_plain(lines[i].body.lstrip("# ")) for i in headings]
-    boxes = [b for b in bodies if CHECKBOX.match(b)]
+    # Each checkbox matched once; the substring tests spare a regex on lines that cannot match.
+    matched = [m for b in bodies if (m := CHECKBOX.match(b))]
+    boxes = [m.string for m in matched]
     if "progress" in heading_texts and any(s in heading_texts for s in EXECPLAN_SECTIONS):
         return "execplan"
-    if any(re.search(r"\]\*?[ \t]+(?:\*\*)?T\d{3,}\b", b) for b in boxes):
+    if any("T" in b and re.search(r"\]\*?[ \t]+(?:\*\*)?T\d{3,}\b", b) for b in boxes):
         return "spec-kit"
-    if any((m.group("mark") if (m := CHECKBOX.match(b)) else "") == "/" for b in boxes) or any(
-        ANTIGRAVITY_ID.search(b) for b in boxes
+    if any(m.group("mark") == "/" for m in matched) or any(
+        "<!--" in b and ANTIGRAVITY_ID.search(b) for b in boxes
     ):
         return "antigravity"
     if (
         ".kiro" in path.parts
-        or any(re.match(r"^[ \t]*(?:[-*+][ \t]+)?_Requirements?:", b) for b in bodies)
-        or any(m.group("star") for b in boxes if (m := CHECKBOX.match(b)))
+        or any("_Requirement" in b and re.match(r"^[ \t]*(?:[-*+][ \t]+)?_Requirements?:", b) for b in bodies)
+        or any(m.group("star") for m in matched)
     ):
         return "kiro"
     return "markdown"
@@ -569,7 +567,8 @@ def _scan(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
     for seen_text, seen_path, seen_steps, parsed in _RECENT:
         if seen_path == path and seen_steps == steps and (seen_text is text or seen_text == text):
             return parsed
-    parsed = _read(text, path, steps)
+    with no_gc():
+        parsed = _read(text, path, steps)
     _RECENT.insert(0, (text, path, steps, parsed))
     del _RECENT[2:]
     return parsed
@@ -578,10 +577,13 @@ def _scan(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
 def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed:
     lines = split_lines(text)
     try:
-        tokens = _MD.parse(normalized(lines))
+        layout = blocks.read(lines)
     except RecursionError:  # pragma: no cover - markdown-it limits nesting itself
         raise PlanError(f"The plan {path.name} nests too deeply to read.") from None
-    skip, code, para_end, headings, tables = _structure(list(tokens), len(lines))
+    skip, code, para_end, headings, tables = _structure(layout.tokens, len(lines))
+    para_end.update(layout.para_end)
+    if layout.headings:
+        headings = dict(sorted({**headings, **layout.headings}.items()))
     skip |= _comment_lines(lines, skip)
     skip |= _details_lines(lines, code)
     flavor = _detect(lines, skip, headings, path)
@@ -659,6 +661,8 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
             if node_or_none is not None:
                 items.append(node_or_none)
             continue
+        if not body:
+            continue  # a blank line (the commonest): nothing below reads it
         box = CHECKBOX.match(body)
         if box:
             seen_box = True
@@ -722,12 +726,12 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
                 stack[-1] = (stack[-1][0], promoted, stack[-1][2])
                 last_heading = None
                 continue
-        verify = VERIFY.match(body)
+        verify = VERIFY.match(body) if "Verify" in body else None
         if verify:
             indent = len(body.expandtabs(4)) - len(body.expandtabs(4).lstrip())
             verify_at.setdefault(len(items), []).append((indent, verify.group("cmd").strip("`").strip()))
             continue
-        bullet = EMOJI_BULLET.match(body)
+        bullet = EMOJI_BULLET.match(body) if allow_emoji else None
         if bullet and allow_emoji:
             emoji_status = words.emoji_status(bullet.group("emoji"))
             read = read_title(bullet.group("rest"))
@@ -970,7 +974,7 @@ def _build(
                 status = "done"
             else:
                 status = "in_progress"
-        return Step(
+        return built_step(
             ident,
             node.title,
             status,

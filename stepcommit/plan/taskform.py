@@ -14,16 +14,25 @@ status; ticking rewrites that word only. ``Validation:`` code spans are the step
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING
 
 from stepcommit.plan.model import Plan, Status, Step
 from stepcommit.plan.text import Edit, Line, apply, normalized, split_lines
 
-_MD = MarkdownIt("commonmark").disable("inline")
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+
+@functools.cache
+def _markdown_it() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # lazily: only a plan that may be in this form is parsed
+
+    return MarkdownIt("commonmark").disable("inline")
+
 
 # word -> (status, deferred)
 _WORDS: dict[str, tuple[Status, bool]] = {
@@ -75,7 +84,7 @@ def _tasks(text: str) -> tuple[list[Line], list[_Task], list[int]]:
     """The lines, the task headings (outside code, HTML and <details>), and every heading's line index
     with its level, so a task's section ends at the next heading of its level or above."""
     lines = split_lines(text)
-    tokens = _MD.parse(normalized(lines))
+    tokens = _markdown_it().parse(normalized(lines))
     tasks: list[_Task] = []
     heading_levels: list[int] = [0] * len(lines)
     details = 0

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import bisect
+import gc
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 
 BOM = "\ufeff"
 # CommonMark (and so markdown-it's line maps) ends a line at \r\n, \r or \n, and nothing else;
@@ -12,9 +16,11 @@ BOM = "\ufeff"
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
-@dataclass(frozen=True)
-class Line:
-    """One line: ``start`` is its offset in the whole text (after a BOM), ``body`` excludes the ending."""
+class Line(NamedTuple):
+    """One line: ``start`` is its offset in the whole text (after a BOM), ``body`` excludes the ending.
+
+    A tuple, not a dataclass: a big plan has hundreds of thousands of lines, and a tuple is made
+    several times faster."""
 
     number: int
     start: int
@@ -29,12 +35,53 @@ class Line:
 
 def split_lines(text: str) -> list[Line]:
     offset = 1 if text.startswith(BOM) else 0
+    if "\r" not in text:
+        return _split_newlines(text, offset)
     lines: list[Line] = []
     for number, match in enumerate(_LINE.finditer(text, offset), start=1):
         raw = match.group()
         body = raw.rstrip("\r\n")
         lines.append(Line(number, match.start(), body, raw[len(body) :]))
     return lines
+
+
+def _split_newlines(text: str, offset: int) -> list[Line]:
+    """`split_lines` of a text whose lines all end in ``\n``: str.split, several times faster."""
+    bodies = text[offset:].split("\n")
+    last = bodies.pop()
+    lines: list[Line] = []
+    append = lines.append
+    make = tuple.__new__
+    start = offset
+    number = 0
+    for number, body in enumerate(bodies, start=1):
+        append(make(Line, (number, start, body, "\n")))
+        start += len(body) + 1
+    if last:
+        append(Line(number + 1, start, last, ""))
+    return lines
+
+
+def head_lines(text: str) -> Iterator[Line]:
+    """The lines of ``text`` one by one, for a reader that needs only the first few."""
+    offset = 1 if text.startswith(BOM) else 0
+    for number, match in enumerate(_LINE.finditer(text, offset), start=1):
+        raw = match.group()
+        body = raw.rstrip("\r\n")
+        yield Line(number, match.start(), body, raw[len(body) :])
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused: reading a big plan makes hundreds of thousands of small
+    objects, none of them garbage, and each collection would walk them all again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def normalized(lines: list[Line]) -> str:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from stepcommit.plan.text import Edit
 
@@ -108,9 +108,12 @@ class Joined:
 
 
 def _walk(nodes: list[_Node], parent: _Node | None = None) -> Iterator[tuple[_Node, _Node | None]]:
-    for node in nodes:
-        yield node, parent
-        yield from _walk(node.children, node)
+    # Depth first, in file order; a stack, not nested generators (one hop per node, not one per level).
+    stack = [(node, parent) for node in reversed(nodes)]
+    while stack:
+        node, up = stack.pop()
+        yield node, up
+        stack.extend((child, node) for child in reversed(node.children))
 
 
 def _title_key(title: str) -> tuple[str, ...]:
@@ -184,6 +187,31 @@ def _fits(heading: _Candidate, other: _Candidate) -> bool:
     return bool(heading.node.title) and _title_key(heading.node.title) == _title_key(other.node.title)
 
 
+def _fitting(found: list[_Candidate]) -> Callable[[_Candidate], list[_Candidate]]:
+    """The rows, checkpoints and checkboxes that may fit a heading, in file order: those with its
+    number, and those without an id (which fit by title). Looking them up, not trying every one
+    with every heading, keeps a plan of thousands of phases linear; `_fits` still decides."""
+    by_number: dict[str | None, list[tuple[int, _Candidate]]] = {}
+    by_title: dict[tuple[str, ...], list[tuple[int, _Candidate]]] = {}
+    for position, cand in enumerate(found):
+        if cand.kind not in ("row", "checkpoint", "checkbox"):
+            continue
+        if cand.node.id is None:
+            by_title.setdefault(_title_key(cand.node.title), []).append((position, cand))
+        else:
+            by_number.setdefault(_number(cand.node.id), []).append((position, cand))
+
+    def fitting(head: _Candidate) -> list[_Candidate]:
+        # A heading candidate always has an id (see `_candidates`).
+        numbered = by_number.get(head.node.id, [])
+        titled = by_title.get(_title_key(head.node.title), []) if head.node.title else []
+        if not titled:
+            return [c for _, c in numbered]
+        return [c for _, c in sorted(numbered + titled, key=lambda pc: pc[0])]
+
+    return fitting
+
+
 def join(
     roots: list[_Node], lines: list[Line], header_of: Callable[[Marker], list[str]], steps: Granularity
 ) -> tuple[list[_Node], Joined]:
@@ -199,14 +227,12 @@ def join(
     claimed: set[int] = set()
     groups: list[tuple[_Node, list[_Candidate]]] = []
     headings = [c for c in found if c.kind == "heading"]
+    fitting = _fitting(found)
     # A section with a checklist claims its rows before a bare heading with the same number.
     for head in sorted(headings, key=lambda c: (not c.node.children, c.node.line)):
         if id(head.node) in claimed:
             continue
-        members = [
-            c for c in found
-            if c.kind in ("row", "checkpoint", "checkbox") and id(c.node) not in claimed and _fits(head, c)
-        ]  # fmt: skip
+        members = [c for c in fitting(head) if id(c.node) not in claimed and _fits(head, c)]
         if members:
             claimed.add(id(head.node))
             claimed.update(id(c.node) for c in members)
@@ -273,11 +299,16 @@ def join(
     # Phases are what the Active Phase line walks: not an item joined with its summary row.
     joined.phases = sorted((p for p, _ in groups if id(p) not in item_groups), key=lambda n: n.line)
     if tracker and steps == "phase":
-        depths = {(p.level, _heading_kw(p, found)) for p, _ in groups if p.marker.kind.startswith("heading")}
+        kw_of: dict[int, str | None] = {}
+        for cand in found:
+            kw_of.setdefault(id(cand.node), cand.kw)
+        depths = {(p.level, kw_of.get(id(p))) for p, _ in groups if p.marker.kind.startswith("heading")}
+        in_phases = {id(p) for p in joined.phases}
         for cand in found:
             if cand.kind == "heading" and (cand.node.level, cand.kw) in depths and id(cand.node) not in gone:
                 _collapse(cand.node, joined)
-                if cand.node not in joined.phases:
+                if id(cand.node) not in in_phases:
+                    in_phases.add(id(cand.node))
                     joined.phases.append(cand.node)
         joined.phases.sort(key=lambda n: n.line)
     return roots, joined
@@ -315,10 +346,6 @@ def _table_order(
         return roots
     placed = {id(p) for p in moved.values()}
     return [moved.get(id(n), n) for n in roots if id(n) not in placed]
-
-
-def _heading_kw(node: _Node, found: list[_Candidate]) -> str | None:
-    return next((c.kw for c in found if c.node is node), None)
 
 
 def _place(cand: _Candidate) -> Place:
@@ -361,8 +388,7 @@ def _collapse(phase: _Node, joined: Joined) -> None:
 # -- ids -------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RawId:
+class RawId(NamedTuple):
     """A step's id as read: ``parent`` is the parent's place in the listing (parents come first)."""
 
     ident: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -348,6 +349,11 @@ _TAG_HINTS = (
 )
 
 
+@functools.cache
+def _tag_hint() -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, _TAG_HINTS)))
+
+
 class TitleWords(NamedTuple):
     """What a title says in words: the title without them, and the status, deferral and optional they give."""
 
@@ -364,7 +370,7 @@ def title_words(text: str) -> TitleWords:
     """The status words of a step's title read, and dropped from the text (the file keeps them)."""
     found: list[TitleTag] = []
     low = text.lower()
-    if not any(hint in low for hint in _TAG_HINTS):
+    if not _tag_hint().search(low):
         return TitleWords(text.strip(), None, False, False)  # most titles: one search, not five
     for cuts, pattern in _TAG_RES:
         while (match := pattern.search(text)) is not None:
