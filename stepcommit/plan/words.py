@@ -22,6 +22,7 @@ _WORDS: dict[str, Status] = {
     "true": "done",
     "in progress": "in_progress",
     "in-progress": "in_progress",
+    "inprogress": "in_progress",
     "wip": "in_progress",
     "started": "in_progress",
     "ongoing": "in_progress",
@@ -64,6 +65,14 @@ _WORDS: dict[str, Status] = {
     "en curso": "in_progress",
     "pendente": "todo",
     "pendiente": "todo",
+    # Chinese plans (`（进行中）` after a phase title, a legend `- [x] 已完成（Done）`).
+    "已完成": "done",
+    "完成": "done",
+    "进行中": "in_progress",
+    "待办": "todo",
+    "未开始": "todo",
+    "待开始": "todo",
+    "已取消": "skipped",
 }
 # Open, but not to be begun now: read as "todo" with the step marked deferred.
 _DEFERRAL = {"deferred", "blocked", "on hold", "postponed"}
@@ -116,6 +125,21 @@ def emoji_status(text: str) -> Status | None:
 
 def word_status(text: str) -> Status | None:
     return _WORDS.get(re.sub(r"[ \t]+", " ", text.strip().lower()))
+
+
+_GLOSS = re.compile(r"[(\uff08](?P<inner>[^()\uff08\uff09]*)[)\uff09]")
+
+
+def is_legend_entry(text: str) -> bool:
+    """Whether a list item only names a status (`Done`, `待办（Todo）`, `✅ Complete`): a legend's
+    entry, not a step."""
+    plain = re.sub(r"[*_`]", "", text).strip()
+    glosses = [m.group("inner") for m in _GLOSS.finditer(plain)]
+    rest = _GLOSS.sub(" ", plain).strip()
+    rest = _EMOJI_RE.sub("", rest).strip(" \t:-–—=")
+    if not rest and not glosses:
+        return False
+    return all(word_status(part) is not None for part in (rest, *glosses) if part.strip())
 
 
 def is_deferral(text: str) -> bool:
