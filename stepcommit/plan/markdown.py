@@ -1022,14 +1022,16 @@ def _build(
         stack.append(node)
     _attach(stack, verify_at.get(len(items), []))
 
-    def keep(node: _Node) -> list[_Node]:
-        node.children = [k for c in node.children for k in keep(c)]
-        # A numbered heading (`## 1. Overview`) is a step only when it holds steps or says its status.
-        if node.numbered_heading and not node.children and node.status is None:
+    def keep(node: _Node, parent: str | None) -> list[_Node]:
+        node.children = [k for c in node.children for k in keep(c, node.id)]
+        # A numbered heading (`## 1. Overview`) is a step only when it holds steps or says its
+        # status, or numbers a part of the step it is under (`#### 1.2 Add events` in Phase 1).
+        part = parent is not None and node.id is not None and node.id.startswith(f"{parent}.")
+        if node.numbered_heading and not node.children and node.status is None and not part:
             return []
         return [node]
 
-    roots = [k for r in roots for k in keep(r)]
+    roots = [k for r in roots for k in keep(r, None)]
     roots, joined = tracker.join(roots, lines, _header_reader(lines), steps)
     markers: list[Marker] = []
     places: list[tuple[tracker.Place, ...]] = []
@@ -1144,6 +1146,15 @@ def _edit_checkbox(
     else:
         new = _STATUS_MARK[status]
     edits = [Edit(marker.start, marker.end, new)]
+    if status == "todo" and step.status in ("done", "skipped"):
+        # `- [x] Take the sprites (done)`: reopened, its text must stop saying done too.
+        after = marker.end + 1
+        star = re.match(r"\\?\*", text[after : after + 2])
+        after += star.end() if star else 0
+        rest = text[after : marker.line.end]
+        tag = words.status_tag_span(COMMENT.sub(lambda m: " " * len(m.group()), rest))
+        if tag is not None:
+            edits.append(Edit(after + tag[0], after + tag[1], ""))
     if parsed.flavor == "execplan" and status == "done":
         # ExecPlans timestamp each finished item: `- [x] (2025-11-25 15:08Z) text`.
         stamp = now.astimezone(UTC).strftime("(%Y-%m-%d %H:%MZ)")

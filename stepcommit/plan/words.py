@@ -327,6 +327,15 @@ _TAG_RES: tuple[tuple[bool, re.Pattern[str]], ...] = (
             rf"[ \t]*[(\[][ \t]*(?:{EMOJI}[ \t]*)?(?:\*\*)?(?P<w>(?i:{_TAG_ALT})){_TAG_END}(?:\*\*)?[ \t]*[)\]]"
         ),
     ),
+    # A bracket that opens with the tag and gives its reason: `(optional but recommended)`,
+    # `(deferred to Phase 2)`, `[blocked by #12]`.
+    (
+        False,
+        re.compile(
+            rf"[ \t]*[(\[][ \t]*(?P<w>(?i:optional|deferred|blocked|postponed|on[ \t]+hold|skipped|dropped))"
+            rf"{_TAG_END}[ \t,:;]+[^()\[\]]*[)\]]"
+        ),
+    ),
     (False, re.compile(rf"[ \t]*\*\*[ \t]*(?:{EMOJI}[ \t]*)?(?P<w>(?i:{_TAG_ALT})){_TAG_END}:?\*\*")),
     (True, re.compile(rf"[ \t]*(?:[-–—:|][ \t]*)?{EMOJI}[ \t]*(?P<w>(?i:{_TAG_ALT})){_TAG_END}")),
     # After a dash, a tag in lower case followed by more words (`— optional, implicit narrow
@@ -410,3 +419,16 @@ def title_words(text: str) -> TitleWords:
             status = tag
             break
     return TitleWords(text.strip(), status, "deferred" in tags, "optional" in tags)
+
+
+def status_tag_span(text: str) -> tuple[int, int] | None:
+    """Where ``text`` says a step is done or skipped in words (`(done)`, `✅ DONE`), with the
+    space before it; None when it says neither."""
+    low = text.lower()
+    if not any(hint in low for hint in _TAG_HINTS):
+        return None
+    for _, pattern in _TAG_RES:
+        for match in pattern.finditer(text):
+            if _TAGS[re.sub(r"[ \t]+", " ", match.group("w").lower())] in ("done", "skipped"):
+                return match.start(), match.end()
+    return None
