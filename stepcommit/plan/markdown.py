@@ -199,6 +199,8 @@ _STATUS_HEADERS = {
     "✓",
     "✅",
     "estado",
+    "状态",
+    "狀態",
 }
 _ID_HEADERS = {"#", "id", "no", "no.", "nr", "step", "phase", "task id", "step id", "n°", "num", "fase"}
 _TITLE_HEADERS = {

@@ -23,6 +23,7 @@ _WORDS: dict[str, Status] = {
     "in progress": "in_progress",
     "in-progress": "in_progress",
     "inprogress": "in_progress",
+    "assigned": "in_progress",
     "wip": "in_progress",
     "started": "in_progress",
     "ongoing": "in_progress",
