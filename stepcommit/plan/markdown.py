@@ -47,6 +47,12 @@ ITEM_HEADING = re.compile(
     rf"^(?P<lead>(?:{words.EMOJI}[ \t]*)?)(?:\*\*)?(?P<num>[A-Z]{{1,2}}\d{{1,3}})(?:\*\*)?"
     r"[ \t]*(?:[:.)–—|]|--?(?=[ \t]))[ \t]*(?P<title>.+)$"
 )
+# A task heading with a compound id after its status glyph: `#### ✅ P1-T1: Add params`,
+# `#### ⬜️ FU-TASK-EVIDENCE-1: Lint archives` (without the glyph, `GPT-4: results` is no task).
+COMPOUND_HEADING = re.compile(
+    rf"^(?P<lead>{words.EMOJI}[ \t]*)(?:\*\*)?(?P<num>(?=[A-Z0-9-]*\d)[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)"
+    r"(?:\*\*)?[ \t]*(?:[:.)–—|]|--?(?=[ \t]))[ \t]*(?P<title>.+)$"
+)
 # spec-kit tasks written as headings: `### T001 Verify the toolchain`.
 TASK_HEADING = re.compile(
     rf"^(?P<lead>(?:{words.EMOJI}[ \t]*)?)(?:\*\*)?(?P<num>T\d{{3,}}){_HEADING_SEP}(?P<title>.*)$"
@@ -64,7 +70,8 @@ STATUS_LINE = re.compile(
 CRITERIA = re.compile(
     r"(?i:(?:success|acceptance|exit|entry|completion|quality|release|done)[ \t]+criteri(?:a|on)"
     r"|definition[ \t]+of[ \t]+(?:done|ready)|dod\b|done[ \t]+when\b|checklist[ \t]+before\b"
-    r"|(?:pre-?merge|pre-?commit|review|verification|validation|completion|release|final|quality"
+    r"|(?:pre-?merge|pre-?commit|review|verification|validation|completion|release|final|quality|acceptance"
+    r"|(?:post|pre)-[a-z]+"
     r"|(?:manual[ \t]+)?test(?:ing)?)[ \t]+check(?:list|s)?\b|dod[ \t]+verification"
     r"|gate[ \t]+status|(?:quality|exit)[ \t]+gates?\b)"
 )
@@ -139,6 +146,7 @@ class _Node:
     verify: list[str] = field(default_factory=list)
     deferred: bool = False
     criteria: list[str] = field(default_factory=list)
+    numbered_item: bool = False  # an item of a top-level numbered list (`1. Title`, `2. ✅ Title`)
 
 
 @dataclass(frozen=True)
@@ -184,6 +192,8 @@ _STATUS_HEADERS = {
     "✓",
     "✅",
     "estado",
+    "状态",
+    "狀態",
 }
 _ID_HEADERS = {"#", "id", "no", "no.", "nr", "step", "phase", "task id", "step id", "n°", "num", "fase"}
 _TITLE_HEADERS = {
@@ -299,13 +309,18 @@ def _status_table(
     a status, in a table that is not about risks, metrics, decisions or files.
     """
     names = [_plain(h) for h in header]
+    if names and names[0] in _NOT_STEP_HEADERS:
+        return None
     status_col = next((i for i, n in enumerate(names) if n in _STATUS_HEADERS), -1)
-    if status_col < 0 or (names and names[0] in _NOT_STEP_HEADERS):
-        return None
-    said = [row[status_col] for row in cells or [] if status_col < len(row) and row[status_col].strip()]
-    # One odd cell is a status stepcommit cannot write (and says so); a column of them is no status.
-    if len(said) > 1 and 2 * sum(words.read_cell(c).status is not None for c in said) < len(said):
-        return None
+    if status_col < 0:
+        status_col = _embedded_status_column(names, cells or [])
+        if status_col < 0:
+            return None
+    else:
+        said = [row[status_col] for row in cells or [] if status_col < len(row) and row[status_col].strip()]
+        # One odd cell is a status stepcommit cannot write (and says so); a column of them is no status.
+        if len(said) > 1 and 2 * sum(words.read_cell(c).status is not None for c in said) < len(said):
+            return None
     id_col = next((i for i, n in enumerate(names) if n in _ID_HEADERS and i != status_col), -1)
     title_col = next(
         (i for i, n in enumerate(names) if n in _TITLE_HEADERS and i not in (status_col, id_col)), -1
@@ -315,6 +330,25 @@ def _status_table(
     if title_col < 0:
         title_col = id_col
     return _Table(header_line, tuple(rows), status_col, id_col, title_col)
+
+
+_BOLD_WORD = re.compile(r"(?:\*\*|__)(?P<word>[^*_]+?)(?:\*\*|__)")
+
+
+def _bold_status(cell: str) -> bool:
+    return any(words.word_status(m.group("word")) is not None for m in _BOLD_WORD.finditer(cell))
+
+
+def _embedded_status_column(names: list[str], cells: list[list[str]]) -> int:
+    """A column without a status header whose cells say a status in bold beside other text
+    (`| Dev **COMPLETE** |`, `| Maintainer **INPROGRESS** |`), in a table with an id or title
+    column: the rows are steps, open where no word is written. -1 when there is none."""
+    if not any(n in _ID_HEADERS or n in _TITLE_HEADERS for n in names):
+        return -1
+    for col in range(1, len(names)):
+        if sum(1 for row in cells if col < len(row) and _bold_status(row[col])) >= 2:
+            return col
+    return -1
 
 
 _DETAILS_OPEN = re.compile(r"<details\b", re.IGNORECASE)
@@ -433,6 +467,10 @@ def _clean(title: str) -> str:
     if sentence:
         title = title[: sentence.start() + 1]
     if len(title) > TITLE_MAX:
+        # `Worktree support: Add top-level ...` (a paragraph after a short name): the name.
+        colon = title.find(": ")
+        if 0 < colon <= TITLE_MAX // 2 and title.count("`", 0, colon) % 2 == 0:
+            return title[:colon].rstrip()
         cut = title[: TITLE_MAX + 1]
         space = cut.rfind(" ")
         title = (cut[:space] if space > TITLE_MAX // 2 else cut[:TITLE_MAX]).rstrip(" ,;:-–—") + "…"
@@ -684,6 +722,8 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
                 continue
             if read.text[:1] in "<{[" and PLACEHOLDER.match(read.text):
                 continue
+            if words.is_legend_entry(read.text):
+                continue  # `- [x] 已完成（Done）`: a legend of the marks, written as checkboxes
             ident = read.ident
             if flavor == "antigravity" and (found := ANTIGRAVITY_ID.search(rest)):
                 ident = found.group("id")
@@ -745,13 +785,31 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
                 Marker("emoji", start, line.start + bullet.end("emoji"), line),
                 optional=read.optional,
                 deferred=read.deferred and emoji_status == "todo",
+                numbered_item=not bullet.group("indent") and stripped[:1].isdigit(),
             )
             items.append(node)
-    if (
-        not any(n.marker.kind != "break" for n in items)
-        and not seen_box
-        and not (lines and lines[0].body.strip() == "---")  # front matter: a tool's own format
-    ):
+            continue
+        numbered = NUMBERED_ITEM.match(body) if allow_emoji and criteria is None else None
+        if numbered and not any(_NOT_STEP_SECTIONS.match(_plain(_unbold(name))) for _, _, name in stack):
+            read = read_title(numbered.group("rest"))
+            if read.text and not PLACEHOLDER.match(read.text):
+                start = line.start + numbered.start("rest")
+                items.append(
+                    _Node(
+                        None,
+                        read.text,
+                        read.status or "todo",
+                        line.number,
+                        0,
+                        Marker("emoji-bare", start, start, line),
+                        optional=read.optional,
+                        deferred=read.deferred and read.status is None,
+                        numbered_item=True,
+                    )
+                )
+    front_matter = bool(lines) and lines[0].body.strip() == "---"  # a tool's own format
+    _numbered_items_or_none(items, front_matter)
+    if not any(n.marker.kind != "break" for n in items) and not seen_box and not front_matter:
         _headings_as_steps(items, plain_headings)
     return replace(_build(items, verify_at, flavor, lines, path, steps), legend=legend)
 
@@ -762,6 +820,27 @@ _NOT_STEP_SECTIONS = re.compile(
     r"scope|(?:table[ \t]+of[ \t]+)?contents|appendix|faq|licen[cs]e|changelog|context|motivation|"
     r"glossary|resources|links|status|progress|legend|open[ \t]+questions|risks?)\b"
 )
+
+
+# An item of a top-level numbered list: `1. Per-feature error boundaries: wrap each feature...`.
+NUMBERED_ITEM = re.compile(r"^\d{1,9}[.)][ \t]+(?P<rest>\S.*)$")
+
+
+def _numbered_items_or_none(items: list[_Node], front_matter: bool) -> None:
+    """A plan with no checkbox, status row or step heading whose work is a numbered list (a TODO.md
+    of `1. Feature: description` items): its top-level numbered items are the steps, a status
+    glyph written after the number (`2. ✅ Feature`) saying which are done. Elsewhere, or with
+    fewer than two of them, numbered items are prose."""
+    listed = [n for n in items if n.numbered_item]
+    if not listed:
+        return
+    others = any(n.marker.kind != "break" and not n.numbered_item for n in items)
+    if others or front_matter or len(listed) < 2:
+        for position, node in enumerate(items):
+            if node.numbered_item and node.marker.kind == "emoji-bare":
+                items[position] = _Node(None, "", None, node.line, 0, Marker("break", 0, 0, node.marker.line))
+            elif node.numbered_item:
+                node.numbered_item = False
 
 
 def _headings_as_steps(items: list[_Node], headings: list[tuple[int, int, str, int, Line]]) -> None:
@@ -835,7 +914,12 @@ def _heading_node(
     """
     status, rest, marker, deferred = _heading_status(content, content_start)
     lead_status: Status | None = None
-    step = STEP_HEADING.match(rest) or TASK_HEADING.match(rest) or ITEM_HEADING.match(rest)
+    step = (
+        STEP_HEADING.match(rest)
+        or TASK_HEADING.match(rest)
+        or ITEM_HEADING.match(rest)
+        or COMPOUND_HEADING.match(rest)
+    )
     numbered = False
     if step is None:
         step = NUMBERED_HEADING.match(rest)
@@ -944,14 +1028,16 @@ def _build(
         stack.append(node)
     _attach(stack, verify_at.get(len(items), []))
 
-    def keep(node: _Node) -> list[_Node]:
-        node.children = [k for c in node.children for k in keep(c)]
-        # A numbered heading (`## 1. Overview`) is a step only when it holds steps or says its status.
-        if node.numbered_heading and not node.children and node.status is None:
+    def keep(node: _Node, parent: str | None) -> list[_Node]:
+        node.children = [k for c in node.children for k in keep(c, node.id)]
+        # A numbered heading (`## 1. Overview`) is a step only when it holds steps or says its
+        # status, or numbers a part of the step it is under (`#### 1.2 Add events` in Phase 1).
+        part = parent is not None and node.id is not None and node.id.startswith(f"{parent}.")
+        if node.numbered_heading and not node.children and node.status is None and not part:
             return []
         return [node]
 
-    roots = [k for r in roots for k in keep(r)]
+    roots = [k for r in roots for k in keep(r, None)]
     roots, joined = tracker.join(roots, lines, _header_reader(lines), steps)
     markers: list[Marker] = []
     places: list[tuple[tracker.Place, ...]] = []
@@ -1066,6 +1152,15 @@ def _edit_checkbox(
     else:
         new = _STATUS_MARK[status]
     edits = [Edit(marker.start, marker.end, new)]
+    if status == "todo" and step.status in ("done", "skipped"):
+        # `- [x] Take the sprites (done)`: reopened, its text must stop saying done too.
+        after = marker.end + 1
+        star = re.match(r"\\?\*", text[after : after + 2])
+        after += star.end() if star else 0
+        rest = text[after : marker.line.end]
+        tag = words.status_tag_span(COMMENT.sub(lambda m: " " * len(m.group()), rest))
+        if tag is not None:
+            edits.append(Edit(after + tag[0], after + tag[1], ""))
     if parsed.flavor == "execplan" and status == "done":
         # ExecPlans timestamp each finished item: `- [x] (2025-11-25 15:08Z) text`.
         stamp = now.astimezone(UTC).strftime("(%Y-%m-%d %H:%MZ)")
@@ -1086,6 +1181,20 @@ def _edit_cell(parsed: Parsed, text: str, marker: Marker, status: Status) -> lis
     seen_words, seen_emoji = words.words_in(text[m.start : m.end] for m in column)
     old = text[marker.start : marker.end]
     new = words.rewrite_cell(old, status, seen_words, seen_emoji)
+    if new is None and old.strip() and words.read_cell(old).status is None:
+        # A column that says the status in bold beside other text (`Dev **COMPLETE**`): the
+        # word joins the text, in the column's own bold and case.
+        bolded = [
+            b.group("word")
+            for m in column
+            if m is not marker
+            for b in _BOLD_WORD.finditer(text[m.start : m.end])
+            if words.word_status(b.group("word")) is not None
+        ]
+        if bolded:
+            word = words.pick_word(status, bolded[0], bolded)
+            if word is not None:
+                return [Edit(marker.start, marker.end, f"{old.rstrip()} **{word}** ")]
     if new is None:
         if old.strip():
             if words.read_cell(old).status is None:
@@ -1248,6 +1357,11 @@ def _own_edits(parsed: Parsed, text: str, step: Step, status: Status, now: datet
         return _edit_cell(parsed, text, marker, status)
     if marker.kind == "emoji":
         return _edit_emoji(parsed, text, marker, status)
+    if marker.kind == "emoji-bare":
+        # A numbered item with no glyph yet: the glyph goes after its number (`1. ✅ Title`).
+        if status == "todo":
+            return []
+        return [Edit(marker.start, marker.end, _edit_emoji(parsed, text, marker, status)[0].new + " ")]
     return _edit_heading(parsed, text, marker, status)
 
 

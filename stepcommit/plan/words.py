@@ -23,6 +23,8 @@ _WORDS: dict[str, Status] = {
     "true": "done",
     "in progress": "in_progress",
     "in-progress": "in_progress",
+    "inprogress": "in_progress",
+    "assigned": "in_progress",
     "wip": "in_progress",
     "started": "in_progress",
     "ongoing": "in_progress",
@@ -65,6 +67,14 @@ _WORDS: dict[str, Status] = {
     "en curso": "in_progress",
     "pendente": "todo",
     "pendiente": "todo",
+    # Chinese plans (`（进行中）` after a phase title, a legend `- [x] 已完成（Done）`).
+    "已完成": "done",
+    "完成": "done",
+    "进行中": "in_progress",
+    "待办": "todo",
+    "未开始": "todo",
+    "待开始": "todo",
+    "已取消": "skipped",
 }
 # Open, but not to be begun now: read as "todo" with the step marked deferred.
 _DEFERRAL = {"deferred", "blocked", "on hold", "postponed"}
@@ -117,6 +127,21 @@ def emoji_status(text: str) -> Status | None:
 
 def word_status(text: str) -> Status | None:
     return _WORDS.get(re.sub(r"[ \t]+", " ", text.strip().lower()))
+
+
+_GLOSS = re.compile(r"[(\uff08](?P<inner>[^()\uff08\uff09]*)[)\uff09]")
+
+
+def is_legend_entry(text: str) -> bool:
+    """Whether a list item only names a status (`Done`, `待办（Todo）`, `✅ Complete`): a legend's
+    entry, not a step."""
+    plain = re.sub(r"[*_`]", "", text).strip()
+    glosses = [m.group("inner") for m in _GLOSS.finditer(plain)]
+    rest = _GLOSS.sub(" ", plain).strip()
+    rest = _EMOJI_RE.sub("", rest).strip(" \t:-–—=")
+    if not rest and not glosses:
+        return False
+    return all(word_status(part) is not None for part in (rest, *glosses) if part.strip())
 
 
 def is_deferral(text: str) -> bool:
@@ -304,6 +329,15 @@ _TAG_RES: tuple[tuple[bool, re.Pattern[str]], ...] = (
             rf"[ \t]*[(\[][ \t]*(?:{EMOJI}[ \t]*)?(?:\*\*)?(?P<w>(?i:{_TAG_ALT})){_TAG_END}(?:\*\*)?[ \t]*[)\]]"
         ),
     ),
+    # A bracket that opens with the tag and gives its reason: `(optional but recommended)`,
+    # `(deferred to Phase 2)`, `[blocked by #12]`.
+    (
+        False,
+        re.compile(
+            rf"[ \t]*[(\[][ \t]*(?P<w>(?i:optional|deferred|blocked|postponed|on[ \t]+hold|skipped|dropped))"
+            rf"{_TAG_END}[ \t,:;]+[^()\[\]]*[)\]]"
+        ),
+    ),
     (False, re.compile(rf"[ \t]*\*\*[ \t]*(?:{EMOJI}[ \t]*)?(?P<w>(?i:{_TAG_ALT})){_TAG_END}:?\*\*")),
     (True, re.compile(rf"[ \t]*(?:[-–—:|][ \t]*)?{EMOJI}[ \t]*(?P<w>(?i:{_TAG_ALT})){_TAG_END}")),
     # After a dash, a tag in lower case followed by more words (`— optional, implicit narrow
@@ -392,3 +426,16 @@ def title_words(text: str) -> TitleWords:
             status = tag
             break
     return TitleWords(text.strip(), status, "deferred" in tags, "optional" in tags)
+
+
+def status_tag_span(text: str) -> tuple[int, int] | None:
+    """Where ``text`` says a step is done or skipped in words (`(done)`, `✅ DONE`), with the
+    space before it; None when it says neither."""
+    low = text.lower()
+    if not any(hint in low for hint in _TAG_HINTS):
+        return None
+    for _, pattern in _TAG_RES:
+        for match in pattern.finditer(text):
+            if _TAGS[re.sub(r"[ \t]+", " ", match.group("w").lower())] in ("done", "skipped"):
+                return match.start(), match.end()
+    return None

@@ -563,3 +563,70 @@ def test_a_tick_moves_one_steps_status_only(text: str, pick: int, status: Status
     for old, now in zip(before.walk(), after.walk(), strict=True):
         if old.is_leaf and old.index != leaf.index:
             assert (old.status, old.deferred, old.optional) == (now.status, now.deferred, now.optional)
+
+
+# Rules found on plans the reader had never seen (corpus/real, the "unseen" rounds).
+
+
+def test_a_legend_written_as_checkboxes_is_not_steps() -> None:
+    text = (
+        "## 状态说明\n\n- [ ] 待办（Todo）\n- [x] 已完成（Done）\n- [-] 已取消（Cancelled）\n\n"
+        "## 第六十六阶段（进行中）\n\n- [x] 盘点覆盖率\n- [ ] 补测 text.ts\n"
+    )
+    assert [(t, s) for _, t, s in _read(text)] == [("盘点覆盖率", "done"), ("补测 text.ts", "todo")]
+
+
+def test_a_bold_status_word_in_a_cell_without_a_status_header_makes_the_rows_steps(tmp_path: Path) -> None:
+    data = (
+        b"| ID | Task | Owner |\n| --- | --- | --- |\n"
+        b"| CI-01 | Audit scripts | Dev **COMPLETE** |\n| CI-02 | Add lint step | Dev |\n"
+        b"| CI-03 | Enable checks | Maintainer **INPROGRESS** |\n"
+    )
+    assert [(i, s) for i, _, s in _read(data.decode())] == [
+        ("CI-01", "done"),
+        ("CI-02", "todo"),
+        ("CI-03", "in_progress"),
+    ]
+    # Ticked in the column's own bold and case, on that one line.
+    assert _mark(tmp_path, data, "CI-02", "done") == data.replace(b"| Dev |", b"| Dev **COMPLETE** |")
+
+
+def test_a_compound_id_after_a_status_glyph_is_a_task_heading_and_its_criteria_are_not_steps() -> None:
+    text = (
+        "## Phase 1 — Params\n\n#### ✅ P1-T1: Add params\n- **Acceptance Criteria:**\n  - [ ] Keys documented\n\n"
+        "#### ⬜️ P1-T2: Define TaskID types\n- **Acceptance Criteria:**\n  - [ ] Examples given\n"
+    )
+    plan = parse(text, Path("Workplan.md"))
+    assert [(s.id, s.status) for s in plan.walk() if s.is_leaf] == [("P1-T1", "done"), ("P1-T2", "todo")]
+    assert next_open_step(plan).criteria == ("Examples given",)  # type: ignore[union-attr]
+
+
+def test_a_todo_of_numbered_items_has_them_as_steps_and_ticks_a_glyph_after_the_number(
+    tmp_path: Path,
+) -> None:
+    data = (
+        b"# TODO\n\n## Features\n\n1. Error boundaries: wrap each feature's root component in a boundary that"
+        b" catches its errors and keeps the app shell intact while the page shows a fallback.\n"
+        b"2. Show logs of several processes\n\n## Post-Implementation Checklist\n\n1. **This TODO.md file**\n"
+        b"2. **CHANGELOG.md**\n"
+    )
+    assert _read(data.decode()) == [
+        ("1", "Error boundaries", "todo"),
+        ("2", "Show logs of several processes", "todo"),
+    ]
+    ticked = _mark(tmp_path, data, "2", "done")
+    assert ticked == data.replace(b"2. Show logs", b"2. \xe2\x9c\x85 Show logs")
+    assert [s for _, _, s in _read(ticked.decode())] == ["todo", "done"]
+
+
+def test_reopening_an_item_whose_text_says_done_drops_the_word(tmp_path: Path) -> None:
+    data = b"## Done\n- [x] Take the sprites (done)\n- [ ] New ghost sprite\n"
+    assert (
+        _mark(tmp_path, data, "Take the sprites", "todo")
+        == b"## Done\n- [ ] Take the sprites\n- [ ] New ghost sprite\n"
+    )
+
+
+def test_numbered_part_headings_under_a_phase_are_its_tasks() -> None:
+    text = "### Phase 1: Events\n\n#### 1.1 Enhance the payload\n\nx\n\n#### 1.2 Add progress events\n\n### Phase 2: UI\n\n#### 2.1 Progress store\n"
+    assert [i for i, _, _ in _read(text) if "." in i] == ["1.1", "1.2", "2.1"]
