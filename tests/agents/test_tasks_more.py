@@ -52,7 +52,7 @@ def test_torn_foreign_and_odd_transcript_lines_are_skipped() -> None:
     lines = [
         b'{"TaskCreate" torn',  # interesting but not JSON
         b'["TaskUpdate"]',  # JSON, not an object
-        json.dumps({"message": {"content": "TaskUpdate as text"}}).encode(),  # content not a list
+        json.dumps({"message": {"content": "TaskUpdate"}}).encode(),  # content not a list
         _line("TaskUpdate", {"type": "tool_use", "name": "Read", "input": {"task": 1}}),  # odd blocks
         _line(create),
         _line({"type": "text", "text": "Task #0"}, {"type": "tool_result", "tool_use_id": "u1", "content": "no id"}),
