@@ -20,6 +20,9 @@ def test_an_index_lock_held_by_a_running_git_names_that_command(project: Path) -
     running = subprocess.Popen(["git", "cat-file", "--batch"], cwd=project / "calc", stdin=subprocess.PIPE,
                                stdout=subprocess.DEVNULL)  # fmt: skip
     try:
+        deadline = time.monotonic() + 5
+        while not g.git_processes_in(project) and time.monotonic() < deadline:
+            time.sleep(0.05)  # until /proc shows it
         with pytest.raises(RepositoryStateError) as caught:
             g.refuse_index_lock(project / ".git")
     finally:
