@@ -93,7 +93,9 @@ def test_merge_trees_a_clean_merge_and_a_real_conflict(project: Path) -> None:
     write(project, {"calc/__init__.py": "# theirs\n", "new.txt": "x\n"})
     theirs = commit_all(project, "feat: theirs")
     git(project, "switch", "-q", "main")
-    assert g.merge_trees(project, "main", theirs).tree == git(project, "rev-parse", f"{theirs}^{{tree}}").strip()
+    assert (
+        g.merge_trees(project, "main", theirs).tree == git(project, "rev-parse", f"{theirs}^{{tree}}").strip()
+    )
     write(project, {"calc/__init__.py": "# ours\n"})
     ours = commit_all(project, "feat: ours")
     conflict = g.merge_trees(project, ours, theirs)

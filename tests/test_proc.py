@@ -75,10 +75,14 @@ def test_a_missing_program_is_a_tool_missing_error(runner) -> None:  # type: ign
 
 
 def test_attached_returns_the_child_exit_code(tmp_path: Path) -> None:
-    assert run_attached([sys.executable, "-c", "raise SystemExit(4)"], cwd=tmp_path, env=dict(os.environ)) == 4
+    assert (
+        run_attached([sys.executable, "-c", "raise SystemExit(4)"], cwd=tmp_path, env=dict(os.environ)) == 4
+    )
 
 
-@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals need the main thread")
+@pytest.mark.skipif(
+    threading.current_thread() is not threading.main_thread(), reason="signals need the main thread"
+)
 def test_attached_ctrl_c_waits_for_the_child_and_reports_130(tmp_path: Path) -> None:
     # Ctrl-C reaches stepcommit while the child is still running: run_attached lets the child end
     # (here it finishes its own work, writing a file) and answers 130.

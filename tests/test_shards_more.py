@@ -30,7 +30,9 @@ def test_a_passed_shard_without_its_coverage_data_is_refused(tmp_path: Path) -> 
     _shard(tmp_path, 1, 2)
     _shard(tmp_path, 2, 2, data=False)
     (tmp_path / "shard-notes.json").write_text("not a shard record")  # other files are not read
-    with pytest.raises(ShardError, match=r"Shard 2 of 2 passed but left no coverage data \(shard-2\.coverage\)\."):
+    with pytest.raises(
+        ShardError, match=r"Shard 2 of 2 passed but left no coverage data \(shard-2\.coverage\)\."
+    ):
         read_shards(tmp_path)
 
 

@@ -28,7 +28,9 @@ time.sleep(60)
 def held(path: Path, content: str) -> Iterator[None]:
     """Another process holds an flock on ``path``, having written ``content`` into it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    child = subprocess.Popen([sys.executable, "-c", HOLD, str(path), content], stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(path), content], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "held"
         yield
@@ -56,7 +58,9 @@ def test_a_base_branch_held_too_long_is_refused(project: Path, monkeypatch: pyte
     git_dir = project / ".git"
     monkeypatch.setattr(state, "_BASE_LOCK_WAIT", 0.3)
     with held(state.shared_dir(git_dir) / "base-feat_x.lock", ""):
-        with pytest.raises(LockedError, match=r"Another stepcommit finish has held the base branch feat/x for 0.3s\."):
+        with pytest.raises(
+            LockedError, match=r"Another stepcommit finish has held the base branch feat/x for 0.3s\."
+        ):
             with state.base_lock(git_dir, "feat/x"):
                 pass
     with state.base_lock(git_dir, "feat/x"):

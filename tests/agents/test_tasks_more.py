@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from stepcommit.agents.model import TaskEvent
-from stepcommit.agents.tasks import TaskBook, apply, created_id, parse_transcript_lines, read_transcript, task_id
+from stepcommit.agents.tasks import (
+    TaskBook,
+    apply,
+    created_id,
+    parse_transcript_lines,
+    read_transcript,
+    task_id,
+)
 
 
 @pytest.mark.parametrize(("value", "expected"), [(3, "3"), (True, ""), (" 7 ", "7"), (None, ""), (2.5, "")])
@@ -23,7 +30,14 @@ def test_task_id_accepts_text_and_integers_only(value: object, expected: str) ->
         ({"message": "no task here"}, ""),
         ("Task #12 created successfully: Add tests", "12"),
         ("something else", ""),
-        ([{"type": "image"}, {"type": "text", "text": "nothing"}, {"type": "text", "text": "Task #9 created"}], "9"),
+        (
+            [
+                {"type": "image"},
+                {"type": "text", "text": "nothing"},
+                {"type": "text", "text": "Task #9 created"},
+            ],
+            "9",
+        ),
         ([{"type": "text", "text": "nothing"}], ""),
         (42, ""),
     ],
@@ -55,9 +69,18 @@ def test_torn_foreign_and_odd_transcript_lines_are_skipped() -> None:
         json.dumps({"message": {"content": "TaskUpdate"}}).encode(),  # content not a list
         _line("TaskUpdate", {"type": "tool_use", "name": "Read", "input": {"task": 1}}),  # odd blocks
         _line(create),
-        _line({"type": "text", "text": "Task #0"}, {"type": "tool_result", "tool_use_id": "u1", "content": "no id"}),
+        _line(
+            {"type": "text", "text": "Task #0"},
+            {"type": "tool_result", "tool_use_id": "u1", "content": "no id"},
+        ),
         _line(dict(create, id="u2")),
-        _line({"type": "tool_result", "tool_use_id": "u2", "content": [{"type": "text", "text": "Task #5 created"}]}),
+        _line(
+            {
+                "type": "tool_result",
+                "tool_use_id": "u2",
+                "content": [{"type": "text", "text": "Task #5 created"}],
+            }
+        ),
         _line({"type": "tool_use", "name": "TaskUpdate", "input": {"taskId": "5", "status": "completed"}}),
     ]
     found = parse_transcript_lines(lines)

@@ -27,13 +27,17 @@ from tests.conftest import commit_all, git, write
 
 def test_a_base_that_is_not_a_commit_or_shares_no_history_is_refused(project: Path) -> None:
     repo = g.find_repo(project)
-    with pytest.raises(ConfigError, match=r"The base 'nope' \(--base nope\) is not a commit in this repository\."):
+    with pytest.raises(
+        ConfigError, match=r"The base 'nope' \(--base nope\) is not a commit in this repository\."
+    ):
         resolve_base(repo, "nope")
     git(project, "switch", "-q", "--orphan", "elsewhere")
     write(project, {"other.txt": "x\n"})
     commit_all(project, "chore: unrelated history")
     git(project, "switch", "-q", "main")
-    with pytest.raises(ConfigError, match=r"The base 'elsewhere' \(--base elsewhere\) shares no history with HEAD\."):
+    with pytest.raises(
+        ConfigError, match=r"The base 'elsewhere' \(--base elsewhere\) shares no history with HEAD\."
+    ):
         resolve_base(repo, "elsewhere")
 
 

@@ -53,7 +53,10 @@ def test_local_hooks_missing_ids_unparsable_entries_and_paths_in_the_project(pro
     assert set(by_check) == {"hook here", "hook gone"}  # an unparsable entry and a python hook: no finding
     assert by_check["hook here"].ok and by_check["hook here"].detail == "runs bin/lint.sh"
     assert not by_check["hook gone"].ok
-    assert by_check["hook gone"].fix == "uv add --dev bin/missing.sh  (or give the hook's entry a path that exists)"
+    assert (
+        by_check["hook gone"].fix
+        == "uv add --dev bin/missing.sh  (or give the hook's entry a path that exists)"
+    )
 
 
 def _cache_db(cache: Path, rows: list[tuple[str, str, str]]) -> None:
@@ -70,7 +73,9 @@ REMOTE = [
 ]
 
 
-def test_hook_repositories_in_pre_commit_s_cache_and_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hook_repositories_in_pre_commit_s_cache_and_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("PRE_COMMIT_HOME", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     clone = tmp_path / "clone"
@@ -79,13 +84,17 @@ def test_hook_repositories_in_pre_commit_s_cache_and_not(tmp_path: Path, monkeyp
                                                 (REMOTE[2]["repo"], "25.1.0", str(tmp_path / "deleted"))])  # fmt: skip
     hooks, ruff, black = d.check_hook_repositories(REMOTE)
     assert hooks.ok and hooks.detail == "v5.0.0 is in pre-commit's cache"
-    assert not ruff.ok and ruff.fix.startswith("remove the https://github.com/astral-sh/ruff-pre-commit/ repo")
+    assert not ruff.ok and ruff.fix.startswith(
+        "remove the https://github.com/astral-sh/ruff-pre-commit/ repo"
+    )
     # A cache row whose clone was deleted does not count.
     assert not black.ok and black.fix == "pre-commit install-hooks  (once, with network)"
     assert "without network every commit fails" in black.detail
 
 
-def test_a_corrupt_cache_or_one_under_home_counts_as_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_corrupt_cache_or_one_under_home_counts_as_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name in ("PRE_COMMIT_HOME", "XDG_CACHE_HOME"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))

@@ -32,14 +32,18 @@ def test_a_plan_named_outside_the_repository_is_shown_by_its_path(
     assert capsys.readouterr().out.startswith(f"{outside} (")
 
 
-def test_a_plan_without_steps_says_what_steps_look_like(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_plan_without_steps_says_what_steps_look_like(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(project, {"PLAN.md": "# Plan\n\nNothing yet.\n"})
     assert plan(cwd=project) == 0
     out = capsys.readouterr().out
     assert ": 0 of 0 steps done" in out and "No steps found. Steps look like `- [ ] **1.1. Title**`" in out
 
 
-def test_parallel_with_every_step_done_has_nothing_to_start(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_parallel_with_every_step_done_has_nothing_to_start(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(project, {"PLAN.md": DONE})
     assert plan(cwd=project, parallel=True) == 0
     assert capsys.readouterr().out.strip() == "No step can start now beside the active ones."
@@ -48,7 +52,9 @@ def test_parallel_with_every_step_done_has_nothing_to_start(project: Path, capsy
 def test_parallel_with_one_open_step_offers_it(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(project, {"PLAN.md": DONE + "- [ ] **1.3. Multiplication**\n"})
     assert plan(cwd=project, parallel=True) == 0
-    assert capsys.readouterr().out.strip() == "ready   1.3  Multiplication  (`stepcommit start --worktree 1.3`)"
+    assert (
+        capsys.readouterr().out.strip() == "ready   1.3  Multiplication  (`stepcommit start --worktree 1.3`)"
+    )
 
 
 def test_mark_refuses_an_unknown_status_and_leaves_a_step_already_there_alone(
@@ -59,5 +65,8 @@ def test_mark_refuses_an_unknown_status_and_leaves_a_step_already_there_alone(
         mark(cwd=project, step_query="1.2", status="finished")
     assert "todo, in_progress or done" in caught.value.hint
     assert mark(cwd=project, step_query="1.1", status="done") == 0
-    assert capsys.readouterr().out.strip() == "Step 1.1 (Project Structure Setup) is already done; PLAN.md unchanged."
+    assert (
+        capsys.readouterr().out.strip()
+        == "Step 1.1 (Project Structure Setup) is already done; PLAN.md unchanged."
+    )
     assert (project / "PLAN.md").read_text() == before

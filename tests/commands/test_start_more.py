@@ -38,7 +38,9 @@ def test_a_plan_reached_through_a_link_to_the_repository_is_inside_it(project: P
 def test_being_on_the_step_s_branch_with_no_step_active_is_refused(project: Path) -> None:
     git(project, "switch", "-q", "-c", BRANCH)
     before = _state(project)
-    with pytest.raises(RepositoryStateError, match=f"already on {BRANCH}, the branch of step 1.2, but no step"):
+    with pytest.raises(
+        RepositoryStateError, match=f"already on {BRANCH}, the branch of step 1.2, but no step"
+    ):
         start(cwd=project, query="1.2")
     assert _state(project) == before
 
@@ -69,11 +71,13 @@ def test_worktree_start_prints_where_and_refuses_the_step_active_here_and_a_take
     assert out.splitlines() == [
         "Started step 1.2: Subtraction",
         f"Worktree {tree} on branch {BRANCH} (base main at {git(project, 'rev-parse', 'main')[:10]}).",
-        f"Next: `cd {tree}`, work, `stepcommit log \"...\"`, then `stepcommit finish` there.",
+        f'Next: `cd {tree}`, work, `stepcommit log "..."`, then `stepcommit finish` there.',
     ]
     # Step 1.3 in a worktree: its folder is already taken by something else.
     (project.parent / "repo-step-1.3").mkdir()
-    with pytest.raises(RepositoryStateError, match="repo-step-1.3 already exists, so the worktree of step 1.3"):
+    with pytest.raises(
+        RepositoryStateError, match="repo-step-1.3 already exists, so the worktree of step 1.3"
+    ):
         start(cwd=project, query="1.3", worktree=True)
     assert git(project, "branch", "--list", "step/1.3*") == ""
 

@@ -56,7 +56,10 @@ def test_with_a_store_watch_shows_the_last_figure_clears_a_terminal_and_stops_qu
 
 
 def test_a_failing_run_names_the_problem_and_the_first_failure(project: Path) -> None:
-    write(project, {"tests/test_add.py": "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 6\n"})
+    write(
+        project,
+        {"tests/test_add.py": "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 6\n"},
+    )
     repo = git_mod.find_repo(project)
     line = run_line(run_tests(repo, load(project), per_test="off"))
     assert line.startswith("Tests: 0 passed, 1 failed in ")
