@@ -93,3 +93,17 @@ def test_without_a_store_pytest_watcher_s_own_error_is_its_exit_code(
     # `--delay` is pytest-watcher's own option; a bad value ends it at once with argparse's code 2.
     assert watch(cwd=project, pytest_args=["--delay", "soon"], now=True) == 2
     assert "Stopped watching." not in capsys.readouterr().err
+
+
+def test_cli_wiring_of_watch_passes_pytest_arguments_through(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from stepcommit.cli import app
+
+    monkeypatch.chdir(project)
+    # Everything after `--` goes to pytest-watcher's command line; a bad `--delay` ends it at once.
+    result = CliRunner().invoke(app, ["watch", "--no-now", "--", "--delay", "soon"])
+    assert result.exit_code == 2, result.output
+    assert "no per-test store yet" in result.output
