@@ -343,33 +343,6 @@ def is_clean(root: Path) -> bool:
     return not out
 
 
-def merge(root: Path, branch: str, *, style: str, message_file: Path) -> None:
-    """Merge ``branch`` into the current branch by ``style``: squash, ff, or no-ff."""
-    if style == "ff":
-        result = _git(root, "merge", "-q", "--ff-only", branch, check=False)
-    elif style == "no-ff":
-        result = _git(
-            root, "merge", "-q", "--no-ff", "--no-edit", "-F", str(message_file), branch, check=False
-        )
-    else:
-        result = _git(root, "merge", "-q", "--squash", branch, check=False)
-        if result.returncode == 0:
-            result = _git(root, "commit", "-q", "--cleanup=whitespace", "-F", str(message_file), check=False)
-    if result.returncode != 0:
-        raise GitError(
-            f"Merging {branch} ({style}) failed:\n{(result.stderr + result.stdout).strip()}",
-            hint="",
-        )
-
-
-def abort_merge(root: Path, git_dir: Path) -> None:
-    """Undo a failed merge attempt, whatever style it was."""
-    if (git_dir / "MERGE_HEAD").exists():
-        _git(root, "merge", "--abort", check=False)
-    else:
-        _git(root, "reset", "-q", "--merge", check=False)
-
-
 def merge_base(root: Path, a: str, b: str) -> str | None:
     return _git(root, "merge-base", a, b, check=False).stdout.strip() or None
 
@@ -397,7 +370,9 @@ def merge_trees(root: Path, ours: str, theirs: str) -> MergedTree:
     fields = result.stdout.split("\0")
     if result.returncode == 0:
         return MergedTree(fields[0].strip())
-    if result.returncode == 1:
+    # Exit 1 is a conflict only with the tree id printed: git also exits 1, printing nothing on
+    # stdout, when it cannot read one side ("not something we can merge").
+    if result.returncode == 1 and fields[0].strip():
         return MergedTree(None, tuple(dict.fromkeys(f for f in fields[1:] if f)))
     raise GitError(
         f"git merge-tree failed (exit {result.returncode}):\n{result.stderr.strip()}",

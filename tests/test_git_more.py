@@ -1,0 +1,102 @@
+"""`stepcommit.git`: the small helpers on a real repository, and the errors a user can meet."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from stepcommit import git as g
+from stepcommit.errors import GitError, RepositoryStateError
+from tests.conftest import commit_all, git, write
+
+
+def test_an_index_lock_held_by_a_running_git_names_that_command(project: Path) -> None:
+    (project / ".git" / "index.lock").write_text("")
+    # A git command still running in the repository: `cat-file --batch` waits for its input.
+    running = subprocess.Popen(["git", "cat-file", "--batch"], cwd=project / "calc", stdin=subprocess.PIPE,
+                               stdout=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 5
+        while not g.git_processes_in(project) and time.monotonic() < deadline:
+            time.sleep(0.05)  # until /proc shows it
+        with pytest.raises(RepositoryStateError) as caught:
+            g.refuse_index_lock(project / ".git")
+    finally:
+        running.communicate("")
+    assert "and a git command is running in this repository: " in caught.value.message
+    assert f"pid {running.pid}: git cat-file --batch" in caught.value.message
+    assert caught.value.hint.startswith("Wait for it to end")
+    assert g.git_processes_in(project) == []  # it has ended
+
+
+def test_a_failing_merge_tree_is_a_git_error_with_a_hint(project: Path) -> None:
+    with pytest.raises(GitError, match=r"git merge-tree failed \(exit \d+\):") as caught:
+        g.merge_trees(project, "HEAD", "no-such-branch")
+    assert "stepcommit finish" in caught.value.hint
+
+
+def test_small_helpers_with_nothing_to_do(project: Path) -> None:
+    assert g.ignored(project, []) == set()
+    assert g.blob_sizes(project, []) == {}
+    assert g.blob_on_disk(project, "no/such/file.py") is None
+    g.restore_from_tree(project, g.tree_only(g.find_repo(project)), [])  # no paths: nothing written
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_a_tree_is_kept_as_a_rescue_commit_on_head(project: Path) -> None:
+    repo = g.find_repo(project)
+    write(project, {"calc/__init__.py": "# unsaved edit\n"})
+    tree = g.tree_only(repo)
+    rescue = g.save_tree_as_rescue(repo, tree, "stepcommit: rescue")
+    assert git(project, "rev-parse", f"{rescue}^{{tree}}").strip() == tree
+    assert git(project, "rev-parse", f"{rescue}^").strip() == git(project, "rev-parse", "HEAD").strip()
+    refs = git(project, "for-each-ref", "--format=%(objectname)", "refs/stepcommit/rescue/").split()
+    assert refs == [rescue]
+    assert git(project, "show", f"{rescue}:calc/__init__.py") == "# unsaved edit\n"
+
+
+def test_point_head_at_switches_the_branch_name_only(project: Path) -> None:
+    git(project, "branch", "other")
+    write(project, {"calc/__init__.py": "# edited\n"})
+    g.point_head_at(project, "other")
+    assert git(project, "branch", "--show-current").strip() == "other"
+    assert (project / "calc" / "__init__.py").read_text() == "# edited\n"
+
+
+def test_checkout_branch_over_overwrites_tracked_files(project: Path) -> None:
+    git(project, "switch", "-q", "-c", "other")
+    write(project, {"calc/__init__.py": "# on other\n"})
+    commit_all(project, "feat: other")
+    git(project, "switch", "-q", "main")
+    write(project, {"calc/__init__.py": "# scratch\n"})
+    g.checkout_branch_over(project, "other")
+    assert (project / "calc" / "__init__.py").read_text() == "# on other\n"
+
+
+def test_an_old_stepcommit_s_checkout_without_a_pid_counts_as_alive_for_a_day(tmp_path: Path) -> None:
+    folder = tmp_path / f"{g.WORKTREE_PREFIX}oldstyle"
+    folder.mkdir()
+    assert g._owner_alive(folder)
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(folder, (two_days_ago, two_days_ago))
+    assert not g._owner_alive(folder)
+    assert not g._owner_alive(tmp_path / f"{g.WORKTREE_PREFIX}vanished")
+    assert g._owner_alive(tmp_path / f"{g.WORKTREE_PREFIX}{os.getpid()}-abc")
+
+
+def test_merge_trees_a_clean_merge_and_a_real_conflict(project: Path) -> None:
+    git(project, "switch", "-q", "-c", "other")
+    write(project, {"calc/__init__.py": "# theirs\n", "new.txt": "x\n"})
+    theirs = commit_all(project, "feat: theirs")
+    git(project, "switch", "-q", "main")
+    assert (
+        g.merge_trees(project, "main", theirs).tree == git(project, "rev-parse", f"{theirs}^{{tree}}").strip()
+    )
+    write(project, {"calc/__init__.py": "# ours\n"})
+    ours = commit_all(project, "feat: ours")
+    conflict = g.merge_trees(project, ours, theirs)
+    assert conflict == g.MergedTree(None, ("calc/__init__.py",))
