@@ -269,31 +269,37 @@ _BASE_LOCK_WAIT = 300.0
 
 
 @contextlib.contextmanager
-def base_lock(git_dir: Path, branch: str) -> Iterator[None]:
-    """Hold the base branch while one finish moves it and its checkout; others wait their turn.
-
-    Shared by every worktree (in the common git dir); the kernel drops it when its holder dies."""
+def flock_held(path: Path, wait: float, poll: float, busy: LockedError) -> Iterator[None]:
+    """Hold an exclusive `flock` on ``path`` (made if missing), waiting up to ``wait`` seconds,
+    then raising ``busy``. The kernel drops the lock when its holder dies, so none goes stale."""
     import fcntl
 
-    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in branch)
-    path = shared_dir(git_dir) / f"base-{name}.lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        deadline = time.monotonic() + _BASE_LOCK_WAIT
+        deadline = time.monotonic() + wait
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise LockedError(
-                        f"Another stepcommit finish has held the base branch {branch} for {_BASE_LOCK_WAIT:g}s.",
-                        hint="Run `stepcommit status --all` to see which step lands, then `stepcommit finish` again.",
-                    ) from None
-                time.sleep(0.05)
+                    raise busy from None
+                time.sleep(poll)
         yield
     finally:
-        os.close(fd)
+        os.close(fd)  # closing drops the flock
+
+
+def base_lock(git_dir: Path, branch: str) -> contextlib.AbstractContextManager[None]:
+    """Hold the base branch while one finish moves it and its checkout; others wait their turn.
+
+    Shared by every worktree (in the common git dir); the kernel drops it when its holder dies."""
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in branch)
+    busy = LockedError(
+        f"Another stepcommit finish has held the base branch {branch} for {_BASE_LOCK_WAIT:g}s.",
+        hint="Run `stepcommit status --all` to see which step lands, then `stepcommit finish` again.",
+    )
+    return flock_held(shared_dir(git_dir) / f"base-{name}.lock", _BASE_LOCK_WAIT, 0.05, busy)
 
 
 # The finish journal: where an interrupted `finish` stopped, so it can go on or roll back.

@@ -36,9 +36,8 @@ import contextlib
 import json
 import os
 import sqlite3
-import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -105,28 +104,13 @@ def stored_meta(git_dir: Path) -> dict[str, Any] | None:
     return _meta_in(store_dir(git_dir))
 
 
-@contextlib.contextmanager
-def _store_lock(folder: Path) -> Iterator[None]:
+def _store_lock(folder: Path) -> contextlib.AbstractContextManager[None]:
     """The short lock around reading the meta and taking a pin, publishing, and sweeping."""
-    import fcntl
-
-    fd = os.open(folder / "store.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + _STORE_LOCK_WAIT
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise LockedError(
-                        f"Another stepcommit run has held the per-test store {folder} for {_STORE_LOCK_WAIT:g}s.",
-                        hint="A run stopped (not killed) with the lock? Let it go on or end it, then run again.",
-                    ) from None
-                time.sleep(0.02)
-        yield
-    finally:
-        os.close(fd)  # closing drops the flock
+    busy = LockedError(
+        f"Another stepcommit run has held the per-test store {folder} for {_STORE_LOCK_WAIT:g}s.",
+        hint="A run stopped (not killed) with the lock? Let it go on or end it, then run again.",
+    )
+    return state.flock_held(folder / "store.lock", _STORE_LOCK_WAIT, 0.02, busy)
 
 
 def _take_pin(folder: Path, run_id: str, files: Iterable[str]) -> Pin:
