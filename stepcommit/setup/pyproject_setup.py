@@ -30,6 +30,7 @@ KEY_DOCS: dict[str, str] = {
     "run_verify": "Run the `Verify:` commands a plan step gives (only if you trust the plan's author).",
     "incremental": "Rerun only the tests a change affects (per-test coverage kept under .git); the total stays exact.",
     "full_on_finish": "With incremental: `stepcommit finish` still runs every test.",
+    "xdist_serial_below": "With incremental and pytest-xdist (-n): a selection of fewer tests runs in one process (0: never).",
     "agent_instructions": "File `install --agent` writes the step loop into; AGENTS.md (CLAUDE.md for Claude when it exists) when unset.",
     "steps": "In a tracker plan (phase table + a section per phase): phase (a phase is a step) or item (each checklist item is).",
     "worktree_dir": "Folder for `start --worktree` checkouts, relative to the repository; beside it when unset.",

@@ -100,7 +100,7 @@ def test_the_store_is_built_and_used_under_xdist(geo: Path, tmp_path: Path) -> N
     assert first.ok, (first.problem, first.output_tail)
     assert first.measured is not None and first.measured.describe() == "full run: first run"
     assert _workers(geo) == 2 and first.measured.collected == 6
-    assert GEO_TESTS <= _stored_contexts(geo)  # each worker's tests, under their node ids
+    assert _stored_contexts(geo) >= GEO_TESTS  # each worker's tests, under their node ids
     assert _info(geo)["test_files"] and any(f.endswith("geo/units.py") for f in _info(geo)["loaded"])
     assert_equal_to_serial(geo, first, tmp_path)
 

@@ -166,10 +166,17 @@ def test_under_xdist_every_worker_runs_the_selection_and_reports_what_it_collect
     assert len(seen["collected"]) == 3 and seen["files"] == [str(pytester.path / "test_t.py")]
 
 
-def test_a_worker_that_sent_nothing_makes_the_workers_data_incomplete(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_worker_that_sent_nothing_makes_the_workers_data_incomplete(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from stepcommit.runner.stepcommit_runner import contexts
 
-    sent = {"collected": ["t::a"], "ran": ["t::a"], "test_files": {"/r/t.py": ["t::a"]}, "loaded": ["/r/m.py"]}
+    sent = {
+        "collected": ["t::a"],
+        "ran": ["t::a"],
+        "test_files": {"/r/t.py": ["t::a"]},
+        "loaded": ["/r/m.py"],
+    }
     monkeypatch.setattr(contexts, "WORKERS", [sent, {**sent, "loaded": ["/r/n.py"]}])
     assert contexts.from_workers(2) == (["t::a"], ["t::a"], {"/r/t.py": ["t::a"]}, ["/r/m.py", "/r/n.py"])
     with pytest.raises(contexts.WorkersIncomplete, match="1 of 3 pytest-xdist workers sent no per-test data"):

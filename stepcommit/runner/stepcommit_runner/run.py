@@ -32,7 +32,6 @@ from .job import (
     WorkerSettings,
 )
 
-
 _T0 = time.perf_counter()
 
 
