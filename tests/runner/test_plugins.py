@@ -181,6 +181,11 @@ def test_a_worker_that_sent_nothing_makes_the_workers_data_incomplete(
     assert contexts.from_workers(2) == (["t::a"], ["t::a"], {"/r/t.py": ["t::a"]}, ["/r/m.py", "/r/n.py"])
     with pytest.raises(contexts.WorkersIncomplete, match="1 of 3 pytest-xdist workers sent no per-test data"):
         contexts.from_workers(3)
+    monkeypatch.setattr(contexts, "WORKERS", [sent, {**sent, "unmeasured": 1}])
+    with pytest.raises(
+        contexts.WorkersIncomplete, match="1 tests ran in a pytest-xdist worker that measured no"
+    ):
+        contexts.from_workers(2)
 
 
 def test_only_an_xdist_worker_of_another_runner_process_reads_the_worker_settings(

@@ -34,6 +34,8 @@ TEST_FILES: dict[str, list[str]] = {}
 XDIST: list[bool] = []
 SERIALIZED: list[object] = []
 """The number of workers the project's arguments asked for, when SERIAL ran the tests in one process."""
+UNMEASURED: list[str] = []
+"""Tests that ran with no coverage measurement current, whose contexts are missing."""
 WORKERS: list[dict[str, Any]] = []
 """What each pytest-xdist worker sent back (see `worker_report`)."""
 
@@ -124,6 +126,8 @@ def pytest_runtest_protocol(item: Any, nextitem: Any) -> Any:
     # A worker switches the contexts of its own measurement (coverage's start-up hook, or the results
     # plugin's), as the runner does of its own in a serial run.
     cov = coverage.Coverage.current() if ACTIVE else None
+    if ACTIVE and cov is None:
+        UNMEASURED.append(item.nodeid)
     if cov is not None:
         cov.switch_context(item.nodeid)
     try:
@@ -147,6 +151,7 @@ def worker_report() -> dict[str, Any]:
         "ran": list(RAN),
         "test_files": TEST_FILES,
         "loaded": loaded_files(ROOT),
+        "unmeasured": len(UNMEASURED),
     }
 
 
@@ -162,6 +167,9 @@ def from_workers(started: int) -> tuple[list[str], list[str], dict[str, list[str
         raise WorkersIncomplete(
             f"{started - len(WORKERS)} of {started} pytest-xdist workers sent no per-test data (a worker crashed?)"
         )
+    unmeasured = sum(int(sent.get("unmeasured", 0)) for sent in WORKERS)
+    if unmeasured:
+        raise WorkersIncomplete(f"{unmeasured} tests ran in a pytest-xdist worker that measured no coverage")
     first = WORKERS[0]
     loaded = sorted({f for sent in WORKERS for f in sent["loaded"]})
     return list(first["collected"]), list(first["ran"]), dict(first["test_files"]), loaded

@@ -189,6 +189,11 @@ def main(job: Job) -> int:
             collected, ran, info["test_files"], info["loaded"] = plugin.from_workers(counted.SEEN["workers"])
             info["workers"] = counted.SEEN["workers"]
         except plugin.WorkersIncomplete as exc:
+            if info.get("mode") == "incremental" and status in (0, 1):
+                # The rerun tests' data is incomplete, so the merge would be too: everything runs again.
+                info["rerun_reason"] = str(exc)
+                _write_info(per_test, info)
+                return EXIT_RERUN_ALL
             info.update(disabled=str(exc), reason=str(exc))
             collected = ran = list(counted.COLLECTED)
     if (
