@@ -137,10 +137,14 @@ def test_no_selection_runs_everything(pytester: pytest.Pytester) -> None:
 XDIST_SELECTING = """\
 import json, os
 
+import coverage
+
 from stepcommit.runner.stepcommit_runner import contexts
 
 if not os.environ.get("PYTEST_XDIST_WORKER"):  # the controller, as the runner configures it
     contexts.configure({select}, {known})
+elif coverage.Coverage.current() is None:  # a worker measures, as coverage's start-up hook has it
+    coverage.Coverage(data_file=None).start()
 
 
 def pytest_sessionfinish(session):
