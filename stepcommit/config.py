@@ -47,6 +47,9 @@ class Config:
     audit_every: int = 20
     """Every N-th incremental run is full and compared with the per-test store, file by file (0: never);
     a difference turns incremental off for the repository (see `stepcommit doctor`)."""
+    xdist_serial_below: int = 50
+    """With `incremental`, a selection of fewer tests runs in one process even when the project runs
+    pytest-xdist (`-n`): starting the workers would cost more than it saves. 0: always under `-n`."""
     steps: str = "phase"
     """In a tracker plan (a phase status table with a section per phase): `phase` makes each phase
     one step with its checklist as the to-do list; `item` makes each checklist item a step."""
@@ -106,6 +109,13 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
                 f"[tool.stepcommit] honesty: {exc}.", hint="Fix honesty in pyproject.toml."
             ) from None
         return {key.replace("_", "-"): str(v) for key, v in value.items()}
+    if name == "xdist_serial_below":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(
+                f"[tool.stepcommit] xdist_serial_below must be a whole number of tests (0 or more), not {value!r}.",
+                hint="Fix xdist_serial_below in pyproject.toml (0 keeps every incremental run under pytest-xdist).",
+            )
+        return value
     if name in NUMBER_RANGES:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"[tool.stepcommit] {name} must be a number, not {value!r}.")

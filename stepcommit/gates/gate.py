@@ -281,6 +281,8 @@ def run_gate(
         how = run.measured.describe()
     elif run.measured is not None and not full:
         notes.append(f"incremental gate: {run.measured.describe()}")
+    if run.measured is not None and run.measured.serial:
+        notes.append(f"incremental gate: {run.measured.serial}")
     if run.problem:
         problems.append(run.problem)
     # The output is worth showing only when the test run or lint itself failed.

@@ -417,6 +417,8 @@ class Outcome:
     ran: int
     collected: int
     reason: str | None
+    serial: str | None = None
+    """Why a selection ran in one process although the project runs pytest-xdist, when it did."""
 
     def describe(self) -> str:
         if self.mode == "incremental":
@@ -455,7 +457,7 @@ def record(
         loaded = sorted(set(previous.get("loaded", ())) | set(loaded))
     outcome = Outcome(
         str(info.get("mode", "full")), len(info.get("ran", ())), len(collected),
-        info.get("reason") or info.get("disabled"),
+        info.get("reason") or info.get("disabled"), info.get("serial"),
     )  # fmt: skip
     if not completed:
         out.unlink(missing_ok=True)

@@ -474,7 +474,9 @@ def _run_once(
     if selection is not None:
         from stepcommit.gates import incremental
 
-        per_test = incremental.runner_job(selection)
+        per_test = dataclasses.replace(
+            incremental.runner_job(selection), serial_below=config.xdist_serial_below
+        )
         env["COVERAGE_CORE"] = "ctrace"  # sys.monitoring records a line once, not once per test
     job = Job(
         data_file=str(data_file), rcfile=rcfile, json_out=str(json_out), results_out=str(results),

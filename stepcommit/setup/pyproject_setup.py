@@ -31,6 +31,7 @@ KEY_DOCS: dict[str, str] = {
     "incremental": "On by default: rerun only the tests a change affects (per-test coverage kept under .git); the total stays exact. false runs every test every time.",
     "full_on_finish": "With incremental: `stepcommit finish` still runs every test.",
     "audit_every": "Every N-th incremental run is full and audits the per-test store file by file (0: never); a difference turns incremental off (`stepcommit doctor`).",
+    "xdist_serial_below": "With incremental and pytest-xdist (-n): a selection of fewer tests runs in one process (0: never).",
     "agent_instructions": "File `install --agent` writes the step loop into; AGENTS.md (CLAUDE.md for Claude when it exists) when unset.",
     "steps": "In a tracker plan (phase table + a section per phase): phase (a phase is a step) or item (each checklist item is).",
     "worktree_dir": "Folder for `start --worktree` checkouts, relative to the repository; beside it when unset.",

@@ -177,3 +177,35 @@ def test_with_a_store_each_change_reruns_the_selected_tests_and_shows_the_exact_
     full = run_tests(repo, cfg, per_test="off")  # the oracle: a full run of the same tree
     assert full.coverage is not None and full.coverage.display != "100.00"
     assert line.endswith(f"; coverage {full.coverage.display}% (exact total)"), line
+
+
+def test_with_a_store_watch_reruns_under_xdist_when_addopts_has_n(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from stepcommit.commands.watch import has_store, watch_store
+    from stepcommit.config import load
+    from stepcommit.gates.testrun import run_tests
+
+    unused = "from calc import unused\n\n\ndef test_unused():\n    assert unused(2) == 4\n"
+    write(project, {"tests/test_unused.py": unused,
+                    "pyproject.toml": '[tool.pytest.ini_options]\naddopts = "-n 2"\n\n'
+                    "[tool.stepcommit]\nincremental = true\nxdist_serial_below = 0\n"})  # fmt: skip
+    repo = git_mod.find_repo(project)
+    cfg = load(project)
+    assert run_tests(repo, cfg, per_test="auto").ok and has_store(repo.git_dir)  # from both workers' contexts
+    results = project / ".git" / "stepcommit" / "run" / "results.json"
+    assert json.loads(results.read_text())["workers"] == 2
+    source = project / "calc" / "__init__.py"
+    edits = iter([lambda: source.write_text(source.read_text().replace("return a * 2", "return a + a"))])
+    capsys.readouterr()
+    assert (
+        watch_store(repo, cfg, now=False, poll=0.05, runs=1, on_idle=lambda: next(edits, lambda: None)()) == 0
+    )
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("Tests: 1 passed") and "(incremental: 1 of 2 tests)" in line, line
+    assert json.loads(results.read_text())["workers"] == 2  # the rerun ran under the workers too
+    full = run_tests(repo, cfg, per_test="off")  # the oracle: a full run of the same tree
+    assert full.coverage is not None
+    assert line.endswith(f"; coverage {full.coverage.display}% (exact total)"), line

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from stepcommit.runner.stepcommit_runner import results
-from stepcommit.runner.stepcommit_runner.job import EXIT_RERUN_ALL, WORKER_ENV
+from stepcommit.runner.stepcommit_runner.job import WORKER_ENV
 
 pytest_plugins = ["pytester"]
 
@@ -134,9 +134,62 @@ def test_no_selection_runs_everything(pytester: pytest.Pytester) -> None:
     assert seen["ran"] == seen["collected"]
 
 
-def test_a_selection_under_xdist_asks_for_everything(pytester: pytest.Pytester) -> None:
-    run, _ = _selecting(pytester, {"test_t.py::test_a"}, "-n", "1")
-    assert run.ret == EXIT_RERUN_ALL
+XDIST_SELECTING = """\
+import json, os
+
+import coverage
+
+from stepcommit.runner.stepcommit_runner import contexts
+
+if not os.environ.get("PYTEST_XDIST_WORKER"):  # the controller, as the runner configures it
+    contexts.configure({select}, {known})
+elif coverage.Coverage.current() is None:  # a worker measures, as coverage's start-up hook has it
+    coverage.Coverage(data_file=None).start()
+
+
+def pytest_sessionfinish(session):
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        collected, ran, files, loaded = contexts.from_workers(len(contexts.WORKERS))
+        seen = {{"collected": collected, "ran": ran, "files": sorted(files), "workers": len(contexts.WORKERS)}}
+        with open("seen.json", "w") as handle:
+            json.dump(seen, handle)
+"""
+
+
+def test_under_xdist_every_worker_runs_the_selection_and_reports_what_it_collected(
+    pytester: pytest.Pytester,
+) -> None:
+    known = {"test_t.py::test_a", "test_t.py::test_b"}
+    pytester.makeconftest(XDIST_SELECTING.format(select={"test_t.py::test_a"}, known=known))
+    pytester.makepyfile(test_t=TESTS)
+    run = pytester.runpytest_subprocess("-p", "stepcommit.runner.stepcommit_runner.contexts", "-n", "2")
+    run.assert_outcomes(passed=2)
+    seen = json.loads((Path(str(pytester.path)) / "seen.json").read_text())
+    assert seen["workers"] == 2
+    assert seen["ran"] == ["test_t.py::test_a", "test_t.py::test_new"]
+    assert len(seen["collected"]) == 3 and seen["files"] == [str(pytester.path / "test_t.py")]
+
+
+def test_a_worker_that_sent_nothing_makes_the_workers_data_incomplete(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from stepcommit.runner.stepcommit_runner import contexts
+
+    sent = {
+        "collected": ["t::a"],
+        "ran": ["t::a"],
+        "test_files": {"/r/t.py": ["t::a"]},
+        "loaded": ["/r/m.py"],
+    }
+    monkeypatch.setattr(contexts, "WORKERS", [sent, {**sent, "loaded": ["/r/n.py"]}])
+    assert contexts.from_workers(2) == (["t::a"], ["t::a"], {"/r/t.py": ["t::a"]}, ["/r/m.py", "/r/n.py"])
+    with pytest.raises(contexts.WorkersIncomplete, match="1 of 3 pytest-xdist workers sent no per-test data"):
+        contexts.from_workers(3)
+    monkeypatch.setattr(contexts, "WORKERS", [sent, {**sent, "unmeasured": 1}])
+    with pytest.raises(
+        contexts.WorkersIncomplete, match="1 tests ran in a pytest-xdist worker that measured no"
+    ):
+        contexts.from_workers(2)
 
 
 def test_only_an_xdist_worker_of_another_runner_process_reads_the_worker_settings(

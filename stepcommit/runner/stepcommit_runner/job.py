@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 EXIT_RERUN_ALL = 97
-"""The stored per-test data cannot be used exactly (a merge failed, or a selection was refused under
-pytest-xdist): stepcommit runs everything again. A code pytest never uses."""
+"""The stored per-test data cannot be used exactly (a merge failed): stepcommit runs everything again.
+A code pytest never uses."""
 
 EXIT_RUNNER_FAILED = 98
 """The runner's own failure, not the tests': a code pytest never uses."""
@@ -55,6 +55,8 @@ class PerTest:
     """Only these test files are collected (None: the whole suite)."""
     recollect_old: tuple[str, ...] = ()
     drop_tests: tuple[str, ...] = ()
+    serial_below: int = 0
+    """A selection of fewer tests runs in one process, whatever `-n` the project gives pytest-xdist."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PerTest:
@@ -74,6 +76,7 @@ class PerTest:
             collect=maybe("collect"),
             recollect_old=_tuple(data.get("recollect_old") or ()),
             drop_tests=_tuple(data.get("drop_tests") or ()),
+            serial_below=int(data.get("serial_below") or 0),
         )
 
     def to_dict(self) -> dict[str, Any]:

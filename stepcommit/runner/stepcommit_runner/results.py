@@ -28,6 +28,8 @@ FAILURES: list[dict[str, str]] = []
 COLLECTED: list[str] = []
 SEEN: dict[str, Any] = {"collection": False, "sessionfinish": False, "workers": 0, "deselected": 0}
 DONE: set[str] = set()
+WORKER_DATA_FILES: list[str] = []
+"""The data file each pytest-xdist worker saved (its own, not its tests' subprocesses')."""
 STARTED = time.perf_counter()
 
 WORKER_CONFIG: str | None = None
@@ -160,6 +162,13 @@ def pytest_configure_node(node: Any) -> None:
     SEEN["workers"] += 1
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    sent = (getattr(node, "workeroutput", None) or {}).get("stepcommit_data_file")
+    if sent:
+        WORKER_DATA_FILES.append(str(sent))
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: Any) -> None:
     SEEN["sessionfinish"] = True
@@ -168,6 +177,9 @@ def pytest_sessionfinish(session: Any) -> None:
         # sessionfinish implementation), so the data is on disk when the runner combines it.
         WORKER_COVERAGE.stop()
         WORKER_COVERAGE.save()
+        workeroutput = getattr(session.config, "workeroutput", None)
+        if workeroutput is not None:  # the controller tells the workers' data files from any other
+            workeroutput["stepcommit_data_file"] = os.path.abspath(WORKER_COVERAGE.get_data().data_filename())
 
 
 def results(status: int) -> Results:

@@ -32,11 +32,6 @@ from .job import (
     WorkerSettings,
 )
 
-XDIST_OFF = (
-    "the tests run under pytest-xdist, and per-test coverage needs one process: every test ran, "
-    "each worker measured and combined"
-)
-
 _T0 = time.perf_counter()
 
 
@@ -137,7 +132,10 @@ def _setup_per_test(job: PerTest, cov: Coverage, pytest_args: list[str]) -> dict
     elif select is not None:
         info["mode"] = "incremental"
     info["select"] = select
-    contexts.configure(select, job.known)
+    # A small selection runs in one process even when the project asks pytest-xdist for workers:
+    # starting and collecting in each worker costs more than the few tests save.
+    serial = select is not None and len(select) < job.serial_below
+    contexts.configure(select, job.known, serial=serial)
     info["plugin"] = contexts.__name__
     return info
 
@@ -196,13 +194,26 @@ def main(job: Job) -> int:
     plugin = sys.modules.get(f"{__package__}.contexts") if per_test is not None else None
     collected = list(getattr(plugin, "COLLECTED", []))
     ran = list(getattr(plugin, "RAN", []))
-    if per_test is not None and (getattr(plugin, "XDIST", None) or counted.SEEN["workers"]):
-        info.update(mode="full", disabled=XDIST_OFF, reason=XDIST_OFF)
-        collected = ran = list(counted.COLLECTED)
-        if status == EXIT_RERUN_ALL:  # the selection was refused before any test ran: run everything
-            info["rerun_reason"] = XDIST_OFF
-            _write_info(per_test, info)
-            return status
+    workers = bool(getattr(plugin, "XDIST", None) or counted.SEEN["workers"])
+    worker_files = set(counted.WORKER_DATA_FILES)
+    if per_test is not None and plugin is not None and plugin.SERIALIZED:
+        info["serial"] = (
+            f"{len(info['select'])} tests selected, fewer than xdist_serial_below = {per_test.serial_below}: "
+            f"run in one process, without pytest-xdist's {plugin.SERIALIZED[0]} workers"
+        )
+    if per_test is not None and plugin is not None and workers and not info.get("disabled"):
+        # Every worker recorded its tests' contexts and sent what it collected (the controller collects nothing).
+        try:
+            collected, ran, info["test_files"], info["loaded"] = plugin.from_workers(counted.SEEN["workers"])
+            info["workers"] = counted.SEEN["workers"]
+        except plugin.WorkersIncomplete as exc:
+            if info.get("mode") == "incremental" and status in (0, 1):
+                # The rerun tests' data is incomplete, so the merge would be too: everything runs again.
+                info["rerun_reason"] = str(exc)
+                _write_info(per_test, info)
+                return EXIT_RERUN_ALL
+            info.update(disabled=str(exc), reason=str(exc))
+            collected = ran = list(counted.COLLECTED)
     if (
         per_test is not None
         and status == EXIT_NO_TESTS_COLLECTED
@@ -212,8 +223,11 @@ def main(job: Job) -> int:
         status = 0  # nothing the change affects: every test was deselected
     if status not in (0, 1):
         return status
-    parallel = bool(glob.glob(glob.escape(data_file) + ".*"))
-    if parallel:
+    found = set(glob.glob(glob.escape(data_file) + ".*"))
+    # Data from any process but the run's own and its pytest-xdist workers' (measured subprocesses,
+    # parallel mode): lines no test context holds.
+    parallel = bool({os.path.abspath(f) for f in found} - worker_files)
+    if found:
         # Parallel mode (or measured subprocesses): one file per process, combined as `coverage combine` does.
         cov = Coverage(data_file=data_file, config_file=config_file)
         cov.combine()
@@ -252,16 +266,9 @@ def _finish_per_test(
     static = cov.config.context or ""
     plugin = sys.modules.get(f"{__package__}.contexts")
     root = os.path.realpath(os.getcwd())
-    loaded = {
-        os.path.realpath(f)
-        for m in list(sys.modules.values())
-        if isinstance(f := getattr(m, "__file__", None), str)
-    }
-    info.update(
-        collected=collected, ran=ran, store=None, static=static,
-        test_files=getattr(plugin, "TEST_FILES", {}),
-        loaded=sorted(f for f in loaded if f.startswith(root + os.sep)),
-    )  # fmt: skip
+    info.setdefault("test_files", getattr(plugin, "TEST_FILES", {}))
+    info["loaded"] = sorted(set(info.get("loaded", ())) | set(plugin.loaded_files(root) if plugin else ()))
+    info.update(collected=collected, ran=ran, store=None, static=static)
     out = job.out
     if info.get("disabled"):
         pass
