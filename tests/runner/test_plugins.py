@@ -157,8 +157,11 @@ def pytest_sessionfinish(session):
 
 
 def test_under_xdist_every_worker_runs_the_selection_and_reports_what_it_collected(
-    pytester: pytest.Pytester,
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Run by this suite's own pytest-xdist worker, the project's controller must not inherit its name.
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)
     known = {"test_t.py::test_a", "test_t.py::test_b"}
     pytester.makeconftest(XDIST_SELECTING.format(select={"test_t.py::test_a"}, known=known))
     pytester.makepyfile(test_t=TESTS)
