@@ -73,6 +73,13 @@ NUMBER_RANGES: dict[str, tuple[float, float, bool]] = {
 """The numeric keys and the values that mean something: a timeout of -1 or a floor of 101 is a typo."""
 
 
+def _whole(name: str, value: object, what: str, hint: str) -> int:
+    """``value`` as a count of 0 or more, else a ConfigError saying what it must be."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"[tool.stepcommit] {name} must be {what}, not {value!r}.", hint=hint)
+    return value
+
+
 def _in_range(name: str, value: float) -> float:
     low, high, low_allowed = NUMBER_RANGES[name]
     too_low = value < low or (value == low and not low_allowed)
@@ -110,23 +117,16 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
             ) from None
         return {key.replace("_", "-"): str(v) for key, v in value.items()}
     if name == "xdist_serial_below":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ConfigError(
-                f"[tool.stepcommit] xdist_serial_below must be a whole number of tests (0 or more), not {value!r}.",
-                hint="Fix xdist_serial_below in pyproject.toml (0 keeps every incremental run under pytest-xdist).",
-            )
-        return value
+        return _whole(
+            name, value, "a whole number of tests (0 or more)",
+            "Fix xdist_serial_below in pyproject.toml (0 keeps every incremental run under pytest-xdist).",
+        )  # fmt: skip
     if name in NUMBER_RANGES:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"[tool.stepcommit] {name} must be a number, not {value!r}.")
         return _in_range(name, float(value))
     if name == "audit_every":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ConfigError(
-                f"[tool.stepcommit] audit_every must be a whole number of runs (0: never), not {value!r}.",
-                hint="Fix audit_every in pyproject.toml.",
-            )
-        return value
+        return _whole(name, value, "a whole number of runs (0: never)", "Fix audit_every in pyproject.toml.")
     if isinstance(default, bool) and not isinstance(value, bool):
         raise ConfigError(f"[tool.stepcommit] {name} must be true or false, not {value!r}.")
     if name == "merge" and value not in MERGE_STYLES:
