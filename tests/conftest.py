@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# Started from a shell without job control (`uv run pytest &`, a CI step run in the background), this
+# process inherits SIGINT ignored, and so would every child: the tests that press Ctrl-C on a real
+# `stepcommit` or pytest-watcher process would wait for it forever. Python's own handler here makes
+# each child start with the default action again, as from a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Test Author",
