@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,16 @@ import pytest
 # each child start with the default action again, as from a terminal.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# Thousands of interpreters start in this suite (pytest, coverage and stepcommit in the test
+# projects): with bytecode writing off (PYTHONDONTWRITEBYTECODE, set on some machines) each one
+# compiles pytest, coverage and their plugins from source again, ~1 s a start. Their bytecode goes to
+# one cache for the session, outside every test project, so no work tree gets a __pycache__ folder.
+# The gate's own runs keep the cache stepcommit gives them (under .git/stepcommit/pycache).
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+os.environ.setdefault(
+    "PYTHONPYCACHEPREFIX", os.path.join(tempfile.gettempdir(), f"stepcommit-suite-pycache-{os.getuid()}")
+)
 
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Test Author",

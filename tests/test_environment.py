@@ -283,6 +283,7 @@ def test_a_truncated_pycache_heals_on_the_next_run(project: Path, monkeypatch: p
     from stepcommit.git import find_repo
 
     monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)  # the interpreter writes its cache
+    monkeypatch.delenv("PYTHONPYCACHEPREFIX", raising=False)  # stepcommit's own cache, not the suite's
     repo = find_repo(project)
     assert run_tests(repo, Config()).ok
     pycache = project / ".git" / "stepcommit" / "pycache"
@@ -294,6 +295,46 @@ def test_a_truncated_pycache_heals_on_the_next_run(project: Path, monkeypatch: p
     assert run.ok, (run.problem, run.output_tail)
     assert run.tests is not None and run.tests.passed == 1
     assert all(len(p.read_bytes()) > 24 for p in pycs)  # rewritten whole by the fresh run
+
+
+def _pycs(folder: Path, module: str) -> list[Path]:
+    return [p for p in folder.rglob("*.pyc") if module in p.parts]
+
+
+def test_the_users_own_bytecode_cache_outside_the_tree_is_used_and_kept(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from stepcommit.config import Config
+    from stepcommit.gates.testrun import run_tests
+    from stepcommit.git import find_repo
+
+    theirs = tmp_path / "their-pycache"
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(theirs))
+    repo = find_repo(project)
+    assert run_tests(repo, Config()).ok
+    own = project / ".git" / "stepcommit" / "pycache"
+    assert _pycs(theirs, "calc") and not _pycs(own, "calc")  # one cache, shared by every checkout
+    assert git(project, "status", "--porcelain", "--ignored") == ""  # nothing written into the tree
+    for pyc in _pycs(theirs, "calc"):  # damaged as a kill leaves it: stepcommit runs on a fresh cache
+        pyc.write_bytes(pyc.read_bytes()[:24])
+    run = run_tests(repo, Config())
+    assert run.ok and run.tests is not None and run.tests.passed == 1, (run.problem, run.output_tail)
+    assert f"{theirs} (PYTHONPYCACHEPREFIX) holds a damaged file" in capsys.readouterr().err
+    assert all(len(p.read_bytes()) == 24 for p in _pycs(theirs, "calc"))  # theirs, left for them
+    assert _pycs(own, "calc")
+
+
+def test_a_bytecode_cache_inside_the_tree_is_not_used(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stepcommit.config import Config
+    from stepcommit.gates.testrun import run_tests
+    from stepcommit.git import find_repo
+
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(project / "build" / "pycache"))
+    assert run_tests(find_repo(project), Config()).ok
+    assert not (project / "build").exists()  # a test run leaves the work tree as it found it
+    assert _pycs(project / ".git" / "stepcommit" / "pycache", "calc")
 
 
 def test_the_gate_on_a_full_disk_is_a_message_and_works_once_freed(project: Path) -> None:

@@ -264,23 +264,46 @@ def _run_once_fresh_pycache(
     if _damaged_pycache(run):
         from stepcommit import output
 
+        used = run_env_pycache(repo)
         pycache = _pycache_dir(state_dir(repo.git_dir) / "run")
-        output.note(
-            f"The bytecode cache {pycache} was damaged (a kill or a full disk?): cleared, running again."
-        )
+        if Path(used) == pycache:
+            output.note(
+                f"The bytecode cache {pycache} was damaged (a kill or a full disk?): cleared, running again."
+            )
+        else:  # the user's own cache is theirs to clear: run again on a fresh one of stepcommit's
+            output.note(
+                f"The bytecode cache {used} (PYTHONPYCACHEPREFIX) holds a damaged file (a kill or a full "
+                f"disk?): running again with a fresh cache in {pycache}. Delete {used} to repair it."
+            )
         shutil.rmtree(pycache, ignore_errors=True)
-        run = _run_once(repo, config, pythonpath, junit_xml, selection)
+        run = _run_once(repo, config, pythonpath, junit_xml, selection, own_pycache=True)
     return run
 
 
-def _clean_env(work: Path) -> dict[str, str]:
+def run_env_pycache(repo: Repo) -> str:
+    """The bytecode cache a run of this repository's tests uses (see `_pycache_prefix`)."""
+    return _pycache_prefix(repo.root, state_dir(repo.git_dir) / "run")
+
+
+def _pycache_prefix(root: Path, work: Path, *, own: bool = False) -> str:
+    """Where the project's interpreters write bytecode during a run: never into the work tree, which
+    the run must leave as it found it. The user's own PYTHONPYCACHEPREFIX when it is an absolute path
+    outside the tree (it already keeps bytecode out of every checkout, and a new repository or
+    worktree then does not compile pytest and coverage again), else stepcommit's own cache."""
+    theirs = os.environ.get("PYTHONPYCACHEPREFIX", "")
+    if not own and os.path.isabs(theirs) and not Path(theirs).resolve().is_relative_to(root.resolve()):
+        return theirs
+    return str(_pycache_dir(work))
+
+
+def _clean_env(work: Path, root: Path, *, own_pycache: bool = False) -> dict[str, str]:
     # Coverage here is stepcommit's alone: a measuring parent (our own test suite, a CI
     # wrapper) must not leak its coverage or pytest-cov settings into the project's run.
     # Nor an outer pytest-xdist worker's identity: the project's tests would think they run in one.
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_", "PYTEST_XDIST_"))
     }
-    env["PYTHONPYCACHEPREFIX"] = str(_pycache_dir(work))
+    env["PYTHONPYCACHEPREFIX"] = _pycache_prefix(root, work, own=own_pycache)
     if parent := os.environ.get("COVERAGE_PROCESS_CONFIG"):
         env[MEASURE_RUNNER_ENV] = parent  # the runner's own process, never the project's tests
     env.setdefault("PYTHONIOENCODING", "utf-8")
@@ -361,9 +384,9 @@ class Runner:
         return self.work / ".coverage"
 
 
-def runner(repo: Repo, config: Config) -> Runner:
+def runner(repo: Repo, config: Config, *, own_pycache: bool = False) -> Runner:
     work = state_dir(repo.git_dir) / "run"
-    env = _clean_env(work)
+    env = _clean_env(work, repo.root, own_pycache=own_pycache)
     python, has_pytest_cov = project_python(repo.root, config)
     if has_pytest_cov is None:
         has_pytest_cov = _probe_pytest_cov(python, repo.root, env, state_dir(repo.git_dir) / PROBE_CACHE)
@@ -453,10 +476,11 @@ def run_tests(
 
 
 def _run_once(
-    repo: Repo, config: Config, pythonpath: tuple[str, ...], junit_xml: bool, selection: Selection | None
-) -> TestRun:
+    repo: Repo, config: Config, pythonpath: tuple[str, ...], junit_xml: bool, selection: Selection | None,
+    *, own_pycache: bool = False,
+) -> TestRun:  # fmt: skip
     root = repo.root
-    run = runner(repo, config)
+    run = runner(repo, config, own_pycache=own_pycache)
     work, env, python, cov_args, data_file = run.work, run.env, run.python, run.cov_args, run.data_file
     if pythonpath:
         env["PYTHONPATH"] = os.pathsep.join([*pythonpath, *filter(None, [env.get("PYTHONPATH")])])
