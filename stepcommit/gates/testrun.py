@@ -33,7 +33,6 @@ from stepcommit.state import state_dir
 if TYPE_CHECKING:  # the incremental gate is imported only when a run uses it (start-up stays light)
     from stepcommit.gates.incremental import Outcome, Selection
 
-COVERAGE_CONFIGS = (".coveragerc", "setup.cfg", "tox.ini", "pyproject.toml")
 NOT_SOURCE = {"tests", "test", "docs", "doc", "examples", "scripts", "build", "dist", "benchmarks"}
 
 # `coverage run -m pytest` in one process that also writes the JSON report, run by path in the
