@@ -19,11 +19,20 @@ from typing import TYPE_CHECKING, Any
 from stepcommit import git, output, proc, state
 from stepcommit.config import Config
 from stepcommit.errors import ToolMissing
-from stepcommit.gates.baseline import base_coverage
-from stepcommit.gates.coverage import CoverageReport, display_percent, patch_coverage
+from stepcommit.gates.baseline import Baseline, base_coverage
+from stepcommit.gates.coverage import CoverageReport, display_percent
 from stepcommit.gates.lint import LintResult, run_lint
 from stepcommit.gates.results import TestResult
-from stepcommit.gates.testrun import Failure, TestRun, load_previous, project_floor, project_python, run_tests
+from stepcommit.gates.testrun import (
+    Failure,
+    FloorSetting,
+    TestRun,
+    load_previous,
+    project_floor,
+    project_python,
+    run_tests,
+)
+from stepcommit.gates.verdict import Gathered, VerifyRun, base_worth_measuring, verdict
 from stepcommit.verdict_cache import config_key
 
 if TYPE_CHECKING:
@@ -175,37 +184,32 @@ def _previous_display(last: dict[str, Any]) -> str | None:
     return None if shown is None else str(shown)
 
 
-def _verify(repo: git.Repo, commands: tuple[str, ...], timeout: float) -> tuple[list[str], str]:
-    """(problems, verdict) of the step's Verify commands; a failure shows the end of its output."""
-    problems = []
+def _verify(repo: git.Repo, commands: tuple[str, ...], timeout: float) -> tuple[VerifyRun, ...]:
+    """Run the step's Verify commands, each to its end."""
+    runs = []
     for command in commands:
         try:
             result = proc.run(shlex.split(command), cwd=repo.root, check=False, timeout=timeout)
         except (ToolMissing, ValueError) as exc:
-            problems.append(f"verification `{command}` cannot run ({exc})")
+            runs.append(VerifyRun(command, cannot_run=str(exc)))
             continue
-        if result.timed_out or result.returncode != 0:
-            tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
-            why = f"timed out after {timeout:g}s" if result.timed_out else f"exit {result.returncode}"
-            problems.append(f"verification `{command}` failed ({why})" + (f":\n{tail}" if tail else ""))
-    listed = ", ".join(f"`{c}`" for c in commands)
-    return problems, ("failed" if problems else "passed") + f" ({listed})"
+        runs.append(VerifyRun(command, result.returncode, result.timed_out, result.stdout + result.stderr))
+    return tuple(runs)
 
 
-def _floor(repo: git.Repo, cfg: Config, coverage: CoverageReport) -> str | None:
-    from coverage.results import should_fail_under
-
+def _floor_setting(repo: git.Repo, cfg: Config) -> FloorSetting | None:
+    """stepcommit's own `fail_under` (at two decimals), else the project's."""
     if cfg.fail_under is not None:
-        floor, precision = cfg.fail_under, 2
-    else:
-        setting = project_floor(repo.root)
-        if setting is None:
-            return None
-        floor, precision = setting.fail_under, setting.precision
-    # coverage.py's own rule, at the project's own precision, so `coverage report` would agree.
-    if should_fail_under(coverage.total, floor, precision):
-        return f"coverage {coverage.display}% is under the floor of {floor:g}% (fail_under)"
-    return None
+        return FloorSetting(cfg.fail_under, 2)
+    return project_floor(repo.root)
+
+
+def measure_base(repo: git.Repo, cfg: Config, base_commit: str | None, gathered: Gathered) -> Baseline | None:
+    """The base's figure to compare with (None without a base or without coverage to compare); the
+    base is measured only when the verdict could turn on it."""
+    if base_commit is None or gathered.run.coverage is None:
+        return None
+    return base_coverage(repo, cfg, base_commit, measure=base_worth_measuring(gathered, cfg))
 
 
 def run_gate(
@@ -227,8 +231,9 @@ def run_gate(
 ) -> GateResult:
     """Gate ``tree`` (the work tree as it would be committed) against ``base_commit``.
 
-    Lint and the test run go side by side; coverage arithmetic follows. Without a base, only the
-    tests and the floor apply. With `incremental` configured, only the tests the change affects run
+    Lint and the test run go side by side; the base's figure follows; then the verdict (pure, see
+    verdict.py) and the record. Without a base, only the tests and the floor apply. With
+    `incremental` configured, only the tests the change affects run
     (``full`` runs them all and refreshes the per-test store; ``ignore`` names files no test reads;
     ``tree_is_work_tree``: ``tree`` is exactly what is on disk, untracked files included, and a test
     run that changes it is a finding; ``pythonpath``: the sources of a checkout elsewhere;
@@ -272,72 +277,29 @@ def run_gate(
             run = tests("off", disk_tree)
         if lint_job is not None:
             lint = lint_job.result()
-    problems: list[str] = []
-    if disk_tree is not None and reused is None:
-        problems.extend(guard_work_tree(repo, disk_tree, head, branch))
-    notes: list[str] = list(audit_notes)
-    how = None
-    if run.measured is not None and run.measured.mode == "incremental":
-        how = run.measured.describe()
-    elif run.measured is not None and not full:
-        notes.append(f"incremental gate: {run.measured.describe()}")
-    if run.measured is not None and run.measured.serial:
-        notes.append(f"incremental gate: {run.measured.serial}")
-    if run.problem:
-        problems.append(run.problem)
-    # The output is worth showing only when the test run or lint itself failed.
-    tail = run.output_tail if run.problem else ""
-    if lint is not None and not lint.ok:
-        problems.extend(lint.problems)
-        tail = "\n".join(filter(None, [tail, lint.output_tail]))
-    previous = None
-    patch = None
-    if run.coverage is not None:
-        floor = _floor(repo, cfg, run.coverage)
-        if floor:
-            problems.append(floor)
-        if base_commit:
-            baseline = base_coverage(
-                repo,
-                cfg,
-                base_commit,
-                measure=cfg.ratchet and not problems and not (checked and checked.refused),
-            )
-            previous = baseline.display
-            if cfg.ratchet and previous is not None:
-                if float(run.coverage.display) < float(previous) - cfg.ratchet_tolerance:
-                    problems.append(f"coverage fell from {previous}% to {run.coverage.display}% (ratchet)")
-            elif cfg.ratchet:
-                notes.append(f"ratchet not applied: {baseline.source}")
-            changed = git.changed_lines(repo.root, base_commit, tree)
-            covered, measured = patch_coverage(run.coverage, changed)
-            patch = (covered, measured) if measured else None
-            fell = [p for p in problems if p.endswith("(ratchet)")]
-            if fell or (cfg.fail_under_changed is not None and measured):
-                left = _uncovered_changed(run.coverage, changed)
-                if fell:
-                    problems[problems.index(fell[0])] = fell[0] + _ratchet_detail(run.coverage, left)
-                if cfg.fail_under_changed is not None and measured:
-                    share = 100.0 * covered / measured
-                    units = "statements and branches" if run.coverage.branch else "statements"
-                    if share < cfg.fail_under_changed:
-                        problems.append(
-                            f"changed lines {display_percent(share)}% covered ({covered} of {measured} {units}), "
-                            f"under fail_under_changed = {cfg.fail_under_changed:g}%; not run: {_lines_text(left)}"
-                        )
-    verified = None
-    if verify:
-        if cfg.run_verify:
-            failed, verified = _verify(repo, verify, cfg.test_timeout)
-            problems.extend(failed)
-        else:
-            notes.append("the step's Verify commands were not run (set run_verify = true to run them)")
-    result = GateResult(
-        not problems, tree, tuple(problems), run.tests, run.coverage, run.failures, tail, previous,
-        lint.summary if lint else None, patch, tuple(notes), tests_reused=reused is not None, measured=how,
-        verify=verified,
+    guard = guard_work_tree(repo, disk_tree, head, branch) if disk_tree is not None and reused is None else []
+    gathered = Gathered(
+        run, reused=reused is not None, full=full, guard=tuple(guard), audit_notes=tuple(audit_notes), lint=lint,
+        floor=_floor_setting(repo, cfg) if run.coverage is not None else None, verify=verify, honesty=checked,
     )  # fmt: skip
-    result = with_honesty(result, checked)
+    baseline = measure_base(repo, cfg, base_commit, gathered)
+    if baseline is not None and base_commit is not None:
+        gathered = dataclasses.replace(
+            gathered, baseline=baseline, changed=git.changed_lines(repo.root, base_commit, tree)
+        )
+    if verify and cfg.run_verify:
+        gathered = dataclasses.replace(gathered, verified=_verify(repo, verify, cfg.test_timeout))
+    decided = verdict(gathered, cfg)
+    shown = decided.figures
+    result = GateResult(
+        decided.ok, tree, decided.problems, run.tests, run.coverage, run.failures, shown.output_tail,
+        shown.previous, shown.lint, shown.patch, decided.notes, tests_reused=reused is not None,
+        measured=shown.measured, verify=shown.verify,
+    )  # fmt: skip
+    if checked is not None:
+        result = dataclasses.replace(
+            result, honesty=checked.findings, allowed=checked.allowed, renames=checked.renames
+        )
     record = {
         **result.to_json(),
         "config": config_key(cfg, base_commit),
@@ -346,36 +308,6 @@ def run_gate(
     }
     state.write_json(_gate_file(repo.git_dir), record)
     return result
-
-
-def _uncovered_changed(report: CoverageReport, changed: dict[str, set[int]]) -> dict[str, str]:
-    """The changed lines no test ran, per file, as coverage prints line ranges."""
-    from coverage.results import format_lines
-
-    by_path = {f.path: f for f in report.files}
-    left = {}
-    for path, lines in sorted(changed.items()):
-        entry = by_path.get(path)
-        if entry is not None and (missing := sorted(lines & set(entry.missing_lines))):
-            left[path] = format_lines([*entry.executed_lines, *entry.missing_lines], missing)
-    return left
-
-
-def _lines_text(left: dict[str, str], most: int = 8) -> str:
-    shown = [f"{path}:{lines}" for path, lines in list(left.items())[:most]]
-    return ", ".join(shown) + (f" and {len(left) - most} more files" if len(left) > most else "") or "none"
-
-
-def _ratchet_detail(report: CoverageReport, left: dict[str, str]) -> str:
-    """What the ratchet failure comes from: the least covered files and the changed lines left
-    uncovered, and where to look next."""
-    low = sorted(report.files, key=lambda f: f.percent)[:3]
-    files = ", ".join(f"{f.path} {f.display}%" for f in low if f.missing or f.missing_branches)
-    return (
-        (f"; changed lines not run: {_lines_text(left)}" if left else "")
-        + (f"; least covered: {files}" if files else "")
-        + "; `stepcommit coverage --prompt` says what to test next"
-    )
 
 
 def guard_work_tree(repo: git.Repo, tree: str, head: str | None, branch: str | None) -> list[str]:
