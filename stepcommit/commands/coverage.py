@@ -14,9 +14,10 @@ from stepcommit import config as config_mod
 from stepcommit import git, output, plan, state
 from stepcommit.errors import GateFailed, RepositoryStateError, StepcommitError
 from stepcommit.gates.advice import FOCUS_LIMIT, Advice, advise, prompt_text, step_title
+from stepcommit.gates.cache import GateCache
 from stepcommit.gates.coverage import CoverageReport, FileCoverage
-from stepcommit.gates.gate import last_result, run_gate
-from stepcommit.gates.testrun import load_previous, project_floor
+from stepcommit.gates.gate import run_gate
+from stepcommit.gates.testrun import project_floor
 from stepcommit.report.history import HistoryPoint, history_chart, history_points
 
 HISTORY_LIMIT = 50
@@ -44,9 +45,10 @@ def measure(repo: git.Repo, cfg: config_mod.Config, *, fresh: bool = False) -> M
     from stepcommit.commands.check import trees_now
 
     tree = git.snapshot(repo).tree
-    last = last_result(repo.git_dir)
+    cache = GateCache(repo.git_dir)
+    last = cache.last()
     if not fresh and last and last.get("tree") in trees_now(repo, tree):
-        _, data = load_previous(repo)
+        _, data = cache.previous()
         if data is not None:
             return Measured(data, tree, "last gate")
         # That gate already failed on this very tree: running the same suite again would only repeat it.
@@ -219,7 +221,7 @@ def show_history(repo: git.Repo, *, as_json: bool, limit: int) -> int:
 
 def _ratchet_needs(repo: git.Repo, measured: Measured) -> float | None:
     """The base's figure when the last gate on this tree was refused by the ratchet."""
-    last = last_result(repo.git_dir)
+    last = GateCache(repo.git_dir).last()
     if measured.source != "last gate" or not last or last.get("previous_coverage") is None:  # a number
         return None
     if not any(str(p).startswith("coverage fell from") for p in last.get("problems") or ()):

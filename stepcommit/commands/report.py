@@ -11,8 +11,8 @@ from pathlib import Path
 from stepcommit import config as config_mod
 from stepcommit import git, output, plan, state
 from stepcommit.errors import PlanError, RepositoryStateError
-from stepcommit.gates.gate import last_result, run_gate
-from stepcommit.gates.testrun import load_previous
+from stepcommit.gates.cache import GateCache
+from stepcommit.gates.gate import run_gate
 from stepcommit.report import build, html, json_data, markdown
 from stepcommit.report.model import CoverageNow, FileStats, PlanProgress, Report, ReportRange
 
@@ -61,9 +61,10 @@ def _coverage(repo: git.Repo, cfg: config_mod.Config) -> tuple[CoverageNow | Non
     """Coverage of the tree as it is now: the last gate's data when it measured this very tree, else a run."""
     tree = git.snapshot(repo).tree
     on_head = tree == git.tree_of(repo.root, "HEAD")
-    last = last_result(repo.git_dir)
+    cache = GateCache(repo.git_dir)
+    last = cache.last()
     if last and last.get("tree") == tree:
-        _, data = load_previous(repo)
+        _, data = cache.previous()
         if data is None:
             # That gate already failed on this very tree: running the suite again would only repeat it.
             problems = "; ".join(last.get("problems") or []) or "it left no coverage data"

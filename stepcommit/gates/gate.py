@@ -7,19 +7,17 @@ tree is never tested twice: the commit `finish` makes and its hooks find it in t
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import shlex
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stepcommit import git, output, proc, state
 from stepcommit.config import Config
 from stepcommit.errors import ToolMissing
 from stepcommit.gates.baseline import Baseline, base_coverage
+from stepcommit.gates.cache import GateCache
 from stepcommit.gates.coverage import CoverageReport, display_percent
 from stepcommit.gates.lint import LintResult, run_lint
 from stepcommit.gates.results import TestResult
@@ -27,13 +25,11 @@ from stepcommit.gates.testrun import (
     Failure,
     FloorSetting,
     TestRun,
-    load_previous,
     project_floor,
     project_python,
     run_tests,
 )
 from stepcommit.gates.verdict import Gathered, VerifyRun, base_worth_measuring, verdict
-from stepcommit.verdict_cache import config_key
 
 if TYPE_CHECKING:
     from stepcommit.gates.honesty import Assessment, Finding
@@ -130,60 +126,6 @@ class GateResult:
         return lines
 
 
-def tests_key(cfg: Config) -> str:
-    """A digest of the settings that change the test run itself (not lint, floor or ratchet)."""
-    data = json.dumps([cfg.python, cfg.pytest_args, cfg.test_timeout], sort_keys=True)
-    return hashlib.sha256(data.encode()).hexdigest()[:16]
-
-
-def _reusable_run(repo: git.Repo, cfg: Config, tree: str) -> TestRun | None:
-    """The last passing test run when it measured exactly ``tree`` under the same test settings:
-    a gate with another base (or none) needs lint and the coverage arithmetic again, not the suite."""
-    last = last_result(repo.git_dir)
-    if (
-        not last
-        or last.get("tree") != tree
-        or last.get("tests_key") != tests_key(cfg)
-        or not last.get("tests_ok")
-    ):
-        return None
-    tests, coverage = load_previous(repo)
-    if tests is None or coverage is None:
-        return None
-    return TestRun(True, None, tests, coverage, (), "", ())
-
-
-def _gate_file(git_dir: Path) -> Path:
-    return state.state_dir(git_dir) / "gate.json"
-
-
-def cached_result(repo: git.Repo, cfg: Config, tree: str, base_commit: str | None) -> GateResult | None:
-    """The stored passing result for exactly this tree, base and configuration, if there is one."""
-    last = last_result(repo.git_dir)
-    if (
-        not last
-        or not last.get("ok")
-        or last.get("tree") != tree
-        or last.get("config") != config_key(cfg, base_commit)
-    ):
-        return None
-    tests, coverage = load_previous(repo)
-    if tests is None or coverage is None:
-        return None
-    changed = last.get("changed_lines")
-    patch = (int(changed["covered"]), int(changed["measured"])) if changed else None
-    return GateResult(
-        True, tree, (), tests, coverage, (), "", _previous_display(last), last.get("lint"), patch,
-        tuple(last.get("notes", ())), cached=True, measured=last.get("measured"), verify=last.get("verify"),
-    )  # fmt: skip
-
-
-def _previous_display(last: dict[str, Any]) -> str | None:
-    """The base's figure as printed, from a record of this version or an older one (a bare string)."""
-    shown = last.get("previous_coverage_display", last.get("previous_coverage"))
-    return None if shown is None else str(shown)
-
-
 def _verify(repo: git.Repo, commands: tuple[str, ...], timeout: float) -> tuple[VerifyRun, ...]:
     """Run the step's Verify commands, each to its end."""
     runs = []
@@ -243,8 +185,9 @@ def run_gate(
     per-test store even when it measured another tree, see audit.py).
     """
     checked = honesty_check(repo, cfg, tree, base_commit, allow or {})
+    cache = GateCache(repo.git_dir)
     if use_cache:
-        hit = cached_result(repo, cfg, tree, base_commit)
+        hit = cache.cached(cfg, tree, base_commit)
         if hit is not None:
             return with_honesty(hit, checked)
     changes = git.diff_paths(repo.root, base_commit, tree) if base_commit else ([], [])
@@ -254,7 +197,7 @@ def run_gate(
         if cfg.lint and base_commit:
             python, _ = project_python(repo.root, cfg)
             lint_job = pool.submit(run_lint, repo, python, changes[0], changes[1])
-        reused = _reusable_run(repo, cfg, tree) if use_cache else None
+        reused = cache.reusable_run(cfg, tree) if use_cache else None
         disk_tree = disk_tree or (tree if tree_is_work_tree else None)
         head, branch = git.head_commit(repo.root), git.current_branch(repo.root)
 
@@ -300,13 +243,7 @@ def run_gate(
         result = dataclasses.replace(
             result, honesty=checked.findings, allowed=checked.allowed, renames=checked.renames
         )
-    record = {
-        **result.to_json(),
-        "config": config_key(cfg, base_commit),
-        "tests_key": tests_key(cfg),
-        "tests_ok": run.problem is None,
-    }
-    state.write_json(_gate_file(repo.git_dir), record)
+    cache.record(result, cfg, base_commit, tests_ok=run.problem is None)
     return result
 
 
@@ -378,11 +315,6 @@ def gate_commit(
             git.tree_of(repo.root, commit), base_commit, verify=verify, use_cache=False,
             tree_is_work_tree=True, pythonpath=(*src, str(tree)), allow=allow, ignore=ignore,
         )  # fmt: skip
-
-
-def last_result(git_dir: Path) -> dict[str, Any] | None:
-    data = state.read_cache(_gate_file(git_dir))
-    return data if isinstance(data, dict) else None
 
 
 def honesty_check(
