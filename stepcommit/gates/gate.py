@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -245,6 +245,55 @@ def run_gate(
         )
     cache.record(result, cfg, base_commit, tests_ok=run.problem is None)
     return result
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """The coverage of the tree as it is now, and where it came from."""
+
+    tree: str
+    source: str
+    """``last gate`` when the stored gate measured this very tree, else ``test run``."""
+    coverage: CoverageReport | None
+    tests: str | None
+    """The test counts' summary, e.g. `12 passed in 0.40s`."""
+    problems: str = ""
+    """Why the last gate on this tree measured nothing, when it did not (the source is ``last gate``)."""
+    gate: GateResult | None = None
+    """The gate that ran just now (the source is ``test run``)."""
+
+
+def measure_now(
+    repo: git.Repo,
+    cfg: Config,
+    *,
+    command: str,
+    note: str,
+    fresh: bool = False,
+    current: Callable[[str], Collection[str]] | None = None,
+) -> Measurement:
+    """Measure the work tree as it would be committed: the last gate's data when it measured this
+    very tree (``current``: the trees that count as it, e.g. with the step ticked in the plan), else
+    a gate run now under the lock of ``command``, telling the user ``note`` first. A gate that already
+    failed on this tree is not run again: the same suite would only repeat it (``fresh`` runs it)."""
+    tree = git.snapshot(repo).tree
+    cache = GateCache(repo.git_dir)
+    last = cache.last()
+    if not fresh and last and last.get("tree") in (current(tree) if current else {tree}):
+        _, data = cache.previous()
+        problems = (
+            "" if data is not None else "; ".join(last.get("problems") or []) or "it left no coverage data"
+        )
+        return Measurement(tree, "last gate", data, last.get("tests"), problems)
+    with state.lock(repo.git_dir, command):
+        output.note(note)
+        # Through the gate, not the bare test run: the gate stores the result against this tree,
+        # so `check`/`finish` of the same tree reuse it, and a cached gate result for another tree
+        # is never left pointing at coverage data this run replaced.
+        gate = run_gate(repo, cfg, tree, None, use_cache=not fresh)
+    return Measurement(
+        tree, "test run", gate.coverage, gate.tests.summary() if gate.tests else None, gate=gate
+    )
 
 
 def guard_work_tree(repo: git.Repo, tree: str, head: str | None, branch: str | None) -> list[str]:
