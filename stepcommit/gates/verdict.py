@@ -78,12 +78,19 @@ class Verdict:
 
 
 def floor_problem(coverage: CoverageReport, floor: FloorSetting) -> str | None:
-    """The floor's refusal, by coverage.py's own rule at the floor's precision, so `coverage report` agrees."""
+    """The floor's refusal, by coverage.py's own rule at the floor's precision, so `coverage report`
+    agrees. The figure is printed at the project's precision (two decimals when it sets none), with
+    more digits while fewer would round it up to the floor: 79.996 under 80 is not `80.00%`."""
     from coverage.results import should_fail_under
 
-    if should_fail_under(coverage.total, floor.fail_under, floor.precision):
-        return f"coverage {coverage.display}% is under the floor of {floor.fail_under:g}% (fail_under)"
-    return None
+    if not should_fail_under(coverage.total, floor.fail_under, floor.precision):
+        return None
+    digits = floor.precision or 2  # 0 is coverage's default: no precision set
+    shown = display_percent(coverage.total, digits)
+    while float(shown) >= floor.fail_under and digits < 15:
+        digits += 1
+        shown = display_percent(coverage.total, digits)
+    return f"coverage {shown}% is under the floor of {floor.fail_under:g}% (fail_under)"
 
 
 def _early_problems(g: Gathered) -> list[str]:

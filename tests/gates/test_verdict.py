@@ -194,3 +194,21 @@ def test_the_base_is_measured_only_when_the_ratchet_could_decide() -> None:
     found = [honesty.Finding("skips", "tests/test_calc.py", 3, "a skip was added")]
     refused = honesty.assess(found, honesty.check_policy({}), {})
     assert not base_worth_measuring(Gathered(run_of(), honesty=refused), Config())
+
+
+def test_the_floor_s_refusal_prints_a_figure_that_is_under_the_floor() -> None:
+    def refusal(total: float, floor: FloorSetting) -> str | None:
+        return floor_problem(dataclasses.replace(REPORT, total=total), floor)
+
+    # precision = 3: coverage refuses 79.996 under 80, which two decimals would print as 80.00
+    assert refusal(79.996, FloorSetting(80, 3)) == "coverage 79.996% is under the floor of 80% (fail_under)"
+    # no precision set (coverage's 0): a floor of 79.999 counts three digits, and two would print 80.00
+    assert (
+        refusal(79.9981, FloorSetting(79.999, 0))
+        == "coverage 79.998% is under the floor of 79.999% (fail_under)"
+    )
+    assert refusal(79.4, FloorSetting(80, 0)) == "coverage 79.40% is under the floor of 80% (fail_under)"
+    # the project's precision, as `coverage report` prints the total
+    assert refusal(79.94, FloorSetting(80, 1)) == "coverage 79.9% is under the floor of 80% (fail_under)"
+    # 100 must be exactly 100, and a figure under it never prints as 100
+    assert refusal(99.9996, FloorSetting(100, 2)) == "coverage 99.99% is under the floor of 100% (fail_under)"
