@@ -284,14 +284,12 @@ def verdict(
 ) -> Verdict:
     """The gate's coverage rules on combined data: the floor at the project's precision, the ratchet
     against the base's figure, the changed lines' floor (``changed`` None: no base to compare with)."""
-    from coverage.results import should_fail_under
+    from stepcommit.gates.verdict import floor_problem
 
     problems: list[str] = []
     notes: list[str] = []
-    if floor is not None and should_fail_under(report.total, floor.fail_under, floor.precision):
-        problems.append(
-            f"coverage {report.display}% is under the floor of {floor.fail_under:g}% (fail_under)"
-        )
+    if floor is not None and (refused := floor_problem(report, floor)):
+        problems.append(refused)
     if ratchet and changed is not None:
         if previous is None:
             notes.append(f"ratchet not applied: {previous_source}")

@@ -11,6 +11,7 @@ from stepcommit import config as config_mod
 from stepcommit import git, output, plan, state, verdict_cache
 from stepcommit.errors import ConfigError, GateFailed, PlanError
 from stepcommit.gates import forbidden
+from stepcommit.gates.cache import GateCache
 from stepcommit.gates.gate import GateResult, run_gate
 from stepcommit.gates.testrun import write_coverage_xml
 from stepcommit.message import CoverageFigure, format_lowest
@@ -213,7 +214,7 @@ def check(
             disk_tree=disk_tree,
             allow=allow,
         )
-        run_dir = state.state_dir(repo.git_dir) / "run"
+        run_dir = GateCache(repo.git_dir).run_dir
         if junit_xml is not None and (run_dir / "junit.xml").exists():
             shutil.copyfile(run_dir / "junit.xml", junit_xml)
         if coverage_xml is not None and result.coverage is not None:

@@ -14,9 +14,10 @@ from stepcommit import config as config_mod
 from stepcommit import git, output, plan, state
 from stepcommit.errors import GateFailed, RepositoryStateError, StepcommitError
 from stepcommit.gates.advice import FOCUS_LIMIT, Advice, advise, prompt_text, step_title
+from stepcommit.gates.cache import GateCache
 from stepcommit.gates.coverage import CoverageReport, FileCoverage
-from stepcommit.gates.gate import last_result, run_gate
-from stepcommit.gates.testrun import load_previous, project_floor
+from stepcommit.gates.gate import measure_now
+from stepcommit.gates.testrun import project_floor
 from stepcommit.report.history import HistoryPoint, history_chart, history_points
 
 HISTORY_LIMIT = 50
@@ -43,27 +44,20 @@ def measure(repo: git.Repo, cfg: config_mod.Config, *, fresh: bool = False) -> M
     """Coverage of the work tree as it would be committed: the last gate's data for this tree, else a run."""
     from stepcommit.commands.check import trees_now
 
-    tree = git.snapshot(repo).tree
-    last = last_result(repo.git_dir)
-    if not fresh and last and last.get("tree") in trees_now(repo, tree):
-        _, data = load_previous(repo)
-        if data is not None:
-            return Measured(data, tree, "last gate")
-        # That gate already failed on this very tree: running the same suite again would only repeat it.
-        problems = "; ".join(last.get("problems") or []) or "it left no coverage data"
+    now = measure_now(
+        repo, cfg, command="coverage", note="Running the tests under coverage...", fresh=fresh,
+        current=lambda tree: trees_now(repo, tree),
+    )  # fmt: skip
+    if now.coverage is None:
+        if now.gate is None:  # that gate already failed on this very tree
+            raise GateFailed(
+                f"The last gate on this tree measured no coverage: {now.problems}.",
+                hint="Fix the tests and run `stepcommit coverage` again (or `--fresh` to rerun them as they are).",
+            )
         raise GateFailed(
-            f"The last gate on this tree measured no coverage: {problems}.",
-            hint="Fix the tests and run `stepcommit coverage` again (or `--fresh` to rerun them as they are).",
+            now.gate.explain(), hint="Fix the failing tests, then run `stepcommit coverage` again."
         )
-    with state.lock(repo.git_dir, "coverage"):
-        output.note("Running the tests under coverage...")
-        # Through the gate, not the bare test run: the gate stores the result against this tree,
-        # so `check`/`finish` of the same tree reuse it, and a cached gate result for another tree
-        # is never left pointing at coverage data this run replaced.
-        gate = run_gate(repo, cfg, tree, None, use_cache=not fresh)
-    if gate.coverage is None:
-        raise GateFailed(gate.explain(), hint="Fix the failing tests, then run `stepcommit coverage` again.")
-    return Measured(gate.coverage, tree, "test run")
+    return Measured(now.coverage, now.tree, now.source)
 
 
 # --- the table and its JSON ----------------------------------------------------------------------
@@ -219,7 +213,7 @@ def show_history(repo: git.Repo, *, as_json: bool, limit: int) -> int:
 
 def _ratchet_needs(repo: git.Repo, measured: Measured) -> float | None:
     """The base's figure when the last gate on this tree was refused by the ratchet."""
-    last = last_result(repo.git_dir)
+    last = GateCache(repo.git_dir).last()
     if measured.source != "last gate" or not last or last.get("previous_coverage") is None:  # a number
         return None
     if not any(str(p).startswith("coverage fell from") for p in last.get("problems") or ()):

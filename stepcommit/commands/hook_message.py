@@ -9,7 +9,7 @@ from typing import Any
 from stepcommit import git, message, output, progress
 from stepcommit.agents.capture import record_hook_error
 from stepcommit.errors import StepcommitError, never_blocking
-from stepcommit.gates.gate import last_result
+from stepcommit.gates.cache import GateCache
 
 SKIPPED_SOURCES = {"merge", "squash"}
 """git's own messages for merges and squashes are left exactly as git wrote them."""
@@ -21,7 +21,7 @@ def annotation_for(repo: git.Repo, head: str | None) -> tuple[message.Annotation
     new = entries[progress.committed_count(repo.git_dir, head) :]
     tests = coverage = None
     trailers: list[str] = []
-    gate = last_result(repo.git_dir)
+    gate = GateCache(repo.git_dir).last()
     if gate and gate.get("tree"):
         try:
             staged = git.write_index_tree(repo.root)

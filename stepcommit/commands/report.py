@@ -11,8 +11,7 @@ from pathlib import Path
 from stepcommit import config as config_mod
 from stepcommit import git, output, plan, state
 from stepcommit.errors import PlanError, RepositoryStateError
-from stepcommit.gates.gate import last_result, run_gate
-from stepcommit.gates.testrun import load_previous
+from stepcommit.gates.gate import measure_now
 from stepcommit.report import build, html, json_data, markdown
 from stepcommit.report.model import CoverageNow, FileStats, PlanProgress, Report, ReportRange
 
@@ -59,29 +58,23 @@ def _plan(
 
 def _coverage(repo: git.Repo, cfg: config_mod.Config) -> tuple[CoverageNow | None, str | None]:
     """Coverage of the tree as it is now: the last gate's data when it measured this very tree, else a run."""
-    tree = git.snapshot(repo).tree
-    on_head = tree == git.tree_of(repo.root, "HEAD")
-    last = last_result(repo.git_dir)
-    if last and last.get("tree") == tree:
-        _, data = load_previous(repo)
-        if data is None:
-            # That gate already failed on this very tree: running the suite again would only repeat it.
-            problems = "; ".join(last.get("problems") or []) or "it left no coverage data"
+    now = measure_now(
+        repo,
+        cfg,
+        command="report",
+        note="No coverage data for this tree yet: running the tests under coverage...",
+    )
+    on_head = now.tree == git.tree_of(repo.root, "HEAD")
+    if now.coverage is None:
+        if now.gate is None:  # that gate already failed on this very tree
             return None, (
-                f"the last gate on this tree measured no coverage ({problems}); "
+                f"the last gate on this tree measured no coverage ({now.problems}); "
                 "fix it and run `stepcommit check`, then report again"
             )
-        tests = last.get("tests")
-        return build.coverage_now(data, source="last gate", tree=tree, on_head=on_head, tests=tests), None
-    with state.lock(repo.git_dir, "report"):
-        output.note("No coverage data for this tree yet: running the tests under coverage...")
-        # Through the gate, so the result is stored against the tree: the next report (or a
-        # finish of this same tree) reuses it instead of running the suite again.
-        gate = run_gate(repo, cfg, tree, None)
-    if gate.coverage is None:
-        return None, "the test run measured nothing: " + "; ".join(gate.problems)
-    tests = gate.tests.summary() if gate.tests else None
-    return build.coverage_now(gate.coverage, source="test run", tree=tree, on_head=on_head, tests=tests), None
+        return None, "the test run measured nothing: " + "; ".join(now.gate.problems)
+    return build.coverage_now(
+        now.coverage, source=now.source, tree=now.tree, on_head=on_head, tests=now.tests
+    ), None
 
 
 def collect(cwd: Path, *, since: str | None = None, plan_path: str | None = None) -> Report:

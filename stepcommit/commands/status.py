@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from stepcommit import git, output, progress, state
 from stepcommit.agents.capture import read_hook_errors
-from stepcommit.gates.gate import last_result
+from stepcommit.gates.cache import GateCache
 from stepcommit.redact import redact_all
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def collect(cwd: Path) -> dict[str, Any]:
     # With the index locked git cannot stage into a copy of it either: no file list then.
     snap = git.snapshot(repo) if git.head_commit(repo.root) and not index_lock else None
     changes = snap.changes if snap else ()
-    gate = last_result(repo.git_dir)
+    gate = GateCache(repo.git_dir).last()
     holder = state.lock_holder(repo.git_dir)
     running = str(holder.get("command", "?")) if holder else None
     if gate is not None:
@@ -146,7 +146,7 @@ _PHASES = {
 
 def _summary(found: ActiveAt) -> dict[str, Any]:
     step, journal = found.step, found.journal
-    gate = last_result(found.git_dir)
+    gate = GateCache(found.git_dir).last()
     this_step = gate is not None and str(gate.get("time", "")) >= step.started_at
     where = f"cd {found.path} && stepcommit finish"
     if journal and found.running == "finish":

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from stepcommit import config as config_mod
 from stepcommit import git, output, proc, state
-from stepcommit.gates.gate import last_result
+from stepcommit.gates.cache import GateCache
 from stepcommit.gates.testrun import PROBE_CACHE, TestRun, probe_modules, project_python, run_tests
 
 WATCH_PATTERNS = "*.py,**/*.py"
@@ -97,7 +97,7 @@ def _config_texts(root: Path) -> list[str]:
 
 def status_line(git_dir: Path) -> str:
     """The last full measurement, so a watch session starts with the figure it should not lose."""
-    gate = last_result(git_dir)
+    gate = GateCache(git_dir).last()
     if not gate or gate.get("coverage_display") is None:
         return "stepcommit watch: no full measurement yet (`stepcommit check` makes one)."
     return (f"stepcommit watch: last full run {gate.get('time', '?')}: {gate.get('tests') or '?'}; "

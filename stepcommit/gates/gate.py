@@ -7,24 +7,29 @@ tree is never tested twice: the commit `finish` makes and its hooks find it in t
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stepcommit import git, output, proc, state
 from stepcommit.config import Config
 from stepcommit.errors import ToolMissing
-from stepcommit.gates.baseline import base_coverage
-from stepcommit.gates.coverage import CoverageReport, display_percent, patch_coverage
+from stepcommit.gates.baseline import Baseline, base_coverage
+from stepcommit.gates.cache import GateCache
+from stepcommit.gates.coverage import CoverageReport, display_percent
 from stepcommit.gates.lint import LintResult, run_lint
 from stepcommit.gates.results import TestResult
-from stepcommit.gates.testrun import Failure, TestRun, load_previous, project_floor, project_python, run_tests
-from stepcommit.verdict_cache import config_key
+from stepcommit.gates.testrun import (
+    Failure,
+    FloorSetting,
+    TestRun,
+    project_floor,
+    project_python,
+    run_tests,
+)
+from stepcommit.gates.verdict import Gathered, VerifyRun, base_worth_measuring, verdict
 
 if TYPE_CHECKING:
     from stepcommit.gates.honesty import Assessment, Finding
@@ -121,91 +126,32 @@ class GateResult:
         return lines
 
 
-def tests_key(cfg: Config) -> str:
-    """A digest of the settings that change the test run itself (not lint, floor or ratchet)."""
-    data = json.dumps([cfg.python, cfg.pytest_args, cfg.test_timeout], sort_keys=True)
-    return hashlib.sha256(data.encode()).hexdigest()[:16]
-
-
-def _reusable_run(repo: git.Repo, cfg: Config, tree: str) -> TestRun | None:
-    """The last passing test run when it measured exactly ``tree`` under the same test settings:
-    a gate with another base (or none) needs lint and the coverage arithmetic again, not the suite."""
-    last = last_result(repo.git_dir)
-    if (
-        not last
-        or last.get("tree") != tree
-        or last.get("tests_key") != tests_key(cfg)
-        or not last.get("tests_ok")
-    ):
-        return None
-    tests, coverage = load_previous(repo)
-    if tests is None or coverage is None:
-        return None
-    return TestRun(True, None, tests, coverage, (), "", ())
-
-
-def _gate_file(git_dir: Path) -> Path:
-    return state.state_dir(git_dir) / "gate.json"
-
-
-def cached_result(repo: git.Repo, cfg: Config, tree: str, base_commit: str | None) -> GateResult | None:
-    """The stored passing result for exactly this tree, base and configuration, if there is one."""
-    last = last_result(repo.git_dir)
-    if (
-        not last
-        or not last.get("ok")
-        or last.get("tree") != tree
-        or last.get("config") != config_key(cfg, base_commit)
-    ):
-        return None
-    tests, coverage = load_previous(repo)
-    if tests is None or coverage is None:
-        return None
-    changed = last.get("changed_lines")
-    patch = (int(changed["covered"]), int(changed["measured"])) if changed else None
-    return GateResult(
-        True, tree, (), tests, coverage, (), "", _previous_display(last), last.get("lint"), patch,
-        tuple(last.get("notes", ())), cached=True, measured=last.get("measured"), verify=last.get("verify"),
-    )  # fmt: skip
-
-
-def _previous_display(last: dict[str, Any]) -> str | None:
-    """The base's figure as printed, from a record of this version or an older one (a bare string)."""
-    shown = last.get("previous_coverage_display", last.get("previous_coverage"))
-    return None if shown is None else str(shown)
-
-
-def _verify(repo: git.Repo, commands: tuple[str, ...], timeout: float) -> tuple[list[str], str]:
-    """(problems, verdict) of the step's Verify commands; a failure shows the end of its output."""
-    problems = []
+def _verify(repo: git.Repo, commands: tuple[str, ...], timeout: float) -> tuple[VerifyRun, ...]:
+    """Run the step's Verify commands, each to its end."""
+    runs = []
     for command in commands:
         try:
             result = proc.run(shlex.split(command), cwd=repo.root, check=False, timeout=timeout)
         except (ToolMissing, ValueError) as exc:
-            problems.append(f"verification `{command}` cannot run ({exc})")
+            runs.append(VerifyRun(command, cannot_run=str(exc)))
             continue
-        if result.timed_out or result.returncode != 0:
-            tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
-            why = f"timed out after {timeout:g}s" if result.timed_out else f"exit {result.returncode}"
-            problems.append(f"verification `{command}` failed ({why})" + (f":\n{tail}" if tail else ""))
-    listed = ", ".join(f"`{c}`" for c in commands)
-    return problems, ("failed" if problems else "passed") + f" ({listed})"
+        runs.append(VerifyRun(command, result.returncode, result.timed_out, result.stdout + result.stderr))
+    return tuple(runs)
 
 
-def _floor(repo: git.Repo, cfg: Config, coverage: CoverageReport) -> str | None:
-    from coverage.results import should_fail_under
-
+def _floor_setting(repo: git.Repo, cfg: Config) -> FloorSetting | None:
+    """stepcommit's own `fail_under` (at two decimals), else the project's."""
     if cfg.fail_under is not None:
-        floor, precision = cfg.fail_under, 2
-    else:
-        setting = project_floor(repo.root)
-        if setting is None:
-            return None
-        floor, precision = setting.fail_under, setting.precision
-    # coverage.py's own rule, at the project's own precision, so `coverage report` would agree.
-    if should_fail_under(coverage.total, floor, precision):
-        return f"coverage {coverage.display}% is under the floor of {floor:g}% (fail_under)"
-    return None
+        return FloorSetting(cfg.fail_under, 2)
+    return project_floor(repo.root)
+
+
+def measure_base(repo: git.Repo, cfg: Config, base_commit: str | None, gathered: Gathered) -> Baseline | None:
+    """The base's figure to compare with (None without a base or without coverage to compare); the
+    base is measured only when the verdict could turn on it."""
+    if base_commit is None or gathered.run.coverage is None:
+        return None
+    return base_coverage(repo, cfg, base_commit, measure=base_worth_measuring(gathered, cfg))
 
 
 def run_gate(
@@ -227,8 +173,9 @@ def run_gate(
 ) -> GateResult:
     """Gate ``tree`` (the work tree as it would be committed) against ``base_commit``.
 
-    Lint and the test run go side by side; coverage arithmetic follows. Without a base, only the
-    tests and the floor apply. With `incremental` configured, only the tests the change affects run
+    Lint and the test run go side by side; the base's figure follows; then the verdict (pure, see
+    verdict.py) and the record. Without a base, only the tests and the floor apply. With
+    `incremental` configured, only the tests the change affects run
     (``full`` runs them all and refreshes the per-test store; ``ignore`` names files no test reads;
     ``tree_is_work_tree``: ``tree`` is exactly what is on disk, untracked files included, and a test
     run that changes it is a finding; ``pythonpath``: the sources of a checkout elsewhere;
@@ -238,8 +185,9 @@ def run_gate(
     per-test store even when it measured another tree, see audit.py).
     """
     checked = honesty_check(repo, cfg, tree, base_commit, allow or {})
+    cache = GateCache(repo.git_dir)
     if use_cache:
-        hit = cached_result(repo, cfg, tree, base_commit)
+        hit = cache.cached(cfg, tree, base_commit)
         if hit is not None:
             return with_honesty(hit, checked)
     changes = git.diff_paths(repo.root, base_commit, tree) if base_commit else ([], [])
@@ -249,7 +197,7 @@ def run_gate(
         if cfg.lint and base_commit:
             python, _ = project_python(repo.root, cfg)
             lint_job = pool.submit(run_lint, repo, python, changes[0], changes[1])
-        reused = _reusable_run(repo, cfg, tree) if use_cache else None
+        reused = cache.reusable_run(cfg, tree) if use_cache else None
         disk_tree = disk_tree or (tree if tree_is_work_tree else None)
         head, branch = git.head_commit(repo.root), git.current_branch(repo.root)
 
@@ -272,109 +220,79 @@ def run_gate(
             run = tests("off", disk_tree)
         if lint_job is not None:
             lint = lint_job.result()
-    problems: list[str] = []
-    if disk_tree is not None and reused is None:
-        problems.extend(guard_work_tree(repo, disk_tree, head, branch))
-    notes: list[str] = list(audit_notes)
-    how = None
-    if run.measured is not None and run.measured.mode == "incremental":
-        how = run.measured.describe()
-    elif run.measured is not None and not full:
-        notes.append(f"incremental gate: {run.measured.describe()}")
-    if run.measured is not None and run.measured.serial:
-        notes.append(f"incremental gate: {run.measured.serial}")
-    if run.problem:
-        problems.append(run.problem)
-    # The output is worth showing only when the test run or lint itself failed.
-    tail = run.output_tail if run.problem else ""
-    if lint is not None and not lint.ok:
-        problems.extend(lint.problems)
-        tail = "\n".join(filter(None, [tail, lint.output_tail]))
-    previous = None
-    patch = None
-    if run.coverage is not None:
-        floor = _floor(repo, cfg, run.coverage)
-        if floor:
-            problems.append(floor)
-        if base_commit:
-            baseline = base_coverage(
-                repo,
-                cfg,
-                base_commit,
-                measure=cfg.ratchet and not problems and not (checked and checked.refused),
-            )
-            previous = baseline.display
-            if cfg.ratchet and previous is not None:
-                if float(run.coverage.display) < float(previous) - cfg.ratchet_tolerance:
-                    problems.append(f"coverage fell from {previous}% to {run.coverage.display}% (ratchet)")
-            elif cfg.ratchet:
-                notes.append(f"ratchet not applied: {baseline.source}")
-            changed = git.changed_lines(repo.root, base_commit, tree)
-            covered, measured = patch_coverage(run.coverage, changed)
-            patch = (covered, measured) if measured else None
-            fell = [p for p in problems if p.endswith("(ratchet)")]
-            if fell or (cfg.fail_under_changed is not None and measured):
-                left = _uncovered_changed(run.coverage, changed)
-                if fell:
-                    problems[problems.index(fell[0])] = fell[0] + _ratchet_detail(run.coverage, left)
-                if cfg.fail_under_changed is not None and measured:
-                    share = 100.0 * covered / measured
-                    units = "statements and branches" if run.coverage.branch else "statements"
-                    if share < cfg.fail_under_changed:
-                        problems.append(
-                            f"changed lines {display_percent(share)}% covered ({covered} of {measured} {units}), "
-                            f"under fail_under_changed = {cfg.fail_under_changed:g}%; not run: {_lines_text(left)}"
-                        )
-    verified = None
-    if verify:
-        if cfg.run_verify:
-            failed, verified = _verify(repo, verify, cfg.test_timeout)
-            problems.extend(failed)
-        else:
-            notes.append("the step's Verify commands were not run (set run_verify = true to run them)")
-    result = GateResult(
-        not problems, tree, tuple(problems), run.tests, run.coverage, run.failures, tail, previous,
-        lint.summary if lint else None, patch, tuple(notes), tests_reused=reused is not None, measured=how,
-        verify=verified,
+    guard = guard_work_tree(repo, disk_tree, head, branch) if disk_tree is not None and reused is None else []
+    gathered = Gathered(
+        run, reused=reused is not None, full=full, guard=tuple(guard), audit_notes=tuple(audit_notes), lint=lint,
+        floor=_floor_setting(repo, cfg) if run.coverage is not None else None, verify=verify, honesty=checked,
     )  # fmt: skip
-    result = with_honesty(result, checked)
-    record = {
-        **result.to_json(),
-        "config": config_key(cfg, base_commit),
-        "tests_key": tests_key(cfg),
-        "tests_ok": run.problem is None,
-    }
-    state.write_json(_gate_file(repo.git_dir), record)
+    baseline = measure_base(repo, cfg, base_commit, gathered)
+    if baseline is not None and base_commit is not None:
+        gathered = dataclasses.replace(
+            gathered, baseline=baseline, changed=git.changed_lines(repo.root, base_commit, tree)
+        )
+    if verify and cfg.run_verify:
+        gathered = dataclasses.replace(gathered, verified=_verify(repo, verify, cfg.test_timeout))
+    decided = verdict(gathered, cfg)
+    shown = decided.figures
+    result = GateResult(
+        decided.ok, tree, decided.problems, run.tests, run.coverage, run.failures, shown.output_tail,
+        shown.previous, shown.lint, shown.patch, decided.notes, tests_reused=reused is not None,
+        measured=shown.measured, verify=shown.verify,
+    )  # fmt: skip
+    if checked is not None:
+        result = dataclasses.replace(
+            result, honesty=checked.findings, allowed=checked.allowed, renames=checked.renames
+        )
+    cache.record(result, cfg, base_commit, tests_ok=run.problem is None)
     return result
 
 
-def _uncovered_changed(report: CoverageReport, changed: dict[str, set[int]]) -> dict[str, str]:
-    """The changed lines no test ran, per file, as coverage prints line ranges."""
-    from coverage.results import format_lines
+@dataclass(frozen=True)
+class Measurement:
+    """The coverage of the tree as it is now, and where it came from."""
 
-    by_path = {f.path: f for f in report.files}
-    left = {}
-    for path, lines in sorted(changed.items()):
-        entry = by_path.get(path)
-        if entry is not None and (missing := sorted(lines & set(entry.missing_lines))):
-            left[path] = format_lines([*entry.executed_lines, *entry.missing_lines], missing)
-    return left
-
-
-def _lines_text(left: dict[str, str], most: int = 8) -> str:
-    shown = [f"{path}:{lines}" for path, lines in list(left.items())[:most]]
-    return ", ".join(shown) + (f" and {len(left) - most} more files" if len(left) > most else "") or "none"
+    tree: str
+    source: str
+    """``last gate`` when the stored gate measured this very tree, else ``test run``."""
+    coverage: CoverageReport | None
+    tests: str | None
+    """The test counts' summary, e.g. `12 passed in 0.40s`."""
+    problems: str = ""
+    """Why the last gate on this tree measured nothing, when it did not (the source is ``last gate``)."""
+    gate: GateResult | None = None
+    """The gate that ran just now (the source is ``test run``)."""
 
 
-def _ratchet_detail(report: CoverageReport, left: dict[str, str]) -> str:
-    """What the ratchet failure comes from: the least covered files and the changed lines left
-    uncovered, and where to look next."""
-    low = sorted(report.files, key=lambda f: f.percent)[:3]
-    files = ", ".join(f"{f.path} {f.display}%" for f in low if f.missing or f.missing_branches)
-    return (
-        (f"; changed lines not run: {_lines_text(left)}" if left else "")
-        + (f"; least covered: {files}" if files else "")
-        + "; `stepcommit coverage --prompt` says what to test next"
+def measure_now(
+    repo: git.Repo,
+    cfg: Config,
+    *,
+    command: str,
+    note: str,
+    fresh: bool = False,
+    current: Callable[[str], Collection[str]] | None = None,
+) -> Measurement:
+    """Measure the work tree as it would be committed: the last gate's data when it measured this
+    very tree (``current``: the trees that count as it, e.g. with the step ticked in the plan), else
+    a gate run now under the lock of ``command``, telling the user ``note`` first. A gate that already
+    failed on this tree is not run again: the same suite would only repeat it (``fresh`` runs it)."""
+    tree = git.snapshot(repo).tree
+    cache = GateCache(repo.git_dir)
+    last = cache.last()
+    if not fresh and last and last.get("tree") in (current(tree) if current else {tree}):
+        _, data = cache.previous()
+        problems = (
+            "" if data is not None else "; ".join(last.get("problems") or []) or "it left no coverage data"
+        )
+        return Measurement(tree, "last gate", data, last.get("tests"), problems)
+    with state.lock(repo.git_dir, command):
+        output.note(note)
+        # Through the gate, not the bare test run: the gate stores the result against this tree,
+        # so `check`/`finish` of the same tree reuse it, and a cached gate result for another tree
+        # is never left pointing at coverage data this run replaced.
+        gate = run_gate(repo, cfg, tree, None, use_cache=not fresh)
+    return Measurement(
+        tree, "test run", gate.coverage, gate.tests.summary() if gate.tests else None, gate=gate
     )
 
 
@@ -446,11 +364,6 @@ def gate_commit(
             git.tree_of(repo.root, commit), base_commit, verify=verify, use_cache=False,
             tree_is_work_tree=True, pythonpath=(*src, str(tree)), allow=allow, ignore=ignore,
         )  # fmt: skip
-
-
-def last_result(git_dir: Path) -> dict[str, Any] | None:
-    data = state.read_cache(_gate_file(git_dir))
-    return data if isinstance(data, dict) else None
 
 
 def honesty_check(

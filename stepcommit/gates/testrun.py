@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from stepcommit import git, proc, state
 from stepcommit.config import Config
 from stepcommit.errors import ConfigError, ToolMissing
+from stepcommit.gates.cache import GateCache
 from stepcommit.gates.coverage import CoverageReport, from_json
 from stepcommit.gates.results import TestResult
 from stepcommit.git import Repo
@@ -264,7 +265,7 @@ def _run_once_fresh_pycache(
         from stepcommit import output
 
         used = run_env_pycache(repo)
-        pycache = _pycache_dir(state_dir(repo.git_dir) / "run")
+        pycache = _pycache_dir(GateCache(repo.git_dir).run_dir)
         if Path(used) == pycache:
             output.note(
                 f"The bytecode cache {pycache} was damaged (a kill or a full disk?): cleared, running again."
@@ -281,7 +282,7 @@ def _run_once_fresh_pycache(
 
 def run_env_pycache(repo: Repo) -> str:
     """The bytecode cache a run of this repository's tests uses (see `_pycache_prefix`)."""
-    return _pycache_prefix(repo.root, state_dir(repo.git_dir) / "run")
+    return _pycache_prefix(repo.root, GateCache(repo.git_dir).run_dir)
 
 
 def _pycache_prefix(root: Path, work: Path, *, own: bool = False) -> str:
@@ -384,7 +385,7 @@ class Runner:
 
 
 def runner(repo: Repo, config: Config, *, own_pycache: bool = False) -> Runner:
-    work = state_dir(repo.git_dir) / "run"
+    work = GateCache(repo.git_dir).run_dir
     env = _clean_env(work, repo.root, own_pycache=own_pycache)
     python, has_pytest_cov = project_python(repo.root, config)
     if has_pytest_cov is None:
@@ -567,12 +568,3 @@ def _deselected_all(selection: Selection | None) -> bool:
         and info.get("mode") == "incremental"
         and (bool(info.get("collected")) or selection.job.get("collect") is not None)
     )
-
-
-def load_previous(repo: Repo) -> tuple[TestResult | None, CoverageReport | None]:
-    """The test result and coverage the last run left under the git directory, if any."""
-    work = state_dir(repo.git_dir) / "run"
-    tests, _ = _results(work / "results.json")
-    out = work / "coverage.json"
-    coverage = from_json(json.loads(out.read_text(encoding="utf-8"))) if out.exists() else None
-    return tests, coverage
