@@ -89,7 +89,10 @@ def test_two_steps_finished_in_the_other_order_land_as_two_gated_commits(
 
     assert finish(cwd=second) == 0  # the later step lands first
     alone = full_coverage(first, tmp_path)  # step 1.2 without 1.3: not the figure that lands
+    capsys.readouterr()
     assert finish(cwd=first) == 0  # the base moved: merged with it, gated again, then landed
+    # One full run, on the tree that lands: the step's own gate knew the merged tree would be gated.
+    assert "own gate runs incrementally" in capsys.readouterr().err
 
     log = git(project, "log", "--format=%H %s", f"{base}..main").splitlines()
     assert [line.split(" ", 1)[1] for line in log] == [
@@ -103,6 +106,9 @@ def test_two_steps_finished_in_the_other_order_land_as_two_gated_commits(
     assert (project / "calc" / "sub.py").read_text() == SUB and (
         project / "calc" / "mul.py"
     ).read_text() == MUL
+    # With full_on_finish (the default) the landed figures are a full run's of the merged tree.
+    body = git(project, "log", "-1", "--format=%B", "main")
+    assert "Tests: 3 passed" in body and "incremental" not in body, body
     trailer = git(project, "log", "-1", "--format=%(trailers:key=Coverage,valueonly)", "main").strip()
     assert trailer == full_coverage(project, tmp_path) != alone
     # Both worktrees and branches are gone; the history (shared by every worktree) has both steps.
@@ -115,8 +121,9 @@ def test_the_landing_gate_selects_from_the_shared_store_and_keeps_the_exact_tota
     parallel_project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     project = parallel_project
-    write(project, {"pyproject.toml": COVERAGE_CONFIG + "\n[tool.stepcommit]\nincremental = true\n"})
-    commit_all(project, "chore: the incremental gate")
+    settings = "\n[tool.stepcommit]\nincremental = true\nfull_on_finish = false\n"
+    write(project, {"pyproject.toml": COVERAGE_CONFIG + settings})
+    commit_all(project, "chore: the incremental gate, at finish too")
     first = start_worktree(project, "1.2", capsys)
     second = start_worktree(project, "1.3", capsys)
     write(first, {"calc/sub.py": SUB, "tests/test_sub.py": TEST_SUB})
