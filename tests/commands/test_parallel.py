@@ -10,17 +10,20 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from stepcommit import state
 from stepcommit.commands.abort import abort
-from stepcommit.commands.finish import finish
+from stepcommit.commands.check import check
+from stepcommit.commands.finish import finish, needs_landing_gate, own_gate_full
 from stepcommit.commands.log import log
 from stepcommit.commands.plan import plan
 from stepcommit.commands.start import start
 from stepcommit.commands.status import collect_all
+from stepcommit.config import Config
 from stepcommit.errors import GitError, PlanError, StepStateError
 from tests.conftest import commit_all, git, write
 from tests.test_cli import _convention_problems
@@ -143,6 +146,52 @@ def test_the_landing_gate_selects_from_the_shared_store_and_keeps_the_exact_tota
     meta = incremental.stored_meta(project / ".git")
     assert meta is not None and meta["tree"] == git(project, "rev-parse", "main^{tree}").strip()
     assert not Path(meta["root"]).exists()
+
+
+def test_a_tree_gated_incrementally_only_is_gated_in_full_before_it_lands(
+    parallel_project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    project = parallel_project
+    assert check(cwd=project) == 0  # the shared per-test store now holds the base's tree
+    where = start_worktree(project, "1.2", capsys)
+    write(where, {"calc/sub.py": SUB, "tests/test_sub.py": TEST_SUB})
+    # The base gains the same change: it moved, yet merging it leaves the step's own tree.
+    write(project, {"calc/sub.py": SUB, "tests/test_sub.py": TEST_SUB})
+    commit_all(project, "feat: sub, on main too")
+    capsys.readouterr()
+
+    assert finish(cwd=where, merge_style="no-ff") == 0
+
+    err = capsys.readouterr().err
+    assert "own gate runs incrementally" in err and "gated incrementally only: running every test" in err
+    step_body = git(project, "log", "-1", "--format=%B", "main^2")
+    assert "Step: 1.2" in step_body and "(incremental: 1 of 2 tests)" in step_body, step_body
+    assert git(project, "rev-parse", "main^{tree}") == git(project, "rev-parse", "main^2^{tree}")
+    # The merge commit is what lands: a full run's figures of that very tree, not the incremental ones.
+    body = git(project, "log", "-1", "--format=%B", "main")
+    assert "Tests: 2 passed" in body and "incremental" not in body, body
+    trailer = git(project, "log", "-1", "--format=%(trailers:key=Coverage,valueonly)", "main").strip()
+    assert trailer == full_coverage(project, tmp_path)
+
+
+def test_only_a_merging_finish_of_a_moved_base_skips_the_step_s_own_full_run() -> None:
+    cfg = Config()
+    assert own_gate_full(cfg, "squash", base_moved=False) and own_gate_full(cfg, "no-ff", base_moved=False)
+    assert not own_gate_full(cfg, "squash", base_moved=True) and not own_gate_full(
+        cfg, "no-ff", base_moved=True
+    )
+    # A fast-forward or no landing at all: the step's own gate is the one whose figures land.
+    assert own_gate_full(cfg, "ff", base_moved=True) and own_gate_full(cfg, "none", base_moved=True)
+    assert not own_gate_full(replace(cfg, full_on_finish=False), "squash", base_moved=False)
+    assert own_gate_full(replace(cfg, incremental=False), "squash", base_moved=True)  # every run is full
+
+
+def test_a_landing_tree_is_gated_unless_a_gate_vouched_for_it_as_full_on_finish_asks() -> None:
+    cfg = Config()
+    journal = {"gated": ["t1", "t2"], "incremental_only": ["t1"]}
+    assert needs_landing_gate(cfg, journal, "t3") and needs_landing_gate(cfg, {}, "t3")
+    assert needs_landing_gate(cfg, journal, "t1") and not needs_landing_gate(cfg, journal, "t2")
+    assert not needs_landing_gate(replace(cfg, full_on_finish=False), journal, "t1")
 
 
 def test_same_line_conflict_stops_with_the_step_committed_and_the_base_untouched(
