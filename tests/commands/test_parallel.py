@@ -458,8 +458,22 @@ def test_two_finishes_at_once_queue_on_the_base(parallel_project: Path, capsys: 
     plan_text = (project / "PLAN.md").read_text()
     assert "- [x] **1.2. Subtraction**" in plan_text and "- [x] **1.3. Multiplication**" in plan_text
     assert git(project, "status", "--porcelain", "--untracked-files=all") == ""
+    assert (project / "calc" / "sub.py").read_text() == SUB and (
+        project / "calc" / "mul.py"
+    ).read_text() == MUL
+    body = git(project, "log", "-1", "--format=%B", "main")
+    assert "Tests: 3 passed" in body and "incremental" not in body, body
     trailer = git(project, "log", "-1", "--format=%(trailers:key=Coverage,valueonly)", "main").strip()
     assert trailer == full_coverage(project, tmp_path)
+    # Nothing left behind: no active step anywhere, both worktrees and their branches gone.
+    report = cli(project, "status", "--all", "--json")
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["steps"] == []
+    shown = cli(project, "status", "--all")
+    assert shown.returncode == 0 and shown.stdout.startswith(f"0 active step(s) in {project}"), shown.stdout
+    assert not first.exists() and not second.exists()
+    assert len(git(project, "worktree", "list").splitlines()) == 1
+    assert git(project, "branch", "--list", "step/*").strip() == ""
 
 
 def test_follow_base_after_a_kill_between_the_ref_move_and_the_checkout_is_repeatable(
