@@ -115,6 +115,8 @@ def _write_message(
     journal.update(coverage=cov.display, tests=gate.tests.summary(), honesty=gate.honesty_lines(),
                    allowed=[{"kind": k, "reason": r} for k, r in gate.allowed])  # fmt: skip
     journal.setdefault("gated", []).append(tree)
+    if gate.measured is not None:  # only the affected tests ran: `full_on_finish` still owes a full run
+        journal.setdefault("incremental_only", []).append(tree)
 
 
 def _honesty_body(gate: GateResult) -> list[str]:
@@ -131,6 +133,39 @@ def _honesty_trailers(gate: GateResult) -> list[str]:
     for finding in gate.honesty:
         counts[finding.kind] += 1
     return message.honesty_trailers(gate.allowed, [(TRAILER_KEYS[k], n) for k, n in counts.items()])
+
+
+def own_gate_full(cfg: config_mod.Config, style: str, base_moved: bool) -> bool:
+    """Whether the step's own gate runs every test. With `full_on_finish` it does, unless the base
+    moved already and the style merges (squash, no-ff): then the landing gates the merged tree in full
+    anyway, and one full run, of the tree that lands, is enough."""
+    return cfg.full_on_finish and not (cfg.incremental and base_moved and style in ("squash", "no-ff"))
+
+
+def needs_landing_gate(cfg: config_mod.Config, journal: Mapping[str, Any], tree: str) -> bool:
+    """Whether ``tree`` is gated before it lands: no gate passed it yet, or only an incremental one
+    while `full_on_finish` promises a full run's figures for the tree that lands."""
+    if tree not in journal.get("gated", []):
+        return True
+    return cfg.full_on_finish and tree in journal.get("incremental_only", [])
+
+
+def _base_moved(repo: git.Repo, active: state.ActiveStep) -> bool:
+    """The base gained commits the step's branch lacks (another step landed since it started)."""
+    base_tip = git.rev_parse(repo.root, active.base_branch)
+    head = git.head_commit(repo.root)
+    return base_tip is not None and head is not None and not git.is_ancestor(repo.root, base_tip, head)
+
+
+def _own_gate(
+    repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, tree: str, *, full: bool,
+    allow: Mapping[str, str], use_cache: bool,
+) -> GateResult:  # fmt: skip
+    """The step's own gate, of ``tree``: the work tree with the plan ticked, exactly what is committed."""
+    return run_gate(
+        repo, cfg, tree, active.base_commit, verify=current_verify(repo, active), full=full,
+        ignore=(active.plan,), tree_is_work_tree=True, allow=allow, use_cache=use_cache,
+    )  # fmt: skip
 
 
 def _commit_step(
@@ -179,10 +214,16 @@ def _commit_step(
         # On the exact tree that is gated and committed (the rollback below undoes the tick).
         _refuse_forbidden(repo, active.base_commit, snap.tree)
         output.note(f"Running the tests of step {active.id} under coverage...")
-        gate = run_gate(
-            repo, cfg, snap.tree, active.base_commit, verify=current_verify(repo, active),
-            full=cfg.full_on_finish, ignore=(active.plan,), tree_is_work_tree=True, allow=allow,
-        )  # fmt: skip
+        full = own_gate_full(cfg, style, _base_moved(repo, active))
+        if cfg.full_on_finish and not full:
+            output.note(
+                f"{active.base_branch} moved since step {active.id} started: its own gate runs incrementally; "
+                "the merged tree is gated in full before it lands."
+            )
+        gate = _own_gate(repo, cfg, active, snap.tree, full=full, allow=allow, use_cache=True)
+        if full and gate.ok and gate.measured is not None:
+            # A cached verdict of an incremental run (a `check` of this very tree) is not the full run asked for.
+            gate = _own_gate(repo, cfg, active, snap.tree, full=full, allow=allow, use_cache=False)
         if not gate.ok:
             raise GateFailed(
                 gate.explain(),
@@ -291,7 +332,7 @@ def _land(repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, jour
         tree = _landing_tree(repo, active, style, tip, base_tip)
         if style != "ff":  # a merge resolved by hand may have taken the base's plan: the step lands ticked
             tree = _with_tick(repo, active, tree)
-        if tree not in journal.get("gated", []):
+        if needs_landing_gate(cfg, journal, tree):
             _gate_landing(repo, cfg, active, journal, tree, tip, base_tip)
         message_file = Path(journal["message_file"])
         if style == "ff":
@@ -402,17 +443,23 @@ def _gate_landing(
     repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, journal: dict[str, Any],
     tree: str, tip: str, base_tip: str,
 ) -> None:  # fmt: skip
-    """Gate the tree that would land (it differs from every tree gated so far) before it lands."""
-    output.note(
-        f"{active.base_branch} moved since step {active.id} was gated (or its branch was rebased): "
-        f"gating the merged tree before it lands..."
-    )
+    """Gate the tree that would land before it lands: it differs from every tree gated so far, or
+    was gated incrementally only while `full_on_finish` asks for a full run (which this one is)."""
+    if tree in journal.get("gated", []):
+        output.note(
+            f"Step {active.id}'s tree was gated incrementally only: running every test before it lands..."
+        )
+    else:
+        output.note(
+            f"{active.base_branch} moved since step {active.id} was gated (or its branch was rebased): "
+            f"gating the merged tree before it lands..."
+        )
     probe_message = Path(journal["message_file"]).with_name("probe.txt")
     probe_message.write_text(f"stepcommit: merged tree of step {active.id}, to be gated\n", encoding="utf-8")
     probe = git.commit_tree(repo.root, tree, [base_tip], probe_message)
     gate = gate_commit(
         repo, cfg, probe, base_tip, verify=current_verify(repo, active), allow=journal.get("allow") or {},
-        ignore=(active.plan,),
+        ignore=(active.plan,), full=cfg.full_on_finish,
     )  # fmt: skip
     if not gate.ok:
         raise GateFailed(

@@ -342,7 +342,7 @@ def guard_work_tree(repo: git.Repo, tree: str, head: str | None, branch: str | N
 
 def gate_commit(
     repo: git.Repo, cfg: Config, commit: str, base_commit: str, *, verify: tuple[str, ...] = (),
-    allow: Mapping[str, str] | None = None, ignore: tuple[str, ...] = (),
+    allow: Mapping[str, str] | None = None, ignore: tuple[str, ...] = (), full: bool = False,
 ) -> GateResult:  # fmt: skip
     """Gate ``commit`` (the merged tree a step would land as) in a throw-away checkout, with the
     project's interpreter and the checkout's own sources first on the path. The user's work tree and
@@ -350,7 +350,8 @@ def gate_commit(
     selects (the ones whose recorded files differ between the tree it measured, typically the step's
     gated tree, and the merged one, plus new and changed tests): the store's data for the others and
     theirs give the merged tree's exact total, and the store then holds the merged tree.
-    ``ignore``: paths no test reads (the plan file, which the merge ticks twice)."""
+    ``ignore``: paths no test reads (the plan file, which the merge ticks twice); ``full``: run every
+    test and rebuild the store from the merged tree, as `finish` does with `full_on_finish`."""
     python, _ = project_python(repo.root, cfg)
     with git.temporary_worktree(repo, commit) as tree:
         scratch = state.state_dir(repo.git_dir) / "landing-run"
@@ -362,7 +363,7 @@ def gate_commit(
         return run_gate(
             git.Repo(tree, scratch), dataclasses.replace(cfg, python=python),
             git.tree_of(repo.root, commit), base_commit, verify=verify, use_cache=False,
-            tree_is_work_tree=True, pythonpath=(*src, str(tree)), allow=allow, ignore=ignore,
+            tree_is_work_tree=True, pythonpath=(*src, str(tree)), allow=allow, ignore=ignore, full=full,
         )  # fmt: skip
 
 

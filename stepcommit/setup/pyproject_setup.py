@@ -29,7 +29,7 @@ KEY_DOCS: dict[str, str] = {
     "lint": "Run the project's pre-commit hooks (or ruff) on the changed files.",
     "run_verify": "Run the `Verify:` commands a plan step gives (only if you trust the plan's author).",
     "incremental": "On by default: rerun only the tests a change affects (per-test coverage kept under .git); the total stays exact. false runs every test every time.",
-    "full_on_finish": "With incremental: `stepcommit finish` still runs every test.",
+    "full_on_finish": "With incremental: `stepcommit finish` still runs every test, once, on the tree that lands (the merged one when the base moved).",
     "audit_every": "Every N-th incremental run is full and audits the per-test store file by file (0: never); a difference turns incremental off (`stepcommit doctor`).",
     "xdist_serial_below": "With incremental and pytest-xdist (-n): a selection of fewer tests runs in one process (0: never).",
     "agent_instructions": "File `install --agent` writes the step loop into; AGENTS.md (CLAUDE.md for Claude when it exists) when unset.",

@@ -10,17 +10,20 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from stepcommit import state
 from stepcommit.commands.abort import abort
-from stepcommit.commands.finish import finish
+from stepcommit.commands.check import check
+from stepcommit.commands.finish import finish, needs_landing_gate, own_gate_full
 from stepcommit.commands.log import log
 from stepcommit.commands.plan import plan
 from stepcommit.commands.start import start
 from stepcommit.commands.status import collect_all
+from stepcommit.config import Config
 from stepcommit.errors import GitError, PlanError, StepStateError
 from tests.conftest import commit_all, git, write
 from tests.test_cli import _convention_problems
@@ -89,7 +92,10 @@ def test_two_steps_finished_in_the_other_order_land_as_two_gated_commits(
 
     assert finish(cwd=second) == 0  # the later step lands first
     alone = full_coverage(first, tmp_path)  # step 1.2 without 1.3: not the figure that lands
+    capsys.readouterr()
     assert finish(cwd=first) == 0  # the base moved: merged with it, gated again, then landed
+    # One full run, on the tree that lands: the step's own gate knew the merged tree would be gated.
+    assert "own gate runs incrementally" in capsys.readouterr().err
 
     log = git(project, "log", "--format=%H %s", f"{base}..main").splitlines()
     assert [line.split(" ", 1)[1] for line in log] == [
@@ -103,6 +109,9 @@ def test_two_steps_finished_in_the_other_order_land_as_two_gated_commits(
     assert (project / "calc" / "sub.py").read_text() == SUB and (
         project / "calc" / "mul.py"
     ).read_text() == MUL
+    # With full_on_finish (the default) the landed figures are a full run's of the merged tree.
+    body = git(project, "log", "-1", "--format=%B", "main")
+    assert "Tests: 3 passed" in body and "incremental" not in body, body
     trailer = git(project, "log", "-1", "--format=%(trailers:key=Coverage,valueonly)", "main").strip()
     assert trailer == full_coverage(project, tmp_path) != alone
     # Both worktrees and branches are gone; the history (shared by every worktree) has both steps.
@@ -115,8 +124,9 @@ def test_the_landing_gate_selects_from_the_shared_store_and_keeps_the_exact_tota
     parallel_project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     project = parallel_project
-    write(project, {"pyproject.toml": COVERAGE_CONFIG + "\n[tool.stepcommit]\nincremental = true\n"})
-    commit_all(project, "chore: the incremental gate")
+    settings = "\n[tool.stepcommit]\nincremental = true\nfull_on_finish = false\n"
+    write(project, {"pyproject.toml": COVERAGE_CONFIG + settings})
+    commit_all(project, "chore: the incremental gate, at finish too")
     first = start_worktree(project, "1.2", capsys)
     second = start_worktree(project, "1.3", capsys)
     write(first, {"calc/sub.py": SUB, "tests/test_sub.py": TEST_SUB})
@@ -136,6 +146,52 @@ def test_the_landing_gate_selects_from_the_shared_store_and_keeps_the_exact_tota
     meta = incremental.stored_meta(project / ".git")
     assert meta is not None and meta["tree"] == git(project, "rev-parse", "main^{tree}").strip()
     assert not Path(meta["root"]).exists()
+
+
+def test_a_tree_gated_incrementally_only_is_gated_in_full_before_it_lands(
+    parallel_project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    project = parallel_project
+    assert check(cwd=project) == 0  # the shared per-test store now holds the base's tree
+    where = start_worktree(project, "1.2", capsys)
+    write(where, {"calc/sub.py": SUB, "tests/test_sub.py": TEST_SUB})
+    # The base gains the same change: it moved, yet merging it leaves the step's own tree.
+    write(project, {"calc/sub.py": SUB, "tests/test_sub.py": TEST_SUB})
+    commit_all(project, "feat: sub, on main too")
+    capsys.readouterr()
+
+    assert finish(cwd=where, merge_style="no-ff") == 0
+
+    err = capsys.readouterr().err
+    assert "own gate runs incrementally" in err and "gated incrementally only: running every test" in err
+    step_body = git(project, "log", "-1", "--format=%B", "main^2")
+    assert "Step: 1.2" in step_body and "(incremental: 1 of 2 tests)" in step_body, step_body
+    assert git(project, "rev-parse", "main^{tree}") == git(project, "rev-parse", "main^2^{tree}")
+    # The merge commit is what lands: a full run's figures of that very tree, not the incremental ones.
+    body = git(project, "log", "-1", "--format=%B", "main")
+    assert "Tests: 2 passed" in body and "incremental" not in body, body
+    trailer = git(project, "log", "-1", "--format=%(trailers:key=Coverage,valueonly)", "main").strip()
+    assert trailer == full_coverage(project, tmp_path)
+
+
+def test_only_a_merging_finish_of_a_moved_base_skips_the_step_s_own_full_run() -> None:
+    cfg = Config()
+    assert own_gate_full(cfg, "squash", base_moved=False) and own_gate_full(cfg, "no-ff", base_moved=False)
+    assert not own_gate_full(cfg, "squash", base_moved=True) and not own_gate_full(
+        cfg, "no-ff", base_moved=True
+    )
+    # A fast-forward or no landing at all: the step's own gate is the one whose figures land.
+    assert own_gate_full(cfg, "ff", base_moved=True) and own_gate_full(cfg, "none", base_moved=True)
+    assert not own_gate_full(replace(cfg, full_on_finish=False), "squash", base_moved=False)
+    assert own_gate_full(replace(cfg, incremental=False), "squash", base_moved=True)  # every run is full
+
+
+def test_a_landing_tree_is_gated_unless_a_gate_vouched_for_it_as_full_on_finish_asks() -> None:
+    cfg = Config()
+    journal = {"gated": ["t1", "t2"], "incremental_only": ["t1"]}
+    assert needs_landing_gate(cfg, journal, "t3") and needs_landing_gate(cfg, {}, "t3")
+    assert needs_landing_gate(cfg, journal, "t1") and not needs_landing_gate(cfg, journal, "t2")
+    assert not needs_landing_gate(replace(cfg, full_on_finish=False), journal, "t1")
 
 
 def test_same_line_conflict_stops_with_the_step_committed_and_the_base_untouched(
@@ -402,8 +458,22 @@ def test_two_finishes_at_once_queue_on_the_base(parallel_project: Path, capsys: 
     plan_text = (project / "PLAN.md").read_text()
     assert "- [x] **1.2. Subtraction**" in plan_text and "- [x] **1.3. Multiplication**" in plan_text
     assert git(project, "status", "--porcelain", "--untracked-files=all") == ""
+    assert (project / "calc" / "sub.py").read_text() == SUB and (
+        project / "calc" / "mul.py"
+    ).read_text() == MUL
+    body = git(project, "log", "-1", "--format=%B", "main")
+    assert "Tests: 3 passed" in body and "incremental" not in body, body
     trailer = git(project, "log", "-1", "--format=%(trailers:key=Coverage,valueonly)", "main").strip()
     assert trailer == full_coverage(project, tmp_path)
+    # Nothing left behind: no active step anywhere, both worktrees and their branches gone.
+    report = cli(project, "status", "--all", "--json")
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["steps"] == []
+    shown = cli(project, "status", "--all")
+    assert shown.returncode == 0 and shown.stdout.startswith(f"0 active step(s) in {project}"), shown.stdout
+    assert not first.exists() and not second.exists()
+    assert len(git(project, "worktree", "list").splitlines()) == 1
+    assert git(project, "branch", "--list", "step/*").strip() == ""
 
 
 def test_follow_base_after_a_kill_between_the_ref_move_and_the_checkout_is_repeatable(
