@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from stepcommit.errors import PlanError
-from stepcommit.plan import backlog, frontmatter, gsd, markdown, taskform, taskmaster
+from stepcommit.plan import backlog, frontmatter, gsd, markdown, readback, taskform, taskmaster
 from stepcommit.plan.model import STATUSES, Plan, Status, Step
 from stepcommit.plan.tracker import GRANULARITIES, Granularity
 
@@ -412,7 +412,7 @@ def mark_step(
     current, new_text, data = _marked(path, step, status, now, verified, steps)
     if new_text == data:
         return current
-    after = _read_back(path, new_text, current, steps)
+    after = _read_back(path, data, new_text, current, steps)
     # Write bytes: the text keeps its BOM and its own line endings, byte for byte.
     path.write_bytes(new_text.encode("utf-8"))
     return after
@@ -427,7 +427,7 @@ def marked_text(
     path, step = _in_its_file(path, step)
     current, new_text, data = _marked(path, step, status, now, verified, steps)
     if new_text != data:
-        _read_back(path, new_text, current, steps)
+        _read_back(path, data, new_text, current, steps)
     return new_text
 
 
@@ -452,11 +452,18 @@ def _marked(
     return current, new_text, data
 
 
-def _read_back(path: Path, new_text: str, current: Step, steps: Granularity = "phase") -> Step:
+def _read_back(path: Path, data: str, new_text: str, current: Step, steps: Granularity = "phase") -> Step:
     # Check the result before writing: a status change moves no step, so the step must read back
     # in its place with its id and title; a plan stepcommit would misread afterwards is never written.
-    steps_after = list(parse_plan(new_text, path, steps=steps).walk())
-    after = steps_after[current.index] if current.index < len(steps_after) else None
+    # A markdown plan whose change is one checkbox's mark reads back from that mark (`readback`).
+    after = None
+    if _reader(data, path) == "markdown" == _reader(new_text, path):
+        after = readback.ticked_step(
+            markdown._scan(data, path, steps), data, new_text, current
+        )  # the reading `_marked` made (cached)
+    if after is None:
+        steps_after = list(parse_plan(new_text, path, steps=steps).walk())
+        after = steps_after[current.index] if current.index < len(steps_after) else None
     if after is None or (after.id, after.title) != (current.id, current.title):
         raise PlanError(
             f"Changing step {current.id} in {path.name} (line {current.line}) would change how the plan "
