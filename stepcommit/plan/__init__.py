@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -214,33 +214,42 @@ def _ready(plan: Plan) -> list[Step]:
     Steps under an optional or deferred step, or under one the plan itself says is done or skipped
     (`### Phase 2 ✅ COMPLETED` over boxes nobody ticked), are passed over with it.
     """
-    status = {s.id: s.status for s in plan.walk()}
-    finished = ("done", "skipped")
-    ready: list[Step] = []
+    return list(_ready_in_order(plan))
 
-    def visit(step: Step, waits: tuple[str, ...]) -> None:
+
+def _ready_in_order(plan: Plan) -> Iterator[Step]:
+    """`_ready`'s steps one by one: `start` takes the first of a big plan without visiting the rest."""
+    finished = ("done", "skipped")
+    statuses: dict[str, Status] = {}
+
+    def status_of(ident: str) -> Status:
+        # Made once, when a step first waits on another: most plans say no dependencies at all.
+        if not statuses:
+            statuses.update((s.id, s.status) for s in plan.walk())
+        return statuses.get(ident, "done")
+
+    def visit(step: Step, waits: tuple[str, ...]) -> Iterator[Step]:
         waits = waits + step.depends
         if _held(step):
             return
         if step.is_leaf:
             # An id the plan does not have cannot hold a step back.
-            if _open(step) and all(status.get(d, "done") in finished for d in waits):
-                ready.append(step)
+            if _open(step) and all(status_of(d) in finished for d in waits):
+                yield step
             return
         if step.status in finished:
             return
         for child in step.children:
-            visit(child, waits)
+            yield from visit(child, waits)
 
     for step in plan.steps:
-        visit(step, ())
-    return ready
+        yield from visit(step, ())
 
 
 def next_open_step(plan: Plan, busy: Collection[str] = ()) -> Step | None:
     """The first open leaf step in file order whose dependencies are done; optional and deferred
     steps are passed over, and so are the steps active in another worktree (``busy``: their ids)."""
-    return next((s for s in _ready(plan) if s.id not in busy), None)
+    return next((s for s in _ready_in_order(plan) if s.id not in busy), None)
 
 
 def _passed_over(plan: Plan) -> dict[int, str]:
