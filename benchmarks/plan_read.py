@@ -1,14 +1,18 @@
 """How long reading (and marking) a big markdown plan takes: `python benchmarks/plan_read.py [MB]`.
 
-Writes a plan of many `- [ ] **N. Title**` steps with prose between them, then times
-`plan.load_plan` and `plan.mark_step` on it. Reading must stay linear in the file's size.
+Writes a plan of many `- [ ] **N. Title**` steps with prose between them, then times (wall and CPU)
+`plan.load_plan` and `plan.mark_step` on it, at half the size and at the size asked: reading must
+stay linear in the file's size, so twice the text takes about twice the CPU.
 
-Measured 2026-12-02 on a 2-core CI-class VM with other jobs running (load ~2): 20 MB read 3.8 s,
-mark 5.5 s; 10 MB read 1.7 s, mark 2.2 s (before the line scanner: 36 s and 45 s for 20 MB).
+Measured 2026-12-03 on a 2-core VM shared by five jobs (load 7-8: compare the CPU figures): 20 MB
+read 6.3 s CPU, mark 0.4 s CPU (10 MB: 3.4 s, 0.3 s); before the tick read back from its mark,
+on the same machine at the same time, 8.5 s and 8.8 s (10 MB: 3.5 s, 5.0 s). 2026-12-02, load ~2:
+20 MB read 3.8 s, mark 5.5 s wall (before the line scanner: 36 s and 45 s).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -34,21 +38,36 @@ def big_plan(megabytes: float) -> str:
     return "".join(parts)
 
 
-def main() -> None:
+def measure(megabytes: float) -> tuple[int, tuple[float, float], tuple[float, float]]:
+    """Steps read, then (wall, CPU) seconds of reading the plan and of marking its first open step done."""
     from stepcommit import plan
 
-    megabytes = float(sys.argv[1]) if len(sys.argv) > 1 else 20.0
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "PLAN.md"
         path.write_text(big_plan(megabytes), encoding="utf-8")
-        started = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         loaded = plan.load_plan(path)
-        read = time.perf_counter() - started
+        read = (time.perf_counter() - wall, time.process_time() - cpu)
         step = plan.select_step(loaded, None)
-        started = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         plan.mark_step(path, step, "done")
-        marked = time.perf_counter() - started
-    print(f"{megabytes:g} MB, {len(loaded.steps):,} steps: read {read:.2f}s, mark {marked:.2f}s")
+        marked = (time.perf_counter() - wall, time.process_time() - cpu)
+    return sum(1 for _ in loaded.walk()), read, marked
+
+
+def main() -> None:
+    megabytes = float(sys.argv[1]) if len(sys.argv) > 1 else 20.0
+    # Half the size first: the ratio of CPU times says whether reading is linear (about 2).
+    cpu_read = {}
+    for size in (megabytes / 2, megabytes):
+        steps, read, marked = measure(size)
+        cpu_read[size] = read[1]
+        print(
+            f"{size:g} MB, {steps:,} steps: read {read[0]:.2f}s (CPU {read[1]:.2f}s), "
+            f"mark {marked[0]:.2f}s (CPU {marked[1]:.2f}s)"
+        )
+    ratio = cpu_read[megabytes] / cpu_read[megabytes / 2]
+    print(f"twice the text, {ratio:.2f} times the CPU to read it; load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

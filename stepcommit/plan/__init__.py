@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from stepcommit.errors import PlanError
-from stepcommit.plan import backlog, frontmatter, gsd, markdown, taskform, taskmaster
+from stepcommit.plan import backlog, frontmatter, gsd, markdown, readback, taskform, taskmaster
 from stepcommit.plan.model import STATUSES, Plan, Status, Step
 from stepcommit.plan.tracker import GRANULARITIES, Granularity
 
@@ -158,7 +158,10 @@ def parse_plan(text: str, path: Path, *, steps: Granularity = "phase") -> Plan:
 
     ``steps``: in a tracker plan (a phase status table with a section per phase) a step is a
     phase, its checklist the step's to-do list; "item" makes each checklist item a step."""
-    reader = _reader(text, path)
+    return _parse_as(_reader(text, path), text, path, steps)
+
+
+def _parse_as(reader: str, text: str, path: Path, steps: Granularity) -> Plan:
     if reader == "taskmaster":
         return taskmaster.parse(text, path)
     if reader == "cursor":
@@ -211,33 +214,42 @@ def _ready(plan: Plan) -> list[Step]:
     Steps under an optional or deferred step, or under one the plan itself says is done or skipped
     (`### Phase 2 ✅ COMPLETED` over boxes nobody ticked), are passed over with it.
     """
-    status = {s.id: s.status for s in plan.walk()}
-    finished = ("done", "skipped")
-    ready: list[Step] = []
+    return list(_ready_in_order(plan))
 
-    def visit(step: Step, waits: tuple[str, ...]) -> None:
+
+def _ready_in_order(plan: Plan) -> Iterator[Step]:
+    """`_ready`'s steps one by one: `start` takes the first of a big plan without visiting the rest."""
+    finished = ("done", "skipped")
+    statuses: dict[str, Status] = {}
+
+    def status_of(ident: str) -> Status:
+        # Made once, when a step first waits on another: most plans say no dependencies at all.
+        if not statuses:
+            statuses.update((s.id, s.status) for s in plan.walk())
+        return statuses.get(ident, "done")
+
+    def visit(step: Step, waits: tuple[str, ...]) -> Iterator[Step]:
         waits = waits + step.depends
         if _held(step):
             return
         if step.is_leaf:
             # An id the plan does not have cannot hold a step back.
-            if _open(step) and all(status.get(d, "done") in finished for d in waits):
-                ready.append(step)
+            if _open(step) and all(status_of(d) in finished for d in waits):
+                yield step
             return
         if step.status in finished:
             return
         for child in step.children:
-            visit(child, waits)
+            yield from visit(child, waits)
 
     for step in plan.steps:
-        visit(step, ())
-    return ready
+        yield from visit(step, ())
 
 
 def next_open_step(plan: Plan, busy: Collection[str] = ()) -> Step | None:
     """The first open leaf step in file order whose dependencies are done; optional and deferred
     steps are passed over, and so are the steps active in another worktree (``busy``: their ids)."""
-    return next((s for s in _ready(plan) if s.id not in busy), None)
+    return next((s for s in _ready_in_order(plan) if s.id not in busy), None)
 
 
 def _passed_over(plan: Plan) -> dict[int, str]:
@@ -353,6 +365,16 @@ def locate(plan: Plan, step: Step) -> Step:
     """
     steps = list(plan.walk())
     title = _words(step.title)
+    # Unmoved, the common case, without a pass over every step of a big plan: where each step's
+    # index is its place, only the step in ``step``'s place can have its index.
+    here = steps[step.index] if 0 <= step.index < len(steps) else None
+    if (
+        here is not None
+        and (here.index, here.line, here.id) == (step.index, step.line, step.id)
+        and _words(here.title) == title
+        and all(s.index == i for i, s in enumerate(steps))
+    ):
+        return here
 
     def nearest(found: list[Step]) -> Step:
         return min(
@@ -383,7 +405,19 @@ def set_status(
     verified: bool = False, steps: Granularity = "phase",
 ) -> str:  # fmt: skip
     """The plan's text with ``step`` (located in this text) set to ``status``."""
-    reader = _reader(text, path)
+    return _set_status_as(_reader(text, path), text, path, step, status, now, verified, steps)
+
+
+def _set_status_as(
+    reader: str,
+    text: str,
+    path: Path,
+    step: Step,
+    status: Status,
+    now: datetime,
+    verified: bool,
+    steps: Granularity,
+) -> str:
     if reader == "taskmaster":
         return taskmaster.set_status(text, path, step, status)
     if reader == "cursor":
@@ -409,10 +443,10 @@ def mark_step(
     ``steps``: the plan's granularity (`[tool.stepcommit] steps`).
     """
     path, step = _in_its_file(path, step)
-    current, new_text, data = _marked(path, step, status, now, verified, steps)
+    current, new_text, data, reader = _marked(path, step, status, now, verified, steps)
     if new_text == data:
         return current
-    after = _read_back(path, new_text, current, steps)
+    after = _read_back(path, reader, data, new_text, current, steps)
     # Write bytes: the text keeps its BOM and its own line endings, byte for byte.
     path.write_bytes(new_text.encode("utf-8"))
     return after
@@ -425,9 +459,9 @@ def marked_text(
     """The plan file's text as `mark_step` would write them, without writing: what a commit of
     the step will hold (`check` gates that tree, so `finish` finds it gated)."""
     path, step = _in_its_file(path, step)
-    current, new_text, data = _marked(path, step, status, now, verified, steps)
+    current, new_text, data, reader = _marked(path, step, status, now, verified, steps)
     if new_text != data:
-        _read_back(path, new_text, current, steps)
+        _read_back(path, reader, data, new_text, current, steps)
     return new_text
 
 
@@ -441,22 +475,30 @@ def _in_its_file(path: Path, step: Step) -> tuple[Path, Step]:
 
 def _marked(
     path: Path, step: Step, status: Status, now: datetime | None, verified: bool, steps: Granularity
-) -> tuple[Step, str, str]:
+) -> tuple[Step, str, str, str]:
+    """The step located in the file, the file's text with it set to ``status``, the text as read,
+    and which reader reads it."""
     if status not in STATUSES:
         raise PlanError(f"Unknown status {status!r}.", hint=f"Use one of {', '.join(STATUSES)}.")
     data = _read_text(path)
-    current = locate(parse_plan(data, path, steps=steps), step)
-    new_text = set_status(
-        data, path, current, status, now or datetime.now(UTC), verified=verified, steps=steps
-    )
-    return current, new_text, data
+    reader = _reader(data, path)  # once: telling the format apart reads the whole text too
+    current = locate(_parse_as(reader, data, path, steps), step)
+    new_text = _set_status_as(reader, data, path, current, status, now or datetime.now(UTC), verified, steps)
+    return current, new_text, data, reader
 
 
-def _read_back(path: Path, new_text: str, current: Step, steps: Granularity = "phase") -> Step:
+def _read_back(path: Path, reader: str, data: str, new_text: str, current: Step, steps: Granularity) -> Step:
     # Check the result before writing: a status change moves no step, so the step must read back
     # in its place with its id and title; a plan stepcommit would misread afterwards is never written.
-    steps_after = list(parse_plan(new_text, path, steps=steps).walk())
-    after = steps_after[current.index] if current.index < len(steps_after) else None
+    new_reader = _reader(new_text, path)
+    after = None
+    if reader == "markdown" == new_reader:
+        # One checkbox's mark changed reads back from the mark (`readback`), from the reading
+        # `_marked` made (cached): a big plan is not read again whole.
+        after = readback.ticked_step(markdown._scan(data, path, steps), data, new_text, current)
+    if after is None:
+        steps_after = list(_parse_as(new_reader, new_text, path, steps).walk())
+        after = steps_after[current.index] if current.index < len(steps_after) else None
     if after is None or (after.id, after.title) != (current.id, current.title):
         raise PlanError(
             f"Changing step {current.id} in {path.name} (line {current.line}) would change how the plan "

@@ -159,10 +159,16 @@ def _section(bodies: list[str], start: int, end: int) -> dict[int, int]:
     markers: dict[int, tuple[int, str, int]] = {}  # line -> (content column, marker, number or -1)
     for i in range(start, end):
         body = bodies[i]
-        text = body.lstrip(" ")
-        if not text:
-            continue
-        first = text[0]
+        if not body:
+            continue  # the commonest line
+        first = body[0]
+        if first == " ":
+            text = body.lstrip(" ")
+            if not text:
+                continue
+            first = text[0]
+        else:
+            text = body
         if first in "-*+#>|<`~=_[:\t" or first.isdigit() or body[0] == " ":
             if _OTHER.match(body):
                 raise _Other
@@ -174,8 +180,8 @@ def _section(bodies: list[str], start: int, end: int) -> dict[int, int]:
                 num = marker.group("num")
                 mark = text[marker.end() - 1]
                 markers[i] = (n + marker.end() + gap, mark, int(num) if num is not None else -1)
-        elif body.strip(" \t"):
-            indent[i] = 0
+        else:
+            indent[i] = 0  # prose: its first character is neither a space nor a tab
     paragraphs: dict[int, int] = {}
     _Reader(indent, markers, paragraphs, end).tokenize(start, 0, -1, 0)
     return paragraphs

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from stepcommit.errors import PlanError
-from stepcommit.plan import blocks, tracker, words
+from stepcommit.plan import blocks, readback, tracker, words
 from stepcommit.plan.model import Plan, Status, Step, built_step
 from stepcommit.plan.text import Edit, Line, apply, no_gc, split_lines
 
@@ -1382,12 +1382,12 @@ def set_status(
         # "In progress" is shown where the plan has a way to say it (a table row, not a checkbox).
         # Another line can say the same step's status (a `**Status**:` line under a heading that also
         # ends in one): an edit that would not read back as asked is refused, never written.
-        after = list(_scan(new, path, steps).plan.walk())
-        same = step.index < len(after) and (after[step.index].id, after[step.index].title) == (
-            step.id,
-            step.title,
-        )
-        if not same or after[step.index].status != status:
+        # One checkbox's mark changed reads back from the mark (`readback`): a big plan is not read again.
+        back = readback.ticked_step(parsed, text, new, step)
+        if back is None:
+            after = list(_scan(new, path, steps).plan.walk())
+            back = after[step.index] if step.index < len(after) else None
+        if back is None or (back.id, back.title) != (step.id, step.title) or back.status != status:
             raise PlanError(
                 f"Setting step {step.id} in {path.name} (line {step.line}) to {status} would not read back "
                 "as that status: another line of the plan says its status too. Nothing was written.",

@@ -125,20 +125,34 @@ def emoji_status(text: str) -> Status | None:
     return _EMOJI.get(text.rstrip("\ufe0e\ufe0f"))
 
 
+_BLANKS = re.compile(r"[ \t]+")
+
+
 def word_status(text: str) -> Status | None:
-    return _WORDS.get(re.sub(r"[ \t]+", " ", text.strip().lower()))
+    key = text.strip().lower()
+    if "\t" in key or "  " in key:  # most texts hold single spaces only: no regex pass
+        key = _BLANKS.sub(" ", key)
+    return _WORDS.get(key)
 
 
+_MARKUP = re.compile(r"[*_`]")
 _GLOSS = re.compile(r"[(\uff08](?P<inner>[^()\uff08\uff09]*)[)\uff09]")
 
 
 def is_legend_entry(text: str) -> bool:
     """Whether a list item only names a status (`Done`, `待办（Todo）`, `✅ Complete`): a legend's
     entry, not a step."""
-    plain = re.sub(r"[*_`]", "", text).strip()
-    glosses = [m.group("inner") for m in _GLOSS.finditer(plain)]
-    rest = _GLOSS.sub(" ", plain).strip()
-    rest = _EMOJI_RE.sub("", rest).strip(" \t:-–—=")
+    # Every step's title is asked: the guards spare the regex passes that cannot change a thing
+    # (no markup, no bracket, no emoji, which are never ASCII).
+    plain = (_MARKUP.sub("", text) if "*" in text or "_" in text or "`" in text else text).strip()
+    glosses: list[str] = []
+    rest = plain
+    if "(" in plain or "\uff08" in plain:
+        glosses = [m.group("inner") for m in _GLOSS.finditer(plain)]
+        rest = _GLOSS.sub(" ", plain).strip()
+    if not rest.isascii():
+        rest = _EMOJI_RE.sub("", rest)
+    rest = rest.strip(" \t:-–—=")
     if not rest and not glosses:
         return False
     return all(word_status(part) is not None for part in (rest, *glosses) if part.strip())
