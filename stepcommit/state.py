@@ -109,6 +109,17 @@ class ActiveStep:
         return cls(**data)
 
 
+GATE_RESULT = "gate.json"
+"""The last gate's result under the state folder (gates/gate.py writes it after every gate)."""
+
+
+def last_gate(git_dir: Path) -> dict[str, Any] | None:
+    """The last gate's result as gates/gate.py recorded it (`gate.last_result`), read without
+    loading the gate's modules (the test runner, coverage, lint: ~50 ms that `status` has no use for)."""
+    data = read_cache(state_dir(git_dir) / GATE_RESULT)
+    return data if isinstance(data, dict) else None
+
+
 def load_active(git_dir: Path) -> ActiveStep | None:
     data = read_json(state_dir(git_dir) / "step.json")
     return ActiveStep.from_dict(data) if data else None

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from stepcommit import git, output, progress, state
 from stepcommit.agents.capture import read_hook_errors
-from stepcommit.gates.gate import last_result
 from stepcommit.redact import redact_all
 
 if TYPE_CHECKING:
+    from stepcommit.commands.check import StepNow
     from stepcommit.worktrees import ActiveAt
 
 
@@ -46,15 +46,15 @@ def collect(cwd: Path) -> dict[str, Any]:
     # With the index locked git cannot stage into a copy of it either: no file list then.
     snap = git.snapshot(repo) if git.head_commit(repo.root) and not index_lock else None
     changes = snap.changes if snap else ()
-    gate = last_result(repo.git_dir)
+    gate = state.last_gate(repo.git_dir)
     holder = state.lock_holder(repo.git_dir)
     running = str(holder.get("command", "?")) if holder else None
+    # The plan is read (and its readers loaded) only during a step, and then once.
+    now = _step_now(repo, active) if active is not None else None
     if gate is not None:
         # Which tree the verdict is about, and whether that is still the work as it is now (the
         # step ticked in the plan counts as now: it is the tree `finish` commits).
-        from stepcommit.commands.check import trees_now
-
-        trees = trees_now(repo, snap.tree) if snap is not None else set()
+        trees = _trees_now(repo, snap.tree, now) if snap is not None else set()
         gate = {**gate, "current": gate.get("tree") in trees,
                 "this_step": active is None or str(gate.get("time", "")) >= active.started_at}  # fmt: skip
     busy = git.operation_in_progress(repo.git_dir)
@@ -71,7 +71,7 @@ def collect(cwd: Path) -> dict[str, Any]:
             "base_commit": active.base_commit,
             "plan": active.plan,
             "started_at": active.started_at,
-            "todo": list(_todo(repo, active)),
+            "todo": list(now.todo if now is not None else ()),
         },
         "changed_files": [{"status": c.status, "path": c.path, "old_path": c.old_path} for c in changes],
         "progress": _redacted_entries(progress.read(repo.git_dir)),
@@ -96,11 +96,20 @@ def collect(cwd: Path) -> dict[str, Any]:
     }
 
 
-def _todo(repo: git.Repo, active: state.ActiveStep) -> tuple[str, ...]:
-    """A tracker phase's checklist: the step's to-do list."""
-    from stepcommit.commands.check import current_todo
+def _step_now(repo: git.Repo, active: state.ActiveStep) -> StepNow:
+    """The active step as the plan says it now: its to-do list (a tracker phase's checklist) and
+    the plan ticked as `finish` will commit it."""
+    from stepcommit.commands.check import step_now
 
-    return current_todo(repo, active)
+    return step_now(repo, active)
+
+
+def _trees_now(repo: git.Repo, disk_tree: str, now: StepNow | None) -> set[str]:
+    if now is None:
+        return {disk_tree}  # no step: no tick to add (and no need for the check's module)
+    from stepcommit.commands.check import trees_now
+
+    return trees_now(repo, disk_tree, now)
 
 
 def silent_in_step(repo: git.Repo, active: state.ActiveStep | None) -> list[str]:
@@ -146,7 +155,7 @@ _PHASES = {
 
 def _summary(found: ActiveAt) -> dict[str, Any]:
     step, journal = found.step, found.journal
-    gate = last_result(found.git_dir)
+    gate = state.last_gate(found.git_dir)
     this_step = gate is not None and str(gate.get("time", "")) >= step.started_at
     where = f"cd {found.path} && stepcommit finish"
     if journal and found.running == "finish":
