@@ -228,7 +228,7 @@ def test_status_during_a_step_reads_the_plan_once(project: Path) -> None:
     assert "to do (2):" in stdout and "- Add subtract()" in stdout
     assert "the work as it is now" in stdout  # the ticked tree is the one the check gated
     assert not {"typer", "stepcommit.gates.gate"} & set(seen["modules"])
-    assert seen["opened"] == 1  # the to-do list and the tick from one read (three reads before)
+    assert seen["opened"] == 1  # the to-do list and the tick from one read (before: two reads, four parses)
 
 
 _TYPER = "import sys; from stepcommit.cli import main; main(sys.argv[1:])"

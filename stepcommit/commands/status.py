@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stepcommit import git, output, progress, state
-from stepcommit.agents.capture import read_hook_errors
 from stepcommit.redact import redact_all
 
 if TYPE_CHECKING:
@@ -85,7 +84,7 @@ def collect(cwd: Path) -> dict[str, Any]:
             "running": running == "finish",
         },
         "git_operation": busy[0] if busy else None,
-        "hook_errors": read_hook_errors(repo.git_dir)[-5:],
+        "hook_errors": _hook_errors(repo.git_dir),
         "silent_agents": silent_in_step(repo, active),
         "index_lock": index_lock,
         "running": running,
@@ -110,6 +109,16 @@ def _trees_now(repo: git.Repo, disk_tree: str, now: StepNow | None) -> set[str]:
     from stepcommit.commands.check import trees_now
 
     return trees_now(repo, disk_tree, now)
+
+
+def _hook_errors(git_dir: Path) -> list[dict[str, Any]]:
+    """The last recorded hook failures. The capture module, and every agent's with it (~20 ms), loads
+    only when there are some (agents/capture.py keeps them in this file)."""
+    if not (git_dir / "stepcommit" / "hook-errors.jsonl").exists():
+        return []
+    from stepcommit.agents.capture import read_hook_errors
+
+    return read_hook_errors(git_dir)[-5:]
 
 
 def silent_in_step(repo: git.Repo, active: state.ActiveStep | None) -> list[str]:
