@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from stepcommit import verdict_cache
+from stepcommit import __version__, verdict_cache
 from stepcommit.commands.check import check
 from stepcommit.commands.start import start
 from tests.conftest import PACKAGE, commit_all, git, write
@@ -77,7 +77,7 @@ def test_allowances_in_the_hook_skip_the_replay(project: Path) -> None:
 def test_a_verdict_matches_only_its_tree_base_config_and_version(
     change: dict[str, object], expected: bool
 ) -> None:
-    data = {"tree": "a" * 40, "base": "c" * 40, "key": "k", "version": verdict_cache.__version__,
+    data = {"tree": "a" * 40, "base": "c" * 40, "key": "k", "version": __version__,
             "lines": [["say", "Tests: 1 passed"]]} | change  # fmt: skip
     found = verdict_cache.matching(data, tree="a" * 40, base="c" * 40, key="k")
     assert (found == [("say", "Tests: 1 passed")]) is expected
@@ -313,3 +313,19 @@ def test_status_reads_the_gate_result_the_gate_wrote(project: Path) -> None:
     assert state.last_gate(git_dir) is last_result(git_dir) is None
     assert check(cwd=project) == 0
     assert state.last_gate(git_dir) == last_result(git_dir) is not None
+
+
+def test_a_plain_command_whose_reader_went_away_exits_as_the_typer_app_does(project: Path) -> None:
+    import os
+
+    answers = []
+    for how in (["-m", "stepcommit"], ["-c", _TYPER]):
+        read, written = os.pipe()
+        os.close(read)  # `stepcommit status | true`: nobody reads
+        try:
+            done = subprocess.run([sys.executable, *how, "status"], cwd=project, stdout=written,
+                                  stderr=subprocess.PIPE, text=True, timeout=300)  # fmt: skip
+        finally:
+            os.close(written)
+        answers.append((done.returncode, done.stderr))
+    assert answers[0] == answers[1] == (1, "")  # quietly, as click does
