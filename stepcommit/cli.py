@@ -10,7 +10,6 @@ from typing import Annotated, Any
 import typer
 
 from stepcommit.agents import AGENT_NAMES
-from stepcommit.errors import StepcommitError, from_os_error
 
 app = typer.Typer(
     name="stepcommit",
@@ -633,30 +632,7 @@ def watch(
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: the one error boundary."""
-    from stepcommit import output
+    from stepcommit.entry import guarded
 
-    try:
-        # Standalone mode: typer itself reports usage errors (exit 2) and turns Ctrl-C into exit 130.
-        app(args=argv, standalone_mode=True)
-    except StepcommitError as exc:
-        output.error(exc.message, exc.hint)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        output.error("Interrupted.", "`stepcommit status` shows where things stand.")
-        sys.exit(130)
-    except OSError as exc:
-        # The machine said no (full disk, read-only or foreign files under .git/stepcommit): the
-        # user can act on that, so it is a message, not a bug report.
-        if _debug:
-            raise
-        problem = from_os_error(exc)
-        output.error(problem.message, problem.hint)
-        sys.exit(problem.exit_code)
-    except Exception as exc:  # the boundary for bugs: short message, traceback only with --debug
-        if _debug:
-            raise
-        output.error(
-            f"stepcommit hit an unexpected error: {type(exc).__name__}: {exc}",
-            "Run again with --debug for the traceback, and report it.",
-        )
-        sys.exit(3)
+    # Standalone mode: typer itself reports usage errors (exit 2) and turns Ctrl-C into exit 130.
+    guarded(lambda: app(args=argv, standalone_mode=True), debug=lambda: _debug)

@@ -7,13 +7,20 @@ under the same rules, the stored verdict is printed (verdict_cache.py) before ty
 And `stepcommit --help` prints the help typer renders, kept in help.txt (a test keeps the two equal;
 `uv run python benchmarks/write_help.py` writes it again), on terminals of 80 columns or more,
 where click's wrapping no longer depends on the width.
+The plain read-only commands a person or an agent runs often (`status`, `plan`, with only their
+flags) go straight to their command function too: typer's import and the building of its command
+tree (about 100 ms) would be most of such a call. They print what the typer app would, errors
+included: both pass through the one error boundary, `guarded`.
 Anything this does not recognise exactly (``--help``, a typo) goes to the typer app, which reports it.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 
 def hook_agent_args(args: list[str]) -> tuple[str, str | None] | None:
@@ -68,6 +75,84 @@ def stored_help(program: str, columns: int) -> str | None:
         return None
 
 
+# command -> (its module, its function, the keyword each flag sets, the other keywords typer passes).
+PLAIN: dict[str, tuple[str, str, dict[str, str], dict[str, Any]]] = {
+    "status": ("stepcommit.commands.status", "status",
+               {"--json": "as_json", "--all": "all_steps", "--clear-errors": "clear_errors"}, {}),
+    "plan": ("stepcommit.commands.plan", "plan", {"--json": "as_json", "--parallel": "parallel"},
+             {"plan_path": None}),
+}  # fmt: skip
+
+
+def plain_call(args: list[str]) -> tuple[str, str, dict[str, Any]] | None:
+    """(module, function, keywords but ``cwd``) for a plain command with only its flags, each once;
+    None for anything else (typer parses it)."""
+    if not args or args[0] not in PLAIN:
+        return None
+    module, function, flags, others = PLAIN[args[0]]
+    given = args[1:]
+    if len(set(given)) != len(given) or not set(given) <= flags.keys():
+        return None
+    return module, function, others | {keyword: flag in given for flag, keyword in flags.items()}
+
+
+def guarded(run: Callable[[], object], debug: Callable[[], bool] = lambda: False) -> None:
+    """The one error boundary: a StepcommitError is its message, hint and exit code; Ctrl-C exits
+    130; an OSError (a full disk, a read-only folder) is a message too; a bug is a short message,
+    with the traceback only under ``--debug``."""
+    from stepcommit import output
+    from stepcommit.errors import StepcommitError, from_os_error
+
+    try:
+        run()
+    except StepcommitError as exc:
+        output.error(exc.message, exc.hint)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        output.error("Interrupted.", "`stepcommit status` shows where things stand.")
+        sys.exit(130)
+    except OSError as exc:
+        # The machine said no (full disk, read-only or foreign files under .git/stepcommit): the
+        # user can act on that, so it is a message, not a bug report.
+        if debug():
+            raise
+        problem = from_os_error(exc)
+        output.error(problem.message, problem.hint)
+        sys.exit(problem.exit_code)
+    except Exception as exc:  # the boundary for bugs: short message, traceback only with --debug
+        if debug():
+            raise
+        output.error(
+            f"stepcommit hit an unexpected error: {type(exc).__name__}: {exc}",
+            "Run again with --debug for the traceback, and report it.",
+        )
+        sys.exit(3)
+
+
+def run_plain(module: str, function: str, keywords: dict[str, Any]) -> NoReturn:
+    """Call a plain command as the typer app's command would (`cli._call`, in click's standalone
+    mode): its int is the exit code, Ctrl-C a message and 130, a closed pipe a quiet exit 1."""
+    import importlib
+    from pathlib import Path
+
+    def call() -> None:
+        command = getattr(importlib.import_module(module), function)
+        try:
+            code = command(cwd=Path.cwd(), **keywords)
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                raise
+            # As click does: the reader went away (`| head`); nothing more is written, not even
+            # the flush at exit.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
+        sys.exit(code)
+
+    guarded(call)
+    raise AssertionError("unreachable: guarded exits")  # pragma: no cover
+
+
 def main() -> None:
     args = sys.argv[1:]
     if args == ["--help"]:
@@ -79,6 +164,9 @@ def main() -> None:
             return
     if args == ["check", "--hook"] and replay_hook_verdict():
         sys.exit(0)
+    plain = plain_call(args)
+    if plain is not None:
+        run_plain(*plain)
     parsed = hook_agent_args(args[2:]) if args[:2] == ["hook", "agent"] else None
     if parsed is None:
         from stepcommit.cli import main as cli_main

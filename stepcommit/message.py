@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from stepcommit.lazy_re import lazy
 from stepcommit.progress import cap_entry, cap_text
 from stepcommit.redact import redact
 from stepcommit.sanitize import redacted_line
@@ -134,9 +135,9 @@ def honesty_trailers(allowed: Sequence[tuple[str, str]], counts: Sequence[tuple[
 # The prepare-commit-msg hook: an ordinary commit's message gets the step's new progress entries,
 # the test result and the Coverage trailer, around whatever the user (or -m) wrote.
 
-_TRAILER_LINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*:\s")
-_NUMBERED = re.compile(r"^\s*\d{1,4}[.):]?\s+(\S.*?)\s*$")
-_PROGRESS_HEADER = re.compile(r"^\s*(?:#+\s*)?\**progress updates\**\s*:?\s*$", re.IGNORECASE)
+_TRAILER_LINE = lazy(r"^[A-Za-z0-9][A-Za-z0-9-]*:\s")
+_NUMBERED = lazy(r"^\s*\d{1,4}[.):]?\s+(\S.*?)\s*$")
+_PROGRESS_HEADER = lazy(r"^\s*(?:#+\s*)?\**progress updates\**\s*:?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,16 @@ allowed to read that text as markup.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Sequence
 from typing import Any
 
+from stepcommit.lazy_re import lazy
 from stepcommit.sanitize import clean
 
 __all__ = ["clean"]  # the terminal boundary's cleaning; callers and tests name output.clean
 
-_C1 = re.compile(r"[\x7f-\x9f]")
+_C1 = lazy(r"[\x7f-\x9f]")
 
 
 def _tty(stream: Any) -> bool:

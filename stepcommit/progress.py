@@ -7,13 +7,14 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from stepcommit.lazy_re import lazy
 from stepcommit.redact import redact_all
 from stepcommit.sanitize import clean_line
 from stepcommit.state import now_iso, state_dir
 
-HEADER = re.compile(r"^\s*(?:#+\s*)?\**progress updates\**\s*:?\s*$", re.IGNORECASE)
-ITEM_INLINE = re.compile(r"^\s*(\d{1,4})[.):]?\s+(\S.*?)\s*$")
-ITEM_BARE = re.compile(r"^\s*(\d{1,4})[.):]?\s*$")
+HEADER = lazy(r"^\s*(?:#+\s*)?\**progress updates\**\s*:?\s*$", re.IGNORECASE)
+ITEM_INLINE = lazy(r"^\s*(\d{1,4})[.):]?\s+(\S.*?)\s*$")
+ITEM_BARE = lazy(r"^\s*(\d{1,4})[.):]?\s*$")
 
 
 @dataclass(frozen=True)

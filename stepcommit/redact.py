@@ -12,36 +12,38 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from stepcommit.lazy_re import lazy
+
 MASK = "[REDACTED]"
 
 _SECRETS = (
-    re.compile(r"\b(?:sk|pk|rk)-(?:proj-|ant-)?[A-Za-z0-9_\-]{16,}"),
-    re.compile(r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}"),
-    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"),
-    re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"),
-    re.compile(r"\bgl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-[A-Za-z0-9_\-]{20,}"),
-    re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}"),
-    re.compile(r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
-    re.compile(r"\bAIza[0-9A-Za-z_\-]{30,}"),
-    re.compile(r"\bnpm_[A-Za-z0-9]{30,}"),
-    re.compile(r"\bpypi-[A-Za-z0-9_\-]{50,}"),
-    re.compile(r"\bSG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}"),
-    re.compile(r"\beyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}"),
-    re.compile(
+    lazy(r"\b(?:sk|pk|rk)-(?:proj-|ant-)?[A-Za-z0-9_\-]{16,}"),
+    lazy(r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}"),
+    lazy(r"\bgh[pousr]_[A-Za-z0-9]{20,}"),
+    lazy(r"\bgithub_pat_[A-Za-z0-9_]{20,}"),
+    lazy(r"\bgl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-[A-Za-z0-9_\-]{20,}"),
+    lazy(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}"),
+    lazy(r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
+    lazy(r"\bAIza[0-9A-Za-z_\-]{30,}"),
+    lazy(r"\bnpm_[A-Za-z0-9]{30,}"),
+    lazy(r"\bpypi-[A-Za-z0-9_\-]{50,}"),
+    lazy(r"\bSG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}"),
+    lazy(r"\beyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}"),
+    lazy(
         r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)"
     ),
-    re.compile(r"(?i)(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"),
+    lazy(r"(?i)(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"),
     # An AWS secret access key on its own: 40 base64 characters, mixed case and digits (a git
     # object id is 40 lower-case hex digits, so it stays).
-    re.compile(
+    lazy(
         r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[a-z])(?=[A-Za-z0-9/+]{0,39}[0-9])"
         r"[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"
     ),
 )
 # An HTTP credential: random, so it holds a digit (which "Basic authentication" does not).
-_BEARER = re.compile(r"(?i)\b(Bearer|Basic)(\s+)(?=[A-Za-z._~+/\-]*[0-9])([A-Za-z0-9._~+/\-]{12,}=*)")
+_BEARER = lazy(r"(?i)\b(Bearer|Basic)(\s+)(?=[A-Za-z._~+/\-]*[0-9])([A-Za-z0-9._~+/\-]{12,}=*)")
 # `NAME=value`, `NAME: value`, `"name": "value"` where NAME says it is a secret.
-_ASSIGNED_SECRET = re.compile(
+_ASSIGNED_SECRET = lazy(
     r"(?i)\b([A-Z0-9_.-]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|AUTH_?KEY|ACCESS_?KEY|CREDENTIALS?)"
     r"[A-Z0-9_]*)(['\"]?\s*[=:]\s*)(['\"]?)([^\s'\"]{4,})\3"
 )
@@ -52,11 +54,11 @@ _TOKEN_CHARS = r"[A-Za-z0-9_\-+/=.~]*"
 # When none of these matches, none of detect-secrets' plugins (as configured in
 # stepcommit.secret_scan) can find anything: the words its keyword-like plugins need followed by
 # an assignment or a long value, and the fixed parts of the token formats it knows.
-_HINT_WORDS = re.compile(
+_HINT_WORDS = lazy(
     r"(?i)(?:key|pass|pwd|pw\b|secret|token|contrase|cloudant|softlayer)[^\s=:(]*\s*(?:[=:(]|['\"`]|\s+['\"]?[\w\-]{20,})"
     r"|['\"`]\s*[!=]={1,2}\s*\w*(?:key|pass|pwd|secret)"
 )
-_HINT_SHAPES = re.compile(
+_HINT_SHAPES = lazy(
     r"://\S*@|A3T|AKIA|ASIA|ABIA|ACCA|gh[pousr]_|xox|hooks\.slack\.com|[sr]k_live_|sk-|eyJ|npm_|_authToken|SG\.|sq0csp-"
     r"|pypi-|AccountKey=|BEGIN|PuTTY|AKC|AP[0-9A-F]|AC[a-z0-9]{32}|SK[a-z0-9]{32}|[MNO][\w\-]{23,25}\.|\d{8,10}:"
     r"|[0-9a-z]{32}-us\d|gl[a-z]+-|GR1348941"

@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import re
 
+from stepcommit.lazy_re import lazy
 from stepcommit.redact import redact
 
 # CSI (ESC [ or the 8-bit 0x9b), OSC/DCS/APC/PM/SOS strings up to their terminator (or the line's end),
 # other two-byte ESC sequences.
-ESCAPE = re.compile(
+ESCAPE = lazy(
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
     r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
     r"|\x1b[ -/]*[0-~]?"
 )
 # Every C0/C1 control character but newline and tab.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = lazy(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Every control character (newline and tab too): a line has none.
-_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_LINE_CONTROL = lazy(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def clean(text: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -251,6 +250,8 @@ def lock(git_dir: Path, command: str) -> Iterator[None]:
             f"(pid {holder.get('pid', '?')}) on host {holder.get('host', '?')} since {holder.get('since', '?')}.",
             hint="Wait for it to end; the lock goes with its process, so there is nothing to delete.",
         )
+    import socket  # here: only a lock needs it, and reading state is on every `status`
+
     me = {"pid": os.getpid(), "host": socket.gethostname(), "command": command, "since": now_iso()}
     try:
         os.ftruncate(fd, 0)

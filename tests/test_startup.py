@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from stepcommit import verdict_cache
+from stepcommit import __version__, verdict_cache
 from stepcommit.commands.check import check
-from tests.conftest import git, write
+from stepcommit.commands.start import start
+from tests.conftest import PACKAGE, commit_all, git, write
 
 NEW_FILES = {
     "calc/more.py": "X = 1\n",
@@ -54,16 +57,16 @@ def test_a_staged_tree_that_differs_is_gated_in_full(project: Path) -> None:
     git(project, "add", "-A")
     done = _hook(project)
     assert done.returncode == 0, done.stderr
-    assert "stepcommit.gates.gate" in _imported(done.stderr)  # the full check ran
-    assert "(cached" not in done.stdout
+    assert "stepcommit.gates.gate" in _imported(done.stderr)  # no replay: the gate ran (on its own cache)
 
 
 def test_allowances_in_the_hook_skip_the_replay(project: Path) -> None:
     write(project, NEW_FILES)
     assert check(cwd=project) == 0
     git(project, "add", "-A")
-    done = _hook(project, env={"STEPCOMMIT_ALLOW": "new-skip: a reason"})
-    assert "stepcommit.gates.gate" in _imported(done.stderr)
+    done = _hook(project, env={"STEPCOMMIT_ALLOW": "skips: a reason"})
+    assert done.returncode == 0, done.stderr
+    assert "stepcommit.gates.gate" in _imported(done.stderr)  # no replay: the gate ran (on its own cache)
 
 
 @pytest.mark.parametrize(
@@ -74,7 +77,7 @@ def test_allowances_in_the_hook_skip_the_replay(project: Path) -> None:
 def test_a_verdict_matches_only_its_tree_base_config_and_version(
     change: dict[str, object], expected: bool
 ) -> None:
-    data = {"tree": "a" * 40, "base": "c" * 40, "key": "k", "version": verdict_cache.__version__,
+    data = {"tree": "a" * 40, "base": "c" * 40, "key": "k", "version": __version__,
             "lines": [["say", "Tests: 1 passed"]]} | change  # fmt: skip
     found = verdict_cache.matching(data, tree="a" * 40, base="c" * 40, key="k")
     assert (found == [("say", "Tests: 1 passed")]) is expected
@@ -129,3 +132,189 @@ def test_the_stored_help_is_what_typer_prints() -> None:
     assert "Usage: stepcommit [OPTIONS] COMMAND [ARGS]..." in stored
     assert entry.stored_help("stepcommit", 79) is None  # click wraps narrower terminals otherwise
     assert entry.stored_help("python -m stepcommit", 120) is None
+
+
+# --- `status` and `plan` without typer, the plan read once, lazy patterns -------------------------
+
+PROGRESS = """\
+# Calculator Progress
+
+**Active Phase**: Phase 1 - Subtraction
+**Last Updated**: 2026-01-05
+
+## Progress Summary
+
+| Phase | Description | Status | Notes |
+|-------|-------------|--------|-------|
+| 1 | Subtraction | IN PROGRESS | started |
+| 2 | Multiplication | NOT STARTED | |
+
+## Phase Details
+
+### Phase 1: Subtraction
+
+- [ ] Add subtract()
+- [ ] Test subtract()
+
+Verify: `git --version`
+
+### Phase 2: Multiplication
+
+- [ ] Add multiply()
+
+## Checkpoints
+
+| Checkpoint | Phase | Passed |
+|------------|-------|--------|
+| Subtraction works | 1 | ❌ |
+| Multiplication works | 2 | ❌ |
+"""
+
+# Runs the program in-process as the installed one does, then tells what the call loaded and which
+# lazy patterns it compiled, and how often it opened the plan file (argv[1]).
+_PROBE = """\
+import json, runpy, sys
+plan, report, sys.argv = sys.argv[1], sys.argv[2], ["stepcommit", *sys.argv[3:]]
+opened = []
+sys.addaudithook(lambda event, args: opened.append(1) if event == "open" and str(args[0]) == plan else None)
+try:
+    runpy.run_module("stepcommit", run_name="__main__")
+except SystemExit:
+    pass
+from stepcommit.lazy_re import LazyPattern
+compiled = []
+for name, module in list(sys.modules.items()):
+    if name.startswith("stepcommit"):
+        for attr, value in vars(module).items():
+            for one in value if isinstance(value, tuple) else (value,):
+                if isinstance(one, LazyPattern) and one.is_compiled:
+                    compiled.append(f"{name}.{attr}")
+with open(report, "w") as handle:
+    json.dump({"modules": sorted(sys.modules), "compiled": sorted(set(compiled)), "opened": len(opened)}, handle)
+"""
+
+
+def _probe(project: Path, *args: str, plan: str = "PLAN.md") -> tuple[str, dict[str, Any]]:
+    """The program's output and what it loaded, compiled and opened (see _PROBE)."""
+    report = project.parent / "probe.json"
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(project / plan), str(report), *args],
+        cwd=project, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout, json.loads(report.read_text())
+
+
+def test_status_without_a_step_loads_neither_typer_nor_the_gate_nor_the_plan(project: Path) -> None:
+    assert check(cwd=project) == 0  # a gate result for status to show
+    stdout, seen = _probe(project, "status")
+    assert "No step is active (on branch main)." in stdout and "Last gate (" in stdout
+    assert not {"typer", "click", "rich", "stepcommit.cli", "stepcommit.gates.gate", "stepcommit.commands.check",
+                "stepcommit.plan", "detect_secrets"} & set(seen["modules"])  # fmt: skip
+    # Only the terminal boundary's cleaning ran; no secret, progress or message pattern was needed.
+    assert set(seen["compiled"]) <= {"stepcommit.sanitize.ESCAPE", "stepcommit.sanitize._CONTROL"}
+    assert seen["opened"] == 0
+
+
+def test_status_during_a_step_reads_the_plan_once(project: Path) -> None:
+    write(project, {"PROGRESS.md": PROGRESS})
+    (project / "PLAN.md").unlink()
+    commit_all(project, "chore: a tracker plan")
+    assert start(cwd=project, query=None) == 0
+    write(project, {"calc/__init__.py": '"""A calculator, edited."""\n' + PACKAGE})
+    assert check(cwd=project) == 0  # a gate result of this step: status compares its tree with the work
+    stdout, seen = _probe(project, "status", plan="PROGRESS.md")
+    assert "Step 1: Subtraction" in stdout
+    assert "to do (2):" in stdout and "- Add subtract()" in stdout
+    assert "the work as it is now" in stdout  # the ticked tree is the one the check gated
+    # No agent's hook ran here: neither the agents' modules nor tomlkit are needed to say so.
+    assert not {"typer", "stepcommit.gates.gate", "stepcommit.agents", "tomlkit"} & set(seen["modules"])
+    assert seen["opened"] == 1  # the to-do list and the tick from one read (before: two reads, four parses)
+
+
+_TYPER = "import sys; from stepcommit.cli import main; main(sys.argv[1:])"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["status"], ["status", "--json"], ["status", "--all"], ["status", "--json", "--all"], ["plan"],
+     ["plan", "--json"], ["plan", "--parallel", "--json"]],
+)  # fmt: skip
+def test_a_plain_command_prints_what_the_typer_app_prints(project: Path, args: list[str]) -> None:
+    assert start(cwd=project, query=None) == 0
+    write(project, {"calc/more.py": "X = 1\n"})
+    outside = project.parent / "not-a-repository"
+    outside.mkdir()
+    for cwd in (project, outside):
+        fast, slow = (
+            subprocess.run(
+                [sys.executable, *how, *args], cwd=cwd, capture_output=True, text=True, timeout=300
+            )
+            for how in (["-m", "stepcommit"], ["-c", _TYPER])
+        )
+        assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr)
+        assert fast.returncode == (0 if cwd == project else 1)
+    assert "error: " in fast.stderr  # outside a repository: the boundary's message
+    assert "typer" not in _probe(project, *args)[1]["modules"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [(["status"], {"as_json": False, "all_steps": False, "clear_errors": False}),
+     (["status", "--all", "--json"], {"as_json": True, "all_steps": True, "clear_errors": False}),
+     (["plan", "--parallel"], {"plan_path": None, "as_json": False, "parallel": True}),
+     (["status", "--json", "--json"], None), (["status", "--help"], None), (["plan", "--plan", "P.md"], None),
+     (["plan", "mark", "1.1", "done"], None), (["start"], None), ([], None)],
+)  # fmt: skip
+def test_only_a_plain_command_with_its_own_flags_skips_typer(
+    args: list[str], expected: dict[str, object] | None
+) -> None:
+    from stepcommit.entry import plain_call
+
+    found = plain_call(args)
+    assert (found[2] if found else None) == expected
+
+
+def test_the_once_read_step_agrees_with_the_separate_readers(project: Path) -> None:
+    from stepcommit import git as g
+    from stepcommit import state
+    from stepcommit.commands.check import current_todo, step_now, ticked_tree
+
+    write(project, {"PROGRESS.md": PROGRESS})
+    commit_all(project, "chore: a tracker plan beside the plan")
+    assert start(cwd=project, query=None, plan_path="PROGRESS.md") == 0
+    repo = g.find_repo(project)
+    active = state.load_active(repo.git_dir)
+    assert active is not None
+    disk = g.tree_only(repo)
+    for plan_text in (PROGRESS, PROGRESS.replace("Phase 1: Subtraction", "Phase 1: Other"), b"\xff\xfe",
+                      None):  # fmt: skip
+        if plan_text is None:
+            (project / "PROGRESS.md").unlink()
+        elif isinstance(plan_text, bytes):
+            (project / "PROGRESS.md").write_bytes(plan_text)
+        else:
+            write(project, {"PROGRESS.md": plan_text})
+        now = step_now(repo, active)
+        assert now.todo == current_todo(repo, active)
+        assert now.ticked_tree(repo, disk) == ticked_tree(repo, active, disk)
+    write(project, {"PROGRESS.md": PROGRESS, "pyproject.toml": "[tool.stepcommit]\nnope = 1\n"})
+    now = step_now(repo, active)
+    assert now.todo == current_todo(repo, active) == ()
+    assert now.ticked_tree(repo, disk) == ticked_tree(repo, active, disk) == disk
+
+
+def test_a_plain_command_whose_reader_went_away_exits_as_the_typer_app_does(project: Path) -> None:
+    import os
+
+    answers = []
+    for how in (["-m", "stepcommit"], ["-c", _TYPER]):
+        read, written = os.pipe()
+        os.close(read)  # `stepcommit status | true`: nobody reads
+        try:
+            done = subprocess.run([sys.executable, *how, "status"], cwd=project, stdout=written,
+                                  stderr=subprocess.PIPE, text=True, timeout=300)  # fmt: skip
+        finally:
+            os.close(written)
+        answers.append((done.returncode, done.stderr))
+    assert answers[0] == answers[1] == (1, "")  # quietly, as click does

@@ -5,16 +5,21 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stepcommit import config as config_mod
-from stepcommit import git, output, plan, state, verdict_cache
+from stepcommit import git, output, state, verdict_cache
 from stepcommit.errors import ConfigError, GateFailed, PlanError
-from stepcommit.gates import forbidden
 from stepcommit.gates.cache import GateCache
-from stepcommit.gates.gate import GateResult, run_gate
-from stepcommit.gates.testrun import write_coverage_xml
-from stepcommit.message import CoverageFigure, format_lowest
+
+# The gate (test runner, coverage, lint) and the plan readers load when a check runs, not when
+# `status` or `coverage` import this module for the trees of the work now.
+if TYPE_CHECKING:
+    from stepcommit import plan
+    from stepcommit.gates.gate import GateResult
 
 
 def _index_tree(repo: git.Repo) -> str:
@@ -23,11 +28,15 @@ def _index_tree(repo: git.Repo) -> str:
 
 def step_of(active: state.ActiveStep) -> plan.Step:
     """The active step as the plan module locates it."""
+    from stepcommit import plan
+
     return plan.Step(active.id, active.title, "in_progress", active.line, active.index)
 
 
 def current_verify(repo: git.Repo, active: state.ActiveStep, steps: str | None = None) -> tuple[str, ...]:
     """The step's Verify commands as the plan says them now (edited since `start` or not)."""
+    from stepcommit import plan
+
     plan_file = repo.root / active.plan
     try:
         the_plan = plan.load_plan(plan_file, steps=_steps(repo, steps))
@@ -38,6 +47,8 @@ def current_verify(repo: git.Repo, active: state.ActiveStep, steps: str | None =
 
 def current_todo(repo: git.Repo, active: state.ActiveStep) -> tuple[str, ...]:
     """The active step's to-do list (a tracker phase's checklist) as the plan says it now."""
+    from stepcommit import plan
+
     try:
         the_plan = plan.load_plan(repo.root / active.plan, steps=_steps(repo, None))
         return plan.locate(the_plan, step_of(active)).todo
@@ -46,8 +57,11 @@ def current_todo(repo: git.Repo, active: state.ActiveStep) -> tuple[str, ...]:
 
 
 def _steps(repo: git.Repo, steps: str | None) -> plan.Granularity:
-    chosen = steps if steps is not None else config_mod.load(repo.root).steps
-    return "item" if chosen == "item" else "phase"
+    return _granularity(steps if steps is not None else config_mod.load(repo.root).steps)
+
+
+def _granularity(steps: str) -> plan.Granularity:
+    return "item" if steps == "item" else "phase"
 
 
 def tick_options(repo: git.Repo, active: state.ActiveStep) -> tuple[bool, plan.Granularity]:
@@ -58,16 +72,87 @@ def tick_options(repo: git.Repo, active: state.ActiveStep) -> tuple[bool, plan.G
     return cfg.run_verify and bool(current_verify(repo, active, cfg.steps)), _steps(repo, cfg.steps)
 
 
-def trees_now(repo: git.Repo, disk_tree: str) -> set[str]:
+def trees_now(repo: git.Repo, disk_tree: str, now: StepNow | None = None) -> set[str]:
     """The tree ids that stand for the work as it is now: the work tree's, and during a step the
-    same with the step ticked in the plan (the tree a `check` gates and `finish` commits)."""
+    same with the step ticked in the plan (the tree a `check` gates and `finish` commits).
+    ``now``: the active step as `step_now` read it already (then the plan is not read again)."""
+    if now is not None:
+        return {disk_tree, now.ticked_tree(repo, disk_tree)}
     active = state.load_active(repo.git_dir)
     return {disk_tree, ticked_tree(repo, active, disk_tree)} if active else {disk_tree}
+
+
+@dataclass(frozen=True)
+class StepNow:
+    """The active step as the plan says it now, from one read and one parse of the plan file:
+    what `current_todo`, `current_verify` and `ticked_tree` each read for themselves."""
+
+    active: state.ActiveStep
+    step: plan.Step | None
+    """The step located in the plan as it is now; None when the plan cannot be read, or lost it."""
+    text: str | None
+    """The plan file's text; None for a Backlog.md folder (a tick then changes no plan file)."""
+    steps: plan.Granularity
+    run_verify: bool
+
+    @property
+    def todo(self) -> tuple[str, ...]:
+        return self.step.todo if self.step is not None else ()
+
+    def ticked_tree(self, repo: git.Repo, disk_tree: str) -> str:
+        """``disk_tree`` with the step ticked in the plan, as `ticked_tree` makes it."""
+        from stepcommit import plan
+
+        if self.step is None or self.text is None:
+            return disk_tree
+        path = repo.root / self.active.plan
+        verified = self.run_verify and bool(self.step.verify)
+        try:
+            text = plan.set_status(self.text, path, self.step, "done", datetime.now(UTC),
+                                   verified=verified, steps=self.steps)  # fmt: skip
+            ticked = plan.parse_plan(text, path, steps=self.steps) if text != self.text else None
+            if ticked is not None and not _reads_back(ticked, self.step):
+                return disk_tree
+        except PlanError:
+            return disk_tree  # finish says what is wrong with the plan
+        return git.tree_with_file(repo, disk_tree, self.active.plan, text)
+
+
+def _reads_back(ticked: plan.Plan, step: plan.Step) -> bool:
+    """Whether the ticked plan still reads ``step`` in its place, with its id and title (else
+    `plan.marked_text` refuses the tick, and `finish` would too)."""
+    after = list(ticked.walk())
+    same = after[step.index] if step.index < len(after) else None
+    return same is not None and (same.id, same.title) == (step.id, step.title)
+
+
+def step_now(repo: git.Repo, active: state.ActiveStep) -> StepNow:
+    """The active step as the plan says it now (see `StepNow`); a plan or settings file that
+    cannot be read gives what the separate readers give then: no to-do list, no tick."""
+    from stepcommit import plan
+
+    path = repo.root / active.plan
+    try:
+        cfg = config_mod.load(repo.root)
+    except ConfigError:
+        return StepNow(active, None, None, "phase", False)
+    steps = _granularity(cfg.steps)
+    try:
+        if path.is_dir():
+            return StepNow(active, plan.locate(plan.load_plan(path, steps=steps), step_of(active)), None,
+                           steps, cfg.run_verify)  # fmt: skip
+        text = path.read_bytes().decode("utf-8")
+        found = plan.locate(plan.parse_plan(text, path, steps=steps), step_of(active))
+    except (PlanError, OSError, UnicodeDecodeError):
+        return StepNow(active, None, None, steps, cfg.run_verify)
+    return StepNow(active, found, text, steps, cfg.run_verify)
 
 
 def ticked_tree(repo: git.Repo, active: state.ActiveStep, disk_tree: str) -> str:
     """The tree `finish` will commit: the work tree with the step ticked in the plan. A check gates
     it, so the finish that follows finds it gated (the tick is the one change no test reads)."""
+    from stepcommit import plan
+
     plan_file = repo.root / active.plan
     if not plan_file.is_file():
         return disk_tree
@@ -168,6 +253,10 @@ def check(
     """Gate the work tree (or, as a pre-commit hook, the staged tree) and report the result.
 
     ``allow``: honesty findings let through (finding -> reason)."""
+    from stepcommit.gates import forbidden
+    from stepcommit.gates.gate import run_gate
+    from stepcommit.gates.testrun import write_coverage_xml
+
     repo = git.find_repo(cwd)
     with state.lock(repo.git_dir, "check"):
         cfg = config_mod.load(repo.root)
@@ -246,6 +335,8 @@ def check(
 def passed_lines(result: GateResult, *, cached: bool = False) -> list[tuple[str, str]]:
     """What a passing check prints, as (``say`` | ``note``, text); ``cached``: as a later check of the
     same tree prints it (the hook's fast path replays these, see verdict_cache.py)."""
+    from stepcommit.message import CoverageFigure, format_lowest
+
     lines: list[tuple[str, str]] = []
     tests = result.tests.summary() if result.tests else "?"
     suffix = " (cached: this exact tree passed before)" if result.cached or cached else ""

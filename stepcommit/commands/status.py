@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stepcommit import git, output, progress, state
-from stepcommit.agents.capture import read_hook_errors
 from stepcommit.gates.cache import GateCache
 from stepcommit.redact import redact_all
 
 if TYPE_CHECKING:
+    from stepcommit.commands.check import StepNow
     from stepcommit.worktrees import ActiveAt
 
 
@@ -49,12 +49,12 @@ def collect(cwd: Path) -> dict[str, Any]:
     gate = GateCache(repo.git_dir).last()
     holder = state.lock_holder(repo.git_dir)
     running = str(holder.get("command", "?")) if holder else None
+    # The plan is read (and its readers loaded) only during a step, and then once.
+    now = _step_now(repo, active) if active is not None else None
     if gate is not None:
         # Which tree the verdict is about, and whether that is still the work as it is now (the
         # step ticked in the plan counts as now: it is the tree `finish` commits).
-        from stepcommit.commands.check import trees_now
-
-        trees = trees_now(repo, snap.tree) if snap is not None else set()
+        trees = _trees_now(repo, snap.tree, now) if snap is not None else set()
         gate = {**gate, "current": gate.get("tree") in trees,
                 "this_step": active is None or str(gate.get("time", "")) >= active.started_at}  # fmt: skip
     busy = git.operation_in_progress(repo.git_dir)
@@ -71,7 +71,7 @@ def collect(cwd: Path) -> dict[str, Any]:
             "base_commit": active.base_commit,
             "plan": active.plan,
             "started_at": active.started_at,
-            "todo": list(_todo(repo, active)),
+            "todo": list(now.todo if now is not None else ()),
         },
         "changed_files": [{"status": c.status, "path": c.path, "old_path": c.old_path} for c in changes],
         "progress": _redacted_entries(progress.read(repo.git_dir)),
@@ -85,7 +85,7 @@ def collect(cwd: Path) -> dict[str, Any]:
             "running": running == "finish",
         },
         "git_operation": busy[0] if busy else None,
-        "hook_errors": read_hook_errors(repo.git_dir)[-5:],
+        "hook_errors": _hook_errors(repo.git_dir),
         "silent_agents": silent_in_step(repo, active),
         "index_lock": index_lock,
         "running": running,
@@ -96,17 +96,36 @@ def collect(cwd: Path) -> dict[str, Any]:
     }
 
 
-def _todo(repo: git.Repo, active: state.ActiveStep) -> tuple[str, ...]:
-    """A tracker phase's checklist: the step's to-do list."""
-    from stepcommit.commands.check import current_todo
+def _step_now(repo: git.Repo, active: state.ActiveStep) -> StepNow:
+    """The active step as the plan says it now: its to-do list (a tracker phase's checklist) and
+    the plan ticked as `finish` will commit it."""
+    from stepcommit.commands.check import step_now
 
-    return current_todo(repo, active)
+    return step_now(repo, active)
+
+
+def _trees_now(repo: git.Repo, disk_tree: str, now: StepNow | None) -> set[str]:
+    if now is None:
+        return {disk_tree}  # no step: no tick to add (and no need for the check's module)
+    from stepcommit.commands.check import trees_now
+
+    return trees_now(repo, disk_tree, now)
+
+
+def _hook_errors(git_dir: Path) -> list[dict[str, Any]]:
+    """The last recorded hook failures. The capture module, and every agent's with it (~20 ms), loads
+    only when there are some (agents/capture.py keeps them in this file)."""
+    if not (git_dir / "stepcommit" / "hook-errors.jsonl").exists():
+        return []
+    from stepcommit.agents.capture import read_hook_errors
+
+    return read_hook_errors(git_dir)[-5:]
 
 
 def silent_in_step(repo: git.Repo, active: state.ActiveStep | None) -> list[str]:
     """The agents whose hooks ran in the active step and captured no entry (see capture.SILENT)."""
-    if active is None:
-        return []
+    if active is None or not (repo.git_dir / "stepcommit" / "agent-activity.json").exists():
+        return []  # no agent's hook ran here: the agents' modules and tomlkit (~45 ms) stay unloaded
     from stepcommit.agents.capture import read_activity, silent_agents
     from stepcommit.agents.config_files import installed_agents
 
