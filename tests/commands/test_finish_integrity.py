@@ -93,6 +93,9 @@ def test_a_test_that_commits_is_a_finding_and_the_branch_is_put_back(project: Pa
 
 
 def test_the_base_moved_with_a_clean_merge_that_breaks_the_step(project: Path) -> None:
+    # The landing gate selects from the per-test store (full_on_finish would run every test).
+    write(project, {"pyproject.toml": "[tool.stepcommit]\nfull_on_finish = false\n"})
+    commit_all(project, "chore: incremental at finish too")
     start(cwd=project, query=None)
     main_tip = rename_add_on_main(project)
     step_work(project)
