@@ -43,7 +43,8 @@ class Config:
     """Rerun only the tests a change affects, from per-test coverage kept under .git (exact total);
     `false` runs the whole suite every time."""
     full_on_finish: bool = True
-    """With `incremental`, `finish` still runs the whole suite (and refreshes the per-test store)."""
+    """With `incremental`, `finish` still runs the whole suite once, on the tree that lands (the merged
+    tree when the base moved, the step's own gate then incremental), and refreshes the per-test store."""
     audit_every: int = 20
     """Every N-th incremental run is full and compared with the per-test store, file by file (0: never);
     a difference turns incremental off for the repository (see `stepcommit doctor`)."""
