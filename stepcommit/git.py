@@ -74,6 +74,11 @@ def rev_parse(root: Path, rev: str) -> str | None:
     return result.stdout.strip() or None
 
 
+def parents(root: Path, commit: str) -> list[str]:
+    """The parent commits of ``commit``, in order."""
+    return _git(root, "rev-list", "--parents", "-n", "1", commit).stdout.split()[1:]
+
+
 def head_commit(root: Path) -> str | None:
     """HEAD's commit id, or None on an unborn branch."""
     return rev_parse(root, "HEAD")

@@ -332,10 +332,15 @@ def _land(repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, jour
         tree = _landing_tree(repo, active, style, tip, base_tip)
         if style != "ff":  # a merge resolved by hand may have taken the base's plan: the step lands ticked
             tree = _with_tick(repo, active, tree)
-        if needs_landing_gate(cfg, journal, tree):
+        gated_here = needs_landing_gate(cfg, journal, tree)
+        if gated_here:
             _gate_landing(repo, cfg, active, journal, tree, tip, base_tip)
         message_file = Path(journal["message_file"])
-        if style == "ff":
+        if style == "ff" and gated_here:
+            # The tip's message has the figures of the tree it was gated with before a rebase: the
+            # commit that lands is the same tree and parents with the message of this gate.
+            new = git.commit_tree(root, tree, git.parents(root, tip), message_file)
+        elif style == "ff":
             new = tip
         elif style == "squash":
             new = git.commit_tree(root, tree, [base_tip], message_file)

@@ -237,3 +237,30 @@ def test_an_entry_logged_while_finish_runs_is_kept_for_the_next_commit(project: 
     landed = git(project, "log", "-1", "--format=%B", "main")
     assert "Adding sub()." in landed and "Logged during finish." not in landed
     assert collect(project)["progress"][0]["text"] == "Logged during finish."
+
+
+def test_a_fast_forward_after_a_rebase_lands_the_figures_of_the_rebased_tree(project: Path) -> None:
+    start(cwd=project, query=None)
+    git(project, "switch", "-q", "main")
+    write(
+        project,
+        {"tests/test_more.py": "from calc import add\n\n\ndef test_more():\n    assert add(1, 1) == 2\n"},
+    )
+    main_tip = commit_all(project, "test: one more")
+    git(project, "switch", "-q", "step/1.2-subtraction")
+    write(project, {"calc/sub.py": SUB, "tests/test_sub.py": TEST_SUB_FIXED})
+    with pytest.raises(GitError, match="fast-forward"):
+        finish(cwd=project, merge_style="ff")
+    assert "Tests: 2 passed" in git(project, "log", "-1", "--format=%B")  # the step's own gate
+    assert git(project, "rev-parse", "main").strip() == main_tip
+    git(project, "rebase", "-q", "main")  # as the message advises
+    assert finish(cwd=project, merge_style="ff") == 0
+    landed = git(project, "log", "-1", "--format=%B", "main")
+    # The commit that lands carries the gate of the tree it holds: three tests, not the two before.
+    assert "Tests: 3 passed" in landed and "Tests: 2 passed" not in landed, landed
+    assert git(project, "rev-parse", "main~1").strip() == main_tip
+    assert git(project, "show", "main:tests/test_more.py").startswith("from calc import add")
+    assert "[x] **1.2." in git(project, "show", "main:PLAN.md")
+    assert git(project, "status", "--porcelain") == ""
+    assert git(project, "branch", "--show-current").strip() == "main"
+    assert not git(project, "branch", "--list", "step/*").strip()  # it landed: the branch goes
