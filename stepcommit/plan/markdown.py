@@ -159,6 +159,7 @@ class _Table:
     # A row whose status cell says no status is still a step (open, or refused when written): in a
     # column of bold words beside other text (`Dev **COMPLETE**`), or a table with one such cell.
     odd_rows: bool = True
+    owner_col: int = -1  # `Assignee`, `Owner`: who has the row's work
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,7 @@ _STATUS_HEADERS = {
     "状态",
     "狀態",
 }
+_OWNER_HEADERS = {"assignee", "assigned", "assigned to", "owner", "claimed by", "who"}
 _ID_HEADERS = {"#", "id", "no", "no.", "nr", "step", "phase", "task id", "step id", "n°", "num", "fase"}
 _TITLE_HEADERS = {
     "title",
@@ -335,7 +337,8 @@ def _status_table(
         title_col = next((i for i in range(len(names)) if i not in (status_col, id_col)), -1)
     if title_col < 0:
         title_col = id_col
-    return _Table(header_line, tuple(rows), status_col, id_col, title_col, odd_rows)
+    owner_col = next((i for i, n in enumerate(names) if n in _OWNER_HEADERS and i != status_col), -1)
+    return _Table(header_line, tuple(rows), status_col, id_col, title_col, odd_rows, owner_col)
 
 
 _BOLD_WORD = re.compile(r"(?:\*\*|__)(?P<word>[^*_]+?)(?:\*\*|__)")
@@ -1080,6 +1083,10 @@ def _table_node(
     optional = _OPTIONAL_CELL.search(said) is not None
     if optional and cell.word is None and status == "in_progress":
         status = "todo"  # `⏳ OPTIONAL`: the hourglass waits, nobody is on it
+    owner = _plain(line.body[slice(*cells[table.owner_col])]) if 0 <= table.owner_col < len(cells) else ""
+    # Under way and in someone's name (`| #29 | web-search | ivdimova | Assigned |`): their work, which
+    # `start` leaves to them as it leaves deferred work.
+    taken = status == "in_progress" and re.search(r"[^\W_]", owner) is not None and owner not in _NO_OWNER
     return _Node(
         ident or read.ident,
         read.text,
@@ -1088,8 +1095,11 @@ def _table_node(
         0,
         Marker("cell", line.start + s_start, line.start + s_end, line, table.status_col, t_index),
         optional=read.optional or optional,
-        deferred=(deferred or read.deferred) and status == "todo",
+        deferred=((deferred or read.deferred) and status == "todo") or taken,
     )
+
+
+_NO_OWNER = {"none", "nobody", "unassigned", "tbd", "n/a", "open", "-"}
 
 
 def _attach(stack: list[_Node], verify: list[tuple[int, str]]) -> None:
