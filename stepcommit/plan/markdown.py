@@ -156,6 +156,10 @@ class _Table:
     status_col: int
     id_col: int
     title_col: int
+    # A row whose status cell says no status is still a step (open, or refused when written): in a
+    # column of bold words beside other text (`Dev **COMPLETE**`), or a table with one such cell.
+    odd_rows: bool = True
+    owner_col: int = -1  # `Assignee`, `Owner`: who has the row's work
 
 
 @dataclass(frozen=True)
@@ -195,6 +199,7 @@ _STATUS_HEADERS = {
     "状态",
     "狀態",
 }
+_OWNER_HEADERS = {"assignee", "assigned", "assigned to", "owner", "claimed by", "who"}
 _ID_HEADERS = {"#", "id", "no", "no.", "nr", "step", "phase", "task id", "step id", "n°", "num", "fase"}
 _TITLE_HEADERS = {
     "title",
@@ -312,15 +317,18 @@ def _status_table(
     if names and names[0] in _NOT_STEP_HEADERS:
         return None
     status_col = next((i for i, n in enumerate(names) if n in _STATUS_HEADERS), -1)
+    odd_rows = status_col < 0
     if status_col < 0:
         status_col = _embedded_status_column(names, cells or [])
         if status_col < 0:
             return None
     else:
         said = [row[status_col] for row in cells or [] if status_col < len(row) and row[status_col].strip()]
-        # One odd cell is a status stepcommit cannot write (and says so); a column of them is no status.
-        if len(said) > 1 and 2 * sum(words.read_cell(c).status is not None for c in said) < len(said):
+        # A column where no more than half the cells say a status (`Active development`, `LTS —
+        # security patches only`) describes its rows: a release table, not steps.
+        if len(said) > 1 and 2 * sum(words.read_cell(c).status is not None for c in said) <= len(said):
             return None
+        odd_rows = len(said) <= 1
     id_col = next((i for i, n in enumerate(names) if n in _ID_HEADERS and i != status_col), -1)
     title_col = next(
         (i for i, n in enumerate(names) if n in _TITLE_HEADERS and i not in (status_col, id_col)), -1
@@ -329,7 +337,8 @@ def _status_table(
         title_col = next((i for i in range(len(names)) if i not in (status_col, id_col)), -1)
     if title_col < 0:
         title_col = id_col
-    return _Table(header_line, tuple(rows), status_col, id_col, title_col)
+    owner_col = next((i for i, n in enumerate(names) if n in _OWNER_HEADERS and i != status_col), -1)
+    return _Table(header_line, tuple(rows), status_col, id_col, title_col, odd_rows, owner_col)
 
 
 _BOLD_WORD = re.compile(r"(?:\*\*|__)(?P<word>[^*_]+?)(?:\*\*|__)")
@@ -643,6 +652,8 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
     template_depth: int | None = None  # inside a template's section (`## Phase N`)
     last_heading: tuple[int, _Node, str, int] | None = None  # items' length after it, node, content, start
     plain_headings: list[tuple[int, int, str, int, Line]] = []  # headings that are no step (yet)
+    task_headings: list[tuple[int, int, str, int, Line]] = []  # `### Mini-Player Fix ✅` under a TODO
+    listed: set[int] = set()  # plain headings under a TODO-like heading (their items' positions)
     seen_box = False
     for index, line in enumerate(lines):
         if index in skip:
@@ -685,6 +696,10 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
                 node = _heading_node(content, content_start, depth, line, tasks=tasks)
                 if node.marker.kind == "break":
                     plain_headings.append((len(items), depth, content, content_start, line))
+                    if tasks:
+                        listed.add(len(items))
+                elif node.marker.table == _TASK_HEADING_TABLE:
+                    task_headings.append((len(items), depth, content, content_start, line))
             items.append(node)
             stack.append((depth, None if node.marker.kind == "break" else node, content))
             last_heading = (len(items), node, content, content_start) if template_depth is None else None
@@ -809,21 +824,48 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
                 )
     front_matter = bool(lines) and lines[0].body.strip() == "---"  # a tool's own format
     _numbered_items_or_none(items, front_matter)
-    if not any(n.marker.kind != "break" for n in items) and not seen_box and not front_matter:
+    _nest_by_number(items)
+    _sections_are_no_tasks(items, task_headings, plain_headings, listed)
+    # A numbered heading with nothing under it (`## 0.9.x (current)`) is no step (see `_build`).
+    if (
+        not any(n.marker.kind != "break" and not n.numbered_heading for n in items)
+        and not seen_box
+        and not front_matter
+    ):
         _headings_as_steps(items, plain_headings)
     return replace(_build(items, verify_at, flavor, lines, path, steps), legend=legend)
 
+
+# The `table` of a task heading's marker, which is rewritten as a cell is.
+_TASK_HEADING_TABLE = -3
 
 # Sections of a document that are about the plan, not steps of it.
 _NOT_STEP_SECTIONS = re.compile(
     r"(?i)^(?:overview|introduction|intro|summary|description|notes?|references?|background|goals?|non-goals|purpose|"
     r"scope|(?:table[ \t]+of[ \t]+)?contents|appendix|faq|licen[cs]e|changelog|context|motivation|"
-    r"glossary|resources|links|status|progress|legend|open[ \t]+questions|risks?)\b"
+    r"glossary|resources|links|status|progress|legend|open[ \t]+questions|risks?|out[ \t]+of[ \t]+scope)\b"
 )
 
 
 # An item of a top-level numbered list: `1. Per-feature error boundaries: wrap each feature...`.
 NUMBERED_ITEM = re.compile(r"^\d{1,9}[.)][ \t]+(?P<rest>\S.*)$")
+
+
+def _nest_by_number(items: list[_Node]) -> None:
+    """Boxes a list writes flat, a group's at its tasks' indent (Kiro's `- [x] 2. Implement tokens`
+    over `- [x] 2.1 Create color tokens`): the tasks numbered in the group's number are its children."""
+    group: _Node | None = None
+    for node in items:
+        if node.marker.kind != "checkbox":
+            if node.marker.kind == "break":
+                group = None
+            continue
+        if node.id is not None and node.id.isdigit():
+            group = node
+        elif group is not None and node.level == group.level and (node.id or "").startswith(f"{group.id}."):
+            node.level = group.level + 1
+        elif group is not None and node.level <= group.level:
+            group = None
 
 
 def _numbered_items_or_none(items: list[_Node], front_matter: bool) -> None:
@@ -843,17 +885,67 @@ def _numbered_items_or_none(items: list[_Node], front_matter: bool) -> None:
                 node.numbered_item = False
 
 
+def _sections_are_no_tasks(
+    items: list[_Node],
+    task_headings: list[tuple[int, int, str, int, Line]],
+    plain_headings: list[tuple[int, int, str, int, Line]],
+    listed: set[int],
+) -> None:
+    """A heading under a TODO that reads as a task by its status word (`## Features (Planned)`)
+    but has headings under it is a section of the list, not a task."""
+    if not task_headings:
+        return
+    depth_at = {h[0]: h[1] for h in (*plain_headings, *task_headings)}
+    positions = sorted(depth_at)
+
+    def holds_headings(position: int) -> bool:
+        after = next((p for p in positions if p > position), None)
+        return after is not None and depth_at[after] > depth_at[position]
+
+    tasks: list[tuple[int, int, str, int, Line]] = []
+    for entry in task_headings:
+        if holds_headings(entry[0]):
+            node = items[entry[0]]
+            items[entry[0]] = _Node(
+                None, "", None, node.line, entry[1] - 100, Marker("break", 0, 0, node.marker.line)
+            )
+            plain_headings.append(entry)
+        else:
+            tasks.append(entry)
+    plain_headings.sort(key=lambda h: h[0])
+    # The headings of their level with no status yet are open tasks of the same list (one marked
+    # done must not turn the others into prose).
+    levels = {t[1] for t in tasks}
+    for position, depth, content, content_start, line in list(plain_headings):
+        listed_plain = position in listed and items[position].marker.kind == "break"
+        if (
+            listed_plain
+            and depth in levels
+            and not holds_headings(position)
+            and not _NOT_STEP_SECTIONS.match(_plain(_unbold(content)))
+        ):
+            items[position] = _heading_node(content, content_start, depth, line, force=True)
+
+
 def _headings_as_steps(items: list[_Node], headings: list[tuple[int, int, str, int, Line]]) -> None:
     """A plan with no marker anywhere (a roadmap of `## Feature` headings): its headings are the steps.
 
     The steps are the headings of the shallowest level that has more than one, sections such as
-    Overview or Notes excepted.
+    Overview or Notes excepted; when most of those hold headings of their own (`## Features` over
+    `### Bulk endpoint`), the headings under them are the steps.
     """
     candidates = [h for h in headings if not _NOT_STEP_SECTIONS.match(_plain(_unbold(h[2])))]
     depths = Counter(h[1] for h in candidates)
     level = min((d for d, n in depths.items() if n > 1), default=None)
     if level is None:
         return
+    holding = sum(
+        1
+        for i, h in enumerate(candidates)
+        if h[1] == level and i + 1 < len(candidates) and candidates[i + 1][1] > level
+    )
+    if 2 * holding > depths[level]:
+        level = min(d for d in depths if d > level)
     for position, depth, content, content_start, line in candidates:
         if depth == level:
             items[position] = _heading_node(content, content_start, depth, line, force=True)
@@ -962,7 +1054,7 @@ def _heading_node(
     elif step is None:
         # A task heading is a step only while it says a status: "not started" is written as a word
         # (or emoji) like a cell's, never by removing the marker, or the task would vanish.
-        node.marker = Marker("cell", span[0], span[1], line, -1, -3)
+        node.marker = Marker("cell", span[0], span[1], line, -1, _TASK_HEADING_TABLE)
     return node
 
 
@@ -983,11 +1075,18 @@ def _table_node(
         ident = split_title(ident)[0] or ident
     if PLACEHOLDER.match(read.text) or not (read.text or ident) or _TOTAL.search(read.text):
         return None
+    if cell.status is None and said.strip() and not table.odd_rows:
+        # A note among the statuses (`Plan Mode`): a row stepcommit could neither read nor mark.
+        return None
     status = cell.status or "todo"
     deferred = cell.word is not None and words.is_deferral(said[cell.word[0] : cell.word[1]])
     optional = _OPTIONAL_CELL.search(said) is not None
     if optional and cell.word is None and status == "in_progress":
         status = "todo"  # `⏳ OPTIONAL`: the hourglass waits, nobody is on it
+    owner = _plain(line.body[slice(*cells[table.owner_col])]) if 0 <= table.owner_col < len(cells) else ""
+    # Under way and in someone's name (`| #29 | web-search | ivdimova | Assigned |`): their work, which
+    # `start` leaves to them as it leaves deferred work.
+    taken = status == "in_progress" and re.search(r"[^\W_]", owner) is not None and owner not in _NO_OWNER
     return _Node(
         ident or read.ident,
         read.text,
@@ -996,8 +1095,11 @@ def _table_node(
         0,
         Marker("cell", line.start + s_start, line.start + s_end, line, table.status_col, t_index),
         optional=read.optional or optional,
-        deferred=(deferred or read.deferred) and status == "todo",
+        deferred=((deferred or read.deferred) and status == "todo") or taken,
     )
+
+
+_NO_OWNER = {"none", "nobody", "unassigned", "tbd", "n/a", "open", "-"}
 
 
 def _attach(stack: list[_Node], verify: list[tuple[int, str]]) -> None:
@@ -1060,6 +1162,20 @@ def _build(
                 status = "done"
             else:
                 status = "in_progress"
+        elif (
+            status == "done"
+            and node.marker.kind == "checkbox"
+            and any(
+                c.status in ("todo", "in_progress")
+                and not (c.optional or c.deferred)
+                and markers[c.index].kind == "checkbox"
+                for c in children
+            )
+        ):
+            # A box ticked over boxes still open (`- [x] **User Documentation**` over two open guides)
+            # was ticked early: the open ones are still to do. A heading's `✅ COMPLETED` over boxes
+            # nobody ticked says the section is done.
+            status = "in_progress"
         return built_step(
             ident,
             node.title,
@@ -1352,7 +1468,18 @@ def _own_edits(parsed: Parsed, text: str, step: Step, status: Status, now: datet
         if not any(words.read_cell(o).status == status for o in others):
             return []
     if marker.kind == "checkbox":
-        return _edit_checkbox(parsed, text, step, marker, status, now)
+        edits = _edit_checkbox(parsed, text, step, marker, status, now)
+        if status == "done":
+            # A box done is done with its parts: a ticked box over open boxes reads as still under way.
+            for inner in itertools.islice(step.walk(), 1, None):
+                held = inner.optional or inner.deferred
+                if (
+                    parsed.markers[inner.index].kind == "checkbox"
+                    and inner.status in ("todo", "in_progress")
+                    and not held
+                ):
+                    edits += _edit_checkbox(parsed, text, inner, parsed.markers[inner.index], status, now)
+        return edits
     if marker.kind == "cell":
         return _edit_cell(parsed, text, marker, status)
     if marker.kind == "emoji":

@@ -138,10 +138,13 @@ def _candidates(
         body = lines[node.line - 1].body
         if parent is not None and (id(parent) in under_heading or parent.marker.kind.startswith("heading")):
             under_heading.add(id(node))
-        if kind.startswith("heading") and node.id is not None:
+        # A heading whose status is a `**Status**:` line under it (or a word, as a task heading's is)
+        # is written as a cell, yet it is a heading: not a table's row.
+        heading = kind.startswith("heading") or (kind == "cell" and node.marker.table < 0)
+        if heading and node.id is not None:
             match = _HEADING_KW.match(body)
             found.append(_Candidate(node, parent, "heading", match.group("kw").lower() if match else None))
-        elif kind == "cell":
+        elif kind == "cell" and not heading:
             names = header_of(node.marker)
             status_name = names[node.marker.column] if 0 <= node.marker.column < len(names) else ""
             checkpoint = any(n.startswith("checkpoint") for n in names) or status_name == "passed"

@@ -33,7 +33,8 @@ def test_bytes_survive_crlf_bom_tabs_emoji_and_no_final_newline(tmp_path: Path) 
     assert out == data.replace(b"- [ ] **1.2.", b"- [x] **1.2.")
     out = _mark(tmp_path, out, "1.1", "done")
     assert out.startswith(b"\xef\xbb\xbf# Plan")
-    assert out == data.replace(b"[ ] **1.", b"[x] **1.")
+    # Done with 1.1 is done with the box nested under it (a ticked box over open ones is under way).
+    assert out == data.replace(b"[ ] **1.", b"[x] **1.").replace(b"\t- [ ] nested", b"\t- [x] nested")
 
 
 def test_lone_carriage_returns_are_line_endings(tmp_path: Path) -> None:
