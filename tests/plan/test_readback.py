@@ -83,7 +83,9 @@ def test_only_a_change_of_the_one_mark_reads_back_from_it() -> None:
 
 def test_marking_a_big_plan_does_not_read_it_again(tmp_path: Path) -> None:
     path = tmp_path / "PLAN.md"
-    text = "# Plan\n\n" + "".join(f"- [ ] **{n}. Step {n}**\n\nProse of step {n}.\n\n" for n in range(1, 3000))
+    text = "# Plan\n\n" + "".join(
+        f"- [ ] **{n}. Step {n}**\n\nProse of step {n}.\n\n" for n in range(1, 3000)
+    )
     path.write_text(text, encoding="utf-8")
     markdown._RECENT.clear()
     step = plan.select_step(plan.load_plan(path), "1500")
