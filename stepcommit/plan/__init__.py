@@ -138,8 +138,23 @@ def _is_json(text: str, path: Path) -> bool:
     return path.suffix.lower() == ".json" or taskmaster.looks_like(text)
 
 
+_READERS: list[tuple[str, Path, str]] = []
+"""The readers of the last texts told apart: `start` and `finish` tell the same text two or three
+times, and telling a big plan's format reads all of it."""
+
+
 def _reader(text: str, path: Path) -> str:
     """Which reader a plan's text is for: from the text (and the path's suffix), never from its place."""
+    for seen_text, seen_path, reader in _READERS:
+        if seen_path == path and (seen_text is text or seen_text == text):
+            return reader
+    reader = _format_of(text, path)
+    _READERS.insert(0, (text, path, reader))
+    del _READERS[2:]
+    return reader
+
+
+def _format_of(text: str, path: Path) -> str:
     if _is_json(text, path):
         return "taskmaster"
     if frontmatter.looks_like(text):
