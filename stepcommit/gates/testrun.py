@@ -475,6 +475,16 @@ def run_tests(
     return dataclasses.replace(run, measured=outcome)
 
 
+def worktree_sources(repo: Repo) -> tuple[str, ...]:
+    """A linked worktree's own ``src/``, to go first on the path of its test run. The worktree shares
+    the main checkout's interpreter, where the project is installed in editable mode from the main
+    checkout's ``src/``: without this its tests would import the main checkout's code, not the
+    step's. (A flat layout needs nothing: the working directory comes first on the path already.)"""
+    if state.common_dir(repo.git_dir) == repo.git_dir or not (repo.root / "src").is_dir():
+        return ()
+    return (str(repo.root / "src"),)
+
+
 def _run_once(
     repo: Repo, config: Config, pythonpath: tuple[str, ...], junit_xml: bool, selection: Selection | None,
     *, own_pycache: bool = False,
@@ -482,6 +492,7 @@ def _run_once(
     root = repo.root
     run = runner(repo, config, own_pycache=own_pycache)
     work, env, python, cov_args, data_file = run.work, run.env, run.python, run.cov_args, run.data_file
+    pythonpath = (*pythonpath, *(p for p in worktree_sources(repo) if p not in pythonpath))
     if pythonpath:
         env["PYTHONPATH"] = os.pathsep.join([*pythonpath, *filter(None, [env.get("PYTHONPATH")])])
     shutil.rmtree(work, ignore_errors=True)

@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import sysconfig
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -567,3 +568,31 @@ def test_a_start_cut_short_in_the_new_worktree_takes_it_back(
         and len(git(project, "worktree", "list").splitlines()) == 1
     )
     assert collect_all(project)["steps"] == []
+
+
+def test_a_src_layout_worktree_tests_its_own_code_not_the_editable_install_s(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As `uv add --dev stepcommit` in a new uv project leaves it: the package under src/, installed
+    # in the main checkout's .venv in editable mode (a .pth file naming the main checkout's src/).
+    venv = tmp_path / "venv"
+    subprocess.run(["uv", "venv", "-q", "--python", sys.executable, str(venv)], check=True)
+    site = next(venv.glob("lib/python*/site-packages"))
+    (site / "_calc_editable.pth").write_text(f"{repo / 'src'}\n", encoding="utf-8")
+    (site / "_tools.pth").write_text(
+        f"{sysconfig.get_paths()['purelib']}\n", encoding="utf-8"
+    )  # pytest, coverage
+    write(repo, {
+        "PLAN.md": "# Plan\n\n- [ ] **1.1. Subtraction**\n- [ ] **1.2. Multiplication**\n",
+        "src/calc/__init__.py": "def add(a, b):\n    return a + b\n",
+        "tests/test_add.py": "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n",
+        "pyproject.toml": f'[project]\nname = "calc"\nversion = "0"\n\n[tool.stepcommit]\npython = "{venv / "bin" / "python"}"\n',
+        ".gitignore": "__pycache__/\n.coverage\n",
+    })  # fmt: skip
+    commit_all(repo, "chore: src layout")
+    tree = start_worktree(repo, "1.2", capsys)
+    write(tree, {"src/calc/mul.py": MUL, "tests/test_mul.py": TEST_MUL})
+    assert finish(cwd=tree) == 0  # the worktree's src/calc/mul.py is what its tests import
+    landed = git(repo, "log", "-1", "--format=%B", "main")
+    assert "Tests: 2 passed" in landed and "Coverage: 100.00%" in landed, landed
+    assert git(repo, "show", "main:src/calc/mul.py") == MUL
