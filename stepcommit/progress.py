@@ -10,7 +10,7 @@ from pathlib import Path
 from stepcommit.lazy_re import lazy
 from stepcommit.redact import redact_all
 from stepcommit.sanitize import clean_line
-from stepcommit.state import now_iso, state_dir
+from stepcommit.state import StateDir, now_iso
 
 HEADER = lazy(r"^\s*(?:#+\s*)?\**progress updates\**\s*:?\s*$", re.IGNORECASE)
 ITEM_INLINE = lazy(r"^\s*(\d{1,4})[.):]?\s+(\S.*?)\s*$")
@@ -92,7 +92,7 @@ def parse_entries(text: str) -> list[str]:
 
 
 def _log_path(git_dir: Path) -> Path:
-    return state_dir(git_dir) / "progress.jsonl"
+    return StateDir(git_dir).progress
 
 
 def append(git_dir: Path, texts: list[str], source: str) -> list[Entry]:
@@ -148,7 +148,7 @@ def clear(git_dir: Path) -> None:
 
 
 def _included_path(git_dir: Path) -> Path:
-    return state_dir(git_dir) / "progress-committed.json"
+    return StateDir(git_dir).progress_committed
 
 
 def committed_count(git_dir: Path, head: str | None) -> int:

@@ -61,7 +61,7 @@ def split_args(splits: int, group: int, durations: Path) -> list[str]:
 def _scratch(repo: git.Repo, name: str) -> git.Repo:
     """A Repo whose stepcommit state is a folder of its own: a shard's partial run must never be
     taken for the gate's last full run (the cached verdicts read `run/`)."""
-    folder = state.state_dir(repo.git_dir) / name
+    folder = state.StateDir(repo.git_dir).scratch(name)
     folder.mkdir(exist_ok=True)
     return git.Repo(repo.root, folder)
 
@@ -92,7 +92,7 @@ def run_shard(repo: git.Repo, cfg: Config, *, splits: int, group: int, out: Path
             hint="Add it to the project (`uv add --dev pytest-split`), or install it in the CI job "
             "(`uv pip install pytest-split`, as the generated CI file does).",
         )
-    data = state.state_dir(scratch.git_dir) / "run" / ".coverage"
+    data = state.StateDir(scratch.git_dir).run / ".coverage"
     if data.is_file():
         shutil.copyfile(data, out / data_name(group))
     tests = run.tests

@@ -39,6 +39,92 @@ def shared_dir(git_dir: Path) -> Path:
     return state_dir(common_dir(git_dir))
 
 
+class _Own:
+    """A path in the checkout's own state folder, as a `StateDir` attribute."""
+
+    def __init__(self, *parts: str) -> None:
+        self.parts = parts
+
+    def __get__(self, folder: StateDir, owner: type | None = None) -> Path:
+        return folder.own.joinpath(*self.parts)
+
+
+class _Shared(_Own):
+    """A path in the state folder every worktree shares."""
+
+    def __get__(self, folder: StateDir, owner: type | None = None) -> Path:
+        return folder.shared.joinpath(*self.parts)
+
+
+class StateDir:
+    """Every file stepcommit keeps under `.git/stepcommit/`, named in this one place.
+
+    A checkout's own folder (a linked worktree has its own git dir) holds its step, finish journal,
+    lock, last gate, progress log, agent records and run scratch; the folder every worktree shares
+    (the common git dir's) holds history, the baseline cache, the per-test store and its audit."""
+
+    def __init__(self, git_dir: Path, *, create: bool = True) -> None:
+        self.git_dir = git_dir
+        self.create = create
+        """False to look without making the folder (another worktree's, say)."""
+
+    @property
+    def own(self) -> Path:
+        return state_dir(self.git_dir) if self.create else self.git_dir / "stepcommit"
+
+    @property
+    def shared(self) -> Path:
+        return shared_dir(self.git_dir)
+
+    # This checkout's step and its finish.
+    step = _Own("step.json")
+    lock = _Own("lock")
+    journal = _Own("finish.json")
+    journal_files = _Own("finish")
+    """The finish journal's files: the message, scratch copies of the plan."""
+    progress = _Own("progress.jsonl")
+    progress_committed = _Own("progress-committed.json")
+    plan_at_base = _Own("plan-at-base")
+
+    # This checkout's gate: its last result, the run it left, caches of the tools it runs.
+    gate = _Own("gate.json")
+    verdict = _Own("verdict.json")
+    run = _Own("run")
+    """The last test run: coverage data, JUnit report, the runner's job and results."""
+    # Beside `run`, the runner's own caches (pycache, parse-cache, pytest-cache, coveragerc, runner):
+    # gates/testrun.py names them relative to the run folder it is given.
+    probe = _Own("probe.json")
+    ruff_cache = _Own("ruff-cache")
+    testmon_data = _Own("testmondata")
+    run_info = _Own("testcov", "run-info.json")
+    landing_run = _Own("landing-run")
+    baseline_run = _Own("baseline-run")
+
+    # What an agent's hooks record in this checkout.
+    agent_seen = _Own("agent-seen.json")
+    hook_errors = _Own("hook-errors.jsonl")
+    agent_tasks = _Own("agent-tasks.json")
+    agent_activity = _Own("agent-activity.json")
+    agent_hook_lock = _Own("agent-hook.lock")
+
+    # Shared by every worktree.
+    history = _Shared("history.jsonl")
+    baseline = _Shared("baseline.json")
+    testcov = _Shared("testcov")
+    """The per-test store (gates/incremental.py)."""
+    audit_counter = _Shared("audit.json")
+    """Incremental runs since the last audit, and the store data file a full run last vouched for."""
+    incremental_off = _Shared("incremental-off.json")
+    """Written when an audit found the store lying; its presence turns incremental off."""
+
+    def base_lock(self, name: str) -> Path:
+        return self.shared / f"base-{name}.lock"
+
+    def scratch(self, name: str) -> Path:
+        """A named scratch folder of this checkout's (a CI shard's run, say)."""
+        return self.own / name
+
+
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write atomically, so a crash or a full disk never leaves half a file (nor a stray temp)."""
     # The temp's name is the writer's own: two runs writing the same cache never share one.
@@ -109,17 +195,17 @@ class ActiveStep:
 
 
 def load_active(git_dir: Path) -> ActiveStep | None:
-    data = read_json(state_dir(git_dir) / "step.json")
+    data = read_json(StateDir(git_dir).step)
     return ActiveStep.from_dict(data) if data else None
 
 
 def save_active(git_dir: Path, step: ActiveStep) -> None:
-    write_json(state_dir(git_dir) / "step.json", asdict(step))
+    write_json(StateDir(git_dir).step, asdict(step))
 
 
 def clear_active(git_dir: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
-        (state_dir(git_dir) / "step.json").unlink()
+        StateDir(git_dir).step.unlink()
 
 
 def require_active(git_dir: Path) -> ActiveStep:
@@ -134,12 +220,12 @@ def require_active(git_dir: Path) -> ActiveStep:
 
 def append_history(git_dir: Path, record: dict[str, Any]) -> None:
     # One short line per append (O_APPEND): finishes in several worktrees never interleave one.
-    with (shared_dir(git_dir) / "history.jsonl").open("a", encoding="utf-8") as handle:
+    with StateDir(git_dir).history.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def read_history(git_dir: Path) -> list[dict[str, Any]]:
-    path = shared_dir(git_dir) / "history.jsonl"
+    path = StateDir(git_dir).history
     if not path.exists():
         return []
     records = []
@@ -155,7 +241,7 @@ _LOCK_TRIES = 5
 
 
 def _lock_path(git_dir: Path) -> Path:
-    return state_dir(git_dir) / "lock"
+    return StateDir(git_dir).lock
 
 
 def _read_holder(path: Path) -> dict[str, Any]:
@@ -300,33 +386,33 @@ def base_lock(git_dir: Path, branch: str) -> contextlib.AbstractContextManager[N
         f"Another stepcommit finish has held the base branch {branch} for {_BASE_LOCK_WAIT:g}s.",
         hint="Run `stepcommit status --all` to see which step lands, then `stepcommit finish` again.",
     )
-    return flock_held(shared_dir(git_dir) / f"base-{name}.lock", _BASE_LOCK_WAIT, 0.05, busy)
+    return flock_held(StateDir(git_dir).base_lock(name), _BASE_LOCK_WAIT, 0.05, busy)
 
 
 # The finish journal: where an interrupted `finish` stopped, so it can go on or roll back.
 
 
 def journal_dir(git_dir: Path) -> Path:
-    path = state_dir(git_dir) / "finish"
+    path = StateDir(git_dir).journal_files
     path.mkdir(exist_ok=True)
     return path
 
 
 def load_journal(git_dir: Path) -> dict[str, Any] | None:
-    data = read_json(state_dir(git_dir) / "finish.json")
+    data = read_json(StateDir(git_dir).journal)
     return data if isinstance(data, dict) else None
 
 
 def save_journal(git_dir: Path, journal: dict[str, Any]) -> None:
-    write_json(state_dir(git_dir) / "finish.json", journal)
+    write_json(StateDir(git_dir).journal, journal)
 
 
 def clear_journal(git_dir: Path) -> None:
     import shutil
 
     with contextlib.suppress(FileNotFoundError):
-        (state_dir(git_dir) / "finish.json").unlink()
-    shutil.rmtree(state_dir(git_dir) / "finish", ignore_errors=True)
+        StateDir(git_dir).journal.unlink()
+    shutil.rmtree(StateDir(git_dir).journal_files, ignore_errors=True)
 
 
 def refuse_if_interrupted(git_dir: Path) -> None:

@@ -22,8 +22,6 @@ from stepcommit.config import Config
 from stepcommit.config import load as load_config
 from stepcommit.errors import StepcommitError
 
-VERDICT_FILE = "verdict.json"
-
 
 def config_key(cfg: Config, base_commit: str | None) -> str:
     """A digest of every setting that can change a verdict (and the base compared with), so a cached
@@ -33,7 +31,7 @@ def config_key(cfg: Config, base_commit: str | None) -> str:
 
 
 def _path(git_dir: Path) -> Path:
-    return state.state_dir(git_dir) / VERDICT_FILE
+    return state.StateDir(git_dir).verdict
 
 
 def record(git_dir: Path, *, tree: str, base: str | None, key: str, lines: list[tuple[str, str]]) -> None:

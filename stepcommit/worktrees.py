@@ -42,7 +42,7 @@ def active_steps(repo: git.Repo) -> list[ActiveAt]:
     found = []
     for tree in git.worktrees(repo.root):
         git_dir = _git_dir_of(tree.path, common)
-        if git_dir is None or not (git_dir / "stepcommit" / "step.json").is_file():
+        if git_dir is None or not state.StateDir(git_dir, create=False).step.is_file():
             continue
         step = state.load_active(git_dir)
         if step is None:

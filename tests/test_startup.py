@@ -109,16 +109,17 @@ def test_the_interpreter_probe_runs_once_per_environment(tmp_path: Path) -> None
 
 def test_a_gate_with_a_configured_interpreter_probes_it_once(project: Path) -> None:
     from stepcommit.config import load
-    from stepcommit.gates.testrun import PROBE_CACHE, runner
+    from stepcommit.gates.testrun import runner
     from stepcommit.git import find_repo
+    from stepcommit.state import StateDir
 
     write(project, {"pyproject.toml": f'[tool.stepcommit]\npython = ["{sys.executable}"]\n'})
     repo, cfg = find_repo(project), load(project)
     first, second = runner(repo, cfg), runner(repo, cfg)
     assert first.has_pytest_cov is second.has_pytest_cov is True
-    assert _probes(repo.git_dir / "stepcommit" / PROBE_CACHE) == [1]
+    assert _probes(StateDir(repo.git_dir).probe) == [1]
     assert check(cwd=project) == 0  # a whole gate on the cached answer
-    assert _probes(repo.git_dir / "stepcommit" / PROBE_CACHE) == [1]
+    assert _probes(StateDir(repo.git_dir).probe) == [1]
 
 
 def test_the_stored_help_is_what_typer_prints() -> None:

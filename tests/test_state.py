@@ -11,6 +11,7 @@ import pytest
 
 from stepcommit import state
 from stepcommit.errors import LockedError, StepStateError
+from tests.conftest import git
 
 
 def test_second_run_is_told_who_holds_the_lock(project: Path) -> None:
@@ -50,3 +51,23 @@ def test_damaged_state_is_a_clear_error(project: Path) -> None:
 def test_require_active_without_a_step(project: Path) -> None:
     with pytest.raises(StepStateError, match="No step is active"):
         state.require_active(project / ".git")
+
+
+def test_every_state_file_is_named_once_and_a_linked_worktree_shares_only_the_shared_ones(
+    project: Path, tmp_path: Path
+) -> None:
+    from stepcommit.git import find_repo
+    from stepcommit.state import StateDir
+
+    names = [n for n, v in vars(StateDir).items() if type(v).__name__ in ("_Own", "_Shared")]
+    main = StateDir(find_repo(project).git_dir)
+    paths = [getattr(main, n) for n in names]
+    assert len(set(paths)) == len(paths) > 20  # no two names for one file
+    git(project, "worktree", "add", "-q", "-b", "side", str(tmp_path / "side"))
+    side_git_dir = find_repo(tmp_path / "side").git_dir
+    peek = StateDir(side_git_dir, create=False)
+    assert not peek.own.exists() and not peek.step.exists()  # looking makes nothing
+    side = StateDir(side_git_dir)
+    assert side.step != main.step and side.step.parent.is_dir()  # each checkout its own step
+    assert side.history == main.history and side.testcov == main.testcov  # history and store shared
+    assert side.base_lock("main") == main.base_lock("main")

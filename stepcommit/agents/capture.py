@@ -27,23 +27,23 @@ SEEN_SESSIONS = 20
 
 
 def _seen_path(git_dir: Path) -> Path:
-    return state.state_dir(git_dir) / "agent-seen.json"
+    return state.StateDir(git_dir).agent_seen
 
 
 def _errors_path(git_dir: Path) -> Path:
-    return state.state_dir(git_dir) / "hook-errors.jsonl"
+    return state.StateDir(git_dir).hook_errors
 
 
 def _tasks_path(git_dir: Path) -> Path:
-    return state.state_dir(git_dir) / "agent-tasks.json"
+    return state.StateDir(git_dir).agent_tasks
 
 
 def _activity_path(git_dir: Path) -> Path:
-    return state.state_dir(git_dir) / "agent-activity.json"
+    return state.StateDir(git_dir).agent_activity
 
 
 def _lock_path(git_dir: Path) -> Path:
-    return state.state_dir(git_dir) / "agent-hook.lock"
+    return state.StateDir(git_dir).agent_hook_lock
 
 
 @contextlib.contextmanager
@@ -146,7 +146,7 @@ def note_activity(git_dir: Path, observed: Observed) -> None:
 
 def read_activity(git_dir: Path) -> dict[str, dict[str, Any]]:
     """Per agent, the time and event of its last hook call in this repository."""
-    path = git_dir / "stepcommit" / "agent-activity.json"
+    path = state.StateDir(git_dir, create=False).agent_activity
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -187,7 +187,7 @@ def record_hook_error(git_dir: Path, agent: str, error: str, version: str | None
 
 def read_hook_errors(git_dir: Path) -> list[dict[str, Any]]:
     """The recorded hook failures, oldest first (torn lines skipped)."""
-    path = git_dir / "stepcommit" / "hook-errors.jsonl"
+    path = state.StateDir(git_dir, create=False).hook_errors
     if not path.exists():
         return []
     errors: list[dict[str, Any]] = []
@@ -202,7 +202,7 @@ def read_hook_errors(git_dir: Path) -> list[dict[str, Any]]:
 
 
 def clear_hook_errors(git_dir: Path) -> None:
-    path = git_dir / "stepcommit" / "hook-errors.jsonl"
+    path = state.StateDir(git_dir, create=False).hook_errors
     if path.exists():
         path.unlink()
 

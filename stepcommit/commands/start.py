@@ -266,7 +266,7 @@ def _in_committed_plan(
     blob = git.blob_at(repo.root, commit, rel_plan)
     if blob is None:
         return False
-    scratch = state.state_dir(repo.git_dir) / "plan-at-base"
+    scratch = state.StateDir(repo.git_dir).plan_at_base
     scratch.mkdir(exist_ok=True)
     copy = scratch / Path(rel_plan).name
     copy.write_text(git.blob_text(repo.root, blob), encoding="utf-8", newline="")

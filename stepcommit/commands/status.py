@@ -115,7 +115,7 @@ def _trees_now(repo: git.Repo, disk_tree: str, now: StepNow | None) -> set[str]:
 def _hook_errors(git_dir: Path) -> list[dict[str, Any]]:
     """The last recorded hook failures. The capture module, and every agent's with it (~20 ms), loads
     only when there are some (agents/capture.py keeps them in this file)."""
-    if not (git_dir / "stepcommit" / "hook-errors.jsonl").exists():
+    if not state.StateDir(git_dir, create=False).hook_errors.exists():
         return []
     from stepcommit.agents.capture import read_hook_errors
 
@@ -124,7 +124,7 @@ def _hook_errors(git_dir: Path) -> list[dict[str, Any]]:
 
 def silent_in_step(repo: git.Repo, active: state.ActiveStep | None) -> list[str]:
     """The agents whose hooks ran in the active step and captured no entry (see capture.SILENT)."""
-    if active is None or not (repo.git_dir / "stepcommit" / "agent-activity.json").exists():
+    if active is None or not state.StateDir(repo.git_dir, create=False).agent_activity.exists():
         return []  # no agent's hook ran here: the agents' modules and tomlkit (~45 ms) stay unloaded
     from stepcommit.agents.capture import read_activity, silent_agents
     from stepcommit.agents.config_files import installed_agents

@@ -18,7 +18,7 @@ from pathlib import Path
 from stepcommit import config as config_mod
 from stepcommit import git, output, proc, state
 from stepcommit.gates.cache import GateCache
-from stepcommit.gates.testrun import PROBE_CACHE, TestRun, probe_modules, project_python, run_tests
+from stepcommit.gates.testrun import TestRun, probe_modules, project_python, run_tests
 
 WATCH_PATTERNS = "*.py,**/*.py"
 
@@ -107,9 +107,7 @@ def status_line(git_dir: Path) -> str:
 def plan_for(root: Path, git_dir: Path, pytest_args: Sequence[str], *, now: bool, clear: bool) -> WatchPlan:
     cfg = config_mod.load(root)
     python, _ = project_python(root, cfg)
-    has_testmon = probe_modules(
-        python, root, dict(os.environ), ("testmon",), state.state_dir(git_dir) / PROBE_CACHE
-    )
+    has_testmon = probe_modules(python, root, dict(os.environ), ("testmon",), state.StateDir(git_dir).probe)
     return watch_plan(
         root=root,
         python=python,
@@ -117,7 +115,7 @@ def plan_for(root: Path, git_dir: Path, pytest_args: Sequence[str], *, now: bool
         unblock_cache=blocks_cacheprovider(
             _config_texts(root), [*cfg.pytest_args, *pytest_args], os.environ.get("PYTEST_ADDOPTS", "")
         ),
-        datafile=state.state_dir(git_dir) / "testmondata",
+        datafile=state.StateDir(git_dir).testmon_data,
         pytest_args=[*cfg.pytest_args, *pytest_args],
         now=now,
         clear=clear,

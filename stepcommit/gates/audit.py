@@ -29,10 +29,6 @@ if TYPE_CHECKING:
     from stepcommit.config import Config
     from stepcommit.gates.testrun import TestRun
 
-MARKER = "incremental-off.json"
-"""Written (atomically) when an audit found the store lying; its presence turns incremental off."""
-COUNTER = "audit.json"
-"""Incremental runs since the last audit, and the store data file a full run last vouched for."""
 CLEAR = "stepcommit check --full"
 MOST_NAMED = 3
 
@@ -100,17 +96,17 @@ def compare(union_db: Path, full_db: Path, root: Path) -> list[Difference]:
 
 def marker(git_dir: Path) -> dict[str, Any] | None:
     """The marker turning incremental off (``why``, ``files``, ``tree``, ``time``), or None."""
-    data = state.read_cache(state.shared_dir(git_dir) / MARKER)
+    data = state.read_cache(state.StateDir(git_dir).incremental_off)
     return data if isinstance(data, dict) and isinstance(data.get("why"), str) else None
 
 
 def _counter(git_dir: Path) -> dict[str, Any]:
-    data = state.read_cache(state.shared_dir(git_dir) / COUNTER)
+    data = state.read_cache(state.StateDir(git_dir).audit_counter)
     return data if isinstance(data, dict) else {}
 
 
 def _save_counter(git_dir: Path, **changes: Any) -> None:
-    state.write_json(state.shared_dir(git_dir) / COUNTER, _counter(git_dir) | changes)
+    state.write_json(state.StateDir(git_dir).audit_counter, _counter(git_dir) | changes)
 
 
 def last_audit(git_dir: Path) -> dict[str, Any]:
@@ -223,7 +219,7 @@ def gated_run(
             if result.problem is None:
                 _save_counter(git_dir, runs=0, vouched=_vouched(git_dir))
             return (_reason(result, why) if due else result), notes
-        differences = compare(kept, state.state_dir(git_dir) / "run" / ".coverage", repo.root)
+        differences = compare(kept, state.StateDir(git_dir).run / ".coverage", repo.root)
     finally:
         if kept is not None:
             kept.unlink(missing_ok=True)
@@ -240,7 +236,7 @@ def _settle(
     tree: str, git_dir: Path, differences: list[Difference], off: dict[str, Any] | None, notes: list[str]
 ) -> None:
     """Record the audit's verdict: the marker written (a difference) or cleared (an agreement)."""
-    path = state.shared_dir(git_dir) / MARKER
+    path = state.StateDir(git_dir).incremental_off
     result = "agreed" if not differences else "differed"
     _save_counter(git_dir, runs=0, vouched=_vouched(git_dir), audited=state.now_iso(), result=result)
     if differences:

@@ -20,7 +20,7 @@ class Baseline:
 
 def _cache(git_dir: Path) -> Path:
     # Keyed by commit, so every worktree of the repository shares it (written atomically).
-    return state.shared_dir(git_dir) / "baseline.json"
+    return state.StateDir(git_dir).baseline
 
 
 def base_coverage(repo: git.Repo, cfg: Config, base_commit: str, *, measure: bool = True) -> Baseline:
@@ -37,7 +37,7 @@ def base_coverage(repo: git.Repo, cfg: Config, base_commit: str, *, measure: boo
     output.note(f"Measuring the base commit {base_commit[:10]} once for the coverage ratchet...")
     python, _ = project_python(repo.root, cfg)
     with git.temporary_worktree(repo, base_commit) as tree:
-        scratch = state.state_dir(repo.git_dir) / "baseline-run"
+        scratch = state.StateDir(repo.git_dir).baseline_run
         scratch.mkdir(exist_ok=True)
         src = [str(tree / "src")] if (tree / "src").is_dir() else []
         run = run_tests(

@@ -35,12 +35,12 @@ class GateCache:
 
     @property
     def file(self) -> Path:
-        return state.state_dir(self.git_dir) / "gate.json"
+        return state.StateDir(self.git_dir).gate
 
     @property
     def run_dir(self) -> Path:
         """Where the last test run left its results, coverage data and JUnit XML."""
-        return state.state_dir(self.git_dir) / "run"
+        return state.StateDir(self.git_dir).run
 
     def last(self) -> dict[str, Any] | None:
         """The last gate's record, as `GateResult.to_json` wrote it (with the cache keys)."""

@@ -354,7 +354,7 @@ def gate_commit(
     test and rebuild the store from the merged tree, as `finish` does with `full_on_finish`."""
     python, _ = project_python(repo.root, cfg)
     with git.temporary_worktree(repo, commit) as tree:
-        scratch = state.state_dir(repo.git_dir) / "landing-run"
+        scratch = state.StateDir(repo.git_dir).landing_run
         scratch.mkdir(exist_ok=True)
         # The run's own state is the scratch folder's; what every checkout shares (the per-test store,
         # the baseline cache) is the repository's: the scratch names it as a linked worktree's git dir does.

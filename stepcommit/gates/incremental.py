@@ -86,12 +86,12 @@ class Selection:
 
 def store_dir(git_dir: Path) -> Path:
     """The per-test store, in the state every worktree of the repository shares."""
-    return state.shared_dir(git_dir) / "testcov"
+    return state.StateDir(git_dir).testcov
 
 
 def run_info_path(git_dir: Path) -> Path:
     """What the last run of this checkout did (the runner writes it): the checkout's own."""
-    return state.state_dir(git_dir) / "testcov" / "run-info.json"
+    return state.StateDir(git_dir).run_info
 
 
 def _meta_in(folder: Path) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from stepcommit import git, proc
 from stepcommit.setup.hookspec import STEPCOMMIT_HOOK_IDS
-from stepcommit.state import state_dir
+from stepcommit.state import StateDir
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 
@@ -63,7 +63,7 @@ def run_ruff(repo: git.Repo, python: Sequence[str], paths: Sequence[str]) -> Lin
     ruff = _ruff_command(python)
     if ruff is None:
         return LintResult(True, "none", "none configured (no pre-commit lint hook, ruff not installed)")
-    cache = state_dir(repo.git_dir) / "ruff-cache"
+    cache = StateDir(repo.git_dir).ruff_cache
     # --no-fix: the gate reports, it never rewrites a file, whatever `fix = true` the project sets.
     argv = [
         *ruff,

@@ -29,7 +29,7 @@ from stepcommit.runner.stepcommit_runner.job import (
     Job,
     Results,
 )
-from stepcommit.state import state_dir
+from stepcommit.state import StateDir
 
 if TYPE_CHECKING:  # the incremental gate is imported only when a run uses it (start-up stays light)
     from stepcommit.gates.incremental import Outcome, Selection
@@ -181,9 +181,6 @@ def project_python(root: Path, config: Config) -> tuple[list[str], bool | None]:
                 hint="Add it (e.g. `uv add --dev pytest coverage`), or set [tool.stepcommit] python.",
             )
     return [str(venv)], _venv_has(venv, "pytest_cov")
-
-
-PROBE_CACHE = "probe.json"
 
 
 def environment_fingerprint(executable: str, site_dirs: list[str]) -> str:
@@ -389,7 +386,7 @@ def runner(repo: Repo, config: Config, *, own_pycache: bool = False) -> Runner:
     env = _clean_env(work, repo.root, own_pycache=own_pycache)
     python, has_pytest_cov = project_python(repo.root, config)
     if has_pytest_cov is None:
-        has_pytest_cov = _probe_pytest_cov(python, repo.root, env, state_dir(repo.git_dir) / PROBE_CACHE)
+        has_pytest_cov = _probe_pytest_cov(python, repo.root, env, StateDir(repo.git_dir).probe)
     cov_args = [f"--data-file={work / '.coverage'}"]
     if not has_coverage_config(repo.root):
         cov_args.append(f"--rcfile={work.parent / 'coveragerc'}")

@@ -102,7 +102,7 @@ def test_a_store_that_lies_is_caught_named_and_turns_incremental_off_until_they_
     assert any(
         "incremental gate off for this repository" in n and "calc/__init__.py" in n for n in audited.notes
     )
-    assert (state.shared_dir(repo.git_dir) / audit.MARKER).is_file()
+    assert state.StateDir(repo.git_dir).incremental_off.is_file()
 
     found = doctor.check_incremental(repo)
     assert not found.ok and "calc/__init__.py" in found.detail and "check --full" in found.fix
@@ -119,7 +119,7 @@ def test_while_off_every_run_is_full_until_check_full_finds_the_store_agreeing(h
     repo = g.find_repo(hidden)
     assert gate(hidden, cfg).ok  # a fresh store of this tree
     why = "the per-test store's union differed from a full run in calc/__init__.py: (a test)"
-    state.write_json(state.shared_dir(repo.git_dir) / audit.MARKER, {"why": why, "files": [], "tree": "?"})
+    state.write_json(state.StateDir(repo.git_dir).incremental_off, {"why": why, "files": [], "tree": "?"})
 
     after = gate(hidden, cfg)
     assert after.measured is None and after.coverage is not None  # full: no per-test selection
