@@ -7,8 +7,9 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -398,13 +399,77 @@ def journal_dir(git_dir: Path) -> Path:
     return path
 
 
-def load_journal(git_dir: Path) -> dict[str, Any] | None:
-    data = read_json(StateDir(git_dir).journal)
-    return data if isinstance(data, dict) else None
+class Phase(StrEnum):
+    """How far a `finish` got; each phase is saved before the work that follows it."""
+
+    PREPARED = "prepared"
+    """The plan is ticked and the index copied, no commit yet: an interruption rolls back."""
+    COMMITTED = "committed"
+    """The step's commit is on its branch; the base is not moved yet."""
+    LANDING = "landing"
+    """The commit the base will point at is made; the base may not hold it yet."""
+    LANDED = "landed"
+    """The base holds the step; the checkout may still have to follow it."""
 
 
-def save_journal(git_dir: Path, journal: dict[str, Any]) -> None:
-    write_json(StateDir(git_dir).journal, journal)
+@dataclass
+class FinishJournal:
+    """Where a `finish` stands (`.git/stepcommit/finish.json`), so an interrupted one can go on or
+    roll back. Kept as one record updated phase by phase and saved after each update."""
+
+    phase: Phase
+    step: str
+    plan: str
+    style: str
+    """How the step lands: squash, ff, no-ff or none."""
+    head_before: str
+    """The step branch's commit before `finish` committed anything."""
+    message_file: str
+    allow: dict[str, str] = field(default_factory=dict)
+    tree: str | None = None
+    """The tree the step's own gate passed (and its commit records)."""
+    commit: str | None = None
+    gated: list[str] = field(default_factory=list)
+    """Every tree a gate of this finish passed."""
+    incremental_only: list[str] = field(default_factory=list)
+    """The trees among them gated incrementally only."""
+    progress_total: int | None = None
+    """Progress entries at the time the message was written: later ones go to the next commit."""
+    progress_texts: list[str] = field(default_factory=list)
+    coverage: str | None = None
+    tests: str | None = None
+    honesty: list[str] = field(default_factory=list)
+    allowed: list[dict[str, str]] = field(default_factory=list)
+    base_before: str | None = None
+    landed: str | None = None
+    """The commit the base is moved to."""
+    landed_from: str | None = None
+    """The step branch's tip that commit was made from."""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FinishJournal:
+        known = {f.name for f in fields(cls)}
+        kept = {k: v for k, v in data.items() if k in known}
+        return cls(**{**kept, "phase": Phase(kept["phase"])})
+
+
+def load_journal(git_dir: Path) -> FinishJournal | None:
+    path = StateDir(git_dir).journal
+    data = read_json(path)
+    if data is None:
+        return None
+    try:
+        return FinishJournal.from_dict(data)
+    except (TypeError, ValueError, KeyError):
+        raise StepStateError(
+            f"stepcommit's finish journal {path} is damaged.",
+            hint="Inspect it: `git log` and `git status` show what the finish did; deleting the file makes "
+            "stepcommit forget the interrupted finish (your files and commits stay).",
+        ) from None
+
+
+def save_journal(git_dir: Path, journal: FinishJournal) -> None:
+    write_json(StateDir(git_dir).journal, asdict(journal))
 
 
 def clear_journal(git_dir: Path) -> None:
@@ -419,7 +484,6 @@ def refuse_if_interrupted(git_dir: Path) -> None:
     journal = load_journal(git_dir)
     if journal:
         raise StepStateError(
-            f"A `stepcommit finish` of step {journal.get('step', '?')} was interrupted "
-            f"(it stopped at: {journal.get('phase', '?')}).",
+            f"A `stepcommit finish` of step {journal.step} was interrupted (it stopped at: {journal.phase}).",
             hint="Run `stepcommit finish` to complete it, or `stepcommit status` to see where it stands.",
         )

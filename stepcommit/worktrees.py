@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from stepcommit import git, output, state
 from stepcommit.config import Config
@@ -18,7 +17,7 @@ class ActiveAt:
     path: Path
     git_dir: Path
     step: state.ActiveStep
-    journal: dict[str, Any] | None
+    journal: state.FinishJournal | None
     running: str | None
     """The stepcommit command holding that checkout's lock now, if any."""
 

@@ -71,3 +71,22 @@ def test_every_state_file_is_named_once_and_a_linked_worktree_shares_only_the_sh
     assert side.step != main.step and side.step.parent.is_dir()  # each checkout its own step
     assert side.history == main.history and side.testcov == main.testcov  # history and store shared
     assert side.base_lock("main") == main.base_lock("main")
+
+
+def test_the_finish_journal_round_trips_and_a_damaged_one_is_a_message(project: Path) -> None:
+    git_dir = project / ".git"
+    journal = state.FinishJournal(state.Phase.PREPARED, "1.2", "PLAN.md", "squash", "abc", "/m.txt")
+    journal.gated.append("t1")
+    state.save_journal(git_dir, journal)
+    saved = json.loads(state.StateDir(git_dir).journal.read_text())
+    assert saved["phase"] == "prepared" and saved["gated"] == ["t1"]  # plain JSON, as before
+    assert state.load_journal(git_dir) == journal
+    # A journal an older stepcommit wrote (fewer keys, one it no longer knows) still loads.
+    state.write_json(
+        state.StateDir(git_dir).journal, {**saved, "landed": None, "merged": "x"} | {"phase": "landed"}
+    )
+    loaded = state.load_journal(git_dir)
+    assert loaded is not None and loaded.phase is state.Phase.LANDED
+    state.write_json(state.StateDir(git_dir).journal, {"phase": "halfway", "step": "1.2"})
+    with pytest.raises(StepStateError, match="finish journal .* is damaged"):
+        state.load_journal(git_dir)

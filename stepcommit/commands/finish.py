@@ -30,28 +30,29 @@ from stepcommit.errors import (
 )
 from stepcommit.gates import forbidden
 from stepcommit.gates.gate import GateResult, gate_commit, run_gate
+from stepcommit.state import FinishJournal, Phase
 
 
-def _rollback_commit(repo: git.Repo, journal: dict[str, Any], *, restore_plan: bool = True) -> None:
+def _rollback_commit(repo: git.Repo, journal: FinishJournal, *, restore_plan: bool = True) -> None:
     """Undo the commit phase's edits (plan tick, staging) when no commit was made."""
     jdir = state.journal_dir(repo.git_dir)
     plan_backup = jdir / "plan"
     if plan_backup.exists() and restore_plan:
-        shutil.copyfile(plan_backup, repo.root / journal["plan"])
+        shutil.copyfile(plan_backup, repo.root / journal.plan)
     index_backup = jdir / "index"
     if index_backup.exists():
         shutil.copyfile(index_backup, repo.git_dir / "index")
     state.clear_journal(repo.git_dir)
 
 
-def _commit_landed(repo: git.Repo, journal: dict[str, Any]) -> bool:
+def _commit_landed(repo: git.Repo, journal: FinishJournal) -> bool:
     """Whether the step's commit was made (by this finish, of the gated tree) before it stopped."""
     head = git.head_commit(repo.root)
     return (
-        bool(head != journal["head_before"])
-        and git.trailer(repo.root, "HEAD", "Step") == journal["step"]
-        and journal.get("tree") is not None
-        and git.tree_of(repo.root, "HEAD") == journal["tree"]
+        bool(head != journal.head_before)
+        and git.trailer(repo.root, "HEAD", "Step") == journal.step
+        and journal.tree is not None
+        and git.tree_of(repo.root, "HEAD") == journal.tree
     )
 
 
@@ -84,7 +85,7 @@ def _step_entries(repo: git.Repo, style: str) -> list[progress.Entry]:
 
 
 def _write_message(
-    repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, journal: dict[str, Any],
+    repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, journal: FinishJournal,
     gate: GateResult, parent: str, tree: str,
 ) -> None:  # fmt: skip
     """The step's commit message, from ``gate``'s figures for ``tree`` (compared with ``parent``)."""
@@ -93,15 +94,15 @@ def _write_message(
     figure = message.CoverageFigure(
         cov.total, cov.display, gate.previous, cov.lowest(), cov.branch, gate.patch_display, gate.measured
     )
-    if "progress_total" not in journal:
+    if journal.progress_total is None:
         # Entries logged from here on belong to the next commit: `finish` keeps them.
-        journal["progress_total"] = len(progress.read(repo.git_dir))
-        journal["progress_texts"] = [e.text for e in _step_entries(repo, journal["style"])]
+        journal.progress_total = len(progress.read(repo.git_dir))
+        journal.progress_texts = [e.text for e in _step_entries(repo, journal.style)]
     text = message.step_message(
         commit_type=cfg.commit_type,
         step_id=active.id,
         title=active.title,
-        progress=journal["progress_texts"],
+        progress=journal.progress_texts,
         tests=gate.tests,
         coverage=figure,
         files=git.diff_summary(repo.root, parent, tree),
@@ -111,12 +112,12 @@ def _write_message(
         trailers=_honesty_trailers(gate),
         todo=current_todo(repo, active),
     )
-    Path(journal["message_file"]).write_text(text, encoding="utf-8")
-    journal.update(coverage=cov.display, tests=gate.tests.summary(), honesty=gate.honesty_lines(),
-                   allowed=[{"kind": k, "reason": r} for k, r in gate.allowed])  # fmt: skip
-    journal.setdefault("gated", []).append(tree)
+    Path(journal.message_file).write_text(text, encoding="utf-8")
+    journal.coverage, journal.tests, journal.honesty = cov.display, gate.tests.summary(), gate.honesty_lines()
+    journal.allowed = [{"kind": k, "reason": r} for k, r in gate.allowed]
+    journal.gated.append(tree)
     if gate.measured is not None:  # only the affected tests ran: `full_on_finish` still owes a full run
-        journal.setdefault("incremental_only", []).append(tree)
+        journal.incremental_only.append(tree)
 
 
 def _honesty_body(gate: GateResult) -> list[str]:
@@ -142,12 +143,12 @@ def own_gate_full(cfg: config_mod.Config, style: str, base_moved: bool) -> bool:
     return cfg.full_on_finish and not (cfg.incremental and base_moved and style in ("squash", "no-ff"))
 
 
-def needs_landing_gate(cfg: config_mod.Config, journal: Mapping[str, Any], tree: str) -> bool:
+def needs_landing_gate(cfg: config_mod.Config, journal: FinishJournal, tree: str) -> bool:
     """Whether ``tree`` is gated before it lands: no gate passed it yet, or only an incremental one
     while `full_on_finish` promises a full run's figures for the tree that lands."""
-    if tree not in journal.get("gated", []):
+    if tree not in journal.gated:
         return True
-    return cfg.full_on_finish and tree in journal.get("incremental_only", [])
+    return cfg.full_on_finish and tree in journal.incremental_only
 
 
 def _base_moved(repo: git.Repo, active: state.ActiveStep) -> bool:
@@ -170,7 +171,7 @@ def _own_gate(
 
 def _commit_step(
     repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, style: str, allow: Mapping[str, str]
-) -> dict[str, Any]:
+) -> FinishJournal:
     branch = git.ensure_ready(repo)
     if branch != active.branch:
         raise StepStateError(
@@ -196,15 +197,10 @@ def _commit_step(
         shutil.copyfile(repo.git_dir / "index", jdir / "index")
     head_before = git.head_commit(repo.root)
     assert head_before is not None
-    journal: dict[str, Any] = {
-        "phase": "prepared",
-        "step": active.id,
-        "plan": active.plan,
-        "style": style,
-        "head_before": head_before,
-        "message_file": str(message_file),
-        "allow": dict(allow),
-    }
+    journal = FinishJournal(
+        phase=Phase.PREPARED, step=active.id, plan=active.plan, style=style, head_before=head_before,
+        message_file=str(message_file), allow=dict(allow),
+    )  # fmt: skip
     state.save_journal(repo.git_dir, journal)
     try:
         # Tick first, so the gate measures exactly the tree that is committed.
@@ -231,7 +227,7 @@ def _commit_step(
                 "`stepcommit finish` again (`stepcommit status` shows the last gate result).",
             )
         _write_message(repo, cfg, active, journal, gate, active.base_commit, snap.tree)
-        journal["tree"] = snap.tree
+        journal.tree = snap.tree
         state.save_journal(repo.git_dir, journal)
         # The commit records the gated tree itself, not whatever is on disk by now; the repository's
         # commit hooks still run, and a hook that changes what is committed undoes the commit.
@@ -247,70 +243,67 @@ def _commit_step(
                 hint="Find the hook that runs `git add` (.git/hooks, .pre-commit-config.yaml) and make it "
                 "fail instead of staging, then run `stepcommit finish` again. Your files are as they were.",
             )
-        journal["commit"] = commit
+        journal.commit = commit
     except BaseException:
         if _commit_landed(repo, journal):
-            journal["commit"] = git.head_commit(repo.root)
+            journal.commit = git.head_commit(repo.root)
         else:
             _rollback_commit(repo, journal)
             raise
-    journal["phase"] = "committed"
+    journal.phase = Phase.COMMITTED
     state.save_journal(repo.git_dir, journal)
     return journal
 
 
-def _undo_step_commit(repo: git.Repo, active: state.ActiveStep, journal: dict[str, Any]) -> None:
+def _undo_step_commit(repo: git.Repo, active: state.ActiveStep, journal: FinishJournal) -> None:
     """The step is committed but not landed, and the user changed files since (a fix after a failed
     landing): take the commit back, keeping every file as it is, so the next commit gates them too."""
-    commit = journal["commit"]
+    commit = journal.commit
+    assert commit is not None  # a committed journal names its commit
     ticked = git.blob_at(repo.root, commit, active.plan)
     on_disk = git.blob_on_disk(repo.root, active.plan)
-    git.move_ref(repo.root, f"refs/heads/{active.branch}", journal["head_before"], commit,
+    git.move_ref(repo.root, f"refs/heads/{active.branch}", journal.head_before, commit,
                  "stepcommit: reopen the step commit to take in new changes")  # fmt: skip
     # The plan goes back to unticked only when nobody edited it since the tick.
     _rollback_commit(repo, journal, restore_plan=ticked is not None and ticked == on_disk)
 
 
-def _recover(repo: git.Repo, active: state.ActiveStep, journal: dict[str, Any]) -> dict[str, Any] | None:
+def _recover(repo: git.Repo, active: state.ActiveStep, journal: FinishJournal) -> FinishJournal | None:
     """Pick up an interrupted finish: the journal to go on with, or None after rolling back."""
-    phase = journal["phase"]
-    if phase == "prepared":
+    phase = journal.phase
+    if phase is Phase.PREPARED:
         if _commit_landed(repo, journal):
-            journal["commit"] = git.head_commit(repo.root)
-            journal["phase"] = "committed"
+            journal.commit = git.head_commit(repo.root)
+            journal.phase = Phase.COMMITTED
             state.save_journal(repo.git_dir, journal)
             return journal
         head = git.head_commit(repo.root)
-        if head != journal["head_before"] and git.current_branch(repo.root) == active.branch:
+        if head != journal.head_before and git.current_branch(repo.root) == active.branch:
             # A commit made from a tree the gate did not pass: taken back, files kept.
-            git.move_ref(repo.root, f"refs/heads/{active.branch}", journal["head_before"], head or "",
+            git.move_ref(repo.root, f"refs/heads/{active.branch}", journal.head_before, head or "",
                          "stepcommit: undo an ungated commit")  # fmt: skip
         output.note("An interrupted finish made no commit: its edits were undone; starting again.")
         _rollback_commit(repo, journal)
         return None
-    if phase == "committed" and git.current_branch(repo.root) == active.branch:
+    if phase is Phase.COMMITTED and git.current_branch(repo.root) == active.branch:
         tip = git.rev_parse(repo.root, active.branch)
-        if (
-            tip is not None
-            and tip == journal.get("commit")
-            and git.tree_only(repo) != git.tree_of(repo.root, tip)
-        ):
+        if tip is not None and tip == journal.commit and git.tree_only(repo) != git.tree_of(repo.root, tip):
             output.note(f"Files changed since step {active.id} was committed: committing them with it.")
             _undo_step_commit(repo, active, journal)
             return None
     return journal
 
 
-def _land(repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, journal: dict[str, Any]) -> str:
+def _land(repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, journal: FinishJournal) -> str:
     """Put the step on its base: the commit the base will point at is made from a tree that passed
     the gate, and the base is moved only if nobody moved it meanwhile. Returns the base's new tip."""
-    style = journal["style"]
+    style = journal.style
     root = repo.root
     tip = git.rev_parse(root, active.branch)
     if tip is None:
         raise StepStateError(
             f"The step's branch {active.branch} is gone, so there is nothing to land.",
-            hint=f"Restore it from the reflog (`git branch {active.branch} {journal.get('commit', '<commit>')}`), "
+            hint=f"Restore it from the reflog (`git branch {active.branch} {journal.commit or '<commit>'}`), "
             "then run `stepcommit finish` again.",
         )
     if style == "none":
@@ -322,11 +315,13 @@ def _land(repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, jour
                 f"The base branch {active.base_branch} is gone.",
                 hint=f"Recreate it (`git branch {active.base_branch} {active.base_commit}`), then finish again.",
             )
-        landed = journal.get("landed")
-        if landed and journal.get("landed_from") == tip and git.is_ancestor(root, landed, base_tip):
-            if base_tip == landed:  # a finish that stopped after moving the base: its checkout too
+        landed = journal.landed
+        if landed and journal.landed_from == tip and git.is_ancestor(root, landed, base_tip):
+            if (
+                base_tip == landed and journal.base_before
+            ):  # it stopped after moving the base: its checkout too
                 worktrees.say_note(
-                    worktrees.follow_base(repo, active.base_branch, journal["base_before"], landed)
+                    worktrees.follow_base(repo, active.base_branch, journal.base_before, landed)
                 )
             return str(landed)
         tree = _landing_tree(repo, active, style, tip, base_tip)
@@ -335,7 +330,7 @@ def _land(repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, jour
         gated_here = needs_landing_gate(cfg, journal, tree)
         if gated_here:
             _gate_landing(repo, cfg, active, journal, tree, tip, base_tip)
-        message_file = Path(journal["message_file"])
+        message_file = Path(journal.message_file)
         if style == "ff" and gated_here:
             # The tip's message has the figures of the tree it was gated with before a rebase: the
             # commit that lands is the same tree and parents with the message of this gate.
@@ -346,7 +341,12 @@ def _land(repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, jour
             new = git.commit_tree(root, tree, [base_tip], message_file)
         else:
             new = git.commit_tree(root, tree, [base_tip, tip], message_file)
-        journal.update(phase="landing", base_before=base_tip, landed=new, landed_from=tip)
+        journal.phase, journal.base_before, journal.landed, journal.landed_from = (
+            Phase.LANDING,
+            base_tip,
+            new,
+            tip,
+        )
         state.save_journal(repo.git_dir, journal)
         # One landing at a time moves the base and the checkout that has it (another worktree's finish
         # waits here); the compare-and-swap still catches a commit made to the base by anything else.
@@ -355,7 +355,7 @@ def _land(repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, jour
                 root, f"refs/heads/{active.base_branch}", new, base_tip, f"stepcommit: land step {active.id}"
             )
             if moved:
-                journal["phase"] = "landed"
+                journal.phase = Phase.LANDED
                 state.save_journal(repo.git_dir, journal)
                 worktrees.say_note(worktrees.follow_base(repo, active.base_branch, base_tip, new))
         if moved:
@@ -445,12 +445,12 @@ def _merge_beside_tick(
 
 
 def _gate_landing(
-    repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, journal: dict[str, Any],
+    repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, journal: FinishJournal,
     tree: str, tip: str, base_tip: str,
 ) -> None:  # fmt: skip
     """Gate the tree that would land before it lands: it differs from every tree gated so far, or
     was gated incrementally only while `full_on_finish` asks for a full run (which this one is)."""
-    if tree in journal.get("gated", []):
+    if tree in journal.gated:
         output.note(
             f"Step {active.id}'s tree was gated incrementally only: running every test before it lands..."
         )
@@ -459,11 +459,11 @@ def _gate_landing(
             f"{active.base_branch} moved since step {active.id} was gated (or its branch was rebased): "
             f"gating the merged tree before it lands..."
         )
-    probe_message = Path(journal["message_file"]).with_name("probe.txt")
+    probe_message = Path(journal.message_file).with_name("probe.txt")
     probe_message.write_text(f"stepcommit: merged tree of step {active.id}, to be gated\n", encoding="utf-8")
     probe = git.commit_tree(repo.root, tree, [base_tip], probe_message)
     gate = gate_commit(
-        repo, cfg, probe, base_tip, verify=current_verify(repo, active), allow=journal.get("allow") or {},
+        repo, cfg, probe, base_tip, verify=current_verify(repo, active), allow=journal.allow,
         ignore=(active.plan,), full=cfg.full_on_finish,
     )  # fmt: skip
     if not gate.ok:
@@ -478,18 +478,19 @@ def _gate_landing(
     state.save_journal(repo.git_dir, journal)
 
 
-def _follow(repo: git.Repo, active: state.ActiveStep, journal: dict[str, Any]) -> None:
+def _follow(repo: git.Repo, active: state.ActiveStep, journal: FinishJournal) -> None:
     """Bring the user's checkout onto the base's new tip. Its files are the step's committed ones,
     or a checkout cut short between those and the landed ones; anything else is the user's and is
     kept in a rescue commit before the checkout is overwritten."""
     root = repo.root
-    landed = journal["landed"]
+    landed, landed_from = journal.landed, journal.landed_from
+    assert landed is not None and landed_from is not None  # only after the landing
     landed_tree = git.tree_of(root, landed)
     disk = git.tree_only(repo)
     if git.current_branch(root) == active.base_branch and disk == landed_tree:
         git.set_index(root, landed_tree)
         return
-    step_tree = git.tree_of(root, journal["landed_from"])
+    step_tree = git.tree_of(root, landed_from)
     theirs = {path for _, path, _, _ in git.raw_diff(root, step_tree, disk)}
     users = [path for _, path, _, _ in git.raw_diff(root, landed_tree, disk) if path in theirs]
     if users:
@@ -504,15 +505,16 @@ def _follow(repo: git.Repo, active: state.ActiveStep, journal: dict[str, Any]) -
 
 
 def _remove_step_worktree(
-    repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, journal: dict[str, Any]
+    repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, journal: FinishJournal
 ) -> Path | None:
     """After the landing: the step's worktree and branch go (unless `keep_worktree`), but only when
     the worktree holds nothing beyond the landed commit; else it stays, with a note. Returns the
     main checkout when the worktree went (the user's shell may stand in the folder removed)."""
-    landed = journal["style"] != "none" and git.is_ancestor(repo.root, journal["landed"], active.base_branch)
-    if cfg.keep_worktree or not landed:
+    if cfg.keep_worktree or journal.style == "none" or journal.landed is None or journal.landed_from is None:
         return None
-    if git.tree_only(repo) != git.tree_of(repo.root, journal["landed_from"]):
+    if not git.is_ancestor(repo.root, journal.landed, active.base_branch):
+        return None
+    if git.tree_only(repo) != git.tree_of(repo.root, journal.landed_from):
         output.note(
             f"Files changed in {repo.root} during the finish: the worktree and {active.branch} are kept."
         )
@@ -522,7 +524,7 @@ def _remove_step_worktree(
     if refused:
         output.note(f"The worktree {repo.root} was kept: {refused}")
         return None
-    if git.rev_parse(main, active.branch) == journal["landed_from"]:
+    if git.rev_parse(main, active.branch) == journal.landed_from:
         git.delete_branch(main, active.branch)
     return main
 
@@ -551,17 +553,17 @@ def finish(
         if journal is None:
             journal = _commit_step(repo, cfg, active, style, allow or {})
         elif allow:  # a resumed finish: the landing gate takes the new allowances too
-            journal["allow"] = {**journal.get("allow", {}), **allow}
+            journal.allow = {**journal.allow, **allow}
         tip = _land(repo, cfg, active, journal)
         # A step's own worktree does not follow the base (the base is checked out elsewhere): it goes below.
-        if journal["style"] != "none" and not active.worktree:
+        if journal.style != "none" and not active.worktree:
             _follow(repo, active, journal)
             # The branch goes only once the commit built from it is on the base.
-            if git.rev_parse(repo.root, active.branch) == journal["landed_from"] and git.is_ancestor(
+            if git.rev_parse(repo.root, active.branch) == journal.landed_from and git.is_ancestor(
                 repo.root, tip, active.base_branch
             ):
                 git.delete_branch(repo.root, active.branch)
-        record = {
+        record: dict[str, Any] = {
             "step": active.id,
             "title": active.title,
             "plan": active.plan,
@@ -570,13 +572,13 @@ def finish(
             "started_at": active.started_at,
             "finished_at": state.now_iso(),
             "commit": tip,
-            "merge": journal["style"],
-            "coverage": journal.get("coverage"),
-            "tests": journal.get("tests"),
-            "allowed": journal.get("allowed", []),
+            "merge": journal.style,
+            "coverage": journal.coverage,
+            "tests": journal.tests,
+            "allowed": journal.allowed,
         }
         state.append_history(repo.git_dir, record)
-        kept = progress.drop_first(repo.git_dir, int(journal.get("progress_total", 0)))
+        kept = progress.drop_first(repo.git_dir, journal.progress_total or 0)
         state.clear_active(repo.git_dir)
         state.clear_journal(repo.git_dir)
     removed = _remove_step_worktree(repo, cfg, active, journal) if active.worktree else None
@@ -587,17 +589,17 @@ def finish(
         step = output.step_json(record["step"], record["title"])
         output.emit_json({**shown, "step": step, **output.figure_json("coverage", record["coverage"])})
         return 0
-    where = active.branch if journal["style"] == "none" else active.base_branch
+    where = active.branch if journal.style == "none" else active.base_branch
     output.say(f"Finished step {active.id}: {active.title}")
     output.say(
-        f"Commit {tip[:10]} on {where} ({journal['style']}); tests {journal.get('tests')}; "
-        f"coverage {journal.get('coverage')}%."
+        f"Commit {tip[:10]} on {where} ({journal.style}); tests {journal.tests}; "
+        f"coverage {journal.coverage}%."
     )
     if removed:
         output.say(
             f"Worktree {active.worktree} and branch {active.branch} removed; the main checkout is {removed}."
         )
-    for line in journal.get("honesty", []):
+    for line in journal.honesty:
         output.say(line)
     if kept:
         output.say(

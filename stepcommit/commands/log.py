@@ -52,9 +52,9 @@ def log(
         output.say(f"{total - len(entries) + entries.index(entry) + 1} {entry.text}")
     if active is None:
         output.note("No step is active: the entries will go into the next commit stepcommit writes.")
-    elif (journal := state.load_journal(repo.git_dir)) and "progress_total" in journal:
+    elif (journal := state.load_journal(repo.git_dir)) and journal.progress_total is not None:
         output.note(
-            f"A finish of step {journal.get('step', '?')} is under way and its commit message is written: "
+            f"A finish of step {journal.step} is under way and its commit message is written: "
             "the entries are kept for the next commit."
         )
     return 0

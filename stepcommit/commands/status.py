@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def _next_action(
-    active: state.ActiveStep | None, journal: dict[str, Any] | None, gate: dict[str, Any] | None, changed: int,
+    active: state.ActiveStep | None, journal: state.FinishJournal | None, gate: dict[str, Any] | None, changed: int,
     index_lock: str | None = None, running: str | None = None,
 ) -> str:  # fmt: skip
     if index_lock:
@@ -79,9 +79,9 @@ def collect(cwd: Path) -> dict[str, Any]:
         "interrupted_finish": None
         if journal is None
         else {
-            "phase": journal.get("phase"),
-            "step": journal.get("step"),
-            "commit": journal.get("commit"),
+            "phase": journal.phase,
+            "step": journal.step,
+            "commit": journal.commit,
             "running": running == "finish",
         },
         "git_operation": busy[0] if busy else None,
@@ -169,9 +169,9 @@ def _summary(found: ActiveAt) -> dict[str, Any]:
     this_step = gate is not None and str(gate.get("time", "")) >= step.started_at
     where = f"cd {found.path} && stepcommit finish"
     if journal and found.running == "finish":
-        explain, next_action = f"finishing now ({journal.get('phase')})", "wait for the finish running there"
+        explain, next_action = f"finishing now ({journal.phase})", "wait for the finish running there"
     elif journal:
-        explain, next_action = f"interrupted finish: {_PHASES.get(str(journal.get('phase')), '?')}", where
+        explain, next_action = f"interrupted finish: {_PHASES.get(journal.phase, '?')}", where
     elif found.running:
         explain, next_action = f"`stepcommit {found.running}` is running there", "wait"
     else:
@@ -190,8 +190,8 @@ def _summary(found: ActiveAt) -> dict[str, Any]:
         "finish": None
         if journal is None
         else {
-            "phase": journal.get("phase"),
-            "commit": journal.get("commit"),
+            "phase": journal.phase,
+            "commit": journal.commit,
             "running": found.running == "finish",
         },
         "state": explain,

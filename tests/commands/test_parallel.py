@@ -189,8 +189,9 @@ def test_only_a_merging_finish_of_a_moved_base_skips_the_step_s_own_full_run() -
 
 def test_a_landing_tree_is_gated_unless_a_gate_vouched_for_it_as_full_on_finish_asks() -> None:
     cfg = Config()
-    journal = {"gated": ["t1", "t2"], "incremental_only": ["t1"]}
-    assert needs_landing_gate(cfg, journal, "t3") and needs_landing_gate(cfg, {}, "t3")
+    fresh = state.FinishJournal(state.Phase.COMMITTED, "1.1", "PLAN.md", "squash", "h", "m")
+    journal = replace(fresh, gated=["t1", "t2"], incremental_only=["t1"])
+    assert needs_landing_gate(cfg, journal, "t3") and needs_landing_gate(cfg, fresh, "t3")
     assert needs_landing_gate(cfg, journal, "t1") and not needs_landing_gate(cfg, journal, "t2")
     assert not needs_landing_gate(replace(cfg, full_on_finish=False), journal, "t1")
 
