@@ -467,7 +467,10 @@ def _clean(title: str) -> str:
         title = _LINK.sub(lambda m: m.group("text"), title)
     if "<" in title:
         title = _AUTOLINK.sub(lambda m: m.group("url"), title)
-    title = _trim_separators(_SPACES.sub(" ", title).strip())
+    # `\s` other than a single space is a run of spaces or a character str.isprintable refuses.
+    if "  " in title or not title.isprintable():
+        title = _SPACES.sub(" ", title)
+    title = _trim_separators(title.strip())
     # A wrapped description: keep the first sentence, or the part before ` — `.
     dash = title.find(" — ")
     if dash > 0:
@@ -530,7 +533,9 @@ def read_title(text: str) -> Title:
         # `**1.1.** Title`: the bold held only the number.
         if not source.strip(" \t*_:.-–—"):
             source, after = after, ""
-    source = TAGS.sub("", source.strip())
+    source = source.strip()
+    if source[:1] == "[":  # TAGS starts with one
+        source = TAGS.sub("", source)
     title = _unbold(source).strip().strip(":").strip()
     if not title and after:
         title = _unbold(after).strip(" \t:-–—")
@@ -547,7 +552,7 @@ def _detect(lines: list[Line], skip: set[int], headings: dict[int, int], path: P
     bodies = [line.body for i, line in enumerate(lines) if i not in skip]
     heading_texts = [_plain(lines[i].body.lstrip("# ")) for i in headings]
     # Each checkbox matched once; the substring tests spare a regex on lines that cannot match.
-    matched = [m for b in bodies if (m := CHECKBOX.match(b))]
+    matched = [m for b in bodies if "[" in b and (m := CHECKBOX.match(b))]
     boxes = [m.string for m in matched]
     if "progress" in heading_texts and any(s in heading_texts for s in EXECPLAN_SECTIONS):
         return "execplan"
@@ -642,7 +647,9 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
     allow_emoji = (
         flavor == "markdown"
         and not table_rows
-        and not any(CHECKBOX.match(line.body) for i, line in enumerate(lines) if i not in skip)
+        and not any(
+            "[" in line.body and CHECKBOX.match(line.body) for i, line in enumerate(lines) if i not in skip
+        )
     )
     items: list[_Node] = []
     verify_at: dict[int, list[tuple[int, str]]] = {}
@@ -716,7 +723,7 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
             continue
         if not body:
             continue  # a blank line (the commonest): nothing below reads it
-        box = CHECKBOX.match(body)
+        box = CHECKBOX.match(body) if "[" in body else None
         if box:
             seen_box = True
             rest = box.group("rest")
@@ -1131,7 +1138,8 @@ def _build(
     _attach(stack, verify_at.get(len(items), []))
 
     def keep(node: _Node, parent: str | None) -> list[_Node]:
-        node.children = [k for c in node.children for k in keep(c, node.id)]
+        if node.children:
+            node.children = [k for c in node.children for k in keep(c, node.id)]
         # A numbered heading (`## 1. Overview`) is a step only when it holds steps or says its
         # status, or numbers a part of the step it is under (`#### 1.2 Add events` in Phase 1).
         part = parent is not None and node.id is not None and node.id.startswith(f"{parent}.")
@@ -1146,13 +1154,18 @@ def _build(
     ids = _final_ids(roots)
     index_of: dict[int, int] = {}
 
-    def freeze(node: _Node, position: int) -> Step:
-        ident, explicit = ids[id(node)]
+    # Called once a step: the empty tuples and lists below are the commonest, and spared a call each.
+    joined_places, joined_todo = joined.places, joined.todo
+
+    def freeze(node: _Node) -> Step:
+        key = id(node)
+        ident, explicit = ids[key]
         index = len(markers)
         markers.append(node.marker)
-        places.append(tuple(joined.places.get(id(node), ())))
-        index_of[id(node)] = index
-        children = tuple(freeze(c, i) for i, c in enumerate(node.children, start=1))
+        more = joined_places.get(key)
+        places.append(tuple(more) if more else ())
+        index_of[key] = index
+        children = tuple([freeze(c) for c in node.children]) if node.children else ()
         status = node.status
         if status is None:
             states = {c.status for c in children}
@@ -1183,15 +1196,15 @@ def _build(
             node.line,
             index,
             children,
-            tuple(node.verify),
+            tuple(node.verify) if node.verify else (),
             explicit_id=explicit,
             optional=node.optional,
             deferred=node.deferred,
-            criteria=tuple(node.criteria),
-            todo=tuple(joined.todo.get(id(node), ())),
+            criteria=tuple(node.criteria) if node.criteria else (),
+            todo=tuple(todo) if (todo := joined_todo.get(key)) else (),
         )
 
-    steps_ = tuple(freeze(n, i) for i, n in enumerate(roots, start=1))
+    steps_ = tuple([freeze(n) for n in roots])
     active, updated = tracker.rollup_lines(lines) if joined.phases else ((), ())
     rollup = tracker.Rollup(
         active, updated, tuple(sorted(index_of[id(p)] for p in joined.phases if id(p) in index_of))

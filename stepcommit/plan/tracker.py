@@ -151,8 +151,8 @@ def _candidates(
             kw = next((n for n in names if n in _KEYWORDS), None)
             found.append(_Candidate(node, parent, "checkpoint" if checkpoint else "row", kw))
         elif kind == "checkbox" and not node.children:
-            match = _CHECKBOX_KW.match(body)
-            if id(node) not in under_heading and match and match.group("num") == node.id:
+            match = _CHECKBOX_KW.match(body) if id(node) not in under_heading else None
+            if match and match.group("num") == node.id:
                 found.append(_Candidate(node, parent, "checkbox", match.group("kw").lower()))
             elif node.id is not None:
                 found.append(_Candidate(node, parent, "item", None))

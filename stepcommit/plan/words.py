@@ -155,6 +155,8 @@ def is_legend_entry(text: str) -> bool:
     rest = rest.strip(" \t:-–—=")
     if not rest and not glosses:
         return False
+    if not glosses:  # the commonest: one part, no generator
+        return not rest.strip() or word_status(rest) is not None
     return all(word_status(part) is not None for part in (rest, *glosses) if part.strip())
 
 
@@ -186,7 +188,7 @@ def read_legend(lines: Iterable[str]) -> dict[str, Status]:
     """
     legend: dict[str, Status] = {}
     for line in lines:
-        head = _LEGEND.match(line)
+        head = _LEGEND.match(line) if ":" in line else None  # every line is asked: most have no colon
         if head is None:
             continue
         for pair in _LEGEND_PAIR.finditer(line, head.end()):
