@@ -132,7 +132,7 @@ class Marker(NamedTuple):
     table: int = -1
 
 
-@dataclass
+@dataclass(slots=True)
 class _Node:
     id: str | None
     title: str
@@ -443,6 +443,8 @@ _SEPARATORS = "-–—:|"
 def _trim_separators(text: str) -> str:
     """``text`` without separators at its ends: the stray `- ` of `Phase 0 -- Title`, a trailing `|`."""
     text = text.strip(" \t")
+    if not text or (text[0] not in _SEPARATORS and text[-1] not in _SEPARATORS):
+        return text  # most texts: nothing to trim
     if text[:1] in _SEPARATORS and text:
         text = text.lstrip(_SEPARATORS).lstrip(" \t")
     if text[-1:] in _SEPARATORS and text:
@@ -662,9 +664,9 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
     task_headings: list[tuple[int, int, str, int, Line]] = []  # `### Mini-Player Fix ✅` under a TODO
     listed: set[int] = set()  # plain headings under a TODO-like heading (their items' positions)
     seen_box = False
-    for index, line in enumerate(lines):
-        if index in skip:
-            continue
+    # A blank line (the commonest) says something only as a heading or a table's row (neither is).
+    for index in [i for i, line in enumerate(lines) if line.body and i not in skip]:
+        line = lines[index]
         body = line.body
         if index in headings:
             if headings[index]:
@@ -735,7 +737,10 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
                 continue
             if criteria is not None and criteria.label and indent < criteria.depth:
                 criteria = None
-            wrapped = _continuation(lines, index, para_end)
+            # Most boxes are a paragraph of one line: nothing wrapped to look for.
+            wrapped = (
+                _continuation(lines, index, para_end) if para_end.get(index, index + 1) > index + 1 else ""
+            )
             full = f"{rest} {wrapped}" if wrapped else rest
             read = read_title(full)
             if criteria is not None:

@@ -120,7 +120,7 @@ def _title_key(title: str) -> tuple[str, ...]:
     return tuple(re.findall(r"\w+", title.lower()))
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     node: _Node
     parent: _Node | None
@@ -133,7 +133,12 @@ def _candidates(
 ) -> list[_Candidate]:
     found: list[_Candidate] = []
     under_heading: set[int] = set()
-    for node, parent in _walk(roots):
+    # `_walk`, written out: a step is one hop, not one generator resumption.
+    stack: list[tuple[_Node, _Node | None]] = [(node, None) for node in reversed(roots)]
+    while stack:
+        node, parent = stack.pop()
+        if node.children:
+            stack.extend((child, node) for child in reversed(node.children))
         kind = node.marker.kind
         body = lines[node.line - 1].body
         if parent is not None and (id(parent) in under_heading or parent.marker.kind.startswith("heading")):
@@ -442,9 +447,15 @@ def unique_ids(raw: list[RawId]) -> list[tuple[str, bool]]:
         else:
             wanted.append(r.ident)
     reserved = {w for w, r in zip(wanted, raw, strict=True) if r.explicit}
-    explicit_order = sorted((i for i, r in enumerate(raw) if r.explicit), key=lambda i: (not raw[i].leaf, i))
+    # The leaves first, then the others, each in file order.
+    explicit_order = [i for i, r in enumerate(raw) if r.explicit and r.leaf]
+    explicit_order += [i for i, r in enumerate(raw) if r.explicit and not r.leaf]
     for i in explicit_order:
-        claim(i, wanted[i])
+        if wanted[i] in used:
+            claim(i, wanted[i])
+        else:  # the commonest, spared a call
+            used.add(wanted[i])
+            final[i] = wanted[i]
     for i, r in enumerate(raw):
         if not r.explicit:
             parent_id = final[r.parent] if r.parent is not None else None
