@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
+from stepcommit.lazy_re import LazyPattern, lazy
 from stepcommit.plan.text import Edit
 
 if TYPE_CHECKING:
@@ -29,18 +30,18 @@ GRANULARITIES: tuple[Granularity, ...] = ("phase", "item")
 
 _KW = r"phase|step|stage|milestone|part|task|sprint|epic|iteration|fase|etapa"
 _KEYWORDS = frozenset(_KW.split("|"))
-_HEADING_KW = re.compile(rf"^ {{0,3}}#{{1,6}}[ \t]+(?:\W{{0,3}}[ \t]*)?(?:\*\*)?(?P<kw>(?i:{_KW}))[ \t]+\d")
-_CHECKBOX_KW = re.compile(
+_HEADING_KW = lazy(rf"^ {{0,3}}#{{1,6}}[ \t]+(?:\W{{0,3}}[ \t]*)?(?:\*\*)?(?P<kw>(?i:{_KW}))[ \t]+\d")
+_CHECKBOX_KW = lazy(
     rf"^[ \t]*(?:[-*+]|\d{{1,9}}[.)])[ \t]+\[.\]\*?[ \t]+(?:\*\*|__)?(?P<kw>(?i:{_KW}))[ \t]+"
     r"(?P<num>\d+(?:\.\d+)*[a-z]?)\b"
 )
-_OWN_ID = re.compile(r"[A-Za-z]{0,6}-?\d+(?:\.\d+)*[a-z]?")
+_OWN_ID = lazy(r"[A-Za-z]{0,6}-?\d+(?:\.\d+)*[a-z]?")
 _BOLD = r"(?:\*\*|__)?"
-_ACTIVE = re.compile(
+_ACTIVE = lazy(
     rf"^(?P<lead>[ \t]*(?:[-*+][ \t]+)?{_BOLD}(?i:active|current)[ \t]+(?i:phase){_BOLD}[ \t]*:[ \t]*{_BOLD}[ \t]*)"
     r"(?P<value>.*?)[ \t]*$"
 )
-_UPDATED = re.compile(rf"(?i:last[ \t]+updated){_BOLD}[ \t]*:?[ \t]*{_BOLD}[ \t]*")
+_UPDATED = lazy(rf"(?i:last[ \t]+updated){_BOLD}[ \t]*:?[ \t]*{_BOLD}[ \t]*")
 _MONTHS = [
     "January",
     "February",
@@ -56,16 +57,16 @@ _MONTHS = [
     "December",
 ]
 _MONTH = "|".join(_MONTHS + [m[:3] for m in _MONTHS] + ["Sept"])
-_DATES: tuple[tuple[str, re.Pattern[str]], ...] = (
+_DATES: tuple[tuple[str, LazyPattern], ...] = (
     (
         "iso",
-        re.compile(
+        lazy(
             r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{2})(?P=sep)(?P<d>\d{2})(?P<time>[ T]\d{2}:\d{2}(?::\d{2})?)?"
             r"(?P<utc>Z|[ \t]+UTC)?"
         ),
     ),
-    ("mdy", re.compile(rf"(?P<mon>{_MONTH})\.?[ \t]+(?P<d>\d{{1,2}})(?P<comma>,?)[ \t]+(?P<y>\d{{4}})")),
-    ("dmy", re.compile(rf"(?P<d>\d{{1,2}})[ \t]+(?P<mon>{_MONTH})\.?(?P<comma>,?)[ \t]+(?P<y>\d{{4}})")),
+    ("mdy", lazy(rf"(?P<mon>{_MONTH})\.?[ \t]+(?P<d>\d{{1,2}})(?P<comma>,?)[ \t]+(?P<y>\d{{4}})")),
+    ("dmy", lazy(rf"(?P<d>\d{{1,2}})[ \t]+(?P<mon>{_MONTH})\.?(?P<comma>,?)[ \t]+(?P<y>\d{{4}})")),
 )
 
 
@@ -176,7 +177,7 @@ def _alike_strict(one: str, other: str) -> bool:
 
 def _number(ident: str | None) -> str | None:
     """The number a place names its phase by: its id, or the number a cell starts with (`1. Setup`)."""
-    if ident is None or _OWN_ID.fullmatch(ident):
+    if ident is None or _OWN_ID.compiled.fullmatch(ident):  # once a step: the compiled pattern's own
         return ident
     lead = re.match(r"(\d+(?:\.\d+)*[a-z]?)(?:[.:)]|[ \t]|$)", ident)
     return lead.group(1) if lead else ident
