@@ -640,11 +640,19 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
     para_end.update(layout.para_end)
     if layout.headings:
         headings = dict(sorted({**headings, **layout.headings}.items()))
-    skip |= _comment_lines(lines, skip)
-    skip |= _details_lines(lines, code)
+    # Most plans hold no comment and no `<details>`: one search of the text, not a pass over its lines.
+    if "<!--" in text:
+        skip |= _comment_lines(lines, skip)
+    if "etails" in text or "ETAILS" in text:  # what `_details_lines` looks for on each line
+        skip |= _details_lines(lines, code)
     flavor = _detect(lines, skip, headings, path)
     table_rows = {row: (t_index, table) for t_index, table in enumerate(tables) for row in table.rows}
-    legend = words.read_legend(line.body for i, line in enumerate(lines) if i not in skip)
+    low = text.lower()  # a legend line says `key` or `legend` (in any case): most plans have neither
+    legend = (
+        words.read_legend(line.body for i, line in enumerate(lines) if i not in skip)
+        if "key" in low or "legend" in low
+        else {}
+    )
 
     # Emoji bullets are steps only in a plan without checkboxes or status rows: elsewhere they
     # are a legend or notes.
