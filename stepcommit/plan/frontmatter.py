@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stepcommit.errors import PlanError
+from stepcommit.lazy_re import lazy
 from stepcommit.plan.model import Plan, Status, Step
 from stepcommit.plan.text import Edit, apply, head_lines, line_of, split_lines
 
@@ -36,8 +37,8 @@ _WRITE: dict[Status, str] = {
     "done": "completed",
     "skipped": "cancelled",
 }
-_FENCE = re.compile(r"---[ \t]*")
-_TODOS = re.compile(r"^todos[ \t]*:", re.MULTILINE)
+_FENCE = lazy(r"---[ \t]*")
+_TODOS = lazy(r"^todos[ \t]*:", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -160,9 +161,9 @@ def _strict(text: str, path: Path) -> list[_Fields]:
     return found
 
 
-_ITEM = re.compile(r"^[ \t]*-[ \t]+(?P<key>[A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+(?P<value>.*?))?[ \t]*$")
-_KEY = re.compile(r"^[ \t]*(?P<key>[A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+(?P<value>.*?))?[ \t]*$")
-_ENTRY = re.compile(r"^[ \t]*-[ \t]+(?P<value>.*?)[ \t]*$")
+_ITEM = lazy(r"^[ \t]*-[ \t]+(?P<key>[A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+(?P<value>.*?))?[ \t]*$")
+_KEY = lazy(r"^[ \t]*(?P<key>[A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+(?P<value>.*?))?[ \t]*$")
+_ENTRY = lazy(r"^[ \t]*-[ \t]+(?P<value>.*?)[ \t]*$")
 
 
 def _unquoted(value: str) -> tuple[str, str]:

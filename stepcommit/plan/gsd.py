@@ -21,17 +21,18 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from stepcommit.lazy_re import lazy
 from stepcommit.plan.model import Plan, Status, Step
 from stepcommit.plan.text import Edit, apply, line_of
 
-_OPEN = re.compile(r"^[ \t]*<task\b(?P<attrs>[^>]*)>", re.M)
-_CLOSE = re.compile(r"</task\s*>")
-_NAME = re.compile(r"<name>(?P<name>.*?)</name>", re.S)
-_AUTOMATED = re.compile(r"<automated>(?P<cmd>.*?)</automated>", re.S)
-_DONE = re.compile(r"<done>(?P<done>.*?)</done>", re.S)
-_ATTR = re.compile(r"""\b(?P<key>[\w:-]+)\s*=\s*(?P<q>["'])(?P<value>.*?)(?P=q)""")
-_SHELL = re.compile(r"[|&;<>`$()]")
-_TASK_ID = re.compile(r"^\s*Task\s+(?P<id>\d+(?:\.\d+)*)\s*[:.)-]\s*", re.I)
+_OPEN = lazy(r"^[ \t]*<task\b(?P<attrs>[^>]*)>", re.M)
+_CLOSE = lazy(r"</task\s*>")
+_NAME = lazy(r"<name>(?P<name>.*?)</name>", re.S)
+_AUTOMATED = lazy(r"<automated>(?P<cmd>.*?)</automated>", re.S)
+_DONE = lazy(r"<done>(?P<done>.*?)</done>", re.S)
+_ATTR = lazy(r"""\b(?P<key>[\w:-]+)\s*=\s*(?P<q>["'])(?P<value>.*?)(?P=q)""")
+_SHELL = lazy(r"[|&;<>`$()]")
+_TASK_ID = lazy(r"^\s*Task\s+(?P<id>\d+(?:\.\d+)*)\s*[:.)-]\s*", re.I)
 _READ: dict[str, Status] = {
     "todo": "todo",
     "pending": "todo",

@@ -18,56 +18,57 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from stepcommit.errors import PlanError
+from stepcommit.lazy_re import lazy
 from stepcommit.plan import blocks, readback, tracker, words
 from stepcommit.plan.model import Plan, Status, Step, built_step
 from stepcommit.plan.text import Edit, Line, apply, no_gc, split_lines
 
-CHECKBOX = re.compile(
+CHECKBOX = lazy(
     r"^(?P<indent>[ \t]*)(?P<bullet>[-*+]|\d{1,9}[.)])[ \t]+\[(?P<mark>[ xX/~-])\](?P<star>\\?\*)?(?=[ \t]|$)"
     r"(?P<rest>.*)$"
 )
-EMOJI_BULLET = re.compile(
+EMOJI_BULLET = lazy(
     rf"^(?P<indent>[ \t]*)(?:[-*+]|\d{{1,9}}[.)])[ \t]+(?P<emoji>{words.EMOJI})[ \t]*(?P<rest>.*)$"
 )
-ATX = re.compile(r"^ {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t]*$")
+ATX = lazy(r"^ {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t]*$")
 _KEYWORD = r"(?i:phase|step|stage|milestone|part|subtask|task|sprint|epic|iteration|fase|etapa)"
 # `## Current Phase: 2 - Data`, `## Fase Atual: 0 - Preparação`: the section of the phase now worked on.
 _CURRENT_BEFORE = r"(?:(?i:current|active)[ \t]+)?"
 _CURRENT_AFTER = r"(?:[ \t]+(?i:atual|actual|ativa|activa))?[ \t]*:?"
 # `Phase 0 -- Title` (two dashes), `## Phase 3 Build` (no separator at all).
 _HEADING_SEP = r"(?:\*\*)?(?:[ \t]*(?:-{1,2}|[:.)–—|])[ \t]*|[ \t]+|[ \t]*$)"
-STEP_HEADING = re.compile(
+STEP_HEADING = lazy(
     rf"^(?P<lead>(?:{words.EMOJI}[ \t]*)?)(?:\*\*)?{_CURRENT_BEFORE}{_KEYWORD}{_CURRENT_AFTER}[ \t]+"
     r"(?P<num>\d+(?:\.\d+)*[a-z]?|T\d{3,}|[A-Z][A-Z0-9]*-\d+)"
     rf"(?:[ \t]+(?P<mark>{words.EMOJI}))?"  # `## Phase 1 ✅ — Define the contract`
     rf"{_HEADING_SEP}(?P<title>.*)$"
 )
 # An issue catalog's items: `### A1 — Per-session secret key` (a letter-number id needs a separator).
-ITEM_HEADING = re.compile(
+ITEM_HEADING = lazy(
     rf"^(?P<lead>(?:{words.EMOJI}[ \t]*)?)(?:\*\*)?(?P<num>[A-Z]{{1,2}}\d{{1,3}})(?:\*\*)?"
     r"[ \t]*(?:[:.)–—|]|--?(?=[ \t]))[ \t]*(?P<title>.+)$"
 )
 # A task heading with a compound id after its status glyph: `#### ✅ P1-T1: Add params`,
 # `#### ⬜️ FU-TASK-EVIDENCE-1: Lint archives` (without the glyph, `GPT-4: results` is no task).
-COMPOUND_HEADING = re.compile(
+COMPOUND_HEADING = lazy(
     rf"^(?P<lead>{words.EMOJI}[ \t]*)(?:\*\*)?(?P<num>(?=[A-Z0-9-]*\d)[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)"
     r"(?:\*\*)?[ \t]*(?:[:.)–—|]|--?(?=[ \t]))[ \t]*(?P<title>.+)$"
 )
 # spec-kit tasks written as headings: `### T001 Verify the toolchain`.
-TASK_HEADING = re.compile(
+TASK_HEADING = lazy(
     rf"^(?P<lead>(?:{words.EMOJI}[ \t]*)?)(?:\*\*)?(?P<num>T\d{{3,}}){_HEADING_SEP}(?P<title>.*)$"
 )
 # A template's heading: `## Phase N ✅`, `### Step X: <name>`.
-TEMPLATE_HEADING = re.compile(
+TEMPLATE_HEADING = lazy(
     rf"^(?:{words.EMOJI}[ \t]*)?{_KEYWORD}[ \t]+(?:[NXn]|<[^>]*>|\{{[^}}]*\}})(?:\.[NXn\d]+)*\b"
 )
 # `**Status**: ✅ Completed` under a heading gives the heading's status.
-STATUS_LINE = re.compile(
+STATUS_LINE = lazy(
     r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)?(?i:status)(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*"
     r"(?P<value>.*?)[ \t]*(?:\*\*|__)?[ \t]*$"
 )
 # Headings (or bold label lines) whose checkboxes are a step's criteria, not steps.
-CRITERIA = re.compile(
+CRITERIA = lazy(
     r"(?i:(?:success|acceptance|exit|entry|completion|quality|release|done)[ \t]+criteri(?:a|on)"
     r"|definition[ \t]+of[ \t]+(?:done|ready)|dod\b|done[ \t]+when\b|checklist[ \t]+before\b"
     r"|(?:pre-?merge|pre-?commit|review|verification|validation|completion|release|final|quality|acceptance"
@@ -75,38 +76,38 @@ CRITERIA = re.compile(
     r"|(?:manual[ \t]+)?test(?:ing)?)[ \t]+check(?:list|s)?\b|dod[ \t]+verification"
     r"|gate[ \t]+status|(?:quality|exit)[ \t]+gates?\b)"
 )
-CRITERIA_LABEL = re.compile(
+CRITERIA_LABEL = lazy(
     r"^(?P<indent>[ \t]*)(?:[-*+][ \t]+)?(?:\*\*|__)(?P<name>[^*_]{3,60}?):?(?:\*\*|__):?[ \t]*$"
     r"|^(?P<indent2>[ \t]*)(?P<name2>[A-Z][\w ]{2,60}):[ \t]*$"
 )
 # A heading whose sub-headings are tasks: `## Tasks`, `## Completed Tasks`, `## Backlog`.
-TASKS_PARENT = re.compile(r"(?i:\b(?:tasks?|to-?dos?|backlog|work[ \t]+items|subtasks)\b)")
+TASKS_PARENT = lazy(r"(?i:\b(?:tasks?|to-?dos?|backlog|work[ \t]+items|subtasks)\b)")
 # A template's step: `<Concrete deliverable-oriented task>`, `{{task}}`, `[Task description]`.
-PLACEHOLDER = re.compile(r"^(?:<[^<>]+>|\{\{[^{}]*\}\}|\[[^\[\]]* [^\[\]]*\])\.?$")
-NUMBERED_HEADING = re.compile(
+PLACEHOLDER = lazy(r"^(?:<[^<>]+>|\{\{[^{}]*\}\}|\[[^\[\]]* [^\[\]]*\])\.?$")
+NUMBERED_HEADING = lazy(
     rf"^(?P<lead>(?:{words.EMOJI}[ \t]*)?)(?P<num>\d+(?:\.\d+)*[a-z]?)(?:[.:)][ \t]*|[ \t]+)(?P<title>.+)$"
 )
 # A status at the end of a heading: `✅ COMPLETED`, `(DONE)`, `- 🚧 In Progress`, `✅`.
-HEADING_STATUS = re.compile(
+HEADING_STATUS = lazy(
     rf"(?P<sep>[ \t]*(?:[-–—:|][ \t]*)?)"
     rf"(?P<marker>(?:{words.EMOJI}[ \t]*)?[(\[]?(?:\*\*)?(?:{words.EMOJI}[ \t]*)?{words.WORD}(?:\*\*)?[)\]]?"
     rf"|{words.EMOJI})[ \t]*$"
 )
-VERIFY = re.compile(
+VERIFY = lazy(
     r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__|_|\*)?Verify(?:\*\*|__|_|\*)?:(?:\*\*|__|_|\*)?"
     r"[ \t]*(?P<cmd>.+?)[ \t]*$"
 )
 # Labels that end a wrapped title: `Verify: ...`, `_Requirements: 1.1_`, `**Files**: ...`.
-_LABEL = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__|_|\*)?[A-Z][\w ]{0,30}(?:\*\*|__|_|\*)?:")
-ID = re.compile(
+_LABEL = lazy(r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__|_|\*)?[A-Z][\w ]{0,30}(?:\*\*|__|_|\*)?:")
+ID = lazy(
     r"^(?:(?P<kw>(?i:step|task|phase|stage|milestone|story))[ \t]+)?"
     r"(?P<id>T\d{3,}|[A-Z][A-Z0-9]{0,5}-\d+(?:\.\d+)*[a-z]?|\d+(?:\.\d+)+[a-z]?|\d+[a-z]?)"
     r"(?P<sep>\.?(?:\*\*|__)?[ \t]*[:.)–—-](?=[ \t]|$|\*\*|__)|\.(?=[ \t]|$)|(?=[ \t])|$)"
 )
-TAGS = re.compile(r"^(?:\[(?:P|US\d+|Story|[A-Z]{1,3}\d{0,3})\][ \t]*)+")
-ANTIGRAVITY_ID = re.compile(r"<!--[ \t]*id:[ \t]*(?P<id>[^ \t>]+?)[ \t]*-->")
-COMMENT = re.compile(r"<!--.*?-->")
-TIMESTAMP = re.compile(r"^\((?:\d{4}-\d\d-\d\d(?:[ T]\d\d:\d\d(?::\d\d)?Z?)?|YYYY-MM-DD[^)]*)\)[ \t]*")
+TAGS = lazy(r"^(?:\[(?:P|US\d+|Story|[A-Z]{1,3}\d{0,3})\][ \t]*)+")
+ANTIGRAVITY_ID = lazy(r"<!--[ \t]*id:[ \t]*(?P<id>[^ \t>]+?)[ \t]*-->")
+COMMENT = lazy(r"<!--.*?-->")
+TIMESTAMP = lazy(r"^\((?:\d{4}-\d\d-\d\d(?:[ T]\d\d:\d\d(?::\d\d)?Z?)?|YYYY-MM-DD[^)]*)\)[ \t]*")
 EXECPLAN_SECTIONS = ("surprises & discoveries", "decision log", "outcomes & retrospective")
 
 _MARK_STATUS: dict[str, Status] = {
@@ -132,7 +133,7 @@ class Marker(NamedTuple):
     table: int = -1
 
 
-@dataclass
+@dataclass(slots=True)
 class _Node:
     id: str | None
     title: str
@@ -341,7 +342,7 @@ def _status_table(
     return _Table(header_line, tuple(rows), status_col, id_col, title_col, odd_rows, owner_col)
 
 
-_BOLD_WORD = re.compile(r"(?:\*\*|__)(?P<word>[^*_]+?)(?:\*\*|__)")
+_BOLD_WORD = lazy(r"(?:\*\*|__)(?P<word>[^*_]+?)(?:\*\*|__)")
 
 
 def _bold_status(cell: str) -> bool:
@@ -360,8 +361,8 @@ def _embedded_status_column(names: list[str], cells: list[list[str]]) -> int:
     return -1
 
 
-_DETAILS_OPEN = re.compile(r"<details\b", re.IGNORECASE)
-_DETAILS_CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
+_DETAILS_OPEN = lazy(r"<details\b", re.IGNORECASE)
+_DETAILS_CLOSE = lazy(r"</details\s*>", re.IGNORECASE)
 
 
 def _details_lines(lines: list[Line], code: set[int]) -> set[int]:
@@ -409,7 +410,7 @@ def _comment_lines(lines: list[Line], skip: set[int]) -> set[int]:
     return inside
 
 
-_CODE_SPAN = re.compile(r"(`+)[^`].*?\1|`+")
+_CODE_SPAN = lazy(r"(`+)[^`].*?\1|`+")
 
 
 def _unbold(text: str) -> str:
@@ -426,23 +427,25 @@ def _unbold(text: str) -> str:
     return "".join(parts)
 
 
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]")
-_LINK = re.compile(r"\[(?P<text>[^\]]*)\](?:\([^)]*\)|\[[^\]]*\])")
-_AUTOLINK = re.compile(r"<(?P<url>(?:https?|file)://[^>]+)>")
-_STRUCK = re.compile(r"~~(?P<text>[^~]+)~~")
+_IMAGE = lazy(r"!\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]")
+_LINK = lazy(r"\[(?P<text>[^\]]*)\](?:\([^)]*\)|\[[^\]]*\])")
+_AUTOLINK = lazy(r"<(?P<url>(?:https?|file)://[^>]+)>")
+_STRUCK = lazy(r"~~(?P<text>[^~]+)~~")
 # The end of a title's first sentence: a period after a word (not `e.g.`, not `v1.2`) before a capital.
-_SENTENCE_END = re.compile(r"(?<=[\w)\]`'\"]{2})\.[ \t]+(?=[A-Z])")
+_SENTENCE_END = lazy(r"(?<=[\w)\]`'\"]{2})\.[ \t]+(?=[A-Z])")
 TITLE_MAX = 100
 # A table's sum row (`**CORE TOTAL**`, `Total`), and a status cell that says the row is optional.
-_TOTAL = re.compile(r"(?i)^(?:[\w-]+[ \t]+)?(?:grand[ \t]+)?totals?$|^(?i:sum|overall)$")
-_OPTIONAL_CELL = re.compile(r"(?i)(?<![\w-])optional(?![\w-])")
-_SPACES = re.compile(r"\s+")
+_TOTAL = lazy(r"(?i)^(?:[\w-]+[ \t]+)?(?:grand[ \t]+)?totals?$|^(?i:sum|overall)$")
+_OPTIONAL_CELL = lazy(r"(?i)(?<![\w-])optional(?![\w-])")
+_SPACES = lazy(r"\s+")
 _SEPARATORS = "-–—:|"
 
 
 def _trim_separators(text: str) -> str:
     """``text`` without separators at its ends: the stray `- ` of `Phase 0 -- Title`, a trailing `|`."""
     text = text.strip(" \t")
+    if not text or (text[0] not in _SEPARATORS and text[-1] not in _SEPARATORS):
+        return text  # most texts: nothing to trim
     if text[:1] in _SEPARATORS and text:
         text = text.lstrip(_SEPARATORS).lstrip(" \t")
     if text[-1:] in _SEPARATORS and text:
@@ -467,7 +470,10 @@ def _clean(title: str) -> str:
         title = _LINK.sub(lambda m: m.group("text"), title)
     if "<" in title:
         title = _AUTOLINK.sub(lambda m: m.group("url"), title)
-    title = _trim_separators(_SPACES.sub(" ", title).strip())
+    # `\s` other than a single space is a run of spaces or a character str.isprintable refuses.
+    if "  " in title or not title.isprintable():
+        title = _SPACES.sub(" ", title)
+    title = _trim_separators(title.strip())
     # A wrapped description: keep the first sentence, or the part before ` — `.
     dash = title.find(" — ")
     if dash > 0:
@@ -516,7 +522,7 @@ def read_title(text: str) -> Title:
                 source = text[2:]  # bold that never closes
             break
     ident = None
-    match = ID.match(source)
+    match = ID.compiled.match(source)  # once a step: the compiled pattern's own method
     # A bare number before a space is an id only before a capital (`6 Caching layer`), not a count
     # (`3 tests for the parser`).
     if match and (
@@ -530,7 +536,9 @@ def read_title(text: str) -> Title:
         # `**1.1.** Title`: the bold held only the number.
         if not source.strip(" \t*_:.-–—"):
             source, after = after, ""
-    source = TAGS.sub("", source.strip())
+    source = source.strip()
+    if source[:1] == "[":  # TAGS starts with one
+        source = TAGS.sub("", source)
     title = _unbold(source).strip().strip(":").strip()
     if not title and after:
         title = _unbold(after).strip(" \t:-–—")
@@ -547,7 +555,8 @@ def _detect(lines: list[Line], skip: set[int], headings: dict[int, int], path: P
     bodies = [line.body for i, line in enumerate(lines) if i not in skip]
     heading_texts = [_plain(lines[i].body.lstrip("# ")) for i in headings]
     # Each checkbox matched once; the substring tests spare a regex on lines that cannot match.
-    matched = [m for b in bodies if (m := CHECKBOX.match(b))]
+    checkbox = CHECKBOX.compiled.match  # once a line: the compiled pattern's own method
+    matched = [m for b in bodies if "[" in b and (m := checkbox(b))]
     boxes = [m.string for m in matched]
     if "progress" in heading_texts and any(s in heading_texts for s in EXECPLAN_SECTIONS):
         return "execplan"
@@ -631,18 +640,28 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
     para_end.update(layout.para_end)
     if layout.headings:
         headings = dict(sorted({**headings, **layout.headings}.items()))
-    skip |= _comment_lines(lines, skip)
-    skip |= _details_lines(lines, code)
+    # Most plans hold no comment and no `<details>`: one search of the text, not a pass over its lines.
+    if "<!--" in text:
+        skip |= _comment_lines(lines, skip)
+    if "etails" in text or "ETAILS" in text:  # what `_details_lines` looks for on each line
+        skip |= _details_lines(lines, code)
     flavor = _detect(lines, skip, headings, path)
     table_rows = {row: (t_index, table) for t_index, table in enumerate(tables) for row in table.rows}
-    legend = words.read_legend(line.body for i, line in enumerate(lines) if i not in skip)
+    low = text.lower()  # a legend line says `key` or `legend` (in any case): most plans have neither
+    legend = (
+        words.read_legend(line.body for i, line in enumerate(lines) if i not in skip)
+        if "key" in low or "legend" in low
+        else {}
+    )
 
     # Emoji bullets are steps only in a plan without checkboxes or status rows: elsewhere they
     # are a legend or notes.
     allow_emoji = (
         flavor == "markdown"
         and not table_rows
-        and not any(CHECKBOX.match(line.body) for i, line in enumerate(lines) if i not in skip)
+        and not any(
+            "[" in line.body and CHECKBOX.match(line.body) for i, line in enumerate(lines) if i not in skip
+        )
     )
     items: list[_Node] = []
     verify_at: dict[int, list[tuple[int, str]]] = {}
@@ -655,9 +674,10 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
     task_headings: list[tuple[int, int, str, int, Line]] = []  # `### Mini-Player Fix ✅` under a TODO
     listed: set[int] = set()  # plain headings under a TODO-like heading (their items' positions)
     seen_box = False
-    for index, line in enumerate(lines):
-        if index in skip:
-            continue
+    checkbox = CHECKBOX.compiled.match  # once a line: the compiled pattern's own method
+    # A blank line (the commonest) says something only as a heading or a table's row (neither is).
+    for index in [i for i, line in enumerate(lines) if line.body and i not in skip]:
+        line = lines[index]
         body = line.body
         if index in headings:
             if headings[index]:
@@ -716,7 +736,7 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
             continue
         if not body:
             continue  # a blank line (the commonest): nothing below reads it
-        box = CHECKBOX.match(body)
+        box = checkbox(body) if "[" in body else None
         if box:
             seen_box = True
             rest = box.group("rest")
@@ -728,7 +748,10 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
                 continue
             if criteria is not None and criteria.label and indent < criteria.depth:
                 criteria = None
-            wrapped = _continuation(lines, index, para_end)
+            # Most boxes are a paragraph of one line: nothing wrapped to look for.
+            wrapped = (
+                _continuation(lines, index, para_end) if para_end.get(index, index + 1) > index + 1 else ""
+            )
             full = f"{rest} {wrapped}" if wrapped else rest
             read = read_title(full)
             if criteria is not None:
@@ -840,7 +863,7 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
 _TASK_HEADING_TABLE = -3
 
 # Sections of a document that are about the plan, not steps of it.
-_NOT_STEP_SECTIONS = re.compile(
+_NOT_STEP_SECTIONS = lazy(
     r"(?i)^(?:overview|introduction|intro|summary|description|notes?|references?|background|goals?|non-goals|purpose|"
     r"scope|(?:table[ \t]+of[ \t]+)?contents|appendix|faq|licen[cs]e|changelog|context|motivation|"
     r"glossary|resources|links|status|progress|legend|open[ \t]+questions|risks?|out[ \t]+of[ \t]+scope)\b"
@@ -848,7 +871,7 @@ _NOT_STEP_SECTIONS = re.compile(
 
 
 # An item of a top-level numbered list: `1. Per-feature error boundaries: wrap each feature...`.
-NUMBERED_ITEM = re.compile(r"^\d{1,9}[.)][ \t]+(?P<rest>\S.*)$")
+NUMBERED_ITEM = lazy(r"^\d{1,9}[.)][ \t]+(?P<rest>\S.*)$")
 
 
 def _nest_by_number(items: list[_Node]) -> None:
@@ -1131,7 +1154,8 @@ def _build(
     _attach(stack, verify_at.get(len(items), []))
 
     def keep(node: _Node, parent: str | None) -> list[_Node]:
-        node.children = [k for c in node.children for k in keep(c, node.id)]
+        if node.children:
+            node.children = [k for c in node.children for k in keep(c, node.id)]
         # A numbered heading (`## 1. Overview`) is a step only when it holds steps or says its
         # status, or numbers a part of the step it is under (`#### 1.2 Add events` in Phase 1).
         part = parent is not None and node.id is not None and node.id.startswith(f"{parent}.")
@@ -1146,13 +1170,18 @@ def _build(
     ids = _final_ids(roots)
     index_of: dict[int, int] = {}
 
-    def freeze(node: _Node, position: int) -> Step:
-        ident, explicit = ids[id(node)]
+    # Called once a step: the empty tuples and lists below are the commonest, and spared a call each.
+    joined_places, joined_todo = joined.places, joined.todo
+
+    def freeze(node: _Node) -> Step:
+        key = id(node)
+        ident, explicit = ids[key]
         index = len(markers)
         markers.append(node.marker)
-        places.append(tuple(joined.places.get(id(node), ())))
-        index_of[id(node)] = index
-        children = tuple(freeze(c, i) for i, c in enumerate(node.children, start=1))
+        more = joined_places.get(key)
+        places.append(tuple(more) if more else ())
+        index_of[key] = index
+        children = tuple([freeze(c) for c in node.children]) if node.children else ()
         status = node.status
         if status is None:
             states = {c.status for c in children}
@@ -1183,15 +1212,15 @@ def _build(
             node.line,
             index,
             children,
-            tuple(node.verify),
+            tuple(node.verify) if node.verify else (),
             explicit_id=explicit,
             optional=node.optional,
             deferred=node.deferred,
-            criteria=tuple(node.criteria),
-            todo=tuple(joined.todo.get(id(node), ())),
+            criteria=tuple(node.criteria) if node.criteria else (),
+            todo=tuple(todo) if (todo := joined_todo.get(key)) else (),
         )
 
-    steps_ = tuple(freeze(n, i) for i, n in enumerate(roots, start=1))
+    steps_ = tuple([freeze(n) for n in roots])
     active, updated = tracker.rollup_lines(lines) if joined.phases else ((), ())
     rollup = tracker.Rollup(
         active, updated, tuple(sorted(index_of[id(p)] for p in joined.phases if id(p) in index_of))

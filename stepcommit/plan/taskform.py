@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from stepcommit.lazy_re import lazy
 from stepcommit.plan.model import Plan, Status, Step
 from stepcommit.plan.text import Edit, Line, apply, normalized, split_lines
 
@@ -54,19 +55,19 @@ _WORDS: dict[str, tuple[Status, bool]] = {
 }
 _WRITE: dict[Status, str] = {"todo": "open", "done": "done", "skipped": "declined"}
 _WORD = "|".join(sorted((re.escape(w).replace(r"\ ", r"\s") for w in _WORDS), key=len, reverse=True))
-_HEADING = re.compile(
+_HEADING = lazy(
     rf"^ {{0,3}}(?P<hashes>#{{1,6}})[ \t]+(?P<word>{_WORD})[ \t]*·[ \t]*(?P<rest>.*?)(?:[ \t]+#+)?[ \t]*$",
     re.I,
 )
-_MAYBE = re.compile(rf"^ {{0,3}}#{{1,6}}[ \t]+(?:{_WORD})[ \t]*·", re.I | re.M)
-_CHECKBOX = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[[ xX/~-]\]", re.M)
+_MAYBE = lazy(rf"^ {{0,3}}#{{1,6}}[ \t]+(?:{_WORD})[ \t]*·", re.I | re.M)
+_CHECKBOX = lazy(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[[ xX/~-]\]", re.M)
 _FIELD = r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?{name}(?:\*\*|__)?\s*:(?:\*\*|__)?\s*(?P<value>.*)$"
-_VALIDATION = re.compile(_FIELD.format(name="Validation"), re.I)
-_BRANCH = re.compile(_FIELD.format(name="Branch"), re.I)
-_NEXT = re.compile(_FIELD.format(name="Next steps"), re.I)
-_ITEM = re.compile(r"^\s+(?:\d+[.)]|[-*+])\s+(?P<text>.+)$")
-_CODE = re.compile(r"`([^`]+)`")
-_BRANCH_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+_VALIDATION = lazy(_FIELD.format(name="Validation"), re.I)
+_BRANCH = lazy(_FIELD.format(name="Branch"), re.I)
+_NEXT = lazy(_FIELD.format(name="Next steps"), re.I)
+_ITEM = lazy(r"^\s+(?:\d+[.)]|[-*+])\s+(?P<text>.+)$")
+_CODE = lazy(r"`([^`]+)`")
+_BRANCH_NAME = lazy(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
+from stepcommit.lazy_re import LazyPattern, lazy
 from stepcommit.plan.text import Edit
 
 if TYPE_CHECKING:
@@ -29,18 +30,18 @@ GRANULARITIES: tuple[Granularity, ...] = ("phase", "item")
 
 _KW = r"phase|step|stage|milestone|part|task|sprint|epic|iteration|fase|etapa"
 _KEYWORDS = frozenset(_KW.split("|"))
-_HEADING_KW = re.compile(rf"^ {{0,3}}#{{1,6}}[ \t]+(?:\W{{0,3}}[ \t]*)?(?:\*\*)?(?P<kw>(?i:{_KW}))[ \t]+\d")
-_CHECKBOX_KW = re.compile(
+_HEADING_KW = lazy(rf"^ {{0,3}}#{{1,6}}[ \t]+(?:\W{{0,3}}[ \t]*)?(?:\*\*)?(?P<kw>(?i:{_KW}))[ \t]+\d")
+_CHECKBOX_KW = lazy(
     rf"^[ \t]*(?:[-*+]|\d{{1,9}}[.)])[ \t]+\[.\]\*?[ \t]+(?:\*\*|__)?(?P<kw>(?i:{_KW}))[ \t]+"
     r"(?P<num>\d+(?:\.\d+)*[a-z]?)\b"
 )
-_OWN_ID = re.compile(r"[A-Za-z]{0,6}-?\d+(?:\.\d+)*[a-z]?")
+_OWN_ID = lazy(r"[A-Za-z]{0,6}-?\d+(?:\.\d+)*[a-z]?")
 _BOLD = r"(?:\*\*|__)?"
-_ACTIVE = re.compile(
+_ACTIVE = lazy(
     rf"^(?P<lead>[ \t]*(?:[-*+][ \t]+)?{_BOLD}(?i:active|current)[ \t]+(?i:phase){_BOLD}[ \t]*:[ \t]*{_BOLD}[ \t]*)"
     r"(?P<value>.*?)[ \t]*$"
 )
-_UPDATED = re.compile(rf"(?i:last[ \t]+updated){_BOLD}[ \t]*:?[ \t]*{_BOLD}[ \t]*")
+_UPDATED = lazy(rf"(?i:last[ \t]+updated){_BOLD}[ \t]*:?[ \t]*{_BOLD}[ \t]*")
 _MONTHS = [
     "January",
     "February",
@@ -56,16 +57,16 @@ _MONTHS = [
     "December",
 ]
 _MONTH = "|".join(_MONTHS + [m[:3] for m in _MONTHS] + ["Sept"])
-_DATES: tuple[tuple[str, re.Pattern[str]], ...] = (
+_DATES: tuple[tuple[str, LazyPattern], ...] = (
     (
         "iso",
-        re.compile(
+        lazy(
             r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{2})(?P=sep)(?P<d>\d{2})(?P<time>[ T]\d{2}:\d{2}(?::\d{2})?)?"
             r"(?P<utc>Z|[ \t]+UTC)?"
         ),
     ),
-    ("mdy", re.compile(rf"(?P<mon>{_MONTH})\.?[ \t]+(?P<d>\d{{1,2}})(?P<comma>,?)[ \t]+(?P<y>\d{{4}})")),
-    ("dmy", re.compile(rf"(?P<d>\d{{1,2}})[ \t]+(?P<mon>{_MONTH})\.?(?P<comma>,?)[ \t]+(?P<y>\d{{4}})")),
+    ("mdy", lazy(rf"(?P<mon>{_MONTH})\.?[ \t]+(?P<d>\d{{1,2}})(?P<comma>,?)[ \t]+(?P<y>\d{{4}})")),
+    ("dmy", lazy(rf"(?P<d>\d{{1,2}})[ \t]+(?P<mon>{_MONTH})\.?(?P<comma>,?)[ \t]+(?P<y>\d{{4}})")),
 )
 
 
@@ -120,7 +121,7 @@ def _title_key(title: str) -> tuple[str, ...]:
     return tuple(re.findall(r"\w+", title.lower()))
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     node: _Node
     parent: _Node | None
@@ -133,7 +134,12 @@ def _candidates(
 ) -> list[_Candidate]:
     found: list[_Candidate] = []
     under_heading: set[int] = set()
-    for node, parent in _walk(roots):
+    # `_walk`, written out: a step is one hop, not one generator resumption.
+    stack: list[tuple[_Node, _Node | None]] = [(node, None) for node in reversed(roots)]
+    while stack:
+        node, parent = stack.pop()
+        if node.children:
+            stack.extend((child, node) for child in reversed(node.children))
         kind = node.marker.kind
         body = lines[node.line - 1].body
         if parent is not None and (id(parent) in under_heading or parent.marker.kind.startswith("heading")):
@@ -151,8 +157,8 @@ def _candidates(
             kw = next((n for n in names if n in _KEYWORDS), None)
             found.append(_Candidate(node, parent, "checkpoint" if checkpoint else "row", kw))
         elif kind == "checkbox" and not node.children:
-            match = _CHECKBOX_KW.match(body)
-            if id(node) not in under_heading and match and match.group("num") == node.id:
+            match = _CHECKBOX_KW.match(body) if id(node) not in under_heading else None
+            if match and match.group("num") == node.id:
                 found.append(_Candidate(node, parent, "checkbox", match.group("kw").lower()))
             elif node.id is not None:
                 found.append(_Candidate(node, parent, "item", None))
@@ -171,7 +177,7 @@ def _alike_strict(one: str, other: str) -> bool:
 
 def _number(ident: str | None) -> str | None:
     """The number a place names its phase by: its id, or the number a cell starts with (`1. Setup`)."""
-    if ident is None or _OWN_ID.fullmatch(ident):
+    if ident is None or _OWN_ID.compiled.fullmatch(ident):  # once a step: the compiled pattern's own
         return ident
     lead = re.match(r"(\d+(?:\.\d+)*[a-z]?)(?:[.:)]|[ \t]|$)", ident)
     return lead.group(1) if lead else ident
@@ -442,9 +448,15 @@ def unique_ids(raw: list[RawId]) -> list[tuple[str, bool]]:
         else:
             wanted.append(r.ident)
     reserved = {w for w, r in zip(wanted, raw, strict=True) if r.explicit}
-    explicit_order = sorted((i for i, r in enumerate(raw) if r.explicit), key=lambda i: (not raw[i].leaf, i))
+    # The leaves first, then the others, each in file order.
+    explicit_order = [i for i, r in enumerate(raw) if r.explicit and r.leaf]
+    explicit_order += [i for i, r in enumerate(raw) if r.explicit and not r.leaf]
     for i in explicit_order:
-        claim(i, wanted[i])
+        if wanted[i] in used:
+            claim(i, wanted[i])
+        else:  # the commonest, spared a call
+            used.add(wanted[i])
+            final[i] = wanted[i]
     for i, r in enumerate(raw):
         if not r.explicit:
             parent_id = final[r.parent] if r.parent is not None else None

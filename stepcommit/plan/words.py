@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
+from stepcommit.lazy_re import LazyPattern, lazy
 from stepcommit.plan.model import Status
 
 _WORDS: dict[str, Status] = {
@@ -117,15 +118,15 @@ _WORD_ALT = "|".join(
     re.escape(w).replace(r"\ ", r"[ \t]+") for w in sorted(_WORDS, key=len, reverse=True) if len(w) > 1
 )
 WORD = rf"(?<![\w/-])(?i:{_WORD_ALT})(?![\w/-])"
-_EMOJI_RE = re.compile(EMOJI)
-_WORD_RE = re.compile(WORD)
+_EMOJI_RE = lazy(EMOJI)
+_WORD_RE = lazy(WORD)
 
 
 def emoji_status(text: str) -> Status | None:
     return _EMOJI.get(text.rstrip("\ufe0e\ufe0f"))
 
 
-_BLANKS = re.compile(r"[ \t]+")
+_BLANKS = lazy(r"[ \t]+")
 
 
 def word_status(text: str) -> Status | None:
@@ -135,8 +136,8 @@ def word_status(text: str) -> Status | None:
     return _WORDS.get(key)
 
 
-_MARKUP = re.compile(r"[*_`]")
-_GLOSS = re.compile(r"[(\uff08](?P<inner>[^()\uff08\uff09]*)[)\uff09]")
+_MARKUP = lazy(r"[*_`]")
+_GLOSS = lazy(r"[(\uff08](?P<inner>[^()\uff08\uff09]*)[)\uff09]")
 
 
 def is_legend_entry(text: str) -> bool:
@@ -155,6 +156,8 @@ def is_legend_entry(text: str) -> bool:
     rest = rest.strip(" \t:-–—=")
     if not rest and not glosses:
         return False
+    if not glosses:  # the commonest: one part, no generator
+        return not rest.strip() or word_status(rest) is not None
     return all(word_status(part) is not None for part in (rest, *glosses) if part.strip())
 
 
@@ -172,10 +175,8 @@ class Cell:
     word: tuple[int, int] | None
 
 
-_LEGEND = re.compile(
-    r"^[ \t>*+-]*(?:\*\*|__)?(?i:(?:status[ \t]+)?(?:key|legend))(?:\*\*|__)?[ \t]*:(?:\*\*|__)?"
-)
-_LEGEND_PAIR = re.compile(rf"(?P<glyph>{EMOJI})[ \t]*(?P<word>[^·•,;|/]+?)[ \t]*(?=[·•,;|/]|{EMOJI}|$)")
+_LEGEND = lazy(r"^[ \t>*+-]*(?:\*\*|__)?(?i:(?:status[ \t]+)?(?:key|legend))(?:\*\*|__)?[ \t]*:(?:\*\*|__)?")
+_LEGEND_PAIR = lazy(rf"(?P<glyph>{EMOJI})[ \t]*(?P<word>[^·•,;|/]+?)[ \t]*(?=[·•,;|/]|{EMOJI}|$)")
 
 
 def read_legend(lines: Iterable[str]) -> dict[str, Status]:
@@ -186,7 +187,7 @@ def read_legend(lines: Iterable[str]) -> dict[str, Status]:
     """
     legend: dict[str, Status] = {}
     for line in lines:
-        head = _LEGEND.match(line)
+        head = _LEGEND.match(line) if ":" in line else None  # every line is asked: most have no colon
         if head is None:
             continue
         for pair in _LEGEND_PAIR.finditer(line, head.end()):
@@ -336,10 +337,10 @@ _TAG_CAP = "|".join(
 _TAG_END = r"(?![\w'\u2019])"
 # (kind of match, pattern): a bracketed or bold tag is removed alone; an emoji, dash or capitals tag
 # starts a status clause, and the rest of the title (its reason) goes with it.
-_TAG_RES: tuple[tuple[bool, re.Pattern[str]], ...] = (
+_TAG_RES: tuple[tuple[bool, LazyPattern], ...] = (
     (
         False,
-        re.compile(
+        lazy(
             rf"[ \t]*[(\[][ \t]*(?:{EMOJI}[ \t]*)?(?:\*\*)?(?P<w>(?i:{_TAG_ALT})){_TAG_END}(?:\*\*)?[ \t]*[)\]]"
         ),
     ),
@@ -347,30 +348,28 @@ _TAG_RES: tuple[tuple[bool, re.Pattern[str]], ...] = (
     # `(deferred to Phase 2)`, `[blocked by #12]`.
     (
         False,
-        re.compile(
+        lazy(
             rf"[ \t]*[(\[][ \t]*(?P<w>(?i:optional|deferred|blocked|postponed|on[ \t]+hold|skipped|dropped))"
             rf"{_TAG_END}[ \t,:;]+[^()\[\]]*[)\]]"
         ),
     ),
-    (False, re.compile(rf"[ \t]*\*\*[ \t]*(?:{EMOJI}[ \t]*)?(?P<w>(?i:{_TAG_ALT})){_TAG_END}:?\*\*")),
-    (True, re.compile(rf"[ \t]*(?:[-–—:|][ \t]*)?{EMOJI}[ \t]*(?P<w>(?i:{_TAG_ALT})){_TAG_END}")),
+    (False, lazy(rf"[ \t]*\*\*[ \t]*(?:{EMOJI}[ \t]*)?(?P<w>(?i:{_TAG_ALT})){_TAG_END}:?\*\*")),
+    (True, lazy(rf"[ \t]*(?:[-–—:|][ \t]*)?{EMOJI}[ \t]*(?P<w>(?i:{_TAG_ALT})){_TAG_END}")),
     # After a dash, a tag in lower case followed by more words (`— optional, implicit narrow
     # default`) describes something in the title; in capitals (`— DEFERRED, needs the API`) or
     # alone it is the step's status.
     (
         True,
-        re.compile(
+        lazy(
             rf"(?:^|[ \t]+)[-–—|]{{1,2}}[ \t]*(?P<w>(?i:{_TAG_ALT})){_TAG_END}"
             r"(?=[ \t]*(?:$|[(:!—–-]|[,;.][ \t]*$))"
         ),
     ),
     (
         True,
-        re.compile(
-            rf"(?:^|[ \t]+)[-–—|]{{1,2}}[ \t]*(?P<w>{_TAG_UPPER}|{_TAG_CAP}){_TAG_END}(?=[ \t]*[,;.])"
-        ),
+        lazy(rf"(?:^|[ \t]+)[-–—|]{{1,2}}[ \t]*(?P<w>{_TAG_UPPER}|{_TAG_CAP}){_TAG_END}(?=[ \t]*[,;.])"),
     ),
-    (True, re.compile(rf"(?:^|[ \t]+)(?<![\w'])(?P<w>{_TAG_UPPER}){_TAG_END}(?=[ \t]*(?:$|[(:—–-]))")),
+    (True, lazy(rf"(?:^|[ \t]+)(?<![\w'])(?P<w>{_TAG_UPPER}){_TAG_END}(?=[ \t]*(?:$|[(:—–-]))")),
 )
 
 
