@@ -13,8 +13,9 @@ landing (the commit for the base is made) -> landed (the base points at it; the 
 
 from __future__ import annotations
 
+import contextlib
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,26 @@ def _rollback_commit(repo: git.Repo, journal: FinishJournal, *, restore_plan: bo
     if index_backup.exists():
         shutil.copyfile(index_backup, repo.git_dir / "index")
     state.clear_journal(repo.git_dir)
+
+
+@contextlib.contextmanager
+def _plan_and_index_kept(repo: git.Repo, journal: FinishJournal) -> Iterator[None]:
+    """The commit phase, with the plan and the index as they were kept in the journal's folder (as
+    pre-commit's `staged_files_only` keeps unstaged changes): when the phase stops before its commit
+    was made, both are put back and the journal goes; a commit made before it stopped (a Ctrl-C
+    right after `git commit`) is kept, and the journal names it."""
+    jdir = state.journal_dir(repo.git_dir)
+    shutil.copyfile(repo.root / journal.plan, jdir / "plan")
+    if (repo.git_dir / "index").exists():
+        shutil.copyfile(repo.git_dir / "index", jdir / "index")
+    state.save_journal(repo.git_dir, journal)
+    try:
+        yield
+    except BaseException:
+        if not _commit_landed(repo, journal):
+            _rollback_commit(repo, journal)
+            raise
+        journal.commit = git.head_commit(repo.root)
 
 
 def _commit_landed(repo: git.Repo, journal: FinishJournal) -> bool:
@@ -190,19 +211,14 @@ def _commit_step(
             f"The plan {active.plan} of step {active.id} is gone from the work tree.",
             hint="Restore it (e.g. `git checkout -- " + active.plan + "`), then finish again.",
         )
-    jdir = state.journal_dir(repo.git_dir)
-    message_file = jdir / "message.txt"
-    shutil.copyfile(plan_file, jdir / "plan")
-    if (repo.git_dir / "index").exists():
-        shutil.copyfile(repo.git_dir / "index", jdir / "index")
     head_before = git.head_commit(repo.root)
     assert head_before is not None
+    message_file = state.journal_dir(repo.git_dir) / "message.txt"
     journal = FinishJournal(
         phase=Phase.PREPARED, step=active.id, plan=active.plan, style=style, head_before=head_before,
         message_file=str(message_file), allow=dict(allow),
     )  # fmt: skip
-    state.save_journal(repo.git_dir, journal)
-    try:
+    with _plan_and_index_kept(repo, journal):
         # Tick first, so the gate measures exactly the tree that is committed.
         verified, steps = tick_options(repo, active)
         plan.mark_step(plan_file, step_of(active), "done", verified=verified, steps=steps)
@@ -244,12 +260,6 @@ def _commit_step(
                 "fail instead of staging, then run `stepcommit finish` again. Your files are as they were.",
             )
         journal.commit = commit
-    except BaseException:
-        if _commit_landed(repo, journal):
-            journal.commit = git.head_commit(repo.root)
-        else:
-            _rollback_commit(repo, journal)
-            raise
     journal.phase = Phase.COMMITTED
     state.save_journal(repo.git_dir, journal)
     return journal
