@@ -13,6 +13,7 @@ import pytest
 from stepcommit import __version__, verdict_cache
 from stepcommit.commands.check import check
 from stepcommit.commands.start import start
+from tests.commands.test_finish_tracker import PROGRESS  # a tracker plan: status table, phase sections
 from tests.conftest import PACKAGE, commit_all, git, write
 
 NEW_FILES = {
@@ -137,39 +138,6 @@ def test_the_stored_help_is_what_typer_prints() -> None:
 
 # --- `status` and `plan` without typer, the plan read once, lazy patterns -------------------------
 
-PROGRESS = """\
-# Calculator Progress
-
-**Active Phase**: Phase 1 - Subtraction
-**Last Updated**: 2026-01-05
-
-## Progress Summary
-
-| Phase | Description | Status | Notes |
-|-------|-------------|--------|-------|
-| 1 | Subtraction | IN PROGRESS | started |
-| 2 | Multiplication | NOT STARTED | |
-
-## Phase Details
-
-### Phase 1: Subtraction
-
-- [ ] Add subtract()
-- [ ] Test subtract()
-
-Verify: `git --version`
-
-### Phase 2: Multiplication
-
-- [ ] Add multiply()
-
-## Checkpoints
-
-| Checkpoint | Phase | Passed |
-|------------|-------|--------|
-| Subtraction works | 1 | ❌ |
-| Multiplication works | 2 | ❌ |
-"""
 
 # Runs the program in-process as the installed one does, then tells what the call loaded and which
 # lazy patterns it compiled, and how often it opened the plan file (argv[1]).
