@@ -6,7 +6,6 @@ import re
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -105,25 +104,13 @@ class StepNow:
 
         if self.step is None or self.text is None:
             return disk_tree
-        path = repo.root / self.active.plan
         verified = self.run_verify and bool(self.step.verify)
         try:
-            text = plan.set_status(self.text, path, self.step, "done", datetime.now(UTC),
-                                   verified=verified, steps=self.steps)  # fmt: skip
-            ticked = plan.parse_plan(text, path, steps=self.steps) if text != self.text else None
-            if ticked is not None and not _reads_back(ticked, self.step):
-                return disk_tree
+            text = plan.marked_text_of(self.text, repo.root / self.active.plan, self.step, "done",
+                                       verified=verified, steps=self.steps)  # fmt: skip
         except PlanError:
             return disk_tree  # finish says what is wrong with the plan
         return git.tree_with_file(repo, disk_tree, self.active.plan, text)
-
-
-def _reads_back(ticked: plan.Plan, step: plan.Step) -> bool:
-    """Whether the ticked plan still reads ``step`` in its place, with its id and title (else
-    `plan.marked_text` refuses the tick, and `finish` would too)."""
-    after = list(ticked.walk())
-    same = after[step.index] if step.index < len(after) else None
-    return same is not None and (same.id, same.title) == (step.id, step.title)
 
 
 def step_now(repo: git.Repo, active: state.ActiveStep) -> StepNow:

@@ -458,7 +458,8 @@ def mark_step(
     ``steps``: the plan's granularity (`[tool.stepcommit] steps`).
     """
     path, step = _in_its_file(path, step)
-    current, new_text, data, reader = _marked(path, step, status, now, verified, steps)
+    data = _read_text(path)
+    current, new_text, reader = _marked(data, path, step, status, now, verified, steps)
     if new_text == data:
         return current
     after = _read_back(path, reader, data, new_text, current, steps)
@@ -474,7 +475,15 @@ def marked_text(
     """The plan file's text as `mark_step` would write them, without writing: what a commit of
     the step will hold (`check` gates that tree, so `finish` finds it gated)."""
     path, step = _in_its_file(path, step)
-    current, new_text, data, reader = _marked(path, step, status, now, verified, steps)
+    return marked_text_of(_read_text(path), path, step, status, now=now, verified=verified, steps=steps)
+
+
+def marked_text_of(
+    data: str, path: Path, step: Step, status: Status, *, now: datetime | None = None,
+    verified: bool = False, steps: Granularity = "phase",
+) -> str:  # fmt: skip
+    """`marked_text` of a plan file's text read already (``path`` names the file, for its format)."""
+    current, new_text, reader = _marked(data, path, step, status, now, verified, steps)
     if new_text != data:
         _read_back(path, reader, data, new_text, current, steps)
     return new_text
@@ -489,17 +498,22 @@ def _in_its_file(path: Path, step: Step) -> tuple[Path, Step]:
 
 
 def _marked(
-    path: Path, step: Step, status: Status, now: datetime | None, verified: bool, steps: Granularity
-) -> tuple[Step, str, str, str]:
-    """The step located in the file, the file's text with it set to ``status``, the text as read,
-    and which reader reads it."""
+    data: str,
+    path: Path,
+    step: Step,
+    status: Status,
+    now: datetime | None,
+    verified: bool,
+    steps: Granularity,
+) -> tuple[Step, str, str]:
+    """The step located in the plan's text ``data``, the text with it set to ``status``, and which
+    reader reads it."""
     if status not in STATUSES:
         raise PlanError(f"Unknown status {status!r}.", hint=f"Use one of {', '.join(STATUSES)}.")
-    data = _read_text(path)
     reader = _reader(data, path)  # once: telling the format apart reads the whole text too
     current = locate(_parse_as(reader, data, path, steps), step)
     new_text = _set_status_as(reader, data, path, current, status, now or datetime.now(UTC), verified, steps)
-    return current, new_text, data, reader
+    return current, new_text, reader
 
 
 def _read_back(path: Path, reader: str, data: str, new_text: str, current: Step, steps: Granularity) -> Step:
