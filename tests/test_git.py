@@ -106,3 +106,16 @@ def test_a_same_second_same_size_edit_is_in_the_snapshot(repo: Path) -> None:
     time.sleep(1.1)  # a copy of the index made now would be a second newer than the edit
     snap = g.snapshot(g.find_repo(repo))
     assert [c.path for c in snap.changes] == ["a.py"]
+
+
+def test_snapshot_with_a_file_gives_the_tree_tree_with_file_gives_in_a_subfolder(repo: Path) -> None:
+    write(repo, {"docs/deep/PLAN.md": "- [ ] a\n", "top.txt": "x\n"})
+    commit_all(repo, "c")
+    write(repo, {"new.txt": "n\n"})
+    found = g.find_repo(repo)
+    plain = g.snapshot(found)
+    snap = g.snapshot(found, counts=False, with_file=("docs/deep/PLAN.md", "- [x] a\n"))
+    assert snap.tree == plain.tree and snap.paths == plain.paths == ("new.txt",)
+    assert snap.tree_with_file == g.tree_with_file(found, plain.tree, "docs/deep/PLAN.md", "- [x] a\n")
+    assert snap.tree_with_file != snap.tree
+    assert plain.tree_with_file is None

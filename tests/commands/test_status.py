@@ -98,3 +98,21 @@ def test_hook_errors_show_their_time_and_can_be_cleared(
     status(cwd=project, clear_errors=True)
     assert "payload of an unknown shape" not in capsys.readouterr().out
     assert collect(project)["hook_errors"] == []
+
+
+def test_status_during_a_step_runs_ten_git_processes_and_keeps_its_gate_verdict(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start(cwd=project, query=None)
+    write(project, {"calc/more.py": "X = 1\n", "tests/test_more.py": "from calc.more import X\n\n\n"
+                    "def test_x():\n    assert X == 1\n"})  # fmt: skip
+    assert check(cwd=project) == 0
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    data = collect(project)
+    assert data["last_gate"]["current"] is True  # the gated tree is the ticked one: still found
+    calls = [line.split("trace: built-in: ", 1)[1] for line in trace.read_text().splitlines()
+             if "trace: built-in: " in line]  # fmt: skip
+    assert sum("rev-parse -q --verify" in c for c in calls) == 1
+    assert not any("--numstat" in c or "read-tree" in c for c in calls)
+    assert len(calls) == 10, calls
