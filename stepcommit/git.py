@@ -217,6 +217,8 @@ class Snapshot:
 
     tree: str
     changes: tuple[Change, ...]
+    tree_with_file: str | None = None
+    """``tree`` with the file asked for (``snapshot(with_file=...)``) holding its text; else None."""
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -272,24 +274,42 @@ def _parse_numstat(out: str) -> dict[str, tuple[int, int]]:
     return counts
 
 
-def snapshot(repo: Repo, base: str | None = None) -> Snapshot:
+def snapshot(
+    repo: Repo, base: str | None = None, *, counts: bool = True, with_file: tuple[str, str] | None = None
+) -> Snapshot:
     """Stage everything (tracked, untracked not ignored, deletions) into a throw-away index.
 
     The result's tree id names exactly what a commit of the work tree would contain; the
-    user's own index and files are untouched.
+    user's own index and files are untouched. ``counts=False`` skips the added/deleted line
+    counts (one git process fewer). ``with_file=(path, text)`` also gives, as `tree_with_file`,
+    that tree with ``path`` holding ``text``: staged into the same index (no second read-tree).
     """
     against = base or head_commit(repo.root) or EMPTY_TREE
+    ticked = None
     with temporary_index(repo) as env:
         _git(repo.root, "add", "-A", env=env)
         tree = _git(repo.root, "write-tree", env=env).stdout.strip()
+        if with_file is not None:
+            path, content = with_file
+            _stage_text(repo, path, content, env)
+            ticked = _git(repo.root, "write-tree", env=env).stdout.strip()
     names = _git(repo.root, "diff-tree", "-r", "-z", "--name-status", "-M", against, tree).stdout
-    stats = _git(repo.root, "diff-tree", "-r", "-z", "--numstat", "-M", against, tree).stdout
-    counts = _parse_numstat(stats)
+    stats = (
+        _git(repo.root, "diff-tree", "-r", "-z", "--numstat", "-M", against, tree).stdout if counts else ""
+    )
+    numbers = _parse_numstat(stats)
     changes = tuple(
-        Change(status, path, old, *counts.get(path, (0, 0)))
+        Change(status, path, old, *numbers.get(path, (0, 0)))
         for status, path, old in _parse_name_status(names)
     )
-    return Snapshot(tree, changes)
+    return Snapshot(tree, changes, ticked)
+
+
+def _stage_text(repo: Repo, path: str, content: str, env: Mapping[str, str]) -> None:
+    """Put ``content`` (UTF-8; clean filters applied as `git add` would) at ``path`` in the index ``env`` names."""
+    blob = _git(repo.root, "hash-object", "-w", "--stdin", f"--path={path}", input=content).stdout.strip()
+    mode = "100755" if os.access(repo.root / path, os.X_OK) else "100644"
+    _git(repo.root, "update-index", "--add", "--cacheinfo", f"{mode},{blob},{path}", env=env)
 
 
 def stage_all(root: Path) -> None:
@@ -414,11 +434,9 @@ def restore_from_tree(root: Path, tree: str, paths: Sequence[str]) -> None:
 def tree_with_file(repo: Repo, tree: str, path: str, content: str) -> str:
     """``tree`` with ``path`` holding ``content`` (UTF-8; clean filters applied as `git add` would),
     written to the object store only: the work tree and the real index are not touched."""
-    blob = _git(repo.root, "hash-object", "-w", "--stdin", f"--path={path}", input=content).stdout.strip()
-    mode = "100755" if os.access(repo.root / path, os.X_OK) else "100644"
     with temporary_index(repo) as env:
         _git(repo.root, "read-tree", tree, env=env)
-        _git(repo.root, "update-index", "--add", "--cacheinfo", f"{mode},{blob},{path}", env=env)
+        _stage_text(repo, path, content, env)
         return _git(repo.root, "write-tree", env=env).stdout.strip()
 
 

@@ -100,17 +100,21 @@ class StepNow:
 
     def ticked_tree(self, repo: git.Repo, disk_tree: str) -> str:
         """``disk_tree`` with the step ticked in the plan, as `ticked_tree` makes it."""
+        text = self.ticked_text(repo)
+        return disk_tree if text is None else git.tree_with_file(repo, disk_tree, self.active.plan, text)
+
+    def ticked_text(self, repo: git.Repo) -> str | None:
+        """The plan file's text with the step ticked; None when a tick changes no plan file."""
         from stepcommit import plan
 
         if self.step is None or self.text is None:
-            return disk_tree
+            return None
         verified = self.run_verify and bool(self.step.verify)
         try:
-            text = plan.marked_text_of(self.text, repo.root / self.active.plan, self.step, "done",
+            return plan.marked_text_of(self.text, repo.root / self.active.plan, self.step, "done",
                                        verified=verified, steps=self.steps)  # fmt: skip
         except PlanError:
-            return disk_tree  # finish says what is wrong with the plan
-        return git.tree_with_file(repo, disk_tree, self.active.plan, text)
+            return None  # finish says what is wrong with the plan
 
 
 def step_now(repo: git.Repo, active: state.ActiveStep) -> StepNow:

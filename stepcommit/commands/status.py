@@ -43,18 +43,22 @@ def collect(cwd: Path) -> dict[str, Any]:
     branch = git.current_branch(repo.root)
     lock_path = repo.git_dir / "index.lock"
     index_lock = str(lock_path) if lock_path.exists() else None
-    # With the index locked git cannot stage into a copy of it either: no file list then.
-    snap = git.snapshot(repo) if git.head_commit(repo.root) and not index_lock else None
-    changes = snap.changes if snap else ()
     gate = GateCache(repo.git_dir).last()
-    holder = state.lock_holder(repo.git_dir)
-    running = str(holder.get("command", "?")) if holder else None
     # The plan is read (and its readers loaded) only during a step, and then once.
     now = _step_now(repo, active) if active is not None else None
+    # The step ticked in the plan is the tree `finish` commits: a gate of it is of the work as it is
+    # now. It is staged in the snapshot's own index (no second index, no second HEAD look-up).
+    ticked = now.ticked_text(repo) if now is not None and gate is not None else None
+    with_file = (now.active.plan, ticked) if now is not None and ticked is not None else None
+    head = git.head_commit(repo.root)
+    # With the index locked git cannot stage into a copy of it either: no file list then.
+    snap = git.snapshot(repo, head, counts=False, with_file=with_file) if head and not index_lock else None
+    changes = snap.changes if snap else ()
+    holder = state.lock_holder(repo.git_dir)
+    running = str(holder.get("command", "?")) if holder else None
     if gate is not None:
-        # Which tree the verdict is about, and whether that is still the work as it is now (the
-        # step ticked in the plan counts as now: it is the tree `finish` commits).
-        trees = _trees_now(repo, snap.tree, now) if snap is not None else set()
+        # Which tree the verdict is about, and whether that is still the work as it is now.
+        trees = {snap.tree, snap.tree_with_file or snap.tree} if snap is not None else set()
         gate = {**gate, "current": gate.get("tree") in trees,
                 "this_step": active is None or str(gate.get("time", "")) >= active.started_at}  # fmt: skip
     busy = git.operation_in_progress(repo.git_dir)
@@ -102,14 +106,6 @@ def _step_now(repo: git.Repo, active: state.ActiveStep) -> StepNow:
     from stepcommit.commands.check import step_now
 
     return step_now(repo, active)
-
-
-def _trees_now(repo: git.Repo, disk_tree: str, now: StepNow | None) -> set[str]:
-    if now is None:
-        return {disk_tree}  # no step: no tick to add (and no need for the check's module)
-    from stepcommit.commands.check import trees_now
-
-    return trees_now(repo, disk_tree, now)
 
 
 def _hook_errors(git_dir: Path) -> list[dict[str, Any]]:
