@@ -99,8 +99,6 @@ class StateDir:
     pytest_cache = _Own("pytest-cache")
     coveragerc = _Own("coveragerc")
     """The coverage settings a project without its own gets."""
-    runner_copy = _Own("runner")
-    """A copy of the runner, run when its own files lie inside the project."""
     probe = _Own("probe.json")
     ruff_cache = _Own("ruff-cache")
     testmon_data = _Own("testmondata")
