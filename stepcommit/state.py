@@ -92,8 +92,13 @@ class StateDir:
     verdict = _Own("verdict.json")
     run = _Own("run")
     """The last test run: coverage data, JUnit report, the runner's job and results."""
-    # Beside `run`, the runner's own caches (pycache, parse-cache, pytest-cache, coveragerc, runner):
-    # gates/testrun.py names them relative to the run folder it is given.
+    # Beside `run`, the runner's own caches and files.
+    pycache = _Own("pycache")
+    """Where the project's interpreters write bytecode during a run (gates/testrun.py)."""
+    parse_cache = _Own("parse-cache")
+    pytest_cache = _Own("pytest-cache")
+    coveragerc = _Own("coveragerc")
+    """The coverage settings a project without its own gets."""
     probe = _Own("probe.json")
     ruff_cache = _Own("ruff-cache")
     testmon_data = _Own("testmondata")

@@ -237,10 +237,6 @@ def _probe_pytest_cov(python: list[str], root: Path, env: dict[str, str], cache:
     return probe_modules(python, root, env, ("pytest_cov",), cache)["pytest_cov"]
 
 
-def _pycache_dir(work: Path) -> Path:
-    return work.parent / "pycache"
-
-
 # The interpreter writes its bytecode cache itself (not atomically enough: a short write on a
 # full disk, or a kill, leaves a .pyc whose header is valid and whose code is cut), and CPython
 # then fails every import of that module with these errors instead of recompiling it.
@@ -262,7 +258,7 @@ def _run_once_fresh_pycache(
         from stepcommit import output
 
         used = run_env_pycache(repo)
-        pycache = _pycache_dir(GateCache(repo.git_dir).run_dir)
+        pycache = StateDir(repo.git_dir).pycache
         if Path(used) == pycache:
             output.note(
                 f"The bytecode cache {pycache} was damaged (a kill or a full disk?): cleared, running again."
@@ -279,10 +275,10 @@ def _run_once_fresh_pycache(
 
 def run_env_pycache(repo: Repo) -> str:
     """The bytecode cache a run of this repository's tests uses (see `_pycache_prefix`)."""
-    return _pycache_prefix(repo.root, GateCache(repo.git_dir).run_dir)
+    return _pycache_prefix(repo.root, StateDir(repo.git_dir).pycache)
 
 
-def _pycache_prefix(root: Path, work: Path, *, own: bool = False) -> str:
+def _pycache_prefix(root: Path, pycache: Path, *, own: bool = False) -> str:
     """Where the project's interpreters write bytecode during a run: never into the work tree, which
     the run must leave as it found it. The user's own PYTHONPYCACHEPREFIX when it is an absolute path
     outside the tree (it already keeps bytecode out of every checkout, and a new repository or
@@ -290,17 +286,17 @@ def _pycache_prefix(root: Path, work: Path, *, own: bool = False) -> str:
     theirs = os.environ.get("PYTHONPYCACHEPREFIX", "")
     if not own and os.path.isabs(theirs) and not Path(theirs).resolve().is_relative_to(root.resolve()):
         return theirs
-    return str(_pycache_dir(work))
+    return str(pycache)
 
 
-def _clean_env(work: Path, root: Path, *, own_pycache: bool = False) -> dict[str, str]:
+def _clean_env(pycache: Path, root: Path, *, own_pycache: bool = False) -> dict[str, str]:
     # Coverage here is stepcommit's alone: a measuring parent (our own test suite, a CI
     # wrapper) must not leak its coverage or pytest-cov settings into the project's run.
     # Nor an outer pytest-xdist worker's identity: the project's tests would think they run in one.
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_", "PYTEST_XDIST_"))
     }
-    env["PYTHONPYCACHEPREFIX"] = _pycache_prefix(root, work, own=own_pycache)
+    env["PYTHONPYCACHEPREFIX"] = _pycache_prefix(root, pycache, own=own_pycache)
     if parent := os.environ.get("COVERAGE_PROCESS_CONFIG"):
         env[MEASURE_RUNNER_ENV] = parent  # the runner's own process, never the project's tests
     env.setdefault("PYTHONIOENCODING", "utf-8")
@@ -383,13 +379,13 @@ class Runner:
 
 def runner(repo: Repo, config: Config, *, own_pycache: bool = False) -> Runner:
     work = GateCache(repo.git_dir).run_dir
-    env = _clean_env(work, repo.root, own_pycache=own_pycache)
+    env = _clean_env(StateDir(repo.git_dir).pycache, repo.root, own_pycache=own_pycache)
     python, has_pytest_cov = project_python(repo.root, config)
     if has_pytest_cov is None:
         has_pytest_cov = _probe_pytest_cov(python, repo.root, env, StateDir(repo.git_dir).probe)
     cov_args = [f"--data-file={work / '.coverage'}"]
     if not has_coverage_config(repo.root):
-        cov_args.append(f"--rcfile={work.parent / 'coveragerc'}")
+        cov_args.append(f"--rcfile={StateDir(repo.git_dir).coveragerc}")
     return Runner(python, cov_args, env, work, has_pytest_cov)
 
 
@@ -495,7 +491,7 @@ def _run_once(
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     if any(a.startswith("--rcfile=") for a in cov_args):
-        _write_default_rcfile(root, work.parent / "coveragerc")
+        _write_default_rcfile(root, StateDir(repo.git_dir).coveragerc)
     has_pytest_cov = run.has_pytest_cov
 
     junit = work / "junit.xml"
@@ -513,14 +509,14 @@ def _run_once(
     job = Job(
         data_file=str(data_file), rcfile=rcfile, json_out=str(json_out), results_out=str(results),
         pytest_args=(
-            "-o", f"cache_dir={work.parent / 'pytest-cache'}", "--tb=short", "-q",
+            "-o", f"cache_dir={StateDir(repo.git_dir).pytest_cache}", "--tb=short", "-q",
             *([f"--junitxml={junit}"] if junit_xml else []),
             *(["--no-cov"] if has_pytest_cov else []),
             *config.pytest_args,
         ),
         per_test=per_test,
         speedups=os.environ.get("STEPCOMMIT_SPEEDUPS", "1") != "0",
-        parse_cache=str(work.parent / "parse-cache"),
+        parse_cache=str(StateDir(repo.git_dir).parse_cache),
     )  # fmt: skip
     job_file = work / "job.json"
     job_file.write_text(job.to_json(), encoding="utf-8")
