@@ -26,11 +26,13 @@ from pathlib import Path
 
 from benchmarks.gate_speed import _env
 from benchmarks.incremental import check
-from benchmarks.pypi import fetch_sdist, project_from_sdist, run
+from benchmarks.pypi import fetch_sdist, project_from_sdist
 from benchmarks.scale import TEST_DEPS, edit, full_run, settings
 
 READY = "each change reruns"
-LINE = re.compile(r"^Tests: .*\(incremental: (?P<ran>[\d,]+) of (?P<of>[\d,]+) tests\).*coverage (?P<total>[\d.]+)%")
+LINE = re.compile(
+    r"^Tests: .*\(incremental: (?P<ran>[\d,]+) of (?P<of>[\d,]+) tests\).*coverage (?P<total>[\d.]+)%"
+)
 
 
 def read_until(proc: subprocess.Popen[str], wanted: str, timeout: float) -> str:
@@ -48,7 +50,9 @@ def read_until(proc: subprocess.Popen[str], wanted: str, timeout: float) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--project", default="packaging==26.3")
     args = parser.parse_args()
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
