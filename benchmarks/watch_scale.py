@@ -81,10 +81,19 @@ def main() -> None:
             line = read_until(watch, "Tests:", 1800)
             print(f"first run's line after {time.perf_counter() - started:.1f} s", flush=True)
             watch.send_signal(signal.SIGINT)
-            rest = watch.communicate(timeout=60)[0]
+            try:
+                rest = watch.communicate(timeout=60)[0]
+            except subprocess.TimeoutExpired as stuck:  # report it, with what watch printed meanwhile
+                rest = (
+                    (stuck.output or b"").decode()
+                    if isinstance(stuck.output, bytes)
+                    else (stuck.output or "")
+                )
+                rest += "\n(still running 60 s after SIGINT: killed)"
         finally:
             if watch.poll() is None:
                 watch.kill()
+                watch.wait()
         print("".join(f"  | {x}\n" for x in rest.splitlines()), end="")
         clean = watch.returncode == 0 and "Stopped watching." in rest and "Traceback" not in rest
         print(f"watch after SIGINT: exit {watch.returncode}, {'clean' if clean else 'NOT clean'}")
