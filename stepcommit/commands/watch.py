@@ -162,12 +162,16 @@ def watch_store(
     runs: int | None = None,
     on_idle: Callable[[], None] | None = None,
     clear: bool = False,
+    on_ready: Callable[[], None] | None = None,
 ) -> int:
     """Rerun the selected tests whenever the work tree's tree id changes (``runs``: stop after that
-    many, for tests; ``on_idle``: called between polls, for tests that edit files)."""
+    many, for tests; ``on_idle``: called between polls, for tests that edit files; ``on_ready``:
+    called once the tree to compare against is read, so a save after the ready line is never missed)."""
     active = state.load_active(repo.git_dir)
     ignore = (active.plan,) if active else ()
     seen = None if now else git.tree_only(repo)
+    if on_ready is not None:
+        on_ready()
     done = 0
     while runs is None or done < runs:
         tree = git.tree_only(repo)
@@ -191,12 +195,15 @@ def watch(*, cwd: Path, pytest_args: list[str], now: bool = True, clear: bool = 
     if has_store(repo.git_dir):
         cfg = config_mod.load(repo.root)
         cfg = dataclasses.replace(cfg, pytest_args=[*cfg.pytest_args, *pytest_args])
-        output.note(status_line(repo.git_dir))
-        output.note(
-            "stepcommit watch: each change reruns the tests the per-test store selects (Ctrl-C stops)."
-        )
+
+        def ready() -> None:
+            output.note(status_line(repo.git_dir))
+            output.note(
+                "stepcommit watch: each change reruns the tests the per-test store selects (Ctrl-C stops)."
+            )
+
         try:
-            return watch_store(repo, cfg, now=now, clear=clear)
+            return watch_store(repo, cfg, now=now, clear=clear, on_ready=ready)
         except KeyboardInterrupt:
             output.note("Stopped watching.")
             return 0

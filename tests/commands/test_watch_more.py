@@ -107,3 +107,51 @@ def test_cli_wiring_of_watch_passes_pytest_arguments_through(
     result = CliRunner().invoke(app, ["watch", "--no-now", "--", "--delay", "soon"])
     assert result.exit_code == 2, result.output
     assert "no per-test store yet" in result.output
+
+
+def test_a_save_right_after_the_ready_line_is_not_missed(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The ready line used to come before watch read the tree it compares against, so with --no-now
+    # a save made on seeing it could become that baseline and never run (a script that edits on the
+    # ready line hit it). Now the line comes once the baseline is read: the save right after runs.
+    write(project, {"pyproject.toml": INCREMENTAL})
+    assert check(cwd=project) == 0
+    source = project / "calc" / "__init__.py"
+    capsys.readouterr()
+
+    def save() -> None:
+        source.write_text(source.read_text() + "\n\ndef added():\n    return 1\n")
+
+    assert (
+        watch_store(git_mod.find_repo(project), load(project), now=False, poll=0.05, runs=1, on_ready=save)
+        == 0
+    )
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("Tests: ") and "(incremental: " in line and "(exact total)" in line, line
+
+
+def test_the_real_command_reruns_on_a_save_and_ends_cleanly_on_sigint(project: Path) -> None:
+    import os
+    import signal
+    import subprocess
+
+    write(project, {"pyproject.toml": INCREMENTAL})
+    assert check(cwd=project) == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
+    watch_proc = subprocess.Popen([sys.executable, "-m", "stepcommit", "watch", "--no-now"], cwd=project, env=env,
+                                  text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        assert watch_proc.stdout is not None
+        lines = [watch_proc.stdout.readline() for _ in range(2)]
+        assert "each change reruns" in lines[1], lines
+        source = project / "calc" / "__init__.py"
+        source.write_text(source.read_text() + "\n\ndef added():\n    return 1\n")
+        line = watch_proc.stdout.readline()
+        assert line.startswith("Tests: ") and "(exact total)" in line, line
+        watch_proc.send_signal(signal.SIGINT)
+        rest = watch_proc.communicate(timeout=30)[0]
+    finally:
+        if watch_proc.poll() is None:
+            watch_proc.kill()
+    assert watch_proc.returncode == 0 and rest.rstrip().endswith("Stopped watching."), rest
