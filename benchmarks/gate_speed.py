@@ -1,6 +1,6 @@
 """How much the gate costs over running the tools by hand, on a real project from PyPI.
 
-    uv run python -m benchmarks.gate_speed [--project click==8.5.1] [--repeat 3]
+    uv run python -m benchmarks.gate_speed [--project click==8.5.1] [--repeat 3] [--deps freezegun ...]
 
 It fetches the project's sdist into a temporary folder, gives it a .venv, makes a one-function
 edit, then times (median of --repeat runs):
@@ -57,6 +57,9 @@ def main() -> None:
     parser.add_argument("--package", default="click", help="the package --cov measures by hand")
     parser.add_argument("--edit", default="src/click/utils.py", help="the file the one-function edit goes to")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--deps", nargs="*", default=[], help="the project's own test dependencies (itsdangerous: freezegun)"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="stepcommit-bench-") as tmp:
@@ -65,7 +68,7 @@ def main() -> None:
         project = project_from_sdist(
             fetch_sdist(args.project, where),
             where / "src",
-            extra=("pytest", "coverage", "pytest-cov", "ruff"),
+            extra=("pytest", "coverage", "pytest-cov", "ruff", *args.deps),
         )
         python = project / ".venv" / "bin" / "python"
         stepcommit = [sys.executable, "-m", "stepcommit"]

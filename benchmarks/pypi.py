@@ -52,7 +52,7 @@ def project_from_sdist(
     with tarfile.open(archive) as tar:
         tar.extractall(where, filter="data")
     project = next(p for p in where.iterdir() if p.is_dir())
-    (project / ".gitignore").write_text(".venv/\n__pycache__/\n", encoding="utf-8")
+    (project / ".gitignore").write_text(".venv/\n__pycache__/\n.coverage\n.coverage.*\n", encoding="utf-8")
     run("git", "init", "-q", "-b", "main", cwd=project)
     run("git", "add", "-A", cwd=project)
     run("git", "commit", "-q", "-m", f"chore: {project.name} sdist", cwd=project)
