@@ -100,6 +100,16 @@ def one_setting(
     return total, same and first_same
 
 
+def prepare(requirement: str, where: Path) -> tuple[Path, Path]:
+    """The sdist in ``where``, committed, with its .venv and the default settings; (project, its python)."""
+    print(f"fetching {requirement} and preparing its .venv ...", flush=True)
+    project = project_from_sdist(fetch_sdist(requirement, where), where / "src", extra=TEST_DEPS)
+    with (project / ".gitignore").open("a", encoding="utf-8") as handle:
+        handle.write(".pytest_cache/\n.hypothesis/\n")
+    settings(project, "")
+    return project, project / ".venv" / "bin" / "python"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -111,12 +121,7 @@ def main() -> None:
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # as on a developer's machine: bytecode caches on
     with tempfile.TemporaryDirectory(prefix="stepcommit-scale-") as tmp:
         where = Path(tmp)
-        print(f"fetching {args.project} and preparing its .venv ...", flush=True)
-        project = project_from_sdist(fetch_sdist(args.project, where), where / "src", extra=TEST_DEPS)
-        python = project / ".venv" / "bin" / "python"
-        with (project / ".gitignore").open("a", encoding="utf-8") as handle:
-            handle.write(".coverage\n.coverage.*\n.pytest_cache/\n.hypothesis/\n")
-        settings(project, "")
+        project, python = prepare(args.project, where)
         count = run(python, "-m", "pytest", "--co", "-q", "-p", "no:cacheprovider", cwd=project, timeout=1800)
         print(f"project: {args.project}, {count.strip().splitlines()[-1]}; python {sys.version.split()[0]}; "
               f"{os.cpu_count()} cores", flush=True)  # fmt: skip

@@ -26,8 +26,7 @@ from pathlib import Path
 
 from benchmarks.gate_speed import _env
 from benchmarks.incremental import check
-from benchmarks.pypi import fetch_sdist, project_from_sdist
-from benchmarks.scale import TEST_DEPS, edit, full_run, settings
+from benchmarks.scale import edit, full_run, prepare
 
 READY = "each change reruns"
 LINE = re.compile(
@@ -59,12 +58,7 @@ def main() -> None:
     stepcommit = [sys.executable, "-m", "stepcommit"]
     with tempfile.TemporaryDirectory(prefix="stepcommit-watch-scale-") as tmp:
         where = Path(tmp)
-        print(f"fetching {args.project} and preparing its .venv ...", flush=True)
-        project = project_from_sdist(fetch_sdist(args.project, where), where / "src", extra=TEST_DEPS)
-        python = project / ".venv" / "bin" / "python"
-        with (project / ".gitignore").open("a", encoding="utf-8") as handle:
-            handle.write(".coverage\n.coverage.*\n.pytest_cache/\n.hypothesis/\n")
-        settings(project, "")
+        project, python = prepare(args.project, where)
         start = time.perf_counter()
         _, data, _ = check(stepcommit, project)
         print(f"first check: {time.perf_counter() - start:.1f} s, {data.get('tests')}, total {data['coverage_display']}%",
