@@ -66,10 +66,12 @@ def main() -> None:
         watch = subprocess.Popen(
             [*stepcommit, "watch", "--no-now"], cwd=project, env=_env(), text=True,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            # As a terminal's foreground job: a shell starts background jobs with SIGINT ignored, and a
+            # Python started so keeps ignoring it (no KeyboardInterrupt), which looked like a hang.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )  # fmt: skip
         try:
             read_until(watch, READY, 120)
-            time.sleep(3)  # the ready line comes just before watch reads the tree it compares against
             edit(project, True)
             started = time.perf_counter()
             line = read_until(watch, "Tests:", 1800)
