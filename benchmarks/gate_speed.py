@@ -1,6 +1,10 @@
 """How much the gate costs over running the tools by hand, on a real project from PyPI.
 
     uv run python -m benchmarks.gate_speed [--project click==8.5.1] [--repeat 3] [--deps freezegun ...]
+        [--edit FILE] [--edit-old LINE --edit-new LINE]
+
+itsdangerous 2.2.0: --project itsdangerous==2.2.0 --package itsdangerous --deps freezegun
+--edit src/itsdangerous/encoding.py --edit-old '    return base64.urlsafe_b64encode(string).rstrip(b"=")'
 
 It fetches the project's sdist into a temporary folder, gives it a .venv, makes a one-function
 edit, then times (median of --repeat runs):
@@ -58,6 +62,12 @@ def main() -> None:
     parser.add_argument("--edit", default="src/click/utils.py", help="the file the one-function edit goes to")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
+        "--edit-old",
+        help="edit inside an existing function instead: the line to put --edit-new before "
+        "(a new function no test runs lowers coverage, which the ratchet refuses)",
+    )
+    parser.add_argument("--edit-new", default="_ = 0  # an edit")
+    parser.add_argument(
         "--deps", nargs="*", default=[], help="the project's own test dependencies (itsdangerous: freezegun)"
     )
     args = parser.parse_args()
@@ -73,8 +83,17 @@ def main() -> None:
         python = project / ".venv" / "bin" / "python"
         stepcommit = [sys.executable, "-m", "stepcommit"]
         run(*stepcommit, "check", cwd=project)  # measures and caches the base commit (the ratchet)
-        with (project / args.edit).open("a", encoding="utf-8") as handle:
-            handle.write(EDIT)
+        target = project / args.edit
+        if args.edit_old:  # a line before --edit-old, at its indentation
+            text = target.read_text(encoding="utf-8")
+            if args.edit_old not in text:
+                raise SystemExit(f"--edit-old is not in {args.edit}: {args.edit_old!r}")
+            indent = args.edit_old[: len(args.edit_old) - len(args.edit_old.lstrip())]
+            new = f"{indent}{args.edit_new}\n{args.edit_old}"
+            target.write_text(text.replace(args.edit_old, new, 1), encoding="utf-8")
+        else:
+            with target.open("a", encoding="utf-8") as handle:
+                handle.write(EDIT)
 
         pytest_cov = [python, "-m", "pytest", f"--cov={args.package}", "-q", "-p", "no:cacheprovider"]
         ruff = [project / ".venv" / "bin" / "ruff", "check", "--no-fix", args.edit]
