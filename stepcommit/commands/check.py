@@ -71,12 +71,10 @@ def tick_options(repo: git.Repo, active: state.ActiveStep) -> tuple[bool, plan.G
     return cfg.run_verify and bool(current_verify(repo, active, cfg.steps)), _steps(repo, cfg.steps)
 
 
-def trees_now(repo: git.Repo, disk_tree: str, now: StepNow | None = None) -> set[str]:
+def trees_now(repo: git.Repo, disk_tree: str) -> set[str]:
     """The tree ids that stand for the work as it is now: the work tree's, and during a step the
-    same with the step ticked in the plan (the tree a `check` gates and `finish` commits).
-    ``now``: the active step as `step_now` read it already (then the plan is not read again)."""
-    if now is not None:
-        return {disk_tree, now.ticked_tree(repo, disk_tree)}
+    same with the step ticked in the plan (the tree a `check` gates and `finish` commits). `status`
+    gets both from one snapshot instead (`git.snapshot(with_file=...)`)."""
     active = state.load_active(repo.git_dir)
     return {disk_tree, ticked_tree(repo, active, disk_tree)} if active else {disk_tree}
 

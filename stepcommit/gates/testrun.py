@@ -379,13 +379,14 @@ class Runner:
 
 def runner(repo: Repo, config: Config, *, own_pycache: bool = False) -> Runner:
     work = GateCache(repo.git_dir).run_dir
-    env = _clean_env(StateDir(repo.git_dir).pycache, repo.root, own_pycache=own_pycache)
+    where = StateDir(repo.git_dir)
+    env = _clean_env(where.pycache, repo.root, own_pycache=own_pycache)
     python, has_pytest_cov = project_python(repo.root, config)
     if has_pytest_cov is None:
-        has_pytest_cov = _probe_pytest_cov(python, repo.root, env, StateDir(repo.git_dir).probe)
+        has_pytest_cov = _probe_pytest_cov(python, repo.root, env, where.probe)
     cov_args = [f"--data-file={work / '.coverage'}"]
     if not has_coverage_config(repo.root):
-        cov_args.append(f"--rcfile={StateDir(repo.git_dir).coveragerc}")
+        cov_args.append(f"--rcfile={where.coveragerc}")
     return Runner(python, cov_args, env, work, has_pytest_cov)
 
 
@@ -483,6 +484,7 @@ def _run_once(
     *, own_pycache: bool = False,
 ) -> TestRun:  # fmt: skip
     root = repo.root
+    where = StateDir(repo.git_dir)
     run = runner(repo, config, own_pycache=own_pycache)
     work, env, python, cov_args, data_file = run.work, run.env, run.python, run.cov_args, run.data_file
     pythonpath = (*pythonpath, *(p for p in worktree_sources(repo) if p not in pythonpath))
@@ -491,7 +493,7 @@ def _run_once(
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     if any(a.startswith("--rcfile=") for a in cov_args):
-        _write_default_rcfile(root, StateDir(repo.git_dir).coveragerc)
+        _write_default_rcfile(root, where.coveragerc)
     has_pytest_cov = run.has_pytest_cov
 
     junit = work / "junit.xml"
@@ -509,14 +511,14 @@ def _run_once(
     job = Job(
         data_file=str(data_file), rcfile=rcfile, json_out=str(json_out), results_out=str(results),
         pytest_args=(
-            "-o", f"cache_dir={StateDir(repo.git_dir).pytest_cache}", "--tb=short", "-q",
+            "-o", f"cache_dir={where.pytest_cache}", "--tb=short", "-q",
             *([f"--junitxml={junit}"] if junit_xml else []),
             *(["--no-cov"] if has_pytest_cov else []),
             *config.pytest_args,
         ),
         per_test=per_test,
         speedups=os.environ.get("STEPCOMMIT_SPEEDUPS", "1") != "0",
-        parse_cache=str(StateDir(repo.git_dir).parse_cache),
+        parse_cache=str(where.parse_cache),
     )  # fmt: skip
     job_file = work / "job.json"
     job_file.write_text(job.to_json(), encoding="utf-8")
