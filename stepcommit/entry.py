@@ -7,9 +7,10 @@ under the same rules, the stored verdict is printed (verdict_cache.py) before ty
 And `stepcommit --help` prints the help typer renders, kept in help.txt (a test keeps the two equal;
 `uv run python benchmarks/write_help.py` writes it again), on terminals of 80 columns or more,
 where click's wrapping no longer depends on the width.
-The plain read-only commands a person or an agent runs often (`status`, `plan`, with only their
-flags) go straight to their command function too: typer's import and the building of its command
-tree (about 100 ms) would be most of such a call. They print what the typer app would, errors
+The plain commands a person, an agent or a commit runs often (`status`, `plan`, `check`, with only
+their flags; `check` not when STEPCOMMIT_ALLOW is set) go straight to their command function too:
+typer's import and the building of its command tree (about 180 ms) would be most of such a call
+(a `check` of a tree that passed before replays its verdict). They print what the typer app would, errors
 included: both pass through the one error boundary, `guarded`.
 Anything this does not recognise exactly (``--help``, a typo) goes to the typer app, which reports it.
 """
@@ -81,13 +82,17 @@ PLAIN: dict[str, tuple[str, str, dict[str, str], dict[str, Any]]] = {
                {"--json": "as_json", "--all": "all_steps", "--clear-errors": "clear_errors"}, {}),
     "plan": ("stepcommit.commands.plan", "plan", {"--json": "as_json", "--parallel": "parallel"},
              {"plan_path": None}),
+    "check": ("stepcommit.commands.check", "check",
+              {"--hook": "hook", "--json": "as_json", "--full": "full", "--prompt": "prompt"}, {}),
 }  # fmt: skip
+ALLOW_ENV = "STEPCOMMIT_ALLOW"
+"""Allowances for `check` (the hook's only way in): parsed and checked by the typer app."""
 
 
 def plain_call(args: list[str]) -> tuple[str, str, dict[str, Any]] | None:
     """(module, function, keywords but ``cwd``) for a plain command with only its flags, each once;
     None for anything else (typer parses it)."""
-    if not args or args[0] not in PLAIN:
+    if not args or args[0] not in PLAIN or (args[0] == "check" and os.environ.get(ALLOW_ENV)):
         return None
     module, function, flags, others = PLAIN[args[0]]
     given = args[1:]

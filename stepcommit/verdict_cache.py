@@ -4,7 +4,8 @@ Every commit runs `stepcommit check --hook`; after a `check` that passed on the 
 typer, the gates and detect-secrets only to find the stored result costs ten times what the answer
 does. A passing check records here the tree, the base it was compared with, the configuration's
 digest and the lines it printed; the hook's fast path (`entry.py`) replays them when all of these
-match the staged tree now, and otherwise leaves the hook to the full check, which gates it.
+match the staged tree now, and otherwise leaves the hook to the full check, which gates it. A plain
+`check` of the same tree replays them too, before the secret scan (which that verdict already passed).
 Only a check without allowances is recorded, and only a hook without STEPCOMMIT_ALLOW replays.
 """
 
@@ -54,6 +55,14 @@ def matching(data: Any, *, tree: str, base: str | None, key: str) -> list[tuple[
     return [(str(kind), str(text)) for kind, text in lines]
 
 
+def lookup(git_dir: Path, cfg: Config, *, tree: str, base: str | None) -> list[tuple[str, str]] | None:
+    """The lines a passing check of ``tree`` against ``base`` under ``cfg`` printed, if one was kept."""
+    data = state.read_cache(_path(git_dir))
+    if data is None:
+        return None
+    return matching(data, tree=tree, base=base, key=config_key(cfg, base))
+
+
 def hook_replay(cwd: Path) -> list[tuple[str, str]] | None:
     """The lines to print when the staged tree passed before under the same rules, else None.
 
@@ -64,12 +73,10 @@ def hook_replay(cwd: Path) -> list[tuple[str, str]] | None:
         return None
     try:
         repo = git.find_repo(cwd)
-        data = state.read_cache(_path(repo.git_dir))
-        if data is None:
+        if not _path(repo.git_dir).is_file():
             return None
         active = state.load_active(repo.git_dir)
         base = active.base_commit if active else git.head_commit(repo.root)
-        key = config_key(load_config(repo.root), base)
-        return matching(data, tree=git.write_index_tree(repo.root), base=base, key=key)
+        return lookup(repo.git_dir, load_config(repo.root), tree=git.write_index_tree(repo.root), base=base)
     except (StepcommitError, OSError, ValueError):
         return None

@@ -51,6 +51,28 @@ def test_the_hook_answers_a_passed_tree_without_loading_typer_or_the_gates(proje
     assert not {"typer", "rich", "detect_secrets", "stepcommit.gates.gate"} & imported
 
 
+def test_a_check_of_a_passed_tree_replays_its_verdict_before_the_scan_and_the_gate(project: Path) -> None:
+    write(project, NEW_FILES)
+    first = subprocess.run([sys.executable, "-m", "stepcommit", "check"], cwd=project, capture_output=True,
+                           text=True, timeout=300)  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "stepcommit", "check"], cwd=project,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Tests: 2 passed" in done.stdout and "(cached: this exact tree passed before)" in done.stdout
+    assert not {"typer", "detect_secrets", "stepcommit.gates.gate"} & _imported(done.stderr)
+    # What typer's `check` prints for the same tree is the same replay.
+    slow = subprocess.run([sys.executable, "-c", _TYPER, "check"], cwd=project, capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert (slow.returncode, slow.stdout) == (0, done.stdout)
+    write(project, {"calc/more.py": "X = 1  # an edit\n"})  # another tree: scanned and gated again
+    again = subprocess.run([sys.executable, "-X", "importtime", "-m", "stepcommit", "check"], cwd=project,
+                           capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "(cached: this exact tree passed before)" not in again.stdout
+    assert {"detect_secrets", "stepcommit.gates.gate"} <= _imported(again.stderr)
+
+
 def test_a_staged_tree_that_differs_is_gated_in_full(project: Path) -> None:
     write(project, NEW_FILES)
     assert check(cwd=project) == 0
@@ -233,7 +255,9 @@ def test_a_plain_command_prints_what_the_typer_app_prints(project: Path, args: l
      (["status", "--all", "--json"], {"as_json": True, "all_steps": True, "clear_errors": False}),
      (["plan", "--parallel"], {"plan_path": None, "as_json": False, "parallel": True}),
      (["status", "--json", "--json"], None), (["status", "--help"], None), (["plan", "--plan", "P.md"], None),
-     (["plan", "mark", "1.1", "done"], None), (["start"], None), ([], None)],
+     (["plan", "mark", "1.1", "done"], None), (["start"], None), ([], None),
+     (["check", "--hook"], {"hook": True, "as_json": False, "full": False, "prompt": False}),
+     (["check", "--no-cache"], None), (["check", "--allow", "skips"], None)],
 )  # fmt: skip
 def test_only_a_plain_command_with_its_own_flags_skips_typer(
     args: list[str], expected: dict[str, object] | None
@@ -242,6 +266,14 @@ def test_only_a_plain_command_with_its_own_flags_skips_typer(
 
     found = plain_call(args)
     assert (found[2] if found else None) == expected
+
+
+def test_a_check_with_allowances_goes_to_typer_which_parses_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stepcommit.entry import ALLOW_ENV, plain_call
+
+    assert plain_call(["check"]) is not None
+    monkeypatch.setenv(ALLOW_ENV, "skips: a reason")
+    assert plain_call(["check"]) is None
 
 
 def test_the_once_read_step_agrees_with_the_separate_readers(project: Path) -> None:

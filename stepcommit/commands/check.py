@@ -243,8 +243,6 @@ def check(
 
     ``allow``: honesty findings let through (finding -> reason)."""
     from stepcommit.gates import forbidden
-    from stepcommit.gates.gate import run_gate
-    from stepcommit.gates.testrun import write_coverage_xml
 
     repo = git.find_repo(cwd)
     with state.lock(repo.git_dir, "check"):
@@ -260,6 +258,14 @@ def check(
             base = resolve_base(repo, base_ref)
         elif active:
             base = active.base_commit
+        plain = not (full or allow or as_json or prompt or junit_xml or coverage_xml)
+        replay = (
+            verdict_cache.lookup(repo.git_dir, cfg, tree=tree, base=base) if use_cache and plain else None
+        )
+        if replay is not None:  # this tree passed before under the same rules: scan and gate included
+            for kind, text in replay:
+                (output.say if kind == "say" else output.note)(text)
+            return 0
         forbidden.refuse_forbidden(
             forbidden.forbidden_in_change(repo, base, tree),
             hint=(
@@ -272,6 +278,9 @@ def check(
                 "then check again."
             ),
         )
+        from stepcommit.gates.gate import run_gate  # the replay above needs none of the gate's modules
+        from stepcommit.gates.testrun import write_coverage_xml
+
         if full and cfg.incremental and use_cache:
             from stepcommit.gates import audit
 
