@@ -11,7 +11,8 @@ edit, then times (median of --repeat runs):
   by hand   `python -m pytest --cov=<pkg>` plus `ruff check` on the changed files
   check     `stepcommit check --no-cache` (tests under coverage, lint, floor, ratchet, changed lines)
   cached    `stepcommit check` again on the same tree (the cache answers)
-and prints both times and their ratio. The issue's targets: check <= 1.10 x by hand; cached < 0.3 s.
+  hook      `stepcommit check --hook` with that tree staged, as every commit runs it
+and prints both times and their ratio. The issue's targets: check <= 1.10 x by hand; hook <= 0.15 s.
 The base commit is measured once before timing (the ratchet caches it by commit), as it would be
 after the first check of a project.
 """
@@ -104,12 +105,16 @@ def main() -> None:
             hand_times.append(once(pytest_cov, project) + once(ruff, project))
             check_times.append(once([*stepcommit, "check", "--no-cache"], project))
         cached_times = [once([*stepcommit, "check"], project) for _ in range(max(args.repeat, 5))]
+        run("git", "add", "-A", cwd=project)  # as a commit would stage it: the hook sees the same tree
+        hook_times = [once([*stepcommit, "check", "--hook"], project) for _ in range(max(args.repeat, 5))]
         tests = subprocess.run(
             [python, "-m", "pytest", "--collect-only", "-q"], cwd=project, capture_output=True, text=True
         )
         count = tests.stdout.strip().splitlines()[-1] if tests.stdout.strip() else "?"
 
-    hand, check, cached = (statistics.median(t) for t in (hand_times, check_times, cached_times))
+    hand, check, cached, hook = (
+        statistics.median(t) for t in (hand_times, check_times, cached_times, hook_times)
+    )
     print(f"project:                      {args.project} ({count})")
     print(f"runs:                         {args.repeat} of each, interleaved; median (min)")
     print(f"by hand (pytest --cov + ruff): {hand:7.2f} s ({min(hand_times):.2f})")
@@ -117,7 +122,8 @@ def main() -> None:
     print(
         f"ratio:                        {check / hand:7.2f} x ({min(check_times) / min(hand_times):.2f})   target <= 1.10"
     )
-    print(f"cached re-check:              {cached:7.3f} s ({min(cached_times):.3f})   target < 0.3")
+    print(f"cached re-check (check):      {cached:7.3f} s ({min(cached_times):.3f})")
+    print(f"cached hook (check --hook):   {hook:7.3f} s ({min(hook_times):.3f})   target <= 0.15")
 
 
 if __name__ == "__main__":

@@ -458,6 +458,13 @@ def blob_on_disk(root: Path, path: str) -> str | None:
     return _git(root, "hash-object", "--", path, isolated=True).stdout.strip()
 
 
+def scratch_commit(repo: Repo, tree: str, message: str) -> str:
+    """A commit of ``tree`` on top of HEAD that no ref names (git's gc drops it): what a checkout of a
+    tree that is not committed needs, e.g. the staged tree gated apart from the work tree."""
+    parents = ["-p", head] if (head := head_commit(repo.root)) else []
+    return _git(repo.root, "commit-tree", tree, *parents, "-m", message, isolated=True).stdout.strip()
+
+
 def save_tree_as_rescue(repo: Repo, tree: str, message: str) -> str:
     """Keep ``tree`` (files about to be overwritten) as a commit under refs/stepcommit/rescue/."""
     import time

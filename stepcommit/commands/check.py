@@ -226,6 +226,34 @@ def agent_prompt(result: GateResult) -> str | None:
     return "\n".join(lines)
 
 
+def _gate_staged_apart(
+    repo: git.Repo, cfg: config_mod.Config, tree: str, base: str | None, disk_tree: str, *,
+    verify: tuple[str, ...], ignore: tuple[str, ...], full: bool, allow: Mapping[str, str] | None,
+    reports: Path | None,
+) -> GateResult:  # fmt: skip
+    """Gate the staged ``tree`` in a throw-away checkout of it: the work tree holds other files (unstaged
+    changes, untracked files, which pre-commit leaves on disk), and a test that needs one of them would
+    pass here and fail in the commit. The work tree and the index are not touched."""
+    from stepcommit.gates.gate import gate_commit
+
+    if reports is not None:
+        raise ConfigError(
+            "--junit-xml and --coverage-xml with --hook need the work tree to be the staged tree, and here "
+            "it is not.",
+            hint="Stage the rest (`git add -A`) or stash it (`git stash --keep-index --include-untracked`), "
+            "then run the check again.",
+        )
+    changed, deleted = git.diff_paths(repo.root, tree, disk_tree)
+    named = [*changed, *deleted]
+    more = f" and {len(named) - 5} more" if len(named) > 5 else ""
+    output.note(
+        f"the work tree differs from the staged tree ({', '.join(named[:5])}{more}): the staged tree, "
+        "which the commit records, is gated in a separate checkout"
+    )
+    commit = git.scratch_commit(repo, tree, "stepcommit: the staged tree, gated apart from the work tree")
+    return gate_commit(repo, cfg, commit, base, verify=verify, allow=allow, ignore=ignore, full=full)
+
+
 def check(
     *,
     cwd: Path,
@@ -248,11 +276,13 @@ def check(
     with state.lock(repo.git_dir, "check"):
         cfg = config_mod.load(repo.root)
         active = state.load_active(repo.git_dir)
-        disk_tree = None if hook else git.tree_only(repo)
-        if disk_tree is None:
+        disk_tree = git.tree_only(repo)  # what the tests see on disk, untracked files included
+        if hook:  # the commit records the staged tree: that is the one to gate
             tree = _index_tree(repo)
+        elif active:
+            tree = ticked_tree(repo, active, disk_tree)
         else:
-            tree = ticked_tree(repo, active, disk_tree) if active else disk_tree
+            tree = disk_tree
         base: str | None = git.head_commit(repo.root)
         if base_ref is not None:
             base = resolve_base(repo, base_ref)
@@ -287,20 +317,26 @@ def check(
             # A full run asked for while the store holds data no full run vouched for is the audit's
             # moment: it runs, rather than replaying the last verdict of this tree.
             use_cache = not audit.due_for_full(repo.git_dir)
-        result = run_gate(
-            repo,
-            cfg,
-            tree,
-            base,
-            verify=current_verify(repo, active) if active else (),
-            use_cache=use_cache and junit_xml is None and coverage_xml is None,
-            junit_xml=junit_xml is not None,
-            full=full,
-            audit_any_tree=full,
-            ignore=(active.plan,) if active else (),
-            disk_tree=disk_tree,
-            allow=allow,
-        )
+        verify = current_verify(repo, active) if active else ()
+        ignore = (active.plan,) if active else ()
+        if hook and tree != disk_tree:
+            result = _gate_staged_apart(repo, cfg, tree, base, disk_tree, verify=verify, ignore=ignore,
+                                        full=full, allow=allow, reports=junit_xml or coverage_xml)  # fmt: skip
+        else:
+            result = run_gate(
+                repo,
+                cfg,
+                tree,
+                base,
+                verify=verify,
+                use_cache=use_cache and junit_xml is None and coverage_xml is None,
+                junit_xml=junit_xml is not None,
+                full=full,
+                audit_any_tree=full,
+                ignore=ignore,
+                disk_tree=disk_tree,
+                allow=allow,
+            )
         run_dir = GateCache(repo.git_dir).run_dir
         if junit_xml is not None and (run_dir / "junit.xml").exists():
             shutil.copyfile(run_dir / "junit.xml", junit_xml)

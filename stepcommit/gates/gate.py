@@ -341,7 +341,7 @@ def guard_work_tree(repo: git.Repo, tree: str, head: str | None, branch: str | N
 
 
 def gate_commit(
-    repo: git.Repo, cfg: Config, commit: str, base_commit: str, *, verify: tuple[str, ...] = (),
+    repo: git.Repo, cfg: Config, commit: str, base_commit: str | None, *, verify: tuple[str, ...] = (),
     allow: Mapping[str, str] | None = None, ignore: tuple[str, ...] = (), full: bool = False,
 ) -> GateResult:  # fmt: skip
     """Gate ``commit`` (the merged tree a step would land as) in a throw-away checkout, with the

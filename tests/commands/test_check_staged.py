@@ -1,0 +1,75 @@
+"""`check --hook` gates the staged tree, which is what the commit records, not what is on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stepcommit import git as g
+from stepcommit import verdict_cache
+from stepcommit.commands.check import check
+from stepcommit.config import load
+from stepcommit.errors import GateFailed
+from tests.conftest import PACKAGE, git, write
+
+SUBTRACT = PACKAGE + "\n\ndef subtract(a, b):\n    return a - b\n"
+TEST_SUBTRACT = "from calc import subtract\n\n\ndef test_subtract():\n    assert subtract(3, 2) == 1\n"
+TEST_MORE = "from calc.more import X\n\n\ndef test_x():\n    assert X == 1\n"
+
+
+def test_a_test_that_needs_an_unstaged_change_fails_the_hook(project: Path) -> None:
+    # On disk the new test passes; the commit would hold it without the function it imports.
+    write(project, {"calc/__init__.py": SUBTRACT, "tests/test_subtract.py": TEST_SUBTRACT})
+    git(project, "add", "tests/test_subtract.py")
+    with pytest.raises(GateFailed) as info:
+        check(cwd=project, hook=True)
+    assert "test_subtract" in info.value.message and "ImportError" in info.value.message
+    assert (project / "calc/__init__.py").read_text() == SUBTRACT  # the unstaged work is untouched
+    assert git(project, "diff", "--name-only").split() == ["calc/__init__.py"]
+    git(project, "add", "calc/__init__.py")  # staged whole: the same tree on disk, gated in place
+    assert check(cwd=project, hook=True) == 0
+
+
+def test_a_test_that_needs_an_untracked_file_fails_the_hook(project: Path) -> None:
+    # pre-commit stashes unstaged changes but leaves untracked files on disk, where the tests see them.
+    write(project, {"calc/more.py": "X = 1\n", "tests/test_more.py": TEST_MORE})
+    git(project, "add", "tests/test_more.py")
+    with pytest.raises(GateFailed) as info:
+        check(cwd=project, hook=True)
+    assert "ModuleNotFoundError" in info.value.message or "ImportError" in info.value.message
+    assert (project / "calc/more.py").read_text() == "X = 1\n"
+    repo = g.find_repo(project)
+    staged = g.write_index_tree(project)
+    assert verdict_cache.lookup(repo.git_dir, load(project), tree=staged, base=g.head_commit(project)) is None
+
+
+def test_the_staged_tree_gated_elsewhere_passes_and_says_so(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        project,
+        {"calc/__init__.py": SUBTRACT, "tests/test_subtract.py": TEST_SUBTRACT, "notes.txt": "mine\n"},
+    )
+    git(project, "add", "calc/__init__.py", "tests/test_subtract.py")
+    assert check(cwd=project, hook=True) == 0
+    out = capsys.readouterr()
+    assert "Tests: 2 passed" in out.out
+    assert "notes.txt" in out.err and "separate checkout" in out.err
+    assert (project / "notes.txt").read_text() == "mine\n"
+    assert sorted(git(project, "status", "--porcelain").splitlines()) == [
+        "?? notes.txt",
+        "A  tests/test_subtract.py",
+        "M  calc/__init__.py",
+    ]
+
+
+def test_an_incremental_store_of_the_disk_tree_does_not_answer_for_the_staged_one(project: Path) -> None:
+    # The store measured the tree on disk; the staged tree lacks the function a kept test imports.
+    write(project, {"calc/__init__.py": SUBTRACT, "tests/test_subtract.py": TEST_SUBTRACT})
+    git(project, "add", "-A")
+    assert check(cwd=project, hook=True) == 0
+    git(project, "restore", "--staged", "calc/__init__.py")
+    with pytest.raises(GateFailed) as info:
+        check(cwd=project, hook=True)
+    assert "test_subtract" in info.value.message
