@@ -11,6 +11,7 @@ from stepcommit import verdict_cache
 from stepcommit.commands.check import check
 from stepcommit.config import load
 from stepcommit.errors import GateFailed
+from stepcommit.gates.cache import GateCache
 from tests.conftest import PACKAGE, git, write
 
 SUBTRACT = PACKAGE + "\n\ndef subtract(a, b):\n    return a - b\n"
@@ -57,6 +58,14 @@ def test_the_staged_tree_gated_elsewhere_passes_and_says_so(
     assert "Tests: 2 passed" in out.out
     assert "notes.txt" in out.err and "separate checkout" in out.err
     assert (project / "notes.txt").read_text() == "mine\n"
+    # The commit's message gets the figures of the tree it records, with the checkout's paths.
+    from stepcommit.commands.hook_message import annotation_for
+
+    annotation, _ = annotation_for(g.find_repo(project), g.head_commit(project))
+    assert annotation.tests is not None and annotation.tests.startswith("2 passed")
+    assert annotation.coverage is not None
+    last = GateCache(g.find_repo(project).git_dir).last()
+    assert last is not None and "/tree/" not in str(last)
     assert sorted(git(project, "status", "--porcelain").splitlines()) == [
         "?? notes.txt",
         "A  tests/test_subtract.py",
