@@ -14,7 +14,14 @@ from stepcommit import proc
 from stepcommit.errors import GitError, NotARepository, RepositoryStateError
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-_HOOK_ENV = ("GIT_INDEX_FILE", "GIT_DIR", "GIT_WORK_TREE", "GIT_PREFIX", "GIT_COMMON_DIR")
+HOOK_ENV = ("GIT_INDEX_FILE", "GIT_DIR", "GIT_WORK_TREE", "GIT_PREFIX", "GIT_COMMON_DIR")
+"""What git sets for a hook, about the commit being made: a process about another tree (a throw-away
+checkout, the project's tests, which may run git in repositories of their own) must not inherit it."""
+
+
+def without_hook_env(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` without git's hook variables (HOOK_ENV)."""
+    return {k: v for k, v in env.items() if k not in HOOK_ENV}
 
 
 def _git(
@@ -31,8 +38,7 @@ def _git(
     if full_env is not None and isolated:
         # Inside a git hook, git points these at the repository being committed; a command about
         # another work tree (a throw-away checkout) must not inherit them.
-        for name in _HOOK_ENV:
-            full_env.pop(name, None)
+        full_env = without_hook_env(full_env)
     result = proc.run(["git", *args], cwd=root, env=full_env, check=False, input=input)
     if check and result.returncode != 0:
         raise GitError(

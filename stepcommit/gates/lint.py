@@ -115,9 +115,8 @@ def run_pre_commit(repo: git.Repo, paths: Sequence[str], deleted: Sequence[str])
         skip = sorted(STEPCOMMIT_HOOK_IDS)
         if os.environ.get("SKIP"):
             skip.append(os.environ["SKIP"])
-        env = {**os.environ, "SKIP": ",".join(skip), "PRE_COMMIT_COLOR": "never"}
-        for name in ("GIT_INDEX_FILE", "GIT_DIR", "GIT_WORK_TREE", "GIT_PREFIX"):
-            env.pop(name, None)  # set by git for hooks; they would point pre-commit at the user's repository
+        # Without git's hook variables: they would point pre-commit at the user's repository.
+        env = {**git.without_hook_env(os.environ), "SKIP": ",".join(skip), "PRE_COMMIT_COLOR": "never"}
         # --verbose: pre-commit then prints a duration under each hook that really ran (see _ran).
         argv = [sys.executable, "-m", "pre_commit", "run", "--verbose", "--files", *paths]
         result = proc.run(argv, cwd=tree, env=env, check=False, timeout=1800)

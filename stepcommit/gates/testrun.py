@@ -293,8 +293,12 @@ def _clean_env(pycache: Path, root: Path, *, own_pycache: bool = False) -> dict[
     # Coverage here is stepcommit's alone: a measuring parent (our own test suite, a CI
     # wrapper) must not leak its coverage or pytest-cov settings into the project's run.
     # Nor an outer pytest-xdist worker's identity: the project's tests would think they run in one.
+    # Nor git's hook variables (the gate as a pre-commit hook): a test that runs git in a repository
+    # of its own would write into the index of the commit being made.
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_", "PYTEST_XDIST_"))
+        k: v
+        for k, v in git.without_hook_env(os.environ).items()
+        if not k.startswith(("COVERAGE_", "COV_CORE_", "PYTEST_XDIST_"))
     }
     env["PYTHONPYCACHEPREFIX"] = _pycache_prefix(root, pycache, own=own_pycache)
     if parent := os.environ.get("COVERAGE_PROCESS_CONFIG"):

@@ -82,3 +82,35 @@ def test_an_incremental_store_of_the_disk_tree_does_not_answer_for_the_staged_on
     with pytest.raises(GateFailed) as info:
         check(cwd=project, hook=True)
     assert "test_subtract" in info.value.message
+
+
+TEST_GIT = """\
+import subprocess
+
+
+def test_a_repository_of_its_own(tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "f.txt").write_text("x")
+    subprocess.run(["git", "add", "f.txt"], cwd=tmp_path, check=True)
+    listed = subprocess.run(["git", "ls-files"], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert listed.stdout == "f.txt\\n"
+"""
+
+
+@pytest.mark.parametrize("how", [["-a"], ["calc/__init__.py"]], ids=["commit -a", "commit PATH"])
+def test_the_tests_do_not_inherit_the_commit_s_own_index(project: Path, how: list[str]) -> None:
+    # git gives a pre-commit hook GIT_INDEX_FILE (a temporary index for `commit -a` and `commit PATH`);
+    # a test that runs git in a repository of its own must not write into the commit being made.
+    import sys
+
+    write(project, {"tests/test_git.py": TEST_GIT})
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "--no-verify", "-m", "test: a test that runs git")
+    hook = project / ".git" / "hooks" / "pre-commit"
+    hook.write_text(f"#!/bin/sh\nexec {sys.executable} -m stepcommit check --hook\n")
+    hook.chmod(0o755)
+    write(project, {"calc/__init__.py": PACKAGE.replace("return a + b", "return b + a")})
+    git(project, "commit", "-q", "-m", "refactor: add the other way round", *how)
+    assert git(project, "ls-files").split() == [".gitignore", "PLAN.md", "calc/__init__.py",
+                                                "tests/test_add.py", "tests/test_git.py"]  # fmt: skip
+    assert git(project, "show", "--name-only", "--format=", "HEAD").split() == ["calc/__init__.py"]
