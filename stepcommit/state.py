@@ -7,7 +7,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -417,10 +417,10 @@ class Phase(StrEnum):
     """The base holds the step; the checkout may still have to follow it."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class FinishJournal:
     """Where a `finish` stands (`.git/stepcommit/finish.json`), so an interrupted one can go on or
-    roll back. Kept as one record updated phase by phase and saved after each update."""
+    roll back. Each phase makes a new record (`dataclasses.replace`) and saves it before going on."""
 
     phase: Phase
     step: str
@@ -430,21 +430,23 @@ class FinishJournal:
     head_before: str
     """The step branch's commit before `finish` committed anything."""
     message_file: str
-    allow: dict[str, str] = field(default_factory=dict)
+    allow: tuple[tuple[str, str], ...] = ()
+    """Honesty findings let through, as (finding, reason) pairs; saved as a JSON object."""
     tree: str | None = None
     """The tree the step's own gate passed (and its commit records)."""
     commit: str | None = None
-    gated: list[str] = field(default_factory=list)
+    gated: tuple[str, ...] = ()
     """Every tree a gate of this finish passed."""
-    incremental_only: list[str] = field(default_factory=list)
+    incremental_only: tuple[str, ...] = ()
     """The trees among them gated incrementally only."""
     progress_total: int | None = None
     """Progress entries at the time the message was written: later ones go to the next commit."""
-    progress_texts: list[str] = field(default_factory=list)
+    progress_texts: tuple[str, ...] = ()
     coverage: str | None = None
     tests: str | None = None
-    honesty: list[str] = field(default_factory=list)
-    allowed: list[dict[str, str]] = field(default_factory=list)
+    honesty: tuple[str, ...] = ()
+    allowed: tuple[tuple[str, str], ...] = ()
+    """The findings the last gate let through, as (kind, reason) pairs; saved as objects."""
     base_before: str | None = None
     landed: str | None = None
     """The commit the base is moved to."""
@@ -455,7 +457,24 @@ class FinishJournal:
     def from_dict(cls, data: dict[str, Any]) -> FinishJournal:
         known = {f.name for f in fields(cls)}
         kept = {k: v for k, v in data.items() if k in known}
-        return cls(**{**kept, "phase": Phase(kept["phase"])})
+        lists = {name: tuple(kept[name]) for name in _JOURNAL_LISTS if name in kept}
+        pairs = {
+            "allow": tuple(dict(kept.get("allow", {})).items()),
+            "allowed": tuple((a["kind"], a["reason"]) for a in kept.get("allowed", ())),
+        }
+        return cls(**{**kept, **lists, **pairs, "phase": Phase(kept["phase"])})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON `finish.json` holds: lists, `allow` an object, `allowed` a list of objects."""
+        return {
+            **asdict(self),
+            **{name: list(getattr(self, name)) for name in _JOURNAL_LISTS},
+            "allow": dict(self.allow),
+            "allowed": [{"kind": kind, "reason": reason} for kind, reason in self.allowed],
+        }
+
+
+_JOURNAL_LISTS = ("gated", "incremental_only", "progress_texts", "honesty")
 
 
 def load_journal(git_dir: Path) -> FinishJournal | None:
@@ -474,7 +493,7 @@ def load_journal(git_dir: Path) -> FinishJournal | None:
 
 
 def save_journal(git_dir: Path, journal: FinishJournal) -> None:
-    write_json(StateDir(git_dir).journal, asdict(journal))
+    write_json(StateDir(git_dir).journal, journal.to_dict())
 
 
 def clear_journal(git_dir: Path) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import socket
@@ -75,8 +76,9 @@ def test_every_state_file_is_named_once_and_a_linked_worktree_shares_only_the_sh
 
 def test_the_finish_journal_round_trips_and_a_damaged_one_is_a_message(project: Path) -> None:
     git_dir = project / ".git"
-    journal = state.FinishJournal(state.Phase.PREPARED, "1.2", "PLAN.md", "squash", "abc", "/m.txt")
-    journal.gated.append("t1")
+    journal = state.FinishJournal(
+        state.Phase.PREPARED, "1.2", "PLAN.md", "squash", "abc", "/m.txt", gated=("t1",)
+    )
     state.save_journal(git_dir, journal)
     saved = json.loads(state.StateDir(git_dir).journal.read_text())
     assert saved["phase"] == "prepared" and saved["gated"] == ["t1"]  # plain JSON, as before
@@ -90,3 +92,60 @@ def test_the_finish_journal_round_trips_and_a_damaged_one_is_a_message(project: 
     state.write_json(state.StateDir(git_dir).journal, {"phase": "halfway", "step": "1.2"})
     with pytest.raises(StepStateError, match="finish journal .* is damaged"):
         state.load_journal(git_dir)
+
+
+# finish.json exactly as stepcommit wrote it while the journal was a mutable dataclass: lists, `allow` an
+# object, `allowed` a list of objects (a finish killed mid-way, then stepcommit upgraded).
+_JOURNAL_OF_MUTABLE_DAYS = {
+    "phase": "landing",
+    "step": "1.2",
+    "plan": "PLAN.md",
+    "style": "squash",
+    "head_before": "h0",
+    "message_file": "/m.txt",
+    "allow": {"skip": "flaky on CI, issue 7", "weakened-assert": "the float compare is approximate"},
+    "tree": "t1",
+    "commit": "c1",
+    "gated": ["t1", "t2"],
+    "incremental_only": ["t1"],
+    "progress_total": 2,
+    "progress_texts": ["parser done", "edge cases"],
+    "coverage": "91.50",
+    "tests": "12 passed",
+    "honesty": ["Honesty check (against the base):", "  [allowed] skip in tests/test_x.py:3"],
+    "allowed": [{"kind": "skip", "reason": "flaky on CI, issue 7"}],
+    "base_before": "b0",
+    "landed": "l1",
+    "landed_from": "c1",
+}
+
+
+def test_a_journal_the_mutable_journal_wrote_loads_and_saves_back_the_same_json(project: Path) -> None:
+    git_dir = project / ".git"
+    path = state.StateDir(git_dir).journal
+    state.write_json(path, _JOURNAL_OF_MUTABLE_DAYS)
+    written = path.read_bytes()
+    journal = state.load_journal(git_dir)
+    assert journal is not None and journal.phase is state.Phase.LANDING
+    assert journal.gated == ("t1", "t2") and journal.incremental_only == ("t1",)
+    assert journal.progress_texts == ("parser done", "edge cases") and journal.honesty[1].endswith("x.py:3")
+    assert dict(journal.allow) == _JOURNAL_OF_MUTABLE_DAYS["allow"]
+    assert list(journal.allow) == [
+        ("skip", "flaky on CI, issue 7"),
+        ("weakened-assert", "the float compare is approximate"),
+    ]
+    assert journal.allowed == (("skip", "flaky on CI, issue 7"),)
+    state.save_journal(git_dir, journal)
+    assert path.read_bytes() == written  # byte for byte what the old code wrote
+    assert state.load_journal(git_dir) == journal
+
+
+def test_the_finish_journal_cannot_be_changed_in_place() -> None:
+    journal = state.FinishJournal(state.Phase.PREPARED, "1.2", "PLAN.md", "squash", "abc", "/m.txt")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        journal.commit = "c1"  # type: ignore[misc]
+    with pytest.raises(AttributeError):  # a tuple has no append: the gated trees change by replace only
+        journal.gated.append("t1")  # type: ignore[attr-defined]
+    landed = dataclasses.replace(journal, phase=state.Phase.LANDED, gated=("t1",))
+    assert (journal.phase, journal.gated) == (state.Phase.PREPARED, ())
+    assert (landed.phase, landed.gated, landed.step) == (state.Phase.LANDED, ("t1",), "1.2")

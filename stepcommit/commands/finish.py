@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,16 @@ def _rollback_commit(repo: git.Repo, journal: FinishJournal, *, restore_plan: bo
     state.clear_journal(repo.git_dir)
 
 
+@dataclass
+class _CommitPhase:
+    """The commit phase's journal as it stands: the phase replaces it as it goes, and when the phase
+    stops, this one decides whether its commit was made."""
+
+    journal: FinishJournal
+
+
 @contextlib.contextmanager
-def _plan_and_index_kept(repo: git.Repo, journal: FinishJournal) -> Iterator[None]:
+def _plan_and_index_kept(repo: git.Repo, journal: FinishJournal) -> Iterator[_CommitPhase]:
     """The commit phase, with the plan and the index as they were kept in the journal's folder (as
     pre-commit's `staged_files_only` keeps unstaged changes): when the phase stops before its commit
     was made, both are put back and the journal goes; a commit made before it stopped (a Ctrl-C
@@ -57,13 +66,14 @@ def _plan_and_index_kept(repo: git.Repo, journal: FinishJournal) -> Iterator[Non
     if (repo.git_dir / "index").exists():
         shutil.copyfile(repo.git_dir / "index", jdir / "index")
     state.save_journal(repo.git_dir, journal)
+    committing = _CommitPhase(journal)
     try:
-        yield
+        yield committing
     except BaseException:
-        if not _commit_landed(repo, journal):
-            _rollback_commit(repo, journal)
+        if not _commit_landed(repo, committing.journal):
+            _rollback_commit(repo, committing.journal)
             raise
-        journal.commit = git.head_commit(repo.root)
+        committing.journal = replace(committing.journal, commit=git.head_commit(repo.root))
 
 
 def _commit_landed(repo: git.Repo, journal: FinishJournal) -> bool:
@@ -108,8 +118,9 @@ def _step_entries(repo: git.Repo, style: str) -> list[progress.Entry]:
 def _write_message(
     repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, journal: FinishJournal,
     gate: GateResult, parent: str, tree: str,
-) -> None:  # fmt: skip
-    """The step's commit message, from ``gate``'s figures for ``tree`` (compared with ``parent``)."""
+) -> FinishJournal:  # fmt: skip
+    """The step's commit message, from ``gate``'s figures for ``tree`` (compared with ``parent``);
+    returns the journal with those figures, ``tree`` among the gated ones."""
     assert gate.tests is not None and gate.coverage is not None
     cov = gate.coverage
     figure = message.CoverageFigure(
@@ -117,8 +128,11 @@ def _write_message(
     )
     if journal.progress_total is None:
         # Entries logged from here on belong to the next commit: `finish` keeps them.
-        journal.progress_total = len(progress.read(repo.git_dir))
-        journal.progress_texts = [e.text for e in _step_entries(repo, journal.style)]
+        journal = replace(
+            journal,
+            progress_total=len(progress.read(repo.git_dir)),
+            progress_texts=tuple(e.text for e in _step_entries(repo, journal.style)),
+        )
     text = message.step_message(
         commit_type=cfg.commit_type,
         step_id=active.id,
@@ -134,11 +148,17 @@ def _write_message(
         todo=current_todo(repo, active),
     )
     Path(journal.message_file).write_text(text, encoding="utf-8")
-    journal.coverage, journal.tests, journal.honesty = cov.display, gate.tests.summary(), gate.honesty_lines()
-    journal.allowed = [{"kind": k, "reason": r} for k, r in gate.allowed]
-    journal.gated.append(tree)
-    if gate.measured is not None:  # only the affected tests ran: `full_on_finish` still owes a full run
-        journal.incremental_only.append(tree)
+    # Only the affected tests ran (measured): `full_on_finish` still owes the tree a full run.
+    incremental = (tree,) if gate.measured is not None else ()
+    return replace(
+        journal,
+        coverage=cov.display,
+        tests=gate.tests.summary(),
+        honesty=tuple(gate.honesty_lines()),
+        allowed=gate.allowed,
+        gated=(*journal.gated, tree),
+        incremental_only=(*journal.incremental_only, *incremental),
+    )
 
 
 def _honesty_body(gate: GateResult) -> list[str]:
@@ -216,9 +236,9 @@ def _commit_step(
     message_file = state.journal_dir(repo.git_dir) / "message.txt"
     journal = FinishJournal(
         phase=Phase.PREPARED, step=active.id, plan=active.plan, style=style, head_before=head_before,
-        message_file=str(message_file), allow=dict(allow),
+        message_file=str(message_file), allow=tuple(allow.items()),
     )  # fmt: skip
-    with _plan_and_index_kept(repo, journal):
+    with _plan_and_index_kept(repo, journal) as committing:
         # Tick first, so the gate measures exactly the tree that is committed.
         verified, steps = tick_options(repo, active)
         plan.mark_step(plan_file, step_of(active), "done", verified=verified, steps=steps)
@@ -242,8 +262,8 @@ def _commit_step(
                 hint="Nothing was committed and your files are as they were. Fix it, then run "
                 "`stepcommit finish` again (`stepcommit status` shows the last gate result).",
             )
-        _write_message(repo, cfg, active, journal, gate, active.base_commit, snap.tree)
-        journal.tree = snap.tree
+        journal = _write_message(repo, cfg, active, journal, gate, active.base_commit, snap.tree)
+        committing.journal = journal = replace(journal, tree=snap.tree)
         state.save_journal(repo.git_dir, journal)
         # The commit records the gated tree itself, not whatever is on disk by now; the repository's
         # commit hooks still run, and a hook that changes what is committed undoes the commit.
@@ -259,8 +279,8 @@ def _commit_step(
                 hint="Find the hook that runs `git add` (.git/hooks, .pre-commit-config.yaml) and make it "
                 "fail instead of staging, then run `stepcommit finish` again. Your files are as they were.",
             )
-        journal.commit = commit
-    journal.phase = Phase.COMMITTED
+        committing.journal = replace(journal, commit=commit)
+    journal = replace(committing.journal, phase=Phase.COMMITTED)
     state.save_journal(repo.git_dir, journal)
     return journal
 
@@ -283,8 +303,7 @@ def _recover(repo: git.Repo, active: state.ActiveStep, journal: FinishJournal) -
     phase = journal.phase
     if phase is Phase.PREPARED:
         if _commit_landed(repo, journal):
-            journal.commit = git.head_commit(repo.root)
-            journal.phase = Phase.COMMITTED
+            journal = replace(journal, commit=git.head_commit(repo.root), phase=Phase.COMMITTED)
             state.save_journal(repo.git_dir, journal)
             return journal
         head = git.head_commit(repo.root)
@@ -304,9 +323,12 @@ def _recover(repo: git.Repo, active: state.ActiveStep, journal: FinishJournal) -
     return journal
 
 
-def _land(repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, journal: FinishJournal) -> str:
+def _land(
+    repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, journal: FinishJournal
+) -> tuple[str, FinishJournal]:
     """Put the step on its base: the commit the base will point at is made from a tree that passed
-    the gate, and the base is moved only if nobody moved it meanwhile. Returns the base's new tip."""
+    the gate, and the base is moved only if nobody moved it meanwhile. Returns the base's new tip
+    and the journal as last saved."""
     style = journal.style
     root = repo.root
     tip = git.rev_parse(root, active.branch)
@@ -317,7 +339,7 @@ def _land(repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, jour
             "then run `stepcommit finish` again.",
         )
     if style == "none":
-        return tip
+        return tip, journal
     for _attempt in range(5):
         base_tip = git.rev_parse(root, active.base_branch)
         if base_tip is None:
@@ -333,13 +355,13 @@ def _land(repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, jour
                 worktrees.say_note(
                     worktrees.follow_base(repo, active.base_branch, journal.base_before, landed)
                 )
-            return str(landed)
+            return str(landed), journal
         tree = _landing_tree(repo, active, style, tip, base_tip)
         if style != "ff":  # a merge resolved by hand may have taken the base's plan: the step lands ticked
             tree = _with_tick(repo, active, tree)
         gated_here = needs_landing_gate(cfg, journal, tree)
         if gated_here:
-            _gate_landing(repo, cfg, active, journal, tree, tip, base_tip)
+            journal = _gate_landing(repo, cfg, active, journal, tree, tip, base_tip)
         message_file = Path(journal.message_file)
         if style == "ff" and gated_here:
             # The tip's message has the figures of the tree it was gated with before a rebase: the
@@ -351,12 +373,7 @@ def _land(repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, jour
             new = git.commit_tree(root, tree, [base_tip], message_file)
         else:
             new = git.commit_tree(root, tree, [base_tip, tip], message_file)
-        journal.phase, journal.base_before, journal.landed, journal.landed_from = (
-            Phase.LANDING,
-            base_tip,
-            new,
-            tip,
-        )
+        journal = replace(journal, phase=Phase.LANDING, base_before=base_tip, landed=new, landed_from=tip)
         state.save_journal(repo.git_dir, journal)
         # One landing at a time moves the base and the checkout that has it (another worktree's finish
         # waits here); the compare-and-swap still catches a commit made to the base by anything else.
@@ -365,11 +382,11 @@ def _land(repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, jour
                 root, f"refs/heads/{active.base_branch}", new, base_tip, f"stepcommit: land step {active.id}"
             )
             if moved:
-                journal.phase = Phase.LANDED
+                journal = replace(journal, phase=Phase.LANDED)
                 state.save_journal(repo.git_dir, journal)
                 worktrees.say_note(worktrees.follow_base(repo, active.base_branch, base_tip, new))
         if moved:
-            return new
+            return new, journal
         output.note(f"{active.base_branch} moved while the step was landing: trying again on its new tip.")
     raise GitError(
         f"{active.base_branch} keeps moving while step {active.id} lands.",
@@ -457,9 +474,10 @@ def _merge_beside_tick(
 def _gate_landing(
     repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, journal: FinishJournal,
     tree: str, tip: str, base_tip: str,
-) -> None:  # fmt: skip
+) -> FinishJournal:  # fmt: skip
     """Gate the tree that would land before it lands: it differs from every tree gated so far, or
-    was gated incrementally only while `full_on_finish` asks for a full run (which this one is)."""
+    was gated incrementally only while `full_on_finish` asks for a full run (which this one is).
+    Returns the journal with this gate's figures, saved."""
     if tree in journal.gated:
         output.note(
             f"Step {active.id}'s tree was gated incrementally only: running every test before it lands..."
@@ -473,7 +491,7 @@ def _gate_landing(
     probe_message.write_text(f"stepcommit: merged tree of step {active.id}, to be gated\n", encoding="utf-8")
     probe = git.commit_tree(repo.root, tree, [base_tip], probe_message)
     gate = gate_commit(
-        repo, cfg, probe, base_tip, verify=current_verify(repo, active), allow=journal.allow,
+        repo, cfg, probe, base_tip, verify=current_verify(repo, active), allow=dict(journal.allow),
         ignore=(active.plan,), full=cfg.full_on_finish,
     )  # fmt: skip
     if not gate.ok:
@@ -484,8 +502,9 @@ def _gate_landing(
             f"it on {active.branch} (edit the files, or `git merge {active.base_branch}` to see the merged "
             "tree), then run `stepcommit finish` again.",
         )
-    _write_message(repo, cfg, active, journal, gate, base_tip, tree)
+    journal = _write_message(repo, cfg, active, journal, gate, base_tip, tree)
     state.save_journal(repo.git_dir, journal)
+    return journal
 
 
 def _follow(repo: git.Repo, active: state.ActiveStep, journal: FinishJournal) -> None:
@@ -563,8 +582,8 @@ def finish(
         if journal is None:
             journal = _commit_step(repo, cfg, active, style, allow or {})
         elif allow:  # a resumed finish: the landing gate takes the new allowances too
-            journal.allow = {**journal.allow, **allow}
-        tip = _land(repo, cfg, active, journal)
+            journal = replace(journal, allow=tuple({**dict(journal.allow), **allow}.items()))
+        tip, journal = _land(repo, cfg, active, journal)
         # A step's own worktree does not follow the base (the base is checked out elsewhere): it goes below.
         if journal.style != "none" and not active.worktree:
             _follow(repo, active, journal)
@@ -585,7 +604,7 @@ def finish(
             "merge": journal.style,
             "coverage": journal.coverage,
             "tests": journal.tests,
-            "allowed": journal.allowed,
+            "allowed": [{"kind": kind, "reason": reason} for kind, reason in journal.allowed],
         }
         state.append_history(repo.git_dir, record)
         kept = progress.drop_first(repo.git_dir, journal.progress_total or 0)

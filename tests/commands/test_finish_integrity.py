@@ -213,6 +213,23 @@ def test_a_kill_while_the_checkout_follows_the_base_is_resumed(project: Path, si
     assert state.load_journal(project / ".git") is None
 
 
+def test_a_ctrl_c_right_after_the_step_commit_keeps_it_and_the_finish_goes_on(project: Path) -> None:
+    start(cwd=project, query=None)
+    step_work(project)
+    # The hook runs once git made the commit: it interrupts stepcommit (git's parent) as Ctrl-C would.
+    hook = project / ".git" / "hooks" / "post-commit"
+    hook.write_text('#!/bin/sh\nrm "$0"\nkill -INT "$(awk \'/^PPid:/ {print $2}\' /proc/$PPID/status)"\n')
+    hook.chmod(0o755)
+    done = run_cli(project, "finish")
+    assert not hook.exists()  # the hook ran, so the interruption came
+    assert done.returncode == 0, done.stderr
+    assert "Finished step 1.2" in done.stdout
+    assert git(project, "log", "-1", "--format=%(trailers:key=Step,valueonly)", "main").strip() == "1.2"
+    assert "[x] **1.2." in (project / "PLAN.md").read_text()
+    assert git(project, "status", "--porcelain") == ""
+    assert state.load_journal(project / ".git") is None
+
+
 def test_a_leftover_index_lock_is_explained(project: Path) -> None:
     start(cwd=project, query=None)
     step_work(project)
