@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from stepcommit.errors import PlanError
-from stepcommit.plan import backlog, frontmatter, gsd, markdown, readback, taskform, taskmaster
+from stepcommit.plan import backlog, editing, frontmatter, gsd, readback, reading, taskform, taskmaster
 from stepcommit.plan.model import STATUSES, Plan, Status, Step
 from stepcommit.plan.tracker import GRANULARITIES, Granularity
 
@@ -187,7 +187,7 @@ def _parse_as(reader: str, text: str, path: Path, steps: Granularity) -> Plan:
         return gsd.parse(text, path)
     if reader == "taskform":
         return taskform.parse(text, path)
-    return markdown.parse(text, path, steps)
+    return reading.parse(text, path, steps)
 
 
 def load_plan(path: Path, *, steps: Granularity = "phase") -> Plan:
@@ -443,7 +443,7 @@ def _set_status_as(
         return gsd.set_status(text, path, step, status)
     if reader == "taskform":
         return taskform.set_status(text, path, step, status)
-    return markdown.set_status(text, path, step, status, now, verified=verified, steps=steps)
+    return editing.set_status(text, path, step, status, now, verified=verified, steps=steps)
 
 
 def mark_step(
@@ -524,7 +524,7 @@ def _read_back(path: Path, reader: str, data: str, new_text: str, current: Step,
     if reader == "markdown" == new_reader:
         # One checkbox's mark changed reads back from the mark (`readback`), from the reading
         # `_marked` made (cached): a big plan is not read again whole.
-        after = readback.ticked_step(markdown._scan(data, path, steps), data, new_text, current)
+        after = readback.ticked_step(reading._scan(data, path, steps), data, new_text, current)
     if after is None:
         steps_after = list(_parse_as(new_reader, new_text, path, steps).walk())
         after = steps_after[current.index] if current.index < len(steps_after) else None

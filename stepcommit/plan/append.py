@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stepcommit.errors import PlanError
-from stepcommit.plan import markdown
+from stepcommit.plan import patterns
 from stepcommit.plan.model import Plan, Step
 from stepcommit.plan.text import Line, split_lines
 
@@ -77,13 +77,13 @@ def _template(rest: str, step: Step) -> tuple[str, str, str, str] | None:
     """
     gap = rest[: len(rest) - len(rest.lstrip(" \t"))] or " "
     body = rest.lstrip(" \t")
-    body = markdown.TIMESTAMP.sub("", body)  # an ExecPlan's done-time belongs to that step only
+    body = patterns.TIMESTAMP.sub("", body)  # an ExecPlan's done-time belongs to that step only
     title_at = body.find(step.title) if step.title else -1
     if title_at < 0:
         return None
     if step.explicit_id and (id_at := body.find(step.id)) >= 0 and id_at < title_at:
         prefix = body[:id_at]
-        separator = markdown.TAGS.sub("", body[id_at + len(step.id) : title_at]) or " "
+        separator = patterns.TAGS.sub("", body[id_at + len(step.id) : title_at]) or " "
     else:
         prefix, separator = body[:title_at], ""
     # `**1.1.** Title` closes its bold before the title; `**1.1. Title**` after it.
@@ -100,7 +100,7 @@ def append_checkbox_steps(text: str, path: Path, plan: Plan, titles: Sequence[st
     lines = split_lines(text)
 
     def is_checkbox(step: Step) -> bool:
-        return step.line <= len(lines) and markdown.CHECKBOX.match(lines[step.line - 1].body) is not None
+        return step.line <= len(lines) and patterns.CHECKBOX.match(lines[step.line - 1].body) is not None
 
     # The outermost checkbox items only: new steps are siblings of a step, never sub-steps of one.
     checkbox_steps: list[Step] = []
@@ -122,7 +122,7 @@ def append_checkbox_steps(text: str, path: Path, plan: Plan, titles: Sequence[st
         )
     last = max(checkbox_steps, key=lambda s: s.line)
     index = last.line - 1
-    box = markdown.CHECKBOX.match(lines[index].body)
+    box = patterns.CHECKBOX.match(lines[index].body)
     assert box is not None  # checked when the step was chosen
     shape = _template(box.group("rest"), last)
     gap, prefix, separator, closer = shape or (" ", "**" if "**" in box.group("rest") else "", ". ", "")

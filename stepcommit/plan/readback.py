@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from stepcommit.plan.model import Step
 
 if TYPE_CHECKING:
-    from stepcommit.plan.markdown import Parsed
+    from stepcommit.plan.reading import Parsed
 
 
 def ticked_step(parsed: Parsed, old: str, new: str, step: Step) -> Step | None:
@@ -28,7 +28,7 @@ def ticked_step(parsed: Parsed, old: str, new: str, step: Step) -> Step | None:
     mark that reopens a step (its title's own words then say its status), nor one that adds or
     takes away a `/` the flavour may hang on.
     """
-    from stepcommit.plan.markdown import _MARK_STATUS as marks  # the reader's own table
+    from stepcommit.plan.patterns import MARK_STATUS as marks  # the reader's own table
 
     if any(parsed.places) or len(old) != len(new) or not 0 <= step.index < len(parsed.markers):
         return None

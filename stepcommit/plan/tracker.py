@@ -21,8 +21,8 @@ from stepcommit.lazy_re import LazyPattern, lazy
 from stepcommit.plan.text import Edit
 
 if TYPE_CHECKING:
-    from stepcommit.plan.markdown import Marker, _Node
     from stepcommit.plan.model import Status
+    from stepcommit.plan.reading import Marker, _Node
     from stepcommit.plan.text import Line
 
 Granularity = Literal["phase", "item"]

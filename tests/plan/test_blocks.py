@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from stepcommit import plan
-from stepcommit.plan import blocks, markdown
+from stepcommit.plan import blocks, reading, structure
 from stepcommit.plan.text import split_lines
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -43,15 +43,15 @@ def _structure(text: str) -> tuple[Any, ...]:
     """What the reader takes from the blocks: skipped and code lines, paragraph ends, headings, tables."""
     lines = split_lines(text)
     layout = blocks.read(lines)
-    skip, code, para_end, headings, tables = markdown._structure(layout.tokens, len(lines))
+    skip, code, para_end, headings, tables = structure._structure(layout.tokens, len(lines))
     return skip, code, {**para_end, **layout.para_end}, {**headings, **layout.headings}, tables
 
 
 def _both(text: str, path: Path) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """(scanner, markdown-it) readings: the blocks and the whole parse (`_read`, never the cache)."""
-    fast = (_structure(text), markdown._read(text, path))
+    fast = (_structure(text), reading._read(text, path))
     with blocks.markdown_it_only():
-        slow = (_structure(text), markdown._read(text, path))
+        slow = (_structure(text), reading._read(text, path))
     return fast, slow
 
 
@@ -178,12 +178,12 @@ def test_reading_and_marking_a_big_plan_is_linear(tmp_path: Path) -> None:
         text = big_plan(megabytes)
         path.write_text(text, encoding="utf-8")
         # A new text each time, so the reader's cache of recent plans is not what is timed.
-        read = _cpu(lambda: markdown._read(text + " ", path))  # noqa: B023 - called right here
+        read = _cpu(lambda: reading._read(text + " ", path))  # noqa: B023 - called right here
         loaded = plan.load_plan(path)
         step = plan.select_step(loaded, None)
 
         def mark_it(path: Path = path, step: plan.Step = step) -> None:
-            markdown._RECENT.clear()  # the reads a mark makes, not the cache, are timed
+            reading._RECENT.clear()  # the reads a mark makes, not the cache, are timed
             plan.marked_text(path, step, "done")
 
         mark = _cpu(mark_it)

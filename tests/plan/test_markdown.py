@@ -9,7 +9,8 @@ import pytest
 
 from stepcommit.errors import PlanError
 from stepcommit.plan import Status, load_plan, mark_step, select_step
-from stepcommit.plan.markdown import parse, split_title
+from stepcommit.plan.reading import parse
+from stepcommit.plan.titles import split_title
 
 NOW = datetime(2025, 11, 26, 9, 30, tzinfo=UTC)
 

@@ -1,6 +1,6 @@
 """A tick read back from its one changed mark is the step a whole read of the new text gives.
 
-The oracle is the whole read (`markdown._read`, never the cache) of the text `set_status` writes,
+The oracle is the whole read (`reading._read`, never the cache) of the text `set_status` writes,
 for every step and status of every markdown corpus plan and of generated ones.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from stepcommit import plan
 from stepcommit.errors import PlanError
-from stepcommit.plan import STATUSES, markdown, readback
+from stepcommit.plan import STATUSES, editing, readback, reading
 
 CORPUS = Path(__file__).parent / "corpus"
 REAL = json.loads((CORPUS / "real" / "expected.json").read_text(encoding="utf-8"))
@@ -45,7 +45,7 @@ def test_a_tick_read_back_from_its_mark_is_what_reading_the_whole_text_gives() -
     quick = 0
     rng = random.Random(13)
     for text, path in _plans():
-        parsed = markdown._read(text, path)
+        parsed = reading._read(text, path)
         every = list(parsed.plan.walk())
         # A bounded sample of a long plan's steps: the first, the last and some between.
         chosen = {*range(min(2, len(every))), *range(max(0, len(every) - 2), len(every))}
@@ -53,14 +53,14 @@ def test_a_tick_read_back_from_its_mark_is_what_reading_the_whole_text_gives() -
         for step in (every[i] for i in sorted(chosen)):
             for status in STATUSES:
                 try:
-                    new = markdown.set_status(text, path, step, status, NOW)
+                    new = editing.set_status(text, path, step, status, NOW)
                 except PlanError:
                     continue
                 back = readback.ticked_step(parsed, text, new, step)
                 if back is None:
                     continue
                 quick += 1
-                whole = list(markdown._read(new, path).plan.walk())
+                whole = list(reading._read(new, path).plan.walk())
                 assert back == whole[step.index], (path, step, status)
     assert quick > 300  # the quick way is the common one, not a corner
 
@@ -68,16 +68,16 @@ def test_a_tick_read_back_from_its_mark_is_what_reading_the_whole_text_gives() -
 def test_only_a_change_of_the_one_mark_reads_back_from_it() -> None:
     text = "# Plan\n\n- [ ] **1. One**\n- [ ] **2. Two**\n"
     path = Path("PLAN.md")
-    parsed = markdown._read(text, path)
+    parsed = reading._read(text, path)
     one, two = parsed.plan.walk()
     ticked = text.replace("[ ] **1.", "[x] **1.")
-    assert readback.ticked_step(parsed, text, ticked, one) == markdown._read(ticked, path).plan.steps[0]
+    assert readback.ticked_step(parsed, text, ticked, one) == reading._read(ticked, path).plan.steps[0]
     assert readback.ticked_step(parsed, text, ticked, two) is None  # another step's mark
     assert readback.ticked_step(parsed, text, ticked.replace("One", "Uno"), one) is None  # more changed
     assert readback.ticked_step(parsed, text, ticked + "\n", one) is None
     assert readback.ticked_step(parsed, text, text, one) is None  # reopened (the mark says todo)
     slash = text.replace("[ ] **1.", "[/] **1.")  # the first `/` makes the plan Antigravity's
-    assert markdown._read(slash, path).plan.format == "antigravity"
+    assert reading._read(slash, path).plan.format == "antigravity"
     assert readback.ticked_step(parsed, text, slash, one) is None
 
 
@@ -87,10 +87,10 @@ def test_marking_a_big_plan_does_not_read_it_again(tmp_path: Path) -> None:
         f"- [ ] **{n}. Step {n}**\n\nProse of step {n}.\n\n" for n in range(1, 3000)
     )
     path.write_text(text, encoding="utf-8")
-    markdown._RECENT.clear()
+    reading._RECENT.clear()
     step = plan.select_step(plan.load_plan(path), "1500")
     after = plan.mark_step(path, step, "done")
     assert path.read_text(encoding="utf-8") == text.replace("- [ ] **1500.", "- [x] **1500.")
     assert (after.id, after.status, after.line) == ("1500", "done", step.line)
-    assert [seen for seen, *_ in markdown._RECENT] == [text]  # the text as written was never read whole
-    assert after == list(markdown._read(path.read_text(encoding="utf-8"), path).plan.walk())[step.index]
+    assert [seen for seen, *_ in reading._RECENT] == [text]  # the text as written was never read whole
+    assert after == list(reading._read(path.read_text(encoding="utf-8"), path).plan.walk())[step.index]

@@ -22,7 +22,7 @@ from stepcommit.plan import (
     select_step,
     set_status,
 )
-from stepcommit.plan.markdown import parse
+from stepcommit.plan.reading import parse
 
 NOW = datetime(2025, 11, 26, 9, 30, tzinfo=UTC)
 

@@ -165,11 +165,11 @@ def _lines_showing(text: str, path: Path, plan: Plan, leaf: Step) -> set[int] | 
     """The lines that show ``leaf`` when the plan shows one step in several places (a tracker's
     phase: its table rows, heading, checklist, checkpoint row, and the roll-up lines); None when each
     step has one marker line, so a tick must change exactly one line."""
-    from stepcommit.plan import markdown
+    from stepcommit.plan import reading
 
     if plan.format not in ("markdown", "spec-kit", "kiro", "antigravity", "execplan"):
         return None
-    parsed = markdown._scan(text, path)
+    parsed = reading._scan(text, path)
     if not any(parsed.places[s.index] for s in plan.walk()) and not parsed.rollup.phases:
         return None
     phase = next((r for r in plan.steps if leaf in r.walk()), leaf)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from stepcommit import config
 from stepcommit.errors import ConfigError, PlanError
-from stepcommit.plan import GRANULARITIES, Step, markdown, parse_plan, select_step, set_status
+from stepcommit.plan import GRANULARITIES, Step, parse_plan, reading, select_step, set_status
 from stepcommit.plan.text import line_of
 from stepcommit.plan.tracker import active_value, today_like
 
@@ -447,7 +447,7 @@ def test_a_tick_changes_one_steps_status_only(text: str, data: st.DataObject) ->
     }
     assert moved <= allowed
     # Byte for byte, only lines that show this step's status (or the roll-up's) changed.
-    parsed = markdown._scan(text, PATH, steps_mode)
+    parsed = reading._scan(text, PATH, steps_mode)
     shown = {parsed.markers[i].line.number for i in allowed}
     shown |= {p.marker.line.number for i in allowed for p in parsed.places[i]}
     shown |= {line_of(text, span.start) for span in (*parsed.rollup.active, *parsed.rollup.updated)}
@@ -468,7 +468,7 @@ def test_ticking_any_real_step_changes_only_the_lines_that_show_it(name: str) ->
     changes the lines of that step's places (and a finished phase's roll-up lines), nothing else."""
     path = Path(REAL_EXPECTED[name]["path"])
     text = (REAL / name).read_bytes().decode("utf-8")
-    parsed = markdown._scan(text, path)
+    parsed = reading._scan(text, path)
     before = list(parsed.plan.walk())
     rollup = {line_of(text, s.start) for s in (*parsed.rollup.active, *parsed.rollup.updated)}
     for leaf in (s for s in before if s.is_leaf):

@@ -1,0 +1,793 @@
+"""Markdown plans of every flavour read into steps: checkboxes, step headings, status tables, emoji bullets.
+
+The flavours (generic markdown, spec-kit, Kiro, Codex ExecPlan, Antigravity) share one reader;
+they differ in which lines hold steps and which marker means "in progress". markdown-it-py tells
+which lines are code, HTML or tables (`structure`); the steps themselves are read from the raw
+lines, and each keeps the offsets of its status marker, so that a status change (`editing`) edits
+only the bytes of one marker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import NamedTuple
+
+from stepcommit.errors import PlanError
+from stepcommit.plan import blocks, tracker, words
+from stepcommit.plan.model import Plan, Status, Step, built_step
+from stepcommit.plan.patterns import (
+    ANTIGRAVITY_ID,
+    ATX,
+    CHECKBOX,
+    COMPOUND_HEADING,
+    CRITERIA,
+    CRITERIA_LABEL,
+    EMOJI_BULLET,
+    EXECPLAN_SECTIONS,
+    HEADING_STATUS,
+    ITEM_HEADING,
+    LABEL,
+    MARK_STATUS,
+    NOT_STEP_SECTIONS,
+    NUMBERED_HEADING,
+    NUMBERED_ITEM,
+    OPTIONAL_CELL,
+    PLACEHOLDER,
+    STATUS_LINE,
+    STEP_HEADING,
+    TASK_HEADING,
+    TASKS_PARENT,
+    TEMPLATE_HEADING,
+    TOTAL_ROW,
+    VERIFY,
+)
+from stepcommit.plan.structure import _cells, _comment_lines, _details_lines, _plain, _structure, _Table
+from stepcommit.plan.text import Line, no_gc, split_lines
+from stepcommit.plan.titles import _clean, _unbold, read_title, split_title
+
+
+class Marker(NamedTuple):
+    """Where a step's status is written, and how to rewrite it (a tuple: one per step, made fast)."""
+
+    kind: str  # checkbox | heading | cell | emoji
+    start: int  # offsets of the marker in the whole text
+    end: int
+    line: Line
+    column: int = -1  # table cells: which column (for the column's own vocabulary)
+    table: int = -1
+
+
+@dataclass(slots=True)
+class _Node:
+    id: str | None
+    title: str
+    status: Status | None  # None: a heading whose status comes from its children
+    line: int
+    level: int  # headings: depth - 100, so that every heading encloses every list
+    marker: Marker
+    optional: bool = False
+    numbered_heading: bool = False
+    children: list[_Node] = field(default_factory=list)
+    verify: list[str] = field(default_factory=list)
+    deferred: bool = False
+    criteria: list[str] = field(default_factory=list)
+    numbered_item: bool = False  # an item of a top-level numbered list (`1. Title`, `2. ✅ Title`)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    plan: Plan
+    markers: tuple[Marker, ...]  # by step index
+    flavor: str
+    lines: tuple[Line, ...]
+    places: tuple[tuple[tracker.Place, ...], ...] = ()  # by step index: the other places of a joined step
+    rollup: tracker.Rollup = field(default_factory=tracker.Rollup)
+    legend: Mapping[str, Status] = field(default_factory=dict)  # glyphs the file's legend line defines
+
+
+def _detect(lines: list[Line], skip: set[int], headings: dict[int, int], path: Path) -> str:
+    bodies = [line.body for i, line in enumerate(lines) if i not in skip]
+    heading_texts = [_plain(lines[i].body.lstrip("# ")) for i in headings]
+    # Each checkbox matched once; the substring tests spare a regex on lines that cannot match.
+    checkbox = CHECKBOX.compiled.match  # once a line: the compiled pattern's own method
+    matched = [m for b in bodies if "[" in b and (m := checkbox(b))]
+    boxes = [m.string for m in matched]
+    if "progress" in heading_texts and any(s in heading_texts for s in EXECPLAN_SECTIONS):
+        return "execplan"
+    if any("T" in b and re.search(r"\]\*?[ \t]+(?:\*\*)?T\d{3,}\b", b) for b in boxes):
+        return "spec-kit"
+    if any(m.group("mark") == "/" for m in matched) or any(
+        "<!--" in b and ANTIGRAVITY_ID.search(b) for b in boxes
+    ):
+        return "antigravity"
+    if (
+        ".kiro" in path.parts
+        or any("_Requirement" in b and re.match(r"^[ \t]*(?:[-*+][ \t]+)?_Requirements?:", b) for b in bodies)
+        or any(m.group("star") for m in matched)
+    ):
+        return "kiro"
+    return "markdown"
+
+
+def _continuation(lines: list[Line], index: int, para_end: dict[int, int]) -> str:
+    """The wrapped rest of a step's title: the following lines of the same paragraph, up to a label."""
+    parts: list[str] = []
+    for j in range(index + 1, para_end.get(index, index + 1)):
+        body = lines[j].body
+        if LABEL.match(body) or VERIFY.match(body) or not body.strip():
+            break
+        parts.append(body.strip())
+    return " ".join(parts)
+
+
+@dataclass
+class _Criteria:
+    """An open criteria section: its checkboxes go to ``owner`` (None: no enclosing step; dropped)."""
+
+    owner: _Node | None
+    depth: int  # a heading's depth, or a label line's indent
+    label: bool
+
+
+def _enclosing(stack: list[tuple[int, _Node | None, str]]) -> _Node | None:
+    return next((node for _, node, _ in reversed(stack) if node is not None), None)
+
+
+def _label_owner(items: list[_Node], indent: int, stack: list[tuple[int, _Node | None, str]]) -> _Node | None:
+    # `**Acceptance Criteria:**` belongs to the checkbox step it is indented under, else to the heading.
+    for node in reversed(items):
+        if node.level < 0:
+            break
+        if node.level < indent and node.marker.kind == "checkbox":
+            return node
+    return _enclosing(stack)
+
+
+def _criteria_name(text: str) -> bool:
+    plain = re.sub(r"^[^A-Za-z]*(?:(?i:phase|step|stage|milestone|task)[ \t]+[\w.-]+[ \t:.\-–—]*)?", "", text)
+    return CRITERIA.search(_plain(plain)) is not None
+
+
+_RECENT: list[tuple[str, Path, str, Parsed]] = []
+"""The last plans read: reading a plan, ticking it and checking the result read the same text two or
+three times (`start`, `finish`, `check`), and a big plan costs seconds to read. Parsed is frozen."""
+
+
+def _scan(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed:
+    for seen_text, seen_path, seen_steps, parsed in _RECENT:
+        if seen_path == path and seen_steps == steps and (seen_text is text or seen_text == text):
+            return parsed
+    with no_gc():
+        parsed = _read(text, path, steps)
+    _RECENT.insert(0, (text, path, steps, parsed))
+    del _RECENT[2:]
+    return parsed
+
+
+def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed:
+    lines = split_lines(text)
+    try:
+        layout = blocks.read(lines)
+    except RecursionError:  # pragma: no cover - markdown-it limits nesting itself
+        raise PlanError(f"The plan {path.name} nests too deeply to read.") from None
+    skip, code, para_end, headings, tables = _structure(layout.tokens, len(lines))
+    para_end.update(layout.para_end)
+    if layout.headings:
+        headings = dict(sorted({**headings, **layout.headings}.items()))
+    # Most plans hold no comment and no `<details>`: one search of the text, not a pass over its lines.
+    if "<!--" in text:
+        skip |= _comment_lines(lines, skip)
+    if "etails" in text or "ETAILS" in text:  # what `_details_lines` looks for on each line
+        skip |= _details_lines(lines, code)
+    flavor = _detect(lines, skip, headings, path)
+    table_rows = {row: (t_index, table) for t_index, table in enumerate(tables) for row in table.rows}
+    low = text.lower()  # a legend line says `key` or `legend` (in any case): most plans have neither
+    legend = (
+        words.read_legend(line.body for i, line in enumerate(lines) if i not in skip)
+        if "key" in low or "legend" in low
+        else {}
+    )
+
+    # Emoji bullets are steps only in a plan without checkboxes or status rows: elsewhere they
+    # are a legend or notes.
+    allow_emoji = (
+        flavor == "markdown"
+        and not table_rows
+        and not any(
+            "[" in line.body and CHECKBOX.match(line.body) for i, line in enumerate(lines) if i not in skip
+        )
+    )
+    items: list[_Node] = []
+    verify_at: dict[int, list[tuple[int, str]]] = {}
+    progress_depth: int | None = None  # ExecPlan: inside `## Progress`
+    stack: list[tuple[int, _Node | None, str]] = []  # enclosing headings: depth, step or None, text
+    criteria: _Criteria | None = None
+    template_depth: int | None = None  # inside a template's section (`## Phase N`)
+    last_heading: tuple[int, _Node, str, int] | None = None  # items' length after it, node, content, start
+    plain_headings: list[tuple[int, int, str, int, Line]] = []  # headings that are no step (yet)
+    task_headings: list[tuple[int, int, str, int, Line]] = []  # `### Mini-Player Fix ✅` under a TODO
+    listed: set[int] = set()  # plain headings under a TODO-like heading (their items' positions)
+    seen_box = False
+    checkbox = CHECKBOX.compiled.match  # once a line: the compiled pattern's own method
+    # A blank line (the commonest) says something only as a heading or a table's row (neither is).
+    for index in [i for i, line in enumerate(lines) if line.body and i not in skip]:
+        line = lines[index]
+        body = line.body
+        if index in headings:
+            if headings[index]:
+                depth = headings[index]
+                content = body.strip()
+                content_start = line.start + len(body) - len(body.lstrip())
+            else:
+                atx = ATX.match(body)
+                if atx is None:
+                    continue
+                depth = len(atx.group("hashes"))
+                content = atx.group("text") or ""
+                content_start = line.start + (atx.start("text") if atx.group("text") else len(body))
+            if flavor == "execplan":
+                if progress_depth is not None and depth <= progress_depth:
+                    progress_depth = None
+                if _plain(content) == "progress":
+                    progress_depth = depth
+                items.append(_Node(None, "", None, line.number, depth - 100, Marker("break", 0, 0, line)))
+                continue
+            while stack and stack[-1][0] >= depth:
+                stack.pop()
+            if criteria is not None and (criteria.label or depth <= criteria.depth):
+                criteria = None
+            if template_depth is not None and depth <= template_depth:
+                template_depth = None
+            tasks = any(TASKS_PARENT.search(name) for _, _, name in stack)
+            bare = _Node(None, "", None, line.number, depth - 100, Marker("break", 0, 0, line))
+            if template_depth is not None or TEMPLATE_HEADING.match(_unbold(content).strip()):
+                template_depth = depth if template_depth is None else template_depth
+                node = bare
+            elif _criteria_name(content):
+                criteria = _Criteria(_enclosing(stack), depth, label=False)
+                node = bare
+            else:
+                node = _heading_node(content, content_start, depth, line, tasks=tasks)
+                if node.marker.kind == "break":
+                    plain_headings.append((len(items), depth, content, content_start, line))
+                    if tasks:
+                        listed.add(len(items))
+                elif node.marker.table == _TASK_HEADING_TABLE:
+                    task_headings.append((len(items), depth, content, content_start, line))
+            items.append(node)
+            stack.append((depth, None if node.marker.kind == "break" else node, content))
+            last_heading = (len(items), node, content, content_start) if template_depth is None else None
+            continue
+        if template_depth is not None:
+            continue
+        if flavor == "execplan" and progress_depth is None:
+            continue
+        if index in table_rows:
+            t_index, table = table_rows[index]
+            node_or_none = _table_node(line, table, t_index, legend)
+            if node_or_none is not None:
+                items.append(node_or_none)
+            continue
+        if not body:
+            continue  # a blank line (the commonest): nothing below reads it
+        box = checkbox(body) if "[" in body else None
+        if box:
+            seen_box = True
+            rest = box.group("rest")
+            indent = len(box.group("indent").expandtabs(4))
+            verify = VERIFY.match(rest) if "erify" in rest else None
+            if verify:
+                # `- [ ] Verify: cmd` is the step's verification, not a step.
+                verify_at.setdefault(len(items), []).append((indent, verify.group("cmd").strip("`").strip()))
+                continue
+            if criteria is not None and criteria.label and indent < criteria.depth:
+                criteria = None
+            # Most boxes are a paragraph of one line: nothing wrapped to look for.
+            wrapped = (
+                _continuation(lines, index, para_end) if para_end.get(index, index + 1) > index + 1 else ""
+            )
+            full = f"{rest} {wrapped}" if wrapped else rest
+            read = read_title(full)
+            if criteria is not None:
+                if criteria.owner is not None and read.text:
+                    criteria.owner.criteria.append(read.text)
+                continue
+            if read.text[:1] in "<{[" and PLACEHOLDER.match(read.text):
+                continue
+            if words.is_legend_entry(read.text):
+                continue  # `- [x] 已完成（Done）`: a legend of the marks, written as checkboxes
+            ident = read.ident
+            if flavor == "antigravity" and (found := ANTIGRAVITY_ID.search(rest)):
+                ident = found.group("id")
+            mark_at = line.start + box.start("mark")
+            status = MARK_STATUS[box.group("mark")]
+            if status == "todo" and read.status is not None:
+                status = read.status  # `- [ ] Login ✅ DONE`, `- [ ] ~~Old idea~~`
+            items.append(
+                _Node(
+                    ident,
+                    read.text,
+                    status,
+                    line.number,
+                    indent,
+                    Marker("checkbox", mark_at, mark_at + 1, line),
+                    optional=bool(box.group("star")) or read.optional,
+                    deferred=read.deferred and status == "todo",
+                )
+            )
+            continue
+        stripped = body.strip()
+        if not stripped:
+            continue
+        if criteria is not None and criteria.label:
+            lead = len(body.expandtabs(4)) - len(body.expandtabs(4).lstrip())
+            if lead <= criteria.depth and not re.match(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)", stripped):
+                criteria = None
+        label = (
+            CRITERIA_LABEL.match(body) if stripped.endswith(":") or stripped.endswith(("**", "__")) else None
+        )
+        if label and _criteria_name(label.group("name") or label.group("name2") or ""):
+            lead = len((label.group("indent") or label.group("indent2") or "").expandtabs(4))
+            criteria = _Criteria(_label_owner(items, lead, stack), lead, label=True)
+            continue
+        status_line = STATUS_LINE.match(body) if last_heading and last_heading[0] == len(items) else None
+        if status_line and last_heading is not None:
+            promoted = _status_line(line, status_line, last_heading, stack)
+            if promoted is not None:
+                items[-1] = promoted
+                stack[-1] = (stack[-1][0], promoted, stack[-1][2])
+                last_heading = None
+                continue
+        verify = VERIFY.match(body) if "Verify" in body else None
+        if verify:
+            indent = len(body.expandtabs(4)) - len(body.expandtabs(4).lstrip())
+            verify_at.setdefault(len(items), []).append((indent, verify.group("cmd").strip("`").strip()))
+            continue
+        bullet = EMOJI_BULLET.match(body) if allow_emoji else None
+        if bullet and allow_emoji:
+            emoji_status = words.emoji_status(bullet.group("emoji"))
+            read = read_title(bullet.group("rest"))
+            start = line.start + bullet.start("emoji")
+            node = _Node(
+                read.ident,
+                read.text,
+                emoji_status,
+                line.number,
+                len(bullet.group("indent").expandtabs(4)),
+                Marker("emoji", start, line.start + bullet.end("emoji"), line),
+                optional=read.optional,
+                deferred=read.deferred and emoji_status == "todo",
+                numbered_item=not bullet.group("indent") and stripped[:1].isdigit(),
+            )
+            items.append(node)
+            continue
+        numbered = NUMBERED_ITEM.match(body) if allow_emoji and criteria is None else None
+        if numbered and not any(NOT_STEP_SECTIONS.match(_plain(_unbold(name))) for _, _, name in stack):
+            read = read_title(numbered.group("rest"))
+            if read.text and not PLACEHOLDER.match(read.text):
+                start = line.start + numbered.start("rest")
+                items.append(
+                    _Node(
+                        None,
+                        read.text,
+                        read.status or "todo",
+                        line.number,
+                        0,
+                        Marker("emoji-bare", start, start, line),
+                        optional=read.optional,
+                        deferred=read.deferred and read.status is None,
+                        numbered_item=True,
+                    )
+                )
+    front_matter = bool(lines) and lines[0].body.strip() == "---"  # a tool's own format
+    _numbered_items_or_none(items, front_matter)
+    _nest_by_number(items)
+    _sections_are_no_tasks(items, task_headings, plain_headings, listed)
+    # A numbered heading with nothing under it (`## 0.9.x (current)`) is no step (see `_build`).
+    if (
+        not any(n.marker.kind != "break" and not n.numbered_heading for n in items)
+        and not seen_box
+        and not front_matter
+    ):
+        _headings_as_steps(items, plain_headings)
+    return replace(_build(items, verify_at, flavor, lines, path, steps), legend=legend)
+
+
+# The `table` of a task heading's marker, which is rewritten as a cell is.
+_TASK_HEADING_TABLE = -3
+
+
+def _nest_by_number(items: list[_Node]) -> None:
+    """Boxes a list writes flat, a group's at its tasks' indent (Kiro's `- [x] 2. Implement tokens`
+    over `- [x] 2.1 Create color tokens`): the tasks numbered in the group's number are its children."""
+    group: _Node | None = None
+    for node in items:
+        if node.marker.kind != "checkbox":
+            if node.marker.kind == "break":
+                group = None
+            continue
+        if node.id is not None and node.id.isdigit():
+            group = node
+        elif group is not None and node.level == group.level and (node.id or "").startswith(f"{group.id}."):
+            node.level = group.level + 1
+        elif group is not None and node.level <= group.level:
+            group = None
+
+
+def _numbered_items_or_none(items: list[_Node], front_matter: bool) -> None:
+    """A plan with no checkbox, status row or step heading whose work is a numbered list (a TODO.md
+    of `1. Feature: description` items): its top-level numbered items are the steps, a status
+    glyph written after the number (`2. ✅ Feature`) saying which are done. Elsewhere, or with
+    fewer than two of them, numbered items are prose."""
+    listed = [n for n in items if n.numbered_item]
+    if not listed:
+        return
+    others = any(n.marker.kind != "break" and not n.numbered_item for n in items)
+    if others or front_matter or len(listed) < 2:
+        for position, node in enumerate(items):
+            if node.numbered_item and node.marker.kind == "emoji-bare":
+                items[position] = _Node(None, "", None, node.line, 0, Marker("break", 0, 0, node.marker.line))
+            elif node.numbered_item:
+                node.numbered_item = False
+
+
+def _sections_are_no_tasks(
+    items: list[_Node],
+    task_headings: list[tuple[int, int, str, int, Line]],
+    plain_headings: list[tuple[int, int, str, int, Line]],
+    listed: set[int],
+) -> None:
+    """A heading under a TODO that reads as a task by its status word (`## Features (Planned)`)
+    but has headings under it is a section of the list, not a task."""
+    if not task_headings:
+        return
+    depth_at = {h[0]: h[1] for h in (*plain_headings, *task_headings)}
+    positions = sorted(depth_at)
+
+    def holds_headings(position: int) -> bool:
+        after = next((p for p in positions if p > position), None)
+        return after is not None and depth_at[after] > depth_at[position]
+
+    tasks: list[tuple[int, int, str, int, Line]] = []
+    for entry in task_headings:
+        if holds_headings(entry[0]):
+            node = items[entry[0]]
+            items[entry[0]] = _Node(
+                None, "", None, node.line, entry[1] - 100, Marker("break", 0, 0, node.marker.line)
+            )
+            plain_headings.append(entry)
+        else:
+            tasks.append(entry)
+    plain_headings.sort(key=lambda h: h[0])
+    # The headings of their level with no status yet are open tasks of the same list (one marked
+    # done must not turn the others into prose).
+    levels = {t[1] for t in tasks}
+    for position, depth, content, content_start, line in list(plain_headings):
+        listed_plain = position in listed and items[position].marker.kind == "break"
+        if (
+            listed_plain
+            and depth in levels
+            and not holds_headings(position)
+            and not NOT_STEP_SECTIONS.match(_plain(_unbold(content)))
+        ):
+            items[position] = _heading_node(content, content_start, depth, line, force=True)
+
+
+def _headings_as_steps(items: list[_Node], headings: list[tuple[int, int, str, int, Line]]) -> None:
+    """A plan with no marker anywhere (a roadmap of `## Feature` headings): its headings are the steps.
+
+    The steps are the headings of the shallowest level that has more than one, sections such as
+    Overview or Notes excepted; when most of those hold headings of their own (`## Features` over
+    `### Bulk endpoint`), the headings under them are the steps.
+    """
+    candidates = [h for h in headings if not NOT_STEP_SECTIONS.match(_plain(_unbold(h[2])))]
+    depths = Counter(h[1] for h in candidates)
+    level = min((d for d, n in depths.items() if n > 1), default=None)
+    if level is None:
+        return
+    holding = sum(
+        1
+        for i, h in enumerate(candidates)
+        if h[1] == level and i + 1 < len(candidates) and candidates[i + 1][1] > level
+    )
+    if 2 * holding > depths[level]:
+        level = min(d for d in depths if d > level)
+    for position, depth, content, content_start, line in candidates:
+        if depth == level:
+            items[position] = _heading_node(content, content_start, depth, line, force=True)
+
+
+def _status_line(
+    line: Line,
+    match: re.Match[str],
+    heading: tuple[int, _Node, str, int],
+    stack: list[tuple[int, _Node | None, str]],
+) -> _Node | None:
+    """The heading just above, with the status its `**Status**: ✅ Completed` line gives it; or None."""
+    _, node, content, content_start = heading
+    value = match.group("value")
+    cell = words.read_cell(value)
+    if cell.status is None or (cell.word is None and cell.emoji is None):
+        return None
+    if node.marker.kind == "break":
+        # A task heading with no number (`### Mini-Player Fix`) is a step when its status says so.
+        tasks = any(TASKS_PARENT.search(name) for _, _, name in stack[:-1])
+        if not tasks:
+            return None
+        node = _heading_node(
+            content, content_start, node.level + 100, node.marker.line, tasks=True, force=True
+        )
+    elif node.marker.kind != "heading-bare":
+        return None  # the heading says its own status
+    said = value[cell.word[0] : cell.word[1]] if cell.word else ""
+    start = line.start + match.start("value")
+    node.status = cell.status
+    node.deferred = node.deferred or words.is_deferral(said)
+    # Rewritten as a cell is: the file's own words for each status, from every status line.
+    node.marker = Marker("cell", start, start + len(value), line, -1, -2)
+    return node
+
+
+def _heading_status(text: str, base: int) -> tuple[Status | None, str, tuple[int, int] | None, bool]:
+    """A heading text's trailing status, the text without it, the marker's offsets (from ``base``),
+    and whether its word defers the step (`— BLOCKED`)."""
+    match = HEADING_STATUS.search(text)
+    if match is None or not text[: match.start()].strip():
+        return None, text, None, False
+    marker = match.group("marker")
+    cell = words.read_cell(marker)
+    if cell.status is None:
+        return None, text, None, False
+    deferred = cell.word is not None and words.is_deferral(marker[cell.word[0] : cell.word[1]])
+    return cell.status, text[: match.start()], (base + match.start(), base + match.end()), deferred
+
+
+def _heading_node(
+    content: str, content_start: int, depth: int, line: Line, *, tasks: bool = False, force: bool = False
+) -> _Node:
+    """The step a heading is (a break in the tree when it is none).
+
+    ``tasks``: the heading is under a `## Tasks`-like heading, so a heading with a status and no
+    number is a task; ``force``: it is a step whatever its text (its status comes from elsewhere).
+    """
+    status, rest, marker, deferred = _heading_status(content, content_start)
+    lead_status: Status | None = None
+    step = (
+        STEP_HEADING.match(rest)
+        or TASK_HEADING.match(rest)
+        or ITEM_HEADING.match(rest)
+        or COMPOUND_HEADING.match(rest)
+    )
+    numbered = False
+    if step is None:
+        step = NUMBERED_HEADING.match(rest)
+        # Under `## Implementation Tasks`, `### 2. Path quoting fix` is a task even with nothing under it.
+        numbered = step is not None and not tasks
+    if step is not None and step.group("lead"):
+        lead = re.match(words.EMOJI, step.group("lead"))
+        if lead and status is None:
+            lead_status = words.emoji_status(lead.group())
+            marker = (content_start + lead.start(), content_start + lead.end())
+    if step is not None and step.groupdict().get("mark") and status is None and lead_status is None:
+        lead_status = words.emoji_status(step.group("mark"))
+        marker = (content_start + step.start("mark"), content_start + step.end("mark"))
+    if step is None:
+        read = read_title(rest)
+        if not (force or (tasks and (status is not None or read.status is not None))) or not read.text:
+            return _Node(None, "", None, line.number, depth - 100, Marker("break", 0, 0, line))
+        ident: str | None = None
+    else:
+        ident = step.group("num").rstrip(".")
+        read = read_title(step.group("title"))
+    title = read.text or _clean(_unbold(step.group("title") if step else rest))
+    if not title and step is not None:
+        title = _clean(_unbold(rest))  # `Phase 1` over `=====`: the heading is its own title
+    own = status or lead_status
+    span = marker or (content_start + len(rest.rstrip()), content_start + len(rest.rstrip()))
+    node = _Node(
+        ident,
+        title,
+        own or read.status,
+        line.number,
+        depth - 100,
+        Marker("heading", span[0], span[1], line),
+        numbered_heading=numbered,
+        optional=read.optional,
+        deferred=(deferred or read.deferred) and (own or read.status or "todo") == "todo",
+    )
+    if own is None:
+        node.marker = Marker("heading-bare", span[0], span[1], line)
+    elif step is None:
+        # A task heading is a step only while it says a status: "not started" is written as a word
+        # (or emoji) like a cell's, never by removing the marker, or the task would vanish.
+        node.marker = Marker("cell", span[0], span[1], line, -1, _TASK_HEADING_TABLE)
+    return node
+
+
+def _table_node(
+    line: Line, table: _Table, t_index: int, legend: Mapping[str, Status] | None = None
+) -> _Node | None:
+    cells = _cells(line.body)
+    if table.status_col >= len(cells):
+        return None
+    s_start, s_end = cells[table.status_col]
+    said = line.body[s_start:s_end]
+    cell = words.read_cell(said, legend)
+    id_text = line.body[slice(*cells[table.id_col])] if 0 <= table.id_col < len(cells) else ""
+    title_text = line.body[slice(*cells[table.title_col])] if 0 <= table.title_col < len(cells) else ""
+    read = read_title(title_text)
+    ident = re.sub(r"[*_`]", "", id_text).strip() or None
+    if ident is not None and ident.lower().startswith(("phase", "step", "task")):
+        ident = split_title(ident)[0] or ident
+    if PLACEHOLDER.match(read.text) or not (read.text or ident) or TOTAL_ROW.search(read.text):
+        return None
+    if cell.status is None and said.strip() and not table.odd_rows:
+        # A note among the statuses (`Plan Mode`): a row stepcommit could neither read nor mark.
+        return None
+    status = cell.status or "todo"
+    deferred = cell.word is not None and words.is_deferral(said[cell.word[0] : cell.word[1]])
+    optional = OPTIONAL_CELL.search(said) is not None
+    if optional and cell.word is None and status == "in_progress":
+        status = "todo"  # `⏳ OPTIONAL`: the hourglass waits, nobody is on it
+    owner = _plain(line.body[slice(*cells[table.owner_col])]) if 0 <= table.owner_col < len(cells) else ""
+    # Under way and in someone's name (`| #29 | web-search | ivdimova | Assigned |`): their work, which
+    # `start` leaves to them as it leaves deferred work.
+    taken = status == "in_progress" and re.search(r"[^\W_]", owner) is not None and owner not in _NO_OWNER
+    return _Node(
+        ident or read.ident,
+        read.text,
+        status,
+        line.number,
+        0,
+        Marker("cell", line.start + s_start, line.start + s_end, line, table.status_col, t_index),
+        optional=read.optional or optional,
+        deferred=((deferred or read.deferred) and status == "todo") or taken,
+    )
+
+
+_NO_OWNER = {"none", "nobody", "unassigned", "tbd", "n/a", "open", "-"}
+
+
+def _attach(stack: list[_Node], verify: list[tuple[int, str]]) -> None:
+    # A `Verify:` line belongs to the innermost step it is indented under.
+    for indent, command in verify:
+        owner = next((n for n in reversed(stack) if n.level < indent or n.level == indent == 0), None)
+        if owner is not None:
+            owner.verify.append(command)
+
+
+def _build(
+    items: list[_Node],
+    verify_at: dict[int, list[tuple[int, str]]],
+    flavor: str,
+    lines: list[Line],
+    path: Path,
+    steps: tracker.Granularity = "phase",
+) -> Parsed:
+    roots: list[_Node] = []
+    stack: list[_Node] = []
+    for position, node in enumerate(items):
+        _attach(stack, verify_at.get(position, []))
+        while stack and stack[-1].level >= node.level:
+            stack.pop()
+        if node.marker.kind == "break":
+            continue
+        (stack[-1].children if stack else roots).append(node)
+        stack.append(node)
+    _attach(stack, verify_at.get(len(items), []))
+
+    def keep(node: _Node, parent: str | None) -> list[_Node]:
+        if node.children:
+            node.children = [k for c in node.children for k in keep(c, node.id)]
+        # A numbered heading (`## 1. Overview`) is a step only when it holds steps or says its
+        # status, or numbers a part of the step it is under (`#### 1.2 Add events` in Phase 1).
+        part = parent is not None and node.id is not None and node.id.startswith(f"{parent}.")
+        if node.numbered_heading and not node.children and node.status is None and not part:
+            return []
+        return [node]
+
+    roots = [k for r in roots for k in keep(r, None)]
+    roots, joined = tracker.join(roots, lines, _header_reader(lines), steps)
+    markers: list[Marker] = []
+    places: list[tuple[tracker.Place, ...]] = []
+    ids = _final_ids(roots)
+    index_of: dict[int, int] = {}
+
+    # Called once a step: the empty tuples and lists below are the commonest, and spared a call each.
+    joined_places, joined_todo = joined.places, joined.todo
+
+    def freeze(node: _Node) -> Step:
+        key = id(node)
+        ident, explicit = ids[key]
+        index = len(markers)
+        markers.append(node.marker)
+        more = joined_places.get(key)
+        places.append(tuple(more) if more else ())
+        index_of[key] = index
+        children = tuple([freeze(c) for c in node.children]) if node.children else ()
+        status = node.status
+        if status is None:
+            states = {c.status for c in children}
+            if not states or states == {"todo"}:
+                status = "todo"
+            elif states <= {"done", "skipped"}:
+                status = "done"
+            else:
+                status = "in_progress"
+        elif (
+            status == "done"
+            and node.marker.kind == "checkbox"
+            and any(
+                c.status in ("todo", "in_progress")
+                and not (c.optional or c.deferred)
+                and markers[c.index].kind == "checkbox"
+                for c in children
+            )
+        ):
+            # A box ticked over boxes still open (`- [x] **User Documentation**` over two open guides)
+            # was ticked early: the open ones are still to do. A heading's `✅ COMPLETED` over boxes
+            # nobody ticked says the section is done.
+            status = "in_progress"
+        return built_step(
+            ident,
+            node.title,
+            status,
+            node.line,
+            index,
+            children,
+            tuple(node.verify) if node.verify else (),
+            explicit_id=explicit,
+            optional=node.optional,
+            deferred=node.deferred,
+            criteria=tuple(node.criteria) if node.criteria else (),
+            todo=tuple(todo) if (todo := joined_todo.get(key)) else (),
+        )
+
+    steps_ = tuple([freeze(n) for n in roots])
+    active, updated = tracker.rollup_lines(lines) if joined.phases else ((), ())
+    rollup = tracker.Rollup(
+        active, updated, tuple(sorted(index_of[id(p)] for p in joined.phases if id(p) in index_of))
+    )
+    return Parsed(Plan(path, flavor, steps_), tuple(markers), flavor, tuple(lines), tuple(places), rollup)
+
+
+def _header_reader(lines: list[Line]) -> Callable[[Marker], list[str]]:
+    """The header cells of the table a row marker sits in (plain, lower case), read from its lines."""
+    cache: dict[int, list[str]] = {}
+
+    def header_of(marker: Marker) -> list[str]:
+        if marker.table not in cache:
+            i = marker.line.number - 1
+            while i > 0 and "|" in lines[i - 1].body:
+                i -= 1
+            body = lines[i].body
+            cache[marker.table] = [_plain(body[a:b]) for a, b in _cells(body)]
+        return cache[marker.table]
+
+    return header_of
+
+
+def _final_ids(roots: list[_Node]) -> dict[int, tuple[str, bool]]:
+    """Each node's id in the listing (unique), and whether it comes from the file's own numbers."""
+    order: list[_Node] = []
+    raw: list[tracker.RawId] = []
+
+    def visit(node: _Node, parent: int | None, position: int, parent_id: str | None) -> None:
+        ident = node.id or (f"{parent_id}.{position}" if parent_id else str(position))
+        here = len(order)
+        order.append(node)
+        raw.append(tracker.RawId(ident, parent, node.id is not None, position, not node.children))
+        for i, child in enumerate(node.children, start=1):
+            visit(child, here, i, ident)
+
+    for i, root in enumerate(roots, start=1):
+        visit(root, None, i, None)
+    return {id(n): m for n, m in zip(order, tracker.unique_ids(raw), strict=True)}
+
+
+def parse(text: str, path: Path, steps: tracker.Granularity = "phase") -> Plan:
+    return _scan(text, path, steps).plan
