@@ -82,6 +82,11 @@ def test_an_incremental_store_of_the_disk_tree_does_not_answer_for_the_staged_on
     with pytest.raises(GateFailed) as info:
         check(cwd=project, hook=True)
     assert "test_subtract" in info.value.message
+    # The store, last written from the throw-away checkout, serves the work tree again.
+    write(project, {"calc/__init__.py": SUBTRACT.replace("return a - b", "return -(b - a)")})
+    git(project, "add", "-A")
+    assert check(cwd=project, hook=True) == 0
+    assert (project / "calc/__init__.py").read_text().endswith("return -(b - a)\n")
 
 
 TEST_GIT = """\
