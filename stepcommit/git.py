@@ -24,6 +24,18 @@ def without_hook_env(env: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if k not in HOOK_ENV}
 
 
+@contextlib.contextmanager
+def hook_env_set_aside() -> Iterator[None]:
+    """Git's hook variables out of this process's environment for the block, then back: for work on
+    another checkout from inside a hook (git gives a plain commit's hook ``GIT_INDEX_FILE=.git/index``,
+    which in a linked worktree, whose ``.git`` is a file, every git command refuses)."""
+    kept = {name: os.environ.pop(name) for name in HOOK_ENV if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(kept)
+
+
 def _git(
     root: Path,
     *args: str,

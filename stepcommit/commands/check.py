@@ -251,7 +251,8 @@ def _gate_staged_apart(
         "which the commit records, is gated in a separate checkout"
     )
     commit = git.scratch_commit(repo, tree, "stepcommit: the staged tree, gated apart from the work tree")
-    result = gate_commit(repo, cfg, commit, base, verify=verify, allow=allow, ignore=ignore, full=full)
+    with git.hook_env_set_aside():  # the staged tree is read: what follows is about the checkout
+        result = gate_commit(repo, cfg, commit, base, verify=verify, allow=allow, ignore=ignore, full=full)
     # Kept as this checkout's last gate: the message hook then gives the commit its figures.
     GateCache(repo.git_dir).record(result, cfg, base, tests_ok=result.ok)
     return result

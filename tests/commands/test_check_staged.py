@@ -119,3 +119,26 @@ def test_the_tests_do_not_inherit_the_commit_s_own_index(project: Path, how: lis
     assert git(project, "ls-files").split() == [".gitignore", "PLAN.md", "calc/__init__.py",
                                                 "tests/test_add.py", "tests/test_git.py"]  # fmt: skip
     assert git(project, "show", "--name-only", "--format=", "HEAD").split() == ["calc/__init__.py"]
+
+
+def test_a_real_commit_with_an_untracked_file_is_gated_apart(project: Path) -> None:
+    # git runs the hook with GIT_INDEX_FILE=.git/index, relative: in the throw-away checkout `.git` is a file.
+    import subprocess
+    import sys
+
+    hook = project / ".git" / "hooks" / "pre-commit"
+    hook.write_text(f"#!/bin/sh\nexec {sys.executable} -m stepcommit check --hook\n")
+    hook.chmod(0o755)
+    write(project, {"notes.txt": "mine\n", "calc/more.py": "X = 1\n", "tests/test_more.py": TEST_MORE})
+    git(project, "add", "tests/test_more.py")
+    refused = subprocess.run(["git", "commit", "-q", "-m", "test: more"], cwd=project, capture_output=True,
+                             text=True, timeout=300)  # fmt: skip
+    assert refused.returncode != 0
+    assert "separate checkout" in refused.stderr and "test_more" in refused.stderr
+    git(project, "add", "calc/more.py")
+    git(project, "commit", "-q", "-m", "feat: more")  # notes.txt stays untracked: gated apart, passes
+    assert git(project, "show", "--name-only", "--format=", "HEAD").split() == [
+        "calc/more.py",
+        "tests/test_more.py",
+    ]
+    assert (project / "notes.txt").read_text() == "mine\n"
