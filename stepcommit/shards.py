@@ -16,6 +16,7 @@ from stepcommit.errors import StepcommitError, ToolMissing
 from stepcommit.gates.coverage import CoverageReport, display_percent, from_json, patch_coverage
 from stepcommit.gates.results import TestResult
 from stepcommit.gates.testrun import (
+    RUNNER_PACKAGE,
     FloorSetting,
     TestRun,
     default_sources,
@@ -188,31 +189,13 @@ def refuse_other_commits(found: Shards, head: str | None) -> None:
         )
 
 
-# Run by the project's interpreter: `coverage combine` and `coverage json` through coverage's public
-# API, with one more [paths] entry mapping each shard's checkout folder onto this one (GitLab's
-# concurrent jobs clone into different build folders; the data holds absolute paths).
-_COMBINE = """\
-import json, sys
-from coverage import Coverage
-data_file, rcfile, out, roots, *files = sys.argv[1:]
-cov = Coverage(data_file=data_file, config_file=rcfile or True)
-roots = json.loads(roots)
-if len(roots) > 1:
-    paths = dict(cov.get_option("paths") or {})
-    paths["stepcommit-shards"] = [root.rstrip("/") + "/" for root in roots]
-    cov.set_option("paths", paths)
-cov.combine(files, keep=True)
-cov.save()
-cov.json_report(outfile=out)
-"""
-
-
 def combine(
     repo: git.Repo, cfg: Config, data_files: tuple[Path, ...], roots: tuple[str, ...] = ()
 ) -> tuple[CoverageReport, Path]:
     """`coverage combine` of the shards' data, with the project's coverage settings (or the gate's
     defaults when it has none), and coverage.py's own JSON report of the result. ``roots``: the
-    folders the shards ran in, mapped onto this checkout."""
+    folders the shards ran in, mapped onto this checkout. The project's interpreter runs
+    runner/stepcommit_runner/combine.py by path."""
     scratch = _scratch(repo, "shard-verdict")
     how = runner(scratch, cfg)
     shutil.rmtree(how.work, ignore_errors=True)
@@ -229,7 +212,7 @@ def combine(
             ]
             Path(arg.removeprefix("--rcfile=")).write_text("\n".join(lines) + "\n", encoding="utf-8")
     argv = [
-        *how.python, "-c", _COMBINE, str(how.data_file), rcfile, str(how.work / "coverage.json"),
+        *how.python, str(RUNNER_PACKAGE / "combine.py"), str(how.data_file), rcfile, str(how.work / "coverage.json"),
         json.dumps([str(repo.root.resolve()), *(r for r in roots if r != str(repo.root.resolve()))]),
         *(str(p.resolve()) for p in data_files),
     ]  # fmt: skip
