@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,19 +223,34 @@ class Snapshot:
         return tuple(c.path for c in self.changes)
 
 
+def _new_private_file(folder: Path, prefix: str) -> str:
+    """Create an empty file of this process's own in ``folder`` (as `tempfile.mkstemp` does, without
+    loading tempfile, random and shutil for every `status`)."""
+    while True:
+        name = str(folder / f"{prefix}{os.getpid()}-{os.urandom(6).hex()}")
+        try:
+            os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:  # pragma: no cover - 48 random bits
+            continue
+        return name
+
+
 @contextlib.contextmanager
 def temporary_index(repo: Repo) -> Iterator[dict[str, str]]:
     """A copy of the index to stage into freely; yields the environment that points git at it."""
-    fd, name = tempfile.mkstemp(prefix="stepcommit-index-", dir=repo.git_dir)
-    os.close(fd)
+    name = _new_private_file(repo.git_dir, "stepcommit-index-")
     try:
         real = repo.git_dir / "index"
-        if real.exists():
+        try:
+            data, stat = real.read_bytes(), real.stat()
+        except FileNotFoundError:
+            os.unlink(name)
+        else:
+            with open(name, "wb") as copy:
+                copy.write(data)
             # With the index's own mtime: git trusts a file's cached stat only when the file is older
             # than the index, and a fresh copy would make a same-second, same-size edit look unchanged.
-            shutil.copy2(real, name)
-        else:
-            os.unlink(name)
+            os.utime(name, ns=(stat.st_atime_ns, stat.st_mtime_ns))
         yield {"GIT_INDEX_FILE": name}
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -617,6 +630,9 @@ def temporary_worktree(repo: Repo, commit: str) -> Iterator[Path]:
     The folder's name carries the owner's pid: what a killed run left (the folder, and its
     registration in the repository) is removed by the next run, once that pid is gone.
     """
+    import shutil
+    import tempfile
+
     remove_stale_worktrees(repo)
     where = Path(tempfile.mkdtemp(prefix=f"{WORKTREE_PREFIX}{os.getpid()}-"))
     target = where / "tree"
@@ -703,6 +719,9 @@ def _owner_alive(folder: Path) -> bool:
 def remove_stale_worktrees(repo: Repo) -> list[Path]:
     """Remove the temporary checkouts whose owning run died (a kill mid-measurement), and the
     repository's registrations of them; returns the folders removed."""
+    import shutil
+    import tempfile
+
     removed = []
     for folder in Path(tempfile.gettempdir()).glob(WORKTREE_PREFIX + "*"):
         if not folder.is_dir() or _owner_alive(folder):
