@@ -799,6 +799,13 @@ class Worktree:
     """The checked-out branch's short name; None when HEAD is detached (or the repository is bare)."""
 
 
+def may_have_other_checkouts(repo: Repo) -> bool:
+    """False for the main checkout of a repository without linked worktrees: git keeps each linked
+    one's record in the common git dir's `worktrees/`, and a linked one's git dir names that dir in
+    `commondir`. Then no `git worktree list` is needed to know there is no other checkout."""
+    return (repo.git_dir / "commondir").exists() or (repo.git_dir / "worktrees").is_dir()
+
+
 def worktrees(root: Path) -> list[Worktree]:
     """Every checkout of the repository, the main one first (`git worktree list --porcelain -z`)."""
     out = _git(root, "worktree", "list", "--porcelain", "-z", isolated=True).stdout

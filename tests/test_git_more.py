@@ -100,3 +100,17 @@ def test_merge_trees_a_clean_merge_and_a_real_conflict(project: Path) -> None:
     ours = commit_all(project, "feat: ours")
     conflict = g.merge_trees(project, ours, theirs)
     assert conflict == g.MergedTree(None, ("calc/__init__.py",))
+
+
+def test_only_a_repository_with_linked_worktrees_may_have_other_checkouts(project: Path) -> None:
+    main = g.find_repo(project)
+    assert not g.may_have_other_checkouts(main)  # `status` then runs no `git worktree list`
+    linked = project.parent / "linked"
+    git(project, "worktree", "add", "-q", "-b", "other", str(linked))
+    assert g.may_have_other_checkouts(main)
+    assert g.may_have_other_checkouts(g.find_repo(linked))
+    assert [w.path for w in g.worktrees(project)] == [project, linked]
+    git(project, "worktree", "remove", str(linked))
+    # git drops its empty `worktrees/` with the last record: the shortcut holds again.
+    assert not g.may_have_other_checkouts(main)
+    assert [w.path for w in g.worktrees(project)] == [project]

@@ -196,6 +196,8 @@ def _summary(found: ActiveAt) -> dict[str, Any]:
 
 
 def _elsewhere(repo: git.Repo) -> list[dict[str, Any]]:
+    if not git.may_have_other_checkouts(repo):
+        return []  # the one checkout: worktrees.py and its `git worktree list` are not needed
     from stepcommit import worktrees
 
     return [{"step": output.step_json(a.step.id, a.step.title), "worktree": str(a.path)}
