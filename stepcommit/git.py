@@ -53,12 +53,37 @@ def find_repo(cwd: Path | None = None) -> Repo:
     where = cwd or Path.cwd()
     result = proc.run(["git", "rev-parse", "--show-toplevel", "--absolute-git-dir"], cwd=where, check=False)
     if result.returncode != 0:
-        raise NotARepository(
-            f"{where} is not inside a git repository.",
-            hint="Run `git init` (and commit once) or cd into your project first.",
-        )
+        raise _not_a_repository(where)
     top, git_dir = result.stdout.splitlines()[:2]
     return Repo(Path(top), Path(git_dir))
+
+
+def _not_a_repository(where: Path) -> NotARepository:
+    return NotARepository(
+        f"{where} is not inside a git repository.",
+        hint="Run `git init` (and commit once) or cd into your project first.",
+    )
+
+
+def find_repo_at_head(cwd: Path | None = None) -> tuple[Repo, str | None, str | None]:
+    """`find_repo`, the checked-out branch (`current_branch`) and HEAD's commit (`head_commit`),
+    from one git process: `rev-parse` prints one answer a line, in order. On an unborn branch (its
+    HEAD^{commit} fails) the two are looked up apart, as before."""
+    where = cwd or Path.cwd()
+    result = proc.run(["git", "rev-parse", "--show-toplevel", "--absolute-git-dir", "HEAD^{commit}",
+                       "--abbrev-ref=loose", "HEAD"], cwd=where, check=False)  # fmt: skip
+    lines = result.stdout.splitlines()
+    if len(lines) < 2:  # no work tree found: git stopped before the first answer
+        raise _not_a_repository(where)
+    repo = Repo(Path(lines[0]), Path(lines[1]))
+    if result.returncode != 0 or len(lines) != 4 or not _is_object_id(lines[2]):
+        return repo, current_branch(repo.root), head_commit(repo.root)
+    # `--abbrev-ref=loose` shortens as `symbolic-ref --short` does; a detached HEAD stays "HEAD".
+    return repo, None if lines[3] == "HEAD" else lines[3], lines[2]
+
+
+def _is_object_id(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
 
 
 def current_branch(root: Path) -> str | None:
