@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,12 +71,37 @@ def find_repo(cwd: Path | None = None) -> Repo:
     where = cwd or Path.cwd()
     result = proc.run(["git", "rev-parse", "--show-toplevel", "--absolute-git-dir"], cwd=where, check=False)
     if result.returncode != 0:
-        raise NotARepository(
-            f"{where} is not inside a git repository.",
-            hint="Run `git init` (and commit once) or cd into your project first.",
-        )
+        raise _not_a_repository(where)
     top, git_dir = result.stdout.splitlines()[:2]
     return Repo(Path(top), Path(git_dir))
+
+
+def _not_a_repository(where: Path) -> NotARepository:
+    return NotARepository(
+        f"{where} is not inside a git repository.",
+        hint="Run `git init` (and commit once) or cd into your project first.",
+    )
+
+
+def find_repo_at_head(cwd: Path | None = None) -> tuple[Repo, str | None, str | None]:
+    """`find_repo`, the checked-out branch (`current_branch`) and HEAD's commit (`head_commit`),
+    from one git process: `rev-parse` prints one answer a line, in order. On an unborn branch (its
+    HEAD^{commit} fails) the two are looked up apart, as before."""
+    where = cwd or Path.cwd()
+    result = proc.run(["git", "rev-parse", "--show-toplevel", "--absolute-git-dir", "HEAD^{commit}",
+                       "--abbrev-ref=loose", "HEAD"], cwd=where, check=False)  # fmt: skip
+    lines = result.stdout.splitlines()
+    if len(lines) < 2:  # no work tree found: git stopped before the first answer
+        raise _not_a_repository(where)
+    repo = Repo(Path(lines[0]), Path(lines[1]))
+    if result.returncode != 0 or len(lines) != 4 or not _is_object_id(lines[2]):
+        return repo, current_branch(repo.root), head_commit(repo.root)
+    # `--abbrev-ref=loose` shortens as `symbolic-ref --short` does; a detached HEAD stays "HEAD".
+    return repo, None if lines[3] == "HEAD" else lines[3], lines[2]
+
+
+def _is_object_id(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
 
 
 def current_branch(root: Path) -> str | None:
@@ -243,19 +266,34 @@ class Snapshot:
         return tuple(c.path for c in self.changes)
 
 
+def _new_private_file(folder: Path, prefix: str) -> str:
+    """Create an empty file of this process's own in ``folder`` (as `tempfile.mkstemp` does, without
+    loading tempfile, random and shutil for every `status`)."""
+    while True:
+        name = str(folder / f"{prefix}{os.getpid()}-{os.urandom(6).hex()}")
+        try:
+            os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:  # pragma: no cover - 48 random bits
+            continue
+        return name
+
+
 @contextlib.contextmanager
 def temporary_index(repo: Repo) -> Iterator[dict[str, str]]:
     """A copy of the index to stage into freely; yields the environment that points git at it."""
-    fd, name = tempfile.mkstemp(prefix="stepcommit-index-", dir=repo.git_dir)
-    os.close(fd)
+    name = _new_private_file(repo.git_dir, "stepcommit-index-")
     try:
         real = repo.git_dir / "index"
-        if real.exists():
+        try:
+            data, stat = real.read_bytes(), real.stat()
+        except FileNotFoundError:
+            os.unlink(name)
+        else:
+            with open(name, "wb") as copy:
+                copy.write(data)
             # With the index's own mtime: git trusts a file's cached stat only when the file is older
             # than the index, and a fresh copy would make a same-second, same-size edit look unchanged.
-            shutil.copy2(real, name)
-        else:
-            os.unlink(name)
+            os.utime(name, ns=(stat.st_atime_ns, stat.st_mtime_ns))
         yield {"GIT_INDEX_FILE": name}
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -642,6 +680,9 @@ def temporary_worktree(repo: Repo, commit: str) -> Iterator[Path]:
     The folder's name carries the owner's pid: what a killed run left (the folder, and its
     registration in the repository) is removed by the next run, once that pid is gone.
     """
+    import shutil
+    import tempfile
+
     remove_stale_worktrees(repo)
     where = Path(tempfile.mkdtemp(prefix=f"{WORKTREE_PREFIX}{os.getpid()}-"))
     target = where / "tree"
@@ -728,6 +769,9 @@ def _owner_alive(folder: Path) -> bool:
 def remove_stale_worktrees(repo: Repo) -> list[Path]:
     """Remove the temporary checkouts whose owning run died (a kill mid-measurement), and the
     repository's registrations of them; returns the folders removed."""
+    import shutil
+    import tempfile
+
     removed = []
     for folder in Path(tempfile.gettempdir()).glob(WORKTREE_PREFIX + "*"):
         if not folder.is_dir() or _owner_alive(folder):
@@ -803,6 +847,13 @@ class Worktree:
     head: str | None
     branch: str | None
     """The checked-out branch's short name; None when HEAD is detached (or the repository is bare)."""
+
+
+def may_have_other_checkouts(repo: Repo) -> bool:
+    """False for the main checkout of a repository without linked worktrees: git keeps each linked
+    one's record in the common git dir's `worktrees/`, and a linked one's git dir names that dir in
+    `commondir`. Then no `git worktree list` is needed to know there is no other checkout."""
+    return (repo.git_dir / "commondir").exists() or (repo.git_dir / "worktrees").is_dir()
 
 
 def worktrees(root: Path) -> list[Worktree]:

@@ -11,7 +11,6 @@ Only a check without allowances is recorded, and only a hook without STEPCOMMIT_
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import asdict
@@ -27,6 +26,8 @@ from stepcommit.errors import StepcommitError
 def config_key(cfg: Config, base_commit: str | None) -> str:
     """A digest of every setting that can change a verdict (and the base compared with), so a cached
     result is reused only under the same rules."""
+    import hashlib  # lazily: `status` reads the cache and hashes nothing (OpenSSL, ~5 ms)
+
     data = json.dumps([asdict(cfg), base_commit], sort_keys=True, default=str)
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 

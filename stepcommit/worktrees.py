@@ -53,6 +53,8 @@ def active_steps(repo: git.Repo) -> list[ActiveAt]:
 
 
 def active_elsewhere(repo: git.Repo) -> list[ActiveAt]:
+    if not git.may_have_other_checkouts(repo):
+        return []
     here = repo.git_dir.resolve()
     return [a for a in active_steps(repo) if a.git_dir != here]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from stepcommit import git as g
-from stepcommit.errors import GitError, RepositoryStateError
+from stepcommit.errors import GitError, NotARepository, RepositoryStateError
 from tests.conftest import commit_all, git, write
 
 
@@ -100,3 +100,51 @@ def test_merge_trees_a_clean_merge_and_a_real_conflict(project: Path) -> None:
     ours = commit_all(project, "feat: ours")
     conflict = g.merge_trees(project, ours, theirs)
     assert conflict == g.MergedTree(None, ("calc/__init__.py",))
+
+
+def test_only_a_repository_with_linked_worktrees_may_have_other_checkouts(project: Path) -> None:
+    main = g.find_repo(project)
+    assert not g.may_have_other_checkouts(main)  # `status` then runs no `git worktree list`
+    linked = project.parent / "linked"
+    git(project, "worktree", "add", "-q", "-b", "other", str(linked))
+    assert g.may_have_other_checkouts(main)
+    assert g.may_have_other_checkouts(g.find_repo(linked))
+    assert [w.path for w in g.worktrees(project)] == [project, linked]
+    git(project, "worktree", "remove", str(linked))
+    # git drops its empty `worktrees/` with the last record: the shortcut holds again.
+    assert not g.may_have_other_checkouts(main)
+    assert [w.path for w in g.worktrees(project)] == [project]
+
+
+def _apart(cwd: Path) -> tuple[g.Repo, str | None, str | None]:
+    repo = g.find_repo(cwd)
+    return repo, g.current_branch(repo.root), g.head_commit(repo.root)
+
+
+def test_the_repository_branch_and_head_from_one_process_are_what_the_separate_look_ups_say(
+    repo: Path, tmp_path: Path
+) -> None:
+    (repo / "sub").mkdir()
+    assert g.find_repo_at_head(repo) == _apart(repo) == (g.Repo(repo, repo / ".git"), "main", None)  # unborn
+    write(repo, {"a.txt": "a\n"})
+    head = commit_all(repo)
+    assert (
+        g.find_repo_at_head(repo / "sub")
+        == _apart(repo / "sub")
+        == (g.Repo(repo, repo / ".git"), "main", head)
+    )
+    git(repo, "tag", "main")  # a tag of the branch's name: `symbolic-ref --short` says heads/main
+    assert g.find_repo_at_head(repo)[1] == _apart(repo)[1] == "heads/main"
+    write(repo, {"HEAD": "a file named like the revision\n"})  # git calls HEAD ambiguous then
+    assert g.find_repo_at_head(repo) == _apart(repo)
+    git(repo, "switch", "-q", "--detach")
+    assert g.find_repo_at_head(repo) == _apart(repo) == (g.Repo(repo, repo / ".git"), None, head)
+    linked = tmp_path / "linked"
+    git(repo, "worktree", "add", "-q", "-b", "other", str(linked))
+    assert g.find_repo_at_head(linked) == _apart(linked)
+    assert g.find_repo_at_head(linked)[1:] == ("other", head)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    with pytest.raises(NotARepository) as caught:
+        g.find_repo_at_head(outside)
+    assert caught.value.message == f"{outside} is not inside a git repository."

@@ -164,7 +164,7 @@ def test_the_stored_help_is_what_typer_prints() -> None:
 # Runs the program in-process as the installed one does, then tells what the call loaded and which
 # lazy patterns it compiled, and how often it opened the plan file (argv[1]).
 _PROBE = """\
-import json, runpy, sys
+import gc, json, runpy, sys
 plan, report, sys.argv = sys.argv[1], sys.argv[2], ["stepcommit", *sys.argv[3:]]
 opened = []
 sys.addaudithook(lambda event, args: opened.append(1) if event == "open" and str(args[0]) == plan else None)
@@ -181,7 +181,8 @@ for name, module in list(sys.modules.items()):
                 if isinstance(one, LazyPattern) and one.is_compiled:
                     compiled.append(f"{name}.{attr}")
 with open(report, "w") as handle:
-    json.dump({"modules": sorted(sys.modules), "compiled": sorted(set(compiled)), "opened": len(opened)}, handle)
+    json.dump({"modules": sorted(sys.modules), "compiled": sorted(set(compiled)), "opened": len(opened),
+               "gc": gc.isenabled()}, handle)
 """
 
 
@@ -221,6 +222,24 @@ def test_status_during_a_step_reads_the_plan_once(project: Path) -> None:
     # No agent's hook ran here: neither the agents' modules nor tomlkit are needed to say so.
     assert not {"typer", "stepcommit.gates.gate", "stepcommit.agents", "tomlkit"} & set(seen["modules"])
     assert seen["opened"] == 1  # the to-do list and the tick from one read (before: two reads, four parses)
+
+
+def test_status_during_a_step_of_a_markdown_plan_loads_only_what_it_reads(project: Path) -> None:
+    assert start(cwd=project, query=None) == 0
+    write(project, {"calc/more.py": "X = 1\n", "tests/test_more.py": "from calc.more import X\n\n\n"
+                    "def test_x():\n    assert X == 1\n"})  # fmt: skip
+    assert check(cwd=project) == 0
+    stdout, seen = _probe(project, "status")
+    assert "Step 1.2: Subtraction" in stdout and "the work as it is now" in stdout
+    # The other plan readers, the worktree listing (one checkout), and the temporary index's copy
+    # and the cache keys' digests do without tempfile, shutil and hashlib.
+    readers = {
+        f"stepcommit.plan.{name}" for name in ("backlog", "frontmatter", "gsd", "taskform", "taskmaster")
+    }
+    assert not (readers | {"stepcommit.worktrees", "tempfile", "shutil", "hashlib"}) & set(seen["modules"])
+    assert seen["gc"] is False  # a plain `status` runs without the cyclic collector
+    assert _probe(project, "plan")[1]["gc"] is False
+    assert _probe(project, "check", "--full")[1]["gc"] is True  # a gate keeps it
 
 
 _TYPER = "import sys; from stepcommit.cli import main; main(sys.argv[1:])"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -343,6 +342,8 @@ def check(
             )
         run_dir = GateCache(repo.git_dir).run_dir
         if junit_xml is not None and (run_dir / "junit.xml").exists():
+            import shutil
+
             shutil.copyfile(run_dir / "junit.xml", junit_xml)
         if coverage_xml is not None and result.coverage is not None:
             write_coverage_xml(repo, cfg, coverage_xml)

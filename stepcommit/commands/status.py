@@ -37,10 +37,9 @@ def _next_action(
 
 
 def collect(cwd: Path) -> dict[str, Any]:
-    repo = git.find_repo(cwd)
+    repo, branch, head = git.find_repo_at_head(cwd)
     active = state.load_active(repo.git_dir)
     journal = state.load_journal(repo.git_dir)
-    branch = git.current_branch(repo.root)
     lock_path = repo.git_dir / "index.lock"
     index_lock = str(lock_path) if lock_path.exists() else None
     gate = GateCache(repo.git_dir).last()
@@ -50,7 +49,6 @@ def collect(cwd: Path) -> dict[str, Any]:
     # now. It is staged in the snapshot's own index (no second index, no second HEAD look-up).
     ticked = now.ticked_text(repo) if now is not None and gate is not None else None
     with_file = (now.active.plan, ticked) if now is not None and ticked is not None else None
-    head = git.head_commit(repo.root)
     # With the index locked git cannot stage into a copy of it either: no file list then.
     snap = git.snapshot(repo, head, counts=False, with_file=with_file) if head and not index_lock else None
     changes = snap.changes if snap else ()
@@ -196,6 +194,8 @@ def _summary(found: ActiveAt) -> dict[str, Any]:
 
 
 def _elsewhere(repo: git.Repo) -> list[dict[str, Any]]:
+    if not git.may_have_other_checkouts(repo):
+        return []  # the one checkout: worktrees.py and its `git worktree list` are not needed
     from stepcommit import worktrees
 
     return [{"step": output.step_json(a.step.id, a.step.title), "worktree": str(a.path)}

@@ -100,7 +100,7 @@ def test_hook_errors_show_their_time_and_can_be_cleared(
     assert collect(project)["hook_errors"] == []
 
 
-def test_status_during_a_step_runs_ten_git_processes_and_keeps_its_gate_verdict(
+def test_status_during_a_step_runs_seven_git_processes_and_keeps_its_gate_verdict(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     start(cwd=project, query=None)
@@ -113,6 +113,6 @@ def test_status_during_a_step_runs_ten_git_processes_and_keeps_its_gate_verdict(
     assert data["last_gate"]["current"] is True  # the gated tree is the ticked one: still found
     calls = [line.split("trace: built-in: ", 1)[1] for line in trace.read_text().splitlines()
              if "trace: built-in: " in line]  # fmt: skip
-    assert sum("rev-parse -q --verify" in c for c in calls) == 1
+    assert sum("HEAD^{commit}" in c for c in calls) == 1  # HEAD looked up once, with the repository
     assert not any("--numstat" in c or "read-tree" in c for c in calls)
-    assert len(calls) == 10, calls
+    assert len(calls) == 7, calls
