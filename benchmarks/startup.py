@@ -87,7 +87,7 @@ def main() -> None:
         print(
             f"python -c pass: median {floor.wall:.3f} s (CPU {floor.cpu:.3f} s) over {calls} calls (the floor)"
         )
-        for args in (["--help"], ["status"], ["plan"], ["check", "--hook"]):
+        for args in (["--help"], ["status"], ["plan"], ["check", "--hook"], ["check"]):
             _report(args, _median([program, *args], project, env, calls), floor)
         subprocess.run(["git", "commit", "-qm", "two"], cwd=project, env=env, check=True)
         subprocess.run([program, "start"], cwd=project, env=env, check=True, capture_output=True)

@@ -96,6 +96,8 @@ class StateDir:
     pycache = _Own("pycache")
     """Where the project's interpreters write bytecode during a run (gates/testrun.py)."""
     parse_cache = _Own("parse-cache")
+    step_read = _Own("step-read.json")
+    """The active step's to-do list and ticked plan, from the plan's bytes (commands/check.py, `step_read`)."""
     pytest_cache = _Own("pytest-cache")
     coveragerc = _Own("coveragerc")
     """The coverage settings a project without its own gets."""

@@ -222,6 +222,29 @@ def test_status_during_a_step_reads_the_plan_once(project: Path) -> None:
     # No agent's hook ran here: neither the agents' modules nor tomlkit are needed to say so.
     assert not {"typer", "stepcommit.gates.gate", "stepcommit.agents", "tomlkit"} & set(seen["modules"])
     assert seen["opened"] == 1  # the to-do list and the tick from one read (before: two reads, four parses)
+    # Again, the plan unchanged: its read step comes from the state folder, without the plan's readers.
+    again, seen = _probe(project, "status", plan="PROGRESS.md")
+    assert again == stdout
+    assert not {"stepcommit.plan.reading", "stepcommit.plan.tracker"} & set(seen["modules"])
+    assert seen["opened"] == 1  # the bytes, for their digest
+    # An edit of the plan is read again.
+    write(
+        project, {"PROGRESS.md": PROGRESS.replace("- [ ] Add subtract()", "- [ ] Add subtract() and minus()")}
+    )
+    edited, seen = _probe(project, "status", plan="PROGRESS.md")
+    assert "- Add subtract() and minus()" in edited and "stepcommit.plan.reading" in seen["modules"]
+
+
+def test_a_tick_that_writes_the_time_is_read_again_by_every_status(project: Path) -> None:
+    # An ExecPlan's tick stamps the minute: a stored tick would soon be wrong.
+    write(project, {"EXECPLAN.md": (Path(__file__).parent / "plan" / "corpus" / "execplan.md").read_text()})
+    (project / "PLAN.md").unlink()
+    commit_all(project, "chore: an ExecPlan")
+    assert start(cwd=project, query=None) == 0
+    for _ in range(2):
+        stdout, seen = _probe(project, "status", plan="EXECPLAN.md")
+        assert "Wire the toggle into the settings page" in stdout
+        assert "stepcommit.plan.reading" in seen["modules"]
 
 
 def test_status_during_a_step_of_a_markdown_plan_loads_only_what_it_reads(project: Path) -> None:
@@ -232,11 +255,11 @@ def test_status_during_a_step_of_a_markdown_plan_loads_only_what_it_reads(projec
     stdout, seen = _probe(project, "status")
     assert "Step 1.2: Subtraction" in stdout and "the work as it is now" in stdout
     # The other plan readers, the worktree listing (one checkout), and the temporary index's copy
-    # and the cache keys' digests do without tempfile, shutil and hashlib.
+    # do without tempfile and shutil (hashlib: the digest of the plan's bytes, see check.step_read).
     readers = {
         f"stepcommit.plan.{name}" for name in ("backlog", "frontmatter", "gsd", "taskform", "taskmaster")
     }
-    assert not (readers | {"stepcommit.worktrees", "tempfile", "shutil", "hashlib"}) & set(seen["modules"])
+    assert not (readers | {"stepcommit.worktrees", "tempfile", "shutil"}) & set(seen["modules"])
     assert seen["gc"] is False  # a plain `status` runs without the cyclic collector
     assert _probe(project, "plan")[1]["gc"] is False
     assert _probe(project, "check", "--full")[1]["gc"] is True  # a gate keeps it

@@ -11,7 +11,6 @@ from stepcommit.gates.cache import GateCache
 from stepcommit.redact import redact_all
 
 if TYPE_CHECKING:
-    from stepcommit.commands.check import StepNow
     from stepcommit.worktrees import ActiveAt
 
 
@@ -43,12 +42,13 @@ def collect(cwd: Path) -> dict[str, Any]:
     lock_path = repo.git_dir / "index.lock"
     index_lock = str(lock_path) if lock_path.exists() else None
     gate = GateCache(repo.git_dir).last()
-    # The plan is read (and its readers loaded) only during a step, and then once.
-    now = _step_now(repo, active) if active is not None else None
+    # The plan is read only during a step, and then once (or its read is found in the state folder).
+    todo, ticked = _step_read(repo, active) if active is not None else ((), None)
     # The step ticked in the plan is the tree `finish` commits: a gate of it is of the work as it is
     # now. It is staged in the snapshot's own index (no second index, no second HEAD look-up).
-    ticked = now.ticked_text(repo) if now is not None and gate is not None else None
-    with_file = (now.active.plan, ticked) if now is not None and ticked is not None else None
+    with_file = (
+        (active.plan, ticked) if active is not None and ticked is not None and gate is not None else None
+    )
     # With the index locked git cannot stage into a copy of it either: no file list then.
     snap = git.snapshot(repo, head, counts=False, with_file=with_file) if head and not index_lock else None
     changes = snap.changes if snap else ()
@@ -73,7 +73,7 @@ def collect(cwd: Path) -> dict[str, Any]:
             "base_commit": active.base_commit,
             "plan": active.plan,
             "started_at": active.started_at,
-            "todo": list(now.todo if now is not None else ()),
+            "todo": list(todo),
         },
         "changed_files": [{"status": c.status, "path": c.path, "old_path": c.old_path} for c in changes],
         "progress": _redacted_entries(progress.read(repo.git_dir)),
@@ -98,12 +98,12 @@ def collect(cwd: Path) -> dict[str, Any]:
     }
 
 
-def _step_now(repo: git.Repo, active: state.ActiveStep) -> StepNow:
+def _step_read(repo: git.Repo, active: state.ActiveStep) -> tuple[tuple[str, ...], str | None]:
     """The active step as the plan says it now: its to-do list (a tracker phase's checklist) and
     the plan ticked as `finish` will commit it."""
-    from stepcommit.commands.check import step_now
+    from stepcommit.commands.check import step_read
 
-    return step_now(repo, active)
+    return step_read(repo, active)
 
 
 def _hook_errors(git_dir: Path) -> list[dict[str, Any]]:
