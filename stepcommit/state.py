@@ -97,6 +97,8 @@ class StateDir:
     """Where the project's interpreters write bytecode during a run (gates/testrun.py)."""
     parse_cache = _Own("parse-cache")
     step_read = _Own("step-read.json")
+    plan_read = _Own("plan-read.pickle")
+    """The last plan `stepcommit plan` read, under its bytes' digest (commands/plan.py, `_load`)."""
     """The active step's to-do list and ticked plan, from the plan's bytes (commands/check.py, `step_read`)."""
     pytest_cache = _Own("pytest-cache")
     coveragerc = _Own("coveragerc")

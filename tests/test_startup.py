@@ -235,6 +235,18 @@ def test_status_during_a_step_reads_the_plan_once(project: Path) -> None:
     assert "- Add subtract() and minus()" in edited and "stepcommit.plan.reading" in seen["modules"]
 
 
+def test_plan_listed_again_unchanged_is_not_parsed_again(project: Path) -> None:
+    first, seen = _probe(project, "plan")
+    assert "1.2" in first and any(name.startswith("stepcommit.plan.") for name in seen["compiled"])
+    again, seen = _probe(project, "plan")
+    assert again == first
+    assert not [name for name in seen["compiled"] if name.startswith("stepcommit.plan.")]
+    write(project, {"PLAN.md": (project / "PLAN.md").read_text().replace("Subtraction", "Minus")})
+    edited, _ = _probe(project, "plan")
+    assert "Minus" in edited and "Subtraction" not in edited
+    assert _probe(project, "plan", "--json")[0] != edited  # the same read, another view
+
+
 def test_a_tick_that_writes_the_time_is_read_again_by_every_status(project: Path) -> None:
     # An ExecPlan's tick stamps the minute: a stored tick would soon be wrong.
     write(project, {"EXECPLAN.md": (Path(__file__).parent / "plan" / "corpus" / "execplan.md").read_text()})

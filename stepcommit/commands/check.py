@@ -143,7 +143,7 @@ _STEP_READ_MAX = 1_000_000
 """Plans up to this size keep their read step in `StepDir.step_read` (a bigger one is read each time)."""
 
 
-def _plan_code_digest() -> str:
+def plan_code_digest() -> str:
     """What the plan's readers are, as files: a change to them (an upgrade, an edit in a checkout of
     stepcommit) makes every stored read stale."""
     import hashlib
@@ -180,7 +180,7 @@ def step_read(repo: git.Repo, active: state.ActiveStep) -> tuple[tuple[str, ...]
 
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     key = [hashlib.sha256(data).hexdigest(), active.plan, active.id, active.title, active.line, active.index,
-           cfg.steps, cfg.run_verify, _plan_code_digest()]  # fmt: skip
+           cfg.steps, cfg.run_verify, plan_code_digest()]  # fmt: skip
     cache = state.StateDir(repo.git_dir, create=False).step_read
     kept = state.read_cache(cache)
     if (

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import Any
 
 from stepcommit import config as config_mod
-from stepcommit import git, output
+from stepcommit import git, output, state
 from stepcommit import plan as plan_mod
 from stepcommit.errors import NotARepository, PlanError
 
@@ -30,6 +31,50 @@ def _root(cwd: Path) -> Path:
         return git.find_repo(cwd).root
     except NotARepository:
         return cwd
+
+
+_KEPT_MAX = 1_000_000
+"""Plans up to this size keep their read in `StateDir.plan_read`."""
+
+
+def _load(root: Path, path: Path, steps: plan_mod.Granularity) -> plan_mod.Plan:
+    """`plan.load_plan`, the read kept in the state folder under the plan's bytes, its path, the
+    granularity and the plan readers' files (as `check.step_read` keeps the active step's): a plan
+    listed again unchanged is not parsed again (its readers' patterns, about 25 ms, stay uncompiled)."""
+    import hashlib
+    import pickle
+
+    from stepcommit.commands.check import plan_code_digest
+
+    git_dir = root / ".git"
+    try:
+        data = (
+            path.read_bytes()
+            if git_dir.is_dir() and path.is_file() and path.stat().st_size <= _KEPT_MAX
+            else None
+        )
+    except OSError:
+        data = None
+    if data is None:
+        return plan_mod.load_plan(path, steps=steps)
+    key = (hashlib.sha256(data).hexdigest(), str(path.resolve()), steps, plan_code_digest())
+    kept_file = state.StateDir(git_dir, create=False).plan_read
+    try:
+        kept = pickle.loads(kept_file.read_bytes())
+        if (
+            isinstance(kept, tuple)
+            and len(kept) == 2
+            and kept[0] == key
+            and isinstance(kept[1], plan_mod.Plan)
+        ):
+            return kept[1]
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        pass  # none kept, or a damaged or older one: read the plan
+    read = plan_mod.load_plan(path, steps=steps)
+    with contextlib.suppress(OSError):  # a cache only: a read-only state folder just reads again
+        kept_file.parent.mkdir(exist_ok=True)
+        state.write_bytes_atomic(kept_file, pickle.dumps((key, read), protocol=pickle.HIGHEST_PROTOCOL))
+    return read
 
 
 def _plan_file(cwd: Path, plan_path: str | None) -> tuple[Path, Path]:
@@ -161,7 +206,7 @@ def _parallel(root: Path, path: Path, the_plan: plan_mod.Plan, shown: str, as_js
 
 def plan(*, cwd: Path, plan_path: str | None = None, as_json: bool = False, parallel: bool = False) -> int:
     root, path = _plan_file(cwd, plan_path)
-    the_plan = plan_mod.load_plan(path, steps=_granularity(root))
+    the_plan = _load(root, path, _granularity(root))
     shown = _shown(path, root)
     if parallel:
         return _parallel(root, path, the_plan, shown, as_json)
