@@ -1,6 +1,7 @@
 """`stepcommit watch` at scale: packaging 26.3 (about 62,000 tests), one one-function edit.
 
     uv run python -m benchmarks.watch_scale [--project packaging==26.3]
+        [--edit-file src/packaging/tags.py --edit-old '    if version is None or arch is None:']
 
 It prepares packaging as benchmarks.scale does (sdist, .venv, `ratchet = false`, `lint = false`),
 runs a first `stepcommit check` (a full run that builds the per-test store), starts
@@ -24,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import scale
 from benchmarks.gate_speed import _env
 from benchmarks.incremental import check
 from benchmarks.scale import edit, full_run, prepare
@@ -53,7 +55,15 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--project", default="packaging==26.3")
+    parser.add_argument("--edit-file", default=scale.EDIT_FILE, help="the file of the one-function edit")
+    parser.add_argument("--edit-old", default=scale.EDIT_OLD, help="the line the edit goes before")
+    parser.add_argument("--edit-new", help="the line put before it (default: scale's edit)")
     args = parser.parse_args()
+    if args.edit_file != scale.EDIT_FILE or args.edit_old != scale.EDIT_OLD or args.edit_new:
+        old = args.edit_old if args.edit_old.endswith("\n") else args.edit_old + "\n"
+        indent = old[: len(old) - len(old.lstrip())]
+        scale.EDIT_FILE, scale.EDIT_OLD = args.edit_file, old
+        scale.EDIT_NEW = f"{indent}{args.edit_new or '_ = 0  # an edit'}\n{old}"
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     stepcommit = [sys.executable, "-m", "stepcommit"]
     with tempfile.TemporaryDirectory(prefix="stepcommit-watch-scale-") as tmp:
