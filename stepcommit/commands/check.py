@@ -18,6 +18,8 @@ from stepcommit.gates.cache import GateCache
 # The gate (test runner, coverage, lint) and the plan readers load when a check runs, not when
 # `status` or `coverage` import this module for the trees of the work now.
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from stepcommit import plan
     from stepcommit.gates.gate import GateResult
 
@@ -102,15 +104,16 @@ class StepNow:
         text = self.ticked_text(repo)
         return disk_tree if text is None else git.tree_with_file(repo, disk_tree, self.active.plan, text)
 
-    def ticked_text(self, repo: git.Repo) -> str | None:
-        """The plan file's text with the step ticked; None when a tick changes no plan file."""
+    def ticked_text(self, repo: git.Repo, now: datetime | None = None) -> str | None:
+        """The plan file's text with the step ticked (at ``now``, else the time now); None when a
+        tick changes no plan file."""
         from stepcommit import plan
 
         if self.step is None or self.text is None:
             return None
         verified = self.run_verify and bool(self.step.verify)
         try:
-            return plan.marked_text_of(self.text, repo.root / self.active.plan, self.step, "done",
+            return plan.marked_text_of(self.text, repo.root / self.active.plan, self.step, "done", now=now,
                                        verified=verified, steps=self.steps)  # fmt: skip
         except PlanError:
             return None  # finish says what is wrong with the plan
@@ -163,9 +166,10 @@ def step_read(repo: git.Repo, active: state.ActiveStep) -> tuple[tuple[str, ...]
     """``(to-do list, plan text with the step ticked or None)`` as `step_now` gives them, kept in the
     state folder under the plan's bytes, the step, the settings that shape them and the readers'
     code: `status` during a step then neither loads the plan's readers nor compiles their patterns
-    (about 45 ms) while the plan is unchanged. A tick that writes today's date holds for the day, one
-    that writes the time too is not kept; nor are plans over 1 MB, or a Backlog.md folder."""
+    (about 45 ms) while the plan is unchanged. A tick that writes the date holds for the day, one that
+    writes the time is not kept; nor are plans over 1 MB, or a Backlog.md folder."""
     import hashlib
+    from datetime import UTC, datetime, timedelta
 
     path = repo.root / active.plan
     try:
@@ -176,9 +180,8 @@ def step_read(repo: git.Repo, active: state.ActiveStep) -> tuple[tuple[str, ...]
     if data is None:
         now = step_now(repo, active)
         return now.todo, now.ticked_text(repo)
-    from datetime import UTC, datetime
-
-    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    moment = datetime.now(UTC)
+    today = f"{moment:%Y-%m-%d}/{moment.astimezone():%Y-%m-%d}"  # the tick's date may be UTC's or local
     key = [hashlib.sha256(data).hexdigest(), active.plan, active.id, active.title, active.line, active.index,
            cfg.steps, cfg.run_verify, plan_code_digest()]  # fmt: skip
     cache = state.StateDir(repo.git_dir, create=False).step_read
@@ -191,11 +194,13 @@ def step_read(repo: git.Repo, active: state.ActiveStep) -> tuple[tuple[str, ...]
         ticked = kept.get("ticked")
         return tuple(str(x) for x in kept["todo"]), ticked if isinstance(ticked, str) else None
     now = step_now(repo, active, data)
-    todo, ticked = now.todo, now.ticked_text(repo)
-    dated = ticked is not None and today in ticked and today not in (now.text or "")
-    # A tick that writes today's date (a tracker's `Last Updated`) holds for the day; one that writes
-    # the time too (an ExecPlan's `(2025-11-25 15:08Z)`) is not kept.
-    if not (dated and re.search(rf"{today}[ T]\d\d:\d\d", ticked or "")):
+    todo, ticked = now.todo, now.ticked_text(repo, moment)
+    # Whether the tick writes the time: ticked a minute and a day later, it says so. One that writes
+    # the date (a tracker's `Last Updated`) holds for the day; one that writes the time too (an
+    # ExecPlan's `(2025-11-25 15:08Z)`) is not kept.
+    timed = ticked is not None and now.ticked_text(repo, moment + timedelta(minutes=1)) != ticked
+    dated = ticked is not None and now.ticked_text(repo, moment + timedelta(days=1)) != ticked
+    if not timed:
         with contextlib.suppress(OSError):  # a cache only: a read-only state folder just reads again
             state.write_json(
                 cache, {"key": [*key, today] if dated else key, "todo": list(todo), "ticked": ticked}
