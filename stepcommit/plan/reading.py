@@ -625,6 +625,8 @@ def _table_node(
         ident = split_title(ident)[0] or ident
     if PLACEHOLDER.match(read.text) or not (read.text or ident) or TOTAL_ROW.search(read.text):
         return None
+    if not id_text.strip() and _plain(read.text) in _NOTHING:
+        return None  # `| _None_ | _N/A_ |`: an empty table says so in its one row
     if cell.status is None and said.strip() and not table.odd_rows:
         # A note among the statuses (`Plan Mode`): a row stepcommit could neither read nor mark.
         return None
@@ -648,6 +650,9 @@ def _table_node(
         deferred=((deferred or read.deferred) and status == "todo") or taken,
     )
 
+
+# The one row of a table with nothing in it yet (`| _None_ | _N/A_ | _N/A_ |`).
+_NOTHING = {"none", "none yet", "nothing", "nothing yet", "n/a", "-", "—", "–"}
 
 _NO_OWNER = {"none", "nobody", "unassigned", "tbd", "n/a", "open", "-"}
 

@@ -437,6 +437,14 @@ def test_a_status_emoji_right_after_the_phase_number_is_its_status() -> None:
     ]
 
 
+def test_the_none_row_of_an_empty_table_is_no_step() -> None:
+    text = (
+        "- [ ] Ship it\n\n## Known Issues\n\n| Issue | Severity | Status |\n|---|---|---|\n"
+        "| _None_ | _N/A_ | _N/A_ |\n\n| Blocker | Status |\n|---|---|\n| None yet | Open |\n"
+    )
+    assert _read(text) == [("1", "Ship it", "todo")]
+
+
 def test_a_legend_glyph_decides_over_a_word_beside_it() -> None:
     text = (
         "| # | Milestone | Status |\n|---|---|---|\n| M0 | Scaffold | ☑ merged |\n"

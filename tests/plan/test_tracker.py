@@ -280,6 +280,29 @@ def test_a_summary_table_mirroring_the_checklist_moves_with_it() -> None:
     ]
 
 
+def test_a_milestones_table_beside_the_checklist_is_a_summary_not_steps() -> None:
+    # A memory bank's progress file: the checklist is the plan; the Milestones table restates it at
+    # another grain (with stale rows), and no row of it is any box.
+    text = (
+        "## What's Left\n\n- [x] **SC-801: Types**\n- [ ] **I18N: Localization**\n  - [ ] Create translation files\n\n"
+        "## Milestones\n\n| Milestone | Target Date | Status |\n|---|---|---|\n"
+        "| Foundation (Build + Basic Types) | Week 1-2 | Not Started |\n| Distribution (npm + CDN) | TBD | Not Started |\n"
+    )
+    plan = parse_plan(text, PATH)
+    assert [s.title for s in plan.walk()] == ["Types", "I18N: Localization", "Create translation files"]
+    assert select_step(plan, None).title == "Create translation files"
+
+
+def test_a_milestones_table_is_the_plan_where_no_checklist_is_open() -> None:
+    text = "- [x] Scaffold\n\n| Milestone | Status |\n|---|---|\n| Alpha | Done |\n| Beta | Not Started |\n"
+    plan = parse_plan(text, PATH)
+    assert [(s.title, s.status) for s in plan.walk()] == [
+        ("Scaffold", "done"),
+        ("Alpha", "done"),
+        ("Beta", "todo"),
+    ]
+
+
 def test_a_phase_list_and_a_progress_table_are_one_step_per_phase() -> None:
     # The shape of a GSD roadmap: a `- [x] Phase N:` list, sections for the later phases only, and a
     # Progress table whose Phase cells read `1. Title`.
