@@ -57,6 +57,11 @@ STATUS_LINE = lazy(
     r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)?(?i:status)(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*"
     r"(?P<value>.*?)[ \t]*(?:\*\*|__)?[ \t]*$"
 )
+# `**Priority**: High - accurate status is critical`, `- Priority: P1`: a task's priority field.
+PRIORITY_LINE = lazy(
+    r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)?(?i:priority)(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*"
+    r"(?P<value>.*?)[ \t]*$"
+)
 # Headings (or bold label lines) whose checkboxes are a step's criteria, not steps.
 CRITERIA = lazy(
     r"(?i:(?:success|acceptance|exit|entry|completion|quality|release|done)[ \t]+criteri(?:a|on)"

@@ -37,6 +37,7 @@ from stepcommit.plan.patterns import (
     NUMBERED_ITEM,
     OPTIONAL_CELL,
     PLACEHOLDER,
+    PRIORITY_LINE,
     STATUS_LINE,
     STEP_HEADING,
     TASK_HEADING,
@@ -76,6 +77,7 @@ class _Node:
     deferred: bool = False
     criteria: list[str] = field(default_factory=list)
     numbered_item: bool = False  # an item of a top-level numbered list (`1. Title`, `2. ✅ Title`)
+    priority: int | None = None  # the rank its `**Priority**:` field says (0 first)
 
 
 @dataclass(frozen=True)
@@ -211,6 +213,8 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
     plain_headings: list[tuple[int, int, str, int, Line]] = []  # headings that are no step (yet)
     task_headings: list[tuple[int, int, str, int, Line]] = []  # `### Mini-Player Fix ✅` under a TODO
     listed: set[int] = set()  # plain headings under a TODO-like heading (their items' positions)
+    priorities: dict[int, int] = {}  # a heading's position -> the rank its section's `Priority:` says
+    section = -1  # items' length right after the last heading
     seen_box = False
     checkbox = CHECKBOX.compiled.match  # once a line: the compiled pattern's own method
     # A blank line (the commonest) says something only as a heading or a table's row (neither is).
@@ -261,6 +265,7 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
             items.append(node)
             stack.append((depth, None if node.marker.kind == "break" else node, content))
             last_heading = (len(items), node, content, content_start) if template_depth is None else None
+            section = len(items)
             continue
         if template_depth is not None:
             continue
@@ -342,6 +347,13 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
                 stack[-1] = (stack[-1][0], promoted, stack[-1][2])
                 last_heading = None
                 continue
+        if "riority" in body and section == len(items):
+            # `**Priority**: High - ...` in a heading's section, before any step under it.
+            field_line = PRIORITY_LINE.match(body)
+            rank = words.priority_rank(field_line.group("value")) if field_line else None
+            if rank is not None:
+                priorities.setdefault(len(items) - 1, rank)
+                continue
         verify = VERIFY.match(body) if "Verify" in body else None
         if verify:
             indent = len(body.expandtabs(4)) - len(body.expandtabs(4).lstrip())
@@ -394,6 +406,8 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
         and not front_matter
     ):
         _headings_as_steps(items, plain_headings)
+    for position, rank in priorities.items():
+        items[position].priority = rank
     return replace(_build(items, verify_at, flavor, lines, path, steps), legend=legend)
 
 
@@ -750,6 +764,7 @@ def _build(
             deferred=node.deferred,
             criteria=tuple(node.criteria) if node.criteria else (),
             todo=tuple(todo) if (todo := joined_todo.get(key)) else (),
+            priority=node.priority,
         )
 
     steps_ = tuple([freeze(n) for n in roots])

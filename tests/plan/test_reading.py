@@ -400,6 +400,33 @@ def test_a_roadmap_of_bare_headings_has_its_headings_as_steps(tmp_path: Path) ->
     assert _read("## Description\n\nx\n\n## Acceptance Criteria\n\n- [ ] works\n\n## Notes\n") == []
 
 
+def test_a_priority_field_under_task_headings_orders_the_next_step() -> None:
+    # todo-humanlayer-hld.md: feature headings with no status, each with a `**Priority**:` line.
+    text = (
+        "## Features\n\n### Bulk endpoint\n\n**Goal**: fewer calls\n**Priority**: Medium - would help\n\n"
+        "### Live updates\n\n- Context\n  **Priority**: High - critical\n\n"
+        "### Search\n\n**Priority**: Low\n\n## Technical Debt\n\n### Event bus\n\n**Priority**: High\n"
+    )
+    plan = parse_plan(text, Path("TODO.md"))
+    assert [(s.title, s.priority) for s in plan.walk()] == [
+        ("Bulk endpoint", 2),
+        ("Live updates", 1),
+        ("Search", 3),
+        ("Event bus", 1),
+    ]
+    following = next_open_step(plan)
+    assert following is not None and following.title == "Live updates"
+    done = parse_plan(set_status(text, Path("TODO.md"), following, "done", NOW), Path("TODO.md"))
+    assert [s.title for s in [next_open_step(done)] if s] == ["Event bus"]
+    # P0-P3 and Critical say it too; a step that says no priority keeps the file's order for all.
+    sprint = "### A\n\nPriority: P2\n\n### B\n\n- **Priority:** P0\n\n### C\n\nPriority: Critical\n"
+    assert [s.priority for s in parse_plan(sprint, Path("TODO.md")).walk()] == [2, 0, 0]
+    assert getattr(next_open_step(parse_plan(sprint, Path("TODO.md"))), "title", None) == "B"
+    unsaid = "### A\n\nPriority: TBD\n\n### B\n\n**Priority**: High\n\n### C\n\nPriority: Very  low\n"
+    assert [s.priority for s in parse_plan(unsaid, Path("TODO.md")).walk()] == [None, 1, 4]
+    assert getattr(next_open_step(parse_plan(unsaid, Path("TODO.md"))), "title", None) == "A"
+
+
 def test_more_words_and_shapes_the_readme_lists() -> None:
     text = (
         "- [ ] 1 Parser — complete\n- [ ] 2 Writer **Done**\n- [ ] 3 Old API OBSOLETE\n- [ ] 4 Cache POSTPONED\n"
