@@ -140,3 +140,9 @@ NOT_STEP_SECTIONS = lazy(
 )
 # An item of a top-level numbered list: `1. Per-feature error boundaries: wrap each feature...`.
 NUMBERED_ITEM = lazy(r"^\d{1,9}[.)][ \t]+(?P<rest>\S.*)$")
+PLAIN_BULLET = lazy(r"^(?P<indent>[ \t]*)[-*+][ \t]+(?P<rest>\S.*)$")
+# Sections whose bullets are work still to do: `### Planned for 0.9.x`, `## Next`, `## Longer term`.
+PLANNED_SECTION = lazy(
+    r"(?i)^\W*(?:planned|upcoming|next(?:[ \t]+steps?)?|up[ \t]+next|what'?s[ \t]+next|to[ \t-]?dos?|backlog|"
+    r"future(?:[ \t]+work)?|later|long(?:er)?[ \t-]+term)\b"
+)

@@ -37,6 +37,8 @@ from stepcommit.plan.patterns import (
     NUMBERED_ITEM,
     OPTIONAL_CELL,
     PLACEHOLDER,
+    PLAIN_BULLET,
+    PLANNED_SECTION,
     PRIORITY_LINE,
     STATUS_LINE,
     STEP_HEADING,
@@ -78,6 +80,7 @@ class _Node:
     criteria: list[str] = field(default_factory=list)
     numbered_item: bool = False  # an item of a top-level numbered list (`1. Title`, `2. ✅ Title`)
     priority: int | None = None  # the rank its `**Priority**:` field says (0 first)
+    planned: int = -1  # a bullet of a `## Planned`-like section: the section (its heading's position)
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,10 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
     listed: set[int] = set()  # plain headings under a TODO-like heading (their items' positions)
     priorities: dict[int, int] = {}  # a heading's position -> the rank its section's `Priority:` says
     section = -1  # items' length right after the last heading
+    planned = (
+        -1
+    )  # the section, while in one named Planned / Next / Backlog... (only where bullets may be steps)
+    planned_bullets = False
     seen_box = False
     checkbox = CHECKBOX.compiled.match  # once a line: the compiled pattern's own method
     # A blank line (the commonest) says something only as a heading or a table's row (neither is).
@@ -266,6 +273,7 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
             stack.append((depth, None if node.marker.kind == "break" else node, content))
             last_heading = (len(items), node, content, content_start) if template_depth is None else None
             section = len(items)
+            planned = section if allow_emoji and PLANNED_SECTION.match(_plain(_unbold(content))) else -1
             continue
         if template_depth is not None:
             continue
@@ -374,8 +382,10 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
                 optional=read.optional,
                 deferred=read.deferred and emoji_status == "todo",
                 numbered_item=not bullet.group("indent") and stripped[:1].isdigit(),
+                planned=planned if stripped[:1] in "-*+" else -1,
             )
             items.append(node)
+            planned_bullets = planned_bullets or node.planned >= 0
             continue
         numbered = NUMBERED_ITEM.match(body) if allow_emoji and criteria is None else None
         if numbered and not any(NOT_STEP_SECTIONS.match(_plain(_unbold(name))) for _, _, name in stack):
@@ -395,7 +405,33 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
                         numbered_item=True,
                     )
                 )
+            continue
+        plain = PLAIN_BULLET.match(body) if planned >= 0 and criteria is None else None
+        if plain:
+            # `- Optional memory pinning` under `### Planned for 0.9.x`: a step if the plan has no other.
+            wrapped = (
+                _continuation(lines, index, para_end) if para_end.get(index, index + 1) > index + 1 else ""
+            )
+            read = read_title(f"{plain.group('rest')} {wrapped}" if wrapped else plain.group("rest"))
+            if read.text and not PLACEHOLDER.match(read.text):
+                start = line.start + plain.start("rest")
+                items.append(
+                    _Node(
+                        read.ident,
+                        read.text,
+                        read.status or "todo",
+                        line.number,
+                        len(plain.group("indent").expandtabs(4)),
+                        Marker("emoji-bare", start, start, line),
+                        optional=read.optional,
+                        deferred=read.deferred and read.status is None,
+                        planned=planned,
+                    )
+                )
+                planned_bullets = True
     front_matter = bool(lines) and lines[0].body.strip() == "---"  # a tool's own format
+    if planned_bullets:
+        _planned_items_or_none(items, front_matter or seen_box)
     _numbered_items_or_none(items, front_matter)
     _nest_by_number(items)
     _sections_are_no_tasks(items, task_headings, plain_headings, listed)
@@ -430,6 +466,34 @@ def _nest_by_number(items: list[_Node]) -> None:
             node.level = group.level + 1
         elif group is not None and node.level <= group.level:
             group = None
+
+
+def _planned_items_or_none(items: list[_Node], elsewhere: bool) -> None:
+    """A plan with no checkbox, status row, step heading or other marked item (a roadmap of plain
+    bullets): the bullets of its `## Planned` / `## Next` / `## Backlog`-like sections are its steps,
+    each section's outermost ones (the bullets under them describe them), and its headings no steps
+    (`## 0.9.x (current)` only groups them). Elsewhere (``elsewhere``: checkboxes or front matter),
+    they are prose."""
+    elsewhere = elsewhere or any(
+        n.marker.kind != "break" and n.planned < 0 and not n.numbered_heading for n in items
+    )
+    outer: dict[int, int] = {}
+    for node in items:
+        if node.planned >= 0:
+            outer[node.planned] = min(node.level, outer.get(node.planned, node.level))
+    for position, node in enumerate(items):
+        if node.numbered_heading and not elsewhere:
+            items[position] = _Node(
+                None, "", None, node.line, node.level, Marker("break", 0, 0, node.marker.line)
+            )
+        if node.planned < 0:
+            continue
+        if node.marker.kind == "emoji-bare" and (elsewhere or node.level > outer[node.planned]):
+            items[position] = _Node(
+                None, "", None, node.line, node.level, Marker("break", 0, 0, node.marker.line)
+            )
+        else:
+            node.planned = -1
 
 
 def _numbered_items_or_none(items: list[_Node], front_matter: bool) -> None:

@@ -400,6 +400,29 @@ def test_a_roadmap_of_bare_headings_has_its_headings_as_steps(tmp_path: Path) ->
     assert _read("## Description\n\nx\n\n## Acceptance Criteria\n\n- [ ] works\n\n## Notes\n") == []
 
 
+def test_bullets_under_a_planned_heading_are_the_steps_of_a_plan_without_markers(tmp_path: Path) -> None:
+    # roadmap-Slurp9187-secure-gate.md: no marker anywhere; shipped bullets, planned bullets with
+    # detail bullets under them, a longer-term list and an out-of-scope list.
+    data = (
+        b"# Roadmap\n\n## 0.9.x (current)\n\n- Rust 2024 edition\n\n### Planned for 0.9.x\n\n"
+        b"- Optional memory pinning (`mlock`)\n  - Simple API: `pin()`\n\n- Better escape hatches\n\n"
+        b"## Longer term\n\n- Documentation refresh\n\n## Out of scope\n\n- Key derivation\n"
+    )
+    assert _read(data.decode()) == [
+        ("1", "Optional memory pinning (`mlock`)", "todo"),
+        ("2", "Better escape hatches", "todo"),
+        ("3", "Documentation refresh", "todo"),
+    ]
+    out = _mark(tmp_path, data, "2", "done")
+    assert out == data.replace(b"- Better", "- ✅ Better".encode())
+    assert _read(out.decode())[1] == ("2", "Better escape hatches", "done")
+    # Beside any other step (a checkbox, a status word, an emoji bullet) they stay prose.
+    assert _read("## Next\n\n- Later thing\n\n## Now\n\n- [ ] Current thing\n") == [
+        ("1", "Current thing", "todo")
+    ]
+    assert _read("## Shipped\n\n- ✅ Parser\n\n## Planned\n\n- Writer\n") == [("1", "Parser", "done")]
+
+
 def test_a_priority_field_under_task_headings_orders_the_next_step() -> None:
     # todo-humanlayer-hld.md: feature headings with no status, each with a `**Priority**:` line.
     text = (
