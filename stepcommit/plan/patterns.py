@@ -140,6 +140,10 @@ NOT_STEP_SECTIONS = lazy(
 )
 # An item of a top-level numbered list: `1. Per-feature error boundaries: wrap each feature...`.
 NUMBERED_ITEM = lazy(r"^\d{1,9}[.)][ \t]+(?P<rest>\S.*)$")
+# `**M1** trend buckets`, `__G3/P3__ honor TimeWindow`: a backlog item's id in bold, then its text.
+BOLD_ID = lazy(
+    r"(?P<mark>\*\*|__)(?P<id>[A-Z]{1,4}-?\d+(?:\.\d+)*[a-z]?(?:/[A-Z]{1,4}-?\d+)*)(?P=mark)[ \t]+(?=\S)"
+)
 PLAIN_BULLET = lazy(r"^(?P<indent>[ \t]*)[-*+][ \t]+(?P<rest>\S.*)$")
 # Sections whose bullets are work still to do: `### Planned for 0.9.x`, `## Next`, `## Longer term`.
 PLANNED_SECTION = lazy(

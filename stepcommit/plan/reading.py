@@ -22,6 +22,7 @@ from stepcommit.plan.model import Plan, Status, Step, built_step
 from stepcommit.plan.patterns import (
     ANTIGRAVITY_ID,
     ATX,
+    BOLD_ID,
     CHECKBOX,
     COMPOUND_HEADING,
     CRITERIA,
@@ -217,7 +218,7 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
     task_headings: list[tuple[int, int, str, int, Line]] = []  # `### Mini-Player Fix ✅` under a TODO
     listed: set[int] = set()  # plain headings under a TODO-like heading (their items' positions)
     priorities: dict[int, int] = {}  # a heading's position -> the rank its section's `Priority:` says
-    section = -1  # items' length right after the last heading
+    section = 0  # items' length right after the last heading (0 before any)
     planned = (
         -1
     )  # the section, while in one named Planned / Next / Backlog... (only where bullets may be steps)
@@ -355,7 +356,7 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
                 stack[-1] = (stack[-1][0], promoted, stack[-1][2])
                 last_heading = None
                 continue
-        if "riority" in body and section == len(items):
+        if "riority" in body and 0 < section == len(items):
             # `**Priority**: High - ...` in a heading's section, before any step under it.
             field_line = PRIORITY_LINE.match(body)
             rank = words.priority_rank(field_line.group("value")) if field_line else None
@@ -370,10 +371,11 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
         bullet = EMOJI_BULLET.match(body) if allow_emoji else None
         if bullet and allow_emoji:
             emoji_status = words.emoji_status(bullet.group("emoji"))
-            read = read_title(bullet.group("rest"))
+            ident, rest = _bold_id(bullet.group("rest"))
+            read = read_title(rest)
             start = line.start + bullet.start("emoji")
             node = _Node(
-                read.ident,
+                ident or read.ident,
                 read.text,
                 emoji_status,
                 line.number,
@@ -382,7 +384,9 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
                 optional=read.optional,
                 deferred=read.deferred and emoji_status == "todo",
                 numbered_item=not bullet.group("indent") and stripped[:1].isdigit(),
-                planned=planned if stripped[:1] in "-*+" else -1,
+                planned=(planned if planned >= 0 else section if ident else -1)
+                if stripped[:1] in "-*+"
+                else -1,
             )
             items.append(node)
             planned_bullets = planned_bullets or node.planned >= 0
@@ -406,18 +410,21 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
                     )
                 )
             continue
-        plain = PLAIN_BULLET.match(body) if planned >= 0 and criteria is None else None
-        if plain:
-            # `- Optional memory pinning` under `### Planned for 0.9.x`: a step if the plan has no other.
-            wrapped = (
-                _continuation(lines, index, para_end) if para_end.get(index, index + 1) > index + 1 else ""
-            )
-            read = read_title(f"{plain.group('rest')} {wrapped}" if wrapped else plain.group("rest"))
+        plain = (
+            PLAIN_BULLET.match(body)
+            if allow_emoji and criteria is None and (planned >= 0 or "**" in body or "__" in body)
+            else None
+        )
+        ident, rest = _bold_id(plain.group("rest")) if plain else (None, "")
+        if plain and (planned >= 0 or ident):
+            # `- Optional memory pinning` under `### Planned for 0.9.x`, `- **M1** trend buckets` in a
+            # backlog: a step if the plan has no other (the glyph a tick writes goes before the id).
+            read = read_title(rest)
             if read.text and not PLACEHOLDER.match(read.text):
                 start = line.start + plain.start("rest")
                 items.append(
                     _Node(
-                        read.ident,
+                        ident or read.ident,
                         read.text,
                         read.status or "todo",
                         line.number,
@@ -425,7 +432,7 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
                         Marker("emoji-bare", start, start, line),
                         optional=read.optional,
                         deferred=read.deferred and read.status is None,
-                        planned=planned,
+                        planned=planned if planned >= 0 else section,
                     )
                 )
                 planned_bullets = True
@@ -468,14 +475,27 @@ def _nest_by_number(items: list[_Node]) -> None:
             group = None
 
 
+def _bold_id(text: str) -> tuple[str | None, str]:
+    """A backlog item's own id in bold before its text (`**M1** trend buckets`, `**G3/P3** …`) and
+    the text after it; (None, text) when it has none (`**Note** …`, `**Q1 decomposition** — …`)."""
+    match = BOLD_ID.match(text) if text[:2] in ("**", "__") else None
+    if match is None:
+        return None, text
+    return match.group("id"), text[match.end() :]
+
+
 def _planned_items_or_none(items: list[_Node], elsewhere: bool) -> None:
-    """A plan with no checkbox, status row, step heading or other marked item (a roadmap of plain
-    bullets): the bullets of its `## Planned` / `## Next` / `## Backlog`-like sections are its steps,
-    each section's outermost ones (the bullets under them describe them), and its headings no steps
-    (`## 0.9.x (current)` only groups them). Elsewhere (``elsewhere``: checkboxes or front matter),
-    they are prose."""
+    """A plan with no checkbox, status row, marked heading or marked item (a roadmap of plain
+    bullets): the bullets of its `## Planned` / `## Next` / `## Backlog`-like sections, and bullets
+    that open with their own id in bold (`- **M1** trend buckets`), are its steps, each section's
+    outermost ones (the bullets under them describe them); its numbered headings only group them
+    (`## 0.9.x (current)`). Elsewhere (``elsewhere``: checkboxes or front matter), they are prose."""
+    # A heading with no status may group them; a plain numbered list gives way to them.
     elsewhere = elsewhere or any(
-        n.marker.kind != "break" and n.planned < 0 and not n.numbered_heading for n in items
+        n.marker.kind not in ("break", "heading-bare")
+        and n.planned < 0
+        and not (n.numbered_heading or n.numbered_item)
+        for n in items
     )
     outer: dict[int, int] = {}
     for node in items:

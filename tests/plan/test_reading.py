@@ -423,6 +423,28 @@ def test_bullets_under_a_planned_heading_are_the_steps_of_a_plan_without_markers
     assert _read("## Shipped\n\n- ✅ Parser\n\n## Planned\n\n- Writer\n") == [("1", "Parser", "done")]
 
 
+def test_bold_id_bullets_are_the_backlog_of_a_plan_without_markers(tmp_path: Path) -> None:
+    # plan-Smana-runlore-v090-remaining.md: `- **M1** sketch — files` items under area headings.
+    data = (
+        "# v0.9 roadmap\n\n**Shipped:** most of it.\n\n- **Q1 decomposition** — done, see above\n\n"
+        "## Remaining\n\n### Metrics\n\n- **M1** trend buckets — `query_tools.go`. Safe.\n"
+        "- **G3/P3** honor `TimeWindow` in GitOps\n  - **Note** a detail\n\n### Phase 2 (largest)\n\n"
+        "- **P1** timeline tool\n"
+    ).encode()
+    assert [(s.id, s.title, s.status) for s in parse(data.decode(), Path("PLAN.md")).walk()] == [
+        ("M1", "trend buckets", "todo"),
+        ("G3/P3", "honor `TimeWindow` in GitOps", "todo"),
+        ("2", "(largest)", "todo"),
+        ("P1", "timeline tool", "todo"),
+    ]
+    out = _mark(tmp_path, data, "M1", "done")
+    assert out == data.replace(b"- **M1**", "- ✅ **M1**".encode())
+    assert _read(out.decode())[0] == ("M1", "trend buckets", "done")
+    # Before any heading too; beside an emoji bullet (a marked item) it stays prose.
+    assert _read("- **A1** first\n- **A2** second\n") == [("A1", "first", "todo"), ("A2", "second", "todo")]
+    assert _read("- **A1** first\n\n## Done\n\n- ✅ Parser\n") == [("1", "Parser", "done")]
+
+
 def test_a_priority_field_under_task_headings_orders_the_next_step() -> None:
     # todo-humanlayer-hld.md: feature headings with no status, each with a `**Priority**:` line.
     text = (
@@ -445,6 +467,12 @@ def test_a_priority_field_under_task_headings_orders_the_next_step() -> None:
     sprint = "### A\n\nPriority: P2\n\n### B\n\n- **Priority:** P0\n\n### C\n\nPriority: Critical\n"
     assert [s.priority for s in parse_plan(sprint, Path("TODO.md")).walk()] == [2, 0, 0]
     assert getattr(next_open_step(parse_plan(sprint, Path("TODO.md"))), "title", None) == "B"
+    assert [
+        s.priority for s in parse_plan("Priority: High\n\n### A\n\nx\n\n### B\n", Path("TODO.md")).walk()
+    ] == [
+        None,
+        None,
+    ]
     unsaid = "### A\n\nPriority: TBD\n\n### B\n\n**Priority**: High\n\n### C\n\nPriority: Very  low\n"
     assert [s.priority for s in parse_plan(unsaid, Path("TODO.md")).walk()] == [None, 1, 4]
     assert getattr(next_open_step(parse_plan(unsaid, Path("TODO.md"))), "title", None) == "A"
