@@ -284,11 +284,26 @@ def _ready_in_order(plan: Plan) -> Iterator[Step]:
             return
         if step.status in finished:
             return
-        for child in step.children:
+        for child in _by_priority(step.children):
             yield from visit(child, waits)
 
-    for step in plan.steps:
+    for step in _by_priority(plan.steps):
         yield from visit(step, ())
+
+
+def _by_priority(steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    """Sibling steps in the order `start` takes them: by the priority each says (`**Priority**:
+    High` before Medium, ties in file order) when every open one says one, as Task Master orders
+    its next task; else, or when none of them does, in file order."""
+    ranked = False
+    for step in steps:
+        if step.status in ("todo", "in_progress") and not _held(step):
+            if step.priority is None:
+                return steps
+            ranked = True
+    if not ranked:
+        return steps
+    return tuple(sorted(steps, key=lambda s: 9 if s.priority is None else s.priority))
 
 
 def next_open_step(plan: Plan, busy: Collection[str] = ()) -> Step | None:

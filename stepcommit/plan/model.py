@@ -24,7 +24,8 @@ class Step:
     ``deferred`` marks an open step the plan says not to begin now (deferred, blocked, on hold), which
     the next-step choice passes over like an optional one; ``criteria`` are the checklist lines under a
     step's success/acceptance criteria (never steps themselves); ``todo`` is a phase step's own
-    checklist when the plan's steps are its phases; ``branch`` is the branch name the plan gives the step.
+    checklist when the plan's steps are its phases; ``branch`` is the branch name the plan gives the step;
+    ``priority`` the rank its `Priority:` field says (0 first: P0 / Critical, 1 High, 2 Medium, 3 Low).
     """
 
     id: str
@@ -41,6 +42,7 @@ class Step:
     criteria: tuple[str, ...] = ()
     todo: tuple[str, ...] = ()
     branch: str | None = None
+    priority: int | None = None
 
     @property
     def is_leaf(self) -> bool:
@@ -60,9 +62,10 @@ def built_step(
     ident: str, title: str, status: Status, line: int, index: int,
     children: tuple[Step, ...], verify: tuple[str, ...], *,
     explicit_id: bool, optional: bool, deferred: bool, criteria: tuple[str, ...], todo: tuple[str, ...],
+    priority: int | None = None,
 ) -> Step:  # fmt: skip
     """``Step(...)`` made without the frozen dataclass's generated ``__init__``, which sets each of
-    its fourteen fields through ``object.__setattr__``: a big plan has a hundred thousand steps, and
+    its fifteen fields through ``object.__setattr__``: a big plan has a hundred thousand steps, and
     that was a tenth of reading it. The result equals (and hashes as) the one ``Step(...)`` makes."""
     step = object.__new__(Step)
     values = step.__dict__
@@ -70,6 +73,7 @@ def built_step(
     values.update(
         id=ident, title=title, status=status, line=line, index=index, children=children, verify=verify,
         explicit_id=explicit_id, optional=optional, deferred=deferred, criteria=criteria, todo=todo,
+        priority=priority,
     )  # fmt: skip
     return step
 

@@ -57,6 +57,11 @@ STATUS_LINE = lazy(
     r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)?(?i:status)(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*"
     r"(?P<value>.*?)[ \t]*(?:\*\*|__)?[ \t]*$"
 )
+# `**Priority**: High - accurate status is critical`, `- Priority: P1`: a task's priority field.
+PRIORITY_LINE = lazy(
+    r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)?(?i:priority)(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*"
+    r"(?P<value>.*?)[ \t]*$"
+)
 # Headings (or bold label lines) whose checkboxes are a step's criteria, not steps.
 CRITERIA = lazy(
     r"(?i:(?:success|acceptance|exit|entry|completion|quality|release|done)[ \t]+criteri(?:a|on)"
@@ -135,3 +140,13 @@ NOT_STEP_SECTIONS = lazy(
 )
 # An item of a top-level numbered list: `1. Per-feature error boundaries: wrap each feature...`.
 NUMBERED_ITEM = lazy(r"^\d{1,9}[.)][ \t]+(?P<rest>\S.*)$")
+# `**M1** trend buckets`, `__G3/P3__ honor TimeWindow`: a backlog item's id in bold, then its text.
+BOLD_ID = lazy(
+    r"(?P<mark>\*\*|__)(?P<id>[A-Z]{1,4}-?\d+(?:\.\d+)*[a-z]?(?:/[A-Z]{1,4}-?\d+)*)(?P=mark)[ \t]+(?=\S)"
+)
+PLAIN_BULLET = lazy(r"^(?P<indent>[ \t]*)[-*+][ \t]+(?P<rest>\S.*)$")
+# Sections whose bullets are work still to do: `### Planned for 0.9.x`, `## Next`, `## Longer term`.
+PLANNED_SECTION = lazy(
+    r"(?i)^\W*(?:planned|upcoming|next(?:[ \t]+steps?)?|up[ \t]+next|what'?s[ \t]+next|to[ \t-]?dos?|backlog|"
+    r"future(?:[ \t]+work)?|later|long(?:er)?[ \t-]+term)\b"
+)

@@ -22,6 +22,7 @@ from stepcommit.plan.model import Plan, Status, Step, built_step
 from stepcommit.plan.patterns import (
     ANTIGRAVITY_ID,
     ATX,
+    BOLD_ID,
     CHECKBOX,
     COMPOUND_HEADING,
     CRITERIA,
@@ -37,6 +38,9 @@ from stepcommit.plan.patterns import (
     NUMBERED_ITEM,
     OPTIONAL_CELL,
     PLACEHOLDER,
+    PLAIN_BULLET,
+    PLANNED_SECTION,
+    PRIORITY_LINE,
     STATUS_LINE,
     STEP_HEADING,
     TASK_HEADING,
@@ -76,6 +80,8 @@ class _Node:
     deferred: bool = False
     criteria: list[str] = field(default_factory=list)
     numbered_item: bool = False  # an item of a top-level numbered list (`1. Title`, `2. ✅ Title`)
+    priority: int | None = None  # the rank its `**Priority**:` field says (0 first)
+    planned: int = -1  # a bullet of a `## Planned`-like section: the section (its heading's position)
 
 
 @dataclass(frozen=True)
@@ -211,6 +217,12 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
     plain_headings: list[tuple[int, int, str, int, Line]] = []  # headings that are no step (yet)
     task_headings: list[tuple[int, int, str, int, Line]] = []  # `### Mini-Player Fix ✅` under a TODO
     listed: set[int] = set()  # plain headings under a TODO-like heading (their items' positions)
+    priorities: dict[int, int] = {}  # a heading's position -> the rank its section's `Priority:` says
+    section = 0  # items' length right after the last heading (0 before any)
+    planned = (
+        -1
+    )  # the section, while in one named Planned / Next / Backlog... (only where bullets may be steps)
+    planned_bullets = False
     seen_box = False
     checkbox = CHECKBOX.compiled.match  # once a line: the compiled pattern's own method
     # A blank line (the commonest) says something only as a heading or a table's row (neither is).
@@ -261,6 +273,8 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
             items.append(node)
             stack.append((depth, None if node.marker.kind == "break" else node, content))
             last_heading = (len(items), node, content, content_start) if template_depth is None else None
+            section = len(items)
+            planned = section if allow_emoji and PLANNED_SECTION.match(_plain(_unbold(content))) else -1
             continue
         if template_depth is not None:
             continue
@@ -342,6 +356,13 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
                 stack[-1] = (stack[-1][0], promoted, stack[-1][2])
                 last_heading = None
                 continue
+        if "riority" in body and 0 < section == len(items):
+            # `**Priority**: High - ...` in a heading's section, before any step under it.
+            field_line = PRIORITY_LINE.match(body)
+            rank = words.priority_rank(field_line.group("value")) if field_line else None
+            if rank is not None:
+                priorities.setdefault(len(items) - 1, rank)
+                continue
         verify = VERIFY.match(body) if "Verify" in body else None
         if verify:
             indent = len(body.expandtabs(4)) - len(body.expandtabs(4).lstrip())
@@ -350,10 +371,11 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
         bullet = EMOJI_BULLET.match(body) if allow_emoji else None
         if bullet and allow_emoji:
             emoji_status = words.emoji_status(bullet.group("emoji"))
-            read = read_title(bullet.group("rest"))
+            ident, rest = _bold_id(bullet.group("rest"))
+            read = read_title(rest)
             start = line.start + bullet.start("emoji")
             node = _Node(
-                read.ident,
+                ident or read.ident,
                 read.text,
                 emoji_status,
                 line.number,
@@ -362,8 +384,12 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
                 optional=read.optional,
                 deferred=read.deferred and emoji_status == "todo",
                 numbered_item=not bullet.group("indent") and stripped[:1].isdigit(),
+                planned=(planned if planned >= 0 else section if ident else -1)
+                if stripped[:1] in "-*+"
+                else -1,
             )
             items.append(node)
+            planned_bullets = planned_bullets or node.planned >= 0
             continue
         numbered = NUMBERED_ITEM.match(body) if allow_emoji and criteria is None else None
         if numbered and not any(NOT_STEP_SECTIONS.match(_plain(_unbold(name))) for _, _, name in stack):
@@ -383,7 +409,36 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
                         numbered_item=True,
                     )
                 )
+            continue
+        plain = (
+            PLAIN_BULLET.match(body)
+            if allow_emoji and criteria is None and (planned >= 0 or "**" in body or "__" in body)
+            else None
+        )
+        ident, rest = _bold_id(plain.group("rest")) if plain else (None, "")
+        if plain and (planned >= 0 or ident):
+            # `- Optional memory pinning` under `### Planned for 0.9.x`, `- **M1** trend buckets` in a
+            # backlog: a step if the plan has no other (the glyph a tick writes goes before the id).
+            read = read_title(rest)
+            if read.text and not PLACEHOLDER.match(read.text):
+                start = line.start + plain.start("rest")
+                items.append(
+                    _Node(
+                        ident or read.ident,
+                        read.text,
+                        read.status or "todo",
+                        line.number,
+                        len(plain.group("indent").expandtabs(4)),
+                        Marker("emoji-bare", start, start, line),
+                        optional=read.optional,
+                        deferred=read.deferred and read.status is None,
+                        planned=planned if planned >= 0 else section,
+                    )
+                )
+                planned_bullets = True
     front_matter = bool(lines) and lines[0].body.strip() == "---"  # a tool's own format
+    if planned_bullets:
+        _planned_items_or_none(items, front_matter or seen_box)
     _numbered_items_or_none(items, front_matter)
     _nest_by_number(items)
     _sections_are_no_tasks(items, task_headings, plain_headings, listed)
@@ -394,6 +449,8 @@ def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
         and not front_matter
     ):
         _headings_as_steps(items, plain_headings)
+    for position, rank in priorities.items():
+        items[position].priority = rank
     return replace(_build(items, verify_at, flavor, lines, path, steps), legend=legend)
 
 
@@ -416,6 +473,47 @@ def _nest_by_number(items: list[_Node]) -> None:
             node.level = group.level + 1
         elif group is not None and node.level <= group.level:
             group = None
+
+
+def _bold_id(text: str) -> tuple[str | None, str]:
+    """A backlog item's own id in bold before its text (`**M1** trend buckets`, `**G3/P3** …`) and
+    the text after it; (None, text) when it has none (`**Note** …`, `**Q1 decomposition** — …`)."""
+    match = BOLD_ID.match(text) if text[:2] in ("**", "__") else None
+    if match is None:
+        return None, text
+    return match.group("id"), text[match.end() :]
+
+
+def _planned_items_or_none(items: list[_Node], elsewhere: bool) -> None:
+    """A plan with no checkbox, status row, marked heading or marked item (a roadmap of plain
+    bullets): the bullets of its `## Planned` / `## Next` / `## Backlog`-like sections, and bullets
+    that open with their own id in bold (`- **M1** trend buckets`), are its steps, each section's
+    outermost ones (the bullets under them describe them); its numbered headings only group them
+    (`## 0.9.x (current)`). Elsewhere (``elsewhere``: checkboxes or front matter), they are prose."""
+    # A heading with no status may group them; a plain numbered list gives way to them.
+    elsewhere = elsewhere or any(
+        n.marker.kind not in ("break", "heading-bare")
+        and n.planned < 0
+        and not (n.numbered_heading or n.numbered_item)
+        for n in items
+    )
+    outer: dict[int, int] = {}
+    for node in items:
+        if node.planned >= 0:
+            outer[node.planned] = min(node.level, outer.get(node.planned, node.level))
+    for position, node in enumerate(items):
+        if node.numbered_heading and not elsewhere:
+            items[position] = _Node(
+                None, "", None, node.line, node.level, Marker("break", 0, 0, node.marker.line)
+            )
+        if node.planned < 0:
+            continue
+        if node.marker.kind == "emoji-bare" and (elsewhere or node.level > outer[node.planned]):
+            items[position] = _Node(
+                None, "", None, node.line, node.level, Marker("break", 0, 0, node.marker.line)
+            )
+        else:
+            node.planned = -1
 
 
 def _numbered_items_or_none(items: list[_Node], front_matter: bool) -> None:
@@ -625,6 +723,8 @@ def _table_node(
         ident = split_title(ident)[0] or ident
     if PLACEHOLDER.match(read.text) or not (read.text or ident) or TOTAL_ROW.search(read.text):
         return None
+    if not id_text.strip() and _plain(read.text) in _NOTHING:
+        return None  # `| _None_ | _N/A_ |`: an empty table says so in its one row
     if cell.status is None and said.strip() and not table.odd_rows:
         # A note among the statuses (`Plan Mode`): a row stepcommit could neither read nor mark.
         return None
@@ -648,6 +748,9 @@ def _table_node(
         deferred=((deferred or read.deferred) and status == "todo") or taken,
     )
 
+
+# The one row of a table with nothing in it yet (`| _None_ | _N/A_ | _N/A_ |`).
+_NOTHING = {"none", "none yet", "nothing", "nothing yet", "n/a", "-", "—", "–"}
 
 _NO_OWNER = {"none", "nobody", "unassigned", "tbd", "n/a", "open", "-"}
 
@@ -745,6 +848,7 @@ def _build(
             deferred=node.deferred,
             criteria=tuple(node.criteria) if node.criteria else (),
             todo=tuple(todo) if (todo := joined_todo.get(key)) else (),
+            priority=node.priority,
         )
 
     steps_ = tuple([freeze(n) for n in roots])

@@ -278,7 +278,7 @@ def join(
         if lead is not None and rest:
             groups.append((lead.node, rest))
             item_groups.discard(id(lead.node))
-    gone: set[int] = set()
+    gone = _summary_rows(roots, found, claimed, header_of)
     tracker = False
     for primary, members in groups:
         places = joined.places.setdefault(id(primary), [])
@@ -321,6 +321,29 @@ def join(
                     joined.phases.append(cand.node)
         joined.phases.sort(key=lambda n: n.line)
     return roots, joined
+
+
+def _summary_rows(
+    roots: list[_Node], found: list[_Candidate], claimed: set[int], header_of: Callable[[Marker], list[str]]
+) -> set[int]:
+    """The rows of a Milestones table that mirrors no step, in a plan whose open work is a checklist:
+    the table restates the plan at another grain (often stale), so its rows are no steps of their own.
+    Where no box is open, the table is what is left to do, and stays."""
+    tables: dict[int, list[_Node]] = {}
+    mirrored: set[int] = set()
+    for cand in found:
+        if cand.kind == "row" and cand.node.marker.table >= 0:
+            table = cand.node.marker.table
+            if id(cand.node) in claimed:
+                mirrored.add(table)
+            elif {"milestone", "milestones"} & set(header_of(cand.node.marker)):
+                tables.setdefault(table, []).append(cand.node)
+    summaries = [rows for table, rows in tables.items() if table not in mirrored]
+    if not summaries or not any(
+        n.marker.kind == "checkbox" and n.status in ("todo", "in_progress") for n, _ in _walk(roots)
+    ):
+        return set()
+    return {id(node) for rows in summaries for node in rows}
 
 
 def _table_order(

@@ -161,6 +161,29 @@ def is_legend_entry(text: str) -> bool:
     return all(word_status(part) is not None for part in (rest, *glosses) if part.strip())
 
 
+# A priority's rank, 0 first: Task Master's high / medium / low, and P0-P4.
+_PRIORITY = lazy(
+    r"^[^\w]*(?:(?i:p)(?P<p>\d)\b|(?P<word>(?i:very[ \t]+high|very[ \t]+low|critical|urgent|blocker|highest|"
+    r"high|medium|normal|moderate|lowest|low|minor|trivial))\b)"
+)
+_PRIORITY_RANK = {
+    "critical": 0, "urgent": 0, "blocker": 0, "highest": 0, "very high": 0,
+    "high": 1, "medium": 2, "normal": 2, "moderate": 2,
+    "low": 3, "lowest": 4, "very low": 4, "minor": 4, "trivial": 4,
+}  # fmt: skip
+
+
+def priority_rank(value: str) -> int | None:
+    """The rank a `Priority:` field's value says (0 first: `P0`, `Critical`; `High` 1, `Medium` 2,
+    `Low` 3), or None when it says none (`TBD`)."""
+    match = _PRIORITY.compiled.match(value)
+    if match is None:
+        return None
+    if match.group("p") is not None:
+        return min(int(match.group("p")), 4)
+    return _PRIORITY_RANK[" ".join(match.group("word").lower().split())]
+
+
 def is_deferral(text: str) -> bool:
     """Whether a status word says "not now" (DEFERRED, BLOCKED, ON HOLD) rather than "not yet"."""
     return re.sub(r"[ \t]+", " ", text.strip().lower()) in _DEFERRAL

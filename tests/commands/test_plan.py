@@ -101,6 +101,18 @@ def test_plan_json_names_the_next_step_and_each_steps_extras(
     assert "Next: none. Every open step in PLAN.md is deferred" in shown.output
 
 
+def test_plan_json_gives_each_steps_priority_and_the_next_follows_it(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project)
+    (project / "PLAN.md").write_text(
+        "## Features\n\n### Bulk endpoint\n\n**Priority**: Medium\n\n### Live status\n\n**Priority**: High\n"
+    )
+    data = json.loads(CliRunner().invoke(app, ["plan", "--json"]).output)
+    assert [(s["title"], s["priority"]) for s in data["steps"]] == [("Bulk endpoint", 2), ("Live status", 1)]
+    assert data["next"]["title"] == "Live status"
+
+
 def test_plan_json_lists_a_tracker_phases_checklist_as_its_todo(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

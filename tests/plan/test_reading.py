@@ -400,6 +400,84 @@ def test_a_roadmap_of_bare_headings_has_its_headings_as_steps(tmp_path: Path) ->
     assert _read("## Description\n\nx\n\n## Acceptance Criteria\n\n- [ ] works\n\n## Notes\n") == []
 
 
+def test_bullets_under_a_planned_heading_are_the_steps_of_a_plan_without_markers(tmp_path: Path) -> None:
+    # roadmap-Slurp9187-secure-gate.md: no marker anywhere; shipped bullets, planned bullets with
+    # detail bullets under them, a longer-term list and an out-of-scope list.
+    data = (
+        b"# Roadmap\n\n## 0.9.x (current)\n\n- Rust 2024 edition\n\n### Planned for 0.9.x\n\n"
+        b"- Optional memory pinning (`mlock`)\n  - Simple API: `pin()`\n\n- Better escape hatches\n\n"
+        b"## Longer term\n\n- Documentation refresh\n\n## Out of scope\n\n- Key derivation\n"
+    )
+    assert _read(data.decode()) == [
+        ("1", "Optional memory pinning (`mlock`)", "todo"),
+        ("2", "Better escape hatches", "todo"),
+        ("3", "Documentation refresh", "todo"),
+    ]
+    out = _mark(tmp_path, data, "2", "done")
+    assert out == data.replace(b"- Better", "- ✅ Better".encode())
+    assert _read(out.decode())[1] == ("2", "Better escape hatches", "done")
+    # Beside any other step (a checkbox, a status word, an emoji bullet) they stay prose.
+    assert _read("## Next\n\n- Later thing\n\n## Now\n\n- [ ] Current thing\n") == [
+        ("1", "Current thing", "todo")
+    ]
+    assert _read("## Shipped\n\n- ✅ Parser\n\n## Planned\n\n- Writer\n") == [("1", "Parser", "done")]
+
+
+def test_bold_id_bullets_are_the_backlog_of_a_plan_without_markers(tmp_path: Path) -> None:
+    # plan-Smana-runlore-v090-remaining.md: `- **M1** sketch — files` items under area headings.
+    data = (
+        "# v0.9 roadmap\n\n**Shipped:** most of it.\n\n- **Q1 decomposition** — done, see above\n\n"
+        "## Remaining\n\n### Metrics\n\n- **M1** trend buckets — `query_tools.go`. Safe.\n"
+        "- **G3/P3** honor `TimeWindow` in GitOps\n  - **Note** a detail\n\n### Phase 2 (largest)\n\n"
+        "- **P1** timeline tool\n"
+    ).encode()
+    assert [(s.id, s.title, s.status) for s in parse(data.decode(), Path("PLAN.md")).walk()] == [
+        ("M1", "trend buckets", "todo"),
+        ("G3/P3", "honor `TimeWindow` in GitOps", "todo"),
+        ("2", "(largest)", "todo"),
+        ("P1", "timeline tool", "todo"),
+    ]
+    out = _mark(tmp_path, data, "M1", "done")
+    assert out == data.replace(b"- **M1**", "- ✅ **M1**".encode())
+    assert _read(out.decode())[0] == ("M1", "trend buckets", "done")
+    # Before any heading too; beside an emoji bullet (a marked item) it stays prose.
+    assert _read("- **A1** first\n- **A2** second\n") == [("A1", "first", "todo"), ("A2", "second", "todo")]
+    assert _read("- **A1** first\n\n## Done\n\n- ✅ Parser\n") == [("1", "Parser", "done")]
+
+
+def test_a_priority_field_under_task_headings_orders_the_next_step() -> None:
+    # todo-humanlayer-hld.md: feature headings with no status, each with a `**Priority**:` line.
+    text = (
+        "## Features\n\n### Bulk endpoint\n\n**Goal**: fewer calls\n**Priority**: Medium - would help\n\n"
+        "### Live updates\n\n- Context\n  **Priority**: High - critical\n\n"
+        "### Search\n\n**Priority**: Low\n\n## Technical Debt\n\n### Event bus\n\n**Priority**: High\n"
+    )
+    plan = parse_plan(text, Path("TODO.md"))
+    assert [(s.title, s.priority) for s in plan.walk()] == [
+        ("Bulk endpoint", 2),
+        ("Live updates", 1),
+        ("Search", 3),
+        ("Event bus", 1),
+    ]
+    following = next_open_step(plan)
+    assert following is not None and following.title == "Live updates"
+    done = parse_plan(set_status(text, Path("TODO.md"), following, "done", NOW), Path("TODO.md"))
+    assert [s.title for s in [next_open_step(done)] if s] == ["Event bus"]
+    # P0-P3 and Critical say it too; a step that says no priority keeps the file's order for all.
+    sprint = "### A\n\nPriority: P2\n\n### B\n\n- **Priority:** P0\n\n### C\n\nPriority: Critical\n"
+    assert [s.priority for s in parse_plan(sprint, Path("TODO.md")).walk()] == [2, 0, 0]
+    assert getattr(next_open_step(parse_plan(sprint, Path("TODO.md"))), "title", None) == "B"
+    assert [
+        s.priority for s in parse_plan("Priority: High\n\n### A\n\nx\n\n### B\n", Path("TODO.md")).walk()
+    ] == [
+        None,
+        None,
+    ]
+    unsaid = "### A\n\nPriority: TBD\n\n### B\n\n**Priority**: High\n\n### C\n\nPriority: Very  low\n"
+    assert [s.priority for s in parse_plan(unsaid, Path("TODO.md")).walk()] == [None, 1, 4]
+    assert getattr(next_open_step(parse_plan(unsaid, Path("TODO.md"))), "title", None) == "A"
+
+
 def test_more_words_and_shapes_the_readme_lists() -> None:
     text = (
         "- [ ] 1 Parser — complete\n- [ ] 2 Writer **Done**\n- [ ] 3 Old API OBSOLETE\n- [ ] 4 Cache POSTPONED\n"
@@ -435,6 +513,14 @@ def test_a_status_emoji_right_after_the_phase_number_is_its_status() -> None:
         ("2", "Build", "todo"),
         ("2.1", "Compile", "todo"),
     ]
+
+
+def test_the_none_row_of_an_empty_table_is_no_step() -> None:
+    text = (
+        "- [ ] Ship it\n\n## Known Issues\n\n| Issue | Severity | Status |\n|---|---|---|\n"
+        "| _None_ | _N/A_ | _N/A_ |\n\n| Blocker | Status |\n|---|---|\n| None yet | Open |\n"
+    )
+    assert _read(text) == [("1", "Ship it", "todo")]
 
 
 def test_a_legend_glyph_decides_over_a_word_beside_it() -> None:
