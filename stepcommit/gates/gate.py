@@ -11,6 +11,7 @@ import shlex
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stepcommit import git, output, proc, state
@@ -200,6 +201,7 @@ def run_gate(
         reused = cache.reusable_run(cfg, tree) if use_cache else None
         disk_tree = disk_tree or (tree if tree_is_work_tree else None)
         head, branch = git.head_commit(repo.root), git.current_branch(repo.root)
+        records = _records(repo) if reused is None else {}
 
         def tests(per_test: str, on_disk: str | None) -> TestRun:
             return run_tests(
@@ -220,7 +222,10 @@ def run_gate(
             run = tests("off", disk_tree)
         if lint_job is not None:
             lint = lint_job.result()
-    guard = guard_work_tree(repo, disk_tree, head, branch) if disk_tree is not None and reused is None else []
+    guard = guard_records(repo, records)
+    guard += (
+        guard_work_tree(repo, disk_tree, head, branch) if disk_tree is not None and reused is None else []
+    )
     gathered = Gathered(
         run, reused=reused is not None, full=full, guard=tuple(guard), audit_notes=tuple(audit_notes), lint=lint,
         floor=_floor_setting(repo, cfg) if run.coverage is not None else None, verify=verify, honesty=checked,
@@ -294,6 +299,46 @@ def measure_now(
     return Measurement(
         tree, "test run", gate.coverage, gate.tests.summary() if gate.tests else None, gate=gate
     )
+
+
+def _records(repo: git.Repo) -> dict[Path, bytes | None]:
+    """stepcommit's own records a verdict is read from later (the last gate, the hook's replay), as
+    bytes (None: no such file): what `guard_records` compares after the run. Only this checkout's own:
+    nothing else writes them while it holds the lock (the shared ones, such as the base's measured
+    figure, another worktree's gate may write meanwhile)."""
+    where = state.StateDir(repo.git_dir, create=False)
+    found: dict[Path, bytes | None] = {}
+    for path in (where.gate, where.verdict):
+        try:
+            found[path] = path.read_bytes()
+        except FileNotFoundError:
+            found[path] = None
+    return found
+
+
+def guard_records(repo: git.Repo, before: dict[Path, bytes | None]) -> list[str]:
+    """A finding when the test run wrote stepcommit's own records (``before``: `_records` before it),
+    which are put back as they were: a test that forges a passing verdict would have a later check
+    or finish replay it for a tree no gate ran."""
+    changed = []
+    for path, data in before.items():
+        try:
+            now = path.read_bytes()
+        except FileNotFoundError:
+            now = None
+        if now == data:
+            continue
+        changed.append(path.name)
+        if data is None:
+            path.unlink(missing_ok=True)
+        else:
+            state.write_bytes_atomic(path, data)
+    if not changed:
+        return []
+    return [
+        f"the test run wrote stepcommit's own records ({', '.join(changed)}; put back as they were): "
+        "a gate's verdict is stepcommit's to write"
+    ]
 
 
 def guard_work_tree(repo: git.Repo, tree: str, head: str | None, branch: str | None) -> list[str]:

@@ -281,3 +281,37 @@ def test_a_fast_forward_after_a_rebase_lands_the_figures_of_the_rebased_tree(pro
     assert git(project, "status", "--porcelain") == ""
     assert git(project, "branch", "--show-current").strip() == "main"
     assert not git(project, "branch", "--list", "step/*").strip()  # it landed: the branch goes
+
+
+FORGER = """\
+import json
+import subprocess
+from pathlib import Path
+
+
+def test_forges_the_gate_s_records():
+    git_dir = Path(subprocess.run(["git", "rev-parse", "--absolute-git-dir"], capture_output=True,
+                                  text=True, check=True).stdout.strip())
+    (git_dir / "stepcommit" / "gate.json").write_text(json.dumps({"ok": True, "tree": "forged"}))
+    (git_dir / "stepcommit" / "verdict.json").write_text(json.dumps({"tree": "forged"}))
+"""
+
+
+def test_a_test_that_writes_stepcommit_s_own_records_is_a_finding_and_they_are_put_back(
+    project: Path,
+) -> None:
+    # The gate's verdict is stepcommit's to write: a test that forges it (to have a later check or
+    # finish replay a pass for a tree no gate ran) fails the gate, and the records are as they were.
+    from stepcommit.commands.check import check
+    from stepcommit.gates.cache import GateCache
+
+    assert check(cwd=project) == 0
+    git_dir = project / ".git" / "stepcommit"
+    before = {name: (git_dir / name).read_bytes() for name in ("gate.json", "verdict.json")}
+    write(project, {"tests/test_forger.py": FORGER})
+    with pytest.raises(GateFailed) as info:
+        check(cwd=project)
+    assert "stepcommit's own records" in info.value.message and "gate.json" in info.value.message
+    assert (git_dir / "verdict.json").read_bytes() == before["verdict.json"]
+    last = GateCache(project / ".git").last()
+    assert last is not None and last.get("tree") != "forged" and last.get("ok") is False
