@@ -73,11 +73,11 @@ def hook_replay(cwd: Path) -> list[tuple[str, str]] | None:
     if os.environ.get("STEPCOMMIT_ALLOW"):
         return None
     try:
-        repo = git.find_repo(cwd)
+        repo, _, head = git.find_repo_at_head(cwd)
         if not _path(repo.git_dir).is_file():
             return None
         active = state.load_active(repo.git_dir)
-        base = active.base_commit if active else git.head_commit(repo.root)
+        base = active.base_commit if active else head
         return lookup(repo.git_dir, load_config(repo.root), tree=git.write_index_tree(repo.root), base=base)
     except (StepcommitError, OSError, ValueError):
         return None
