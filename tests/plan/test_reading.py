@@ -328,6 +328,20 @@ def test_a_wrapped_description_is_cut_at_a_word() -> None:
     assert title[:-1] in words
 
 
+def test_a_long_title_keeps_its_words_after_a_colon_that_follows_only_a_label() -> None:
+    # progress-0nork-0n-spec.md: `Phase A: ...` over 100 characters; a short name before the colon
+    # is the title, but a keyword and an id (`Phase A`, `Part 2`) name no work: the words after do.
+    work = (
+        "Upgrade 0n-spec to v2.0.0 (Ed25519 signing, SHA-256 hashing, YAML compiler, merge engine, adapters)"
+    )
+    for label in ("Phase A", "Part 2", "sprint 4.1", "Milestone M2"):
+        [step] = parse(f"- [ ] {label}: {work}\n", Path("TODO.md")).walk()
+        assert step.title.startswith(f"{label}: Upgrade 0n-spec to v2.0.0 (Ed25519")
+        assert step.title.endswith("…") and len(step.title) <= 101
+    [named] = parse(f"- [ ] Worktree support: {work}\n", Path("TODO.md")).walk()
+    assert named.title == "Worktree support"
+
+
 def test_phase_heading_with_two_dashes_leaves_no_stray_dash() -> None:
     assert _read("## Phase 0 -- Bootstrap\n\n- [ ] go\n")[0] == ("0", "Bootstrap", "todo")
 
