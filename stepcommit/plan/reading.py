@@ -580,7 +580,8 @@ def _headings_as_steps(items: list[_Node], headings: list[tuple[int, int, str, i
 
     The steps are the headings of the shallowest level that has more than one, sections such as
     Overview or Notes excepted; when most of those hold headings of their own (`## Features` over
-    `### Bulk endpoint`), the headings under them are the steps.
+    `### Bulk endpoint`), the headings under them are the steps. Numbered headings above the steps
+    (a report's `## 1. Summary`, `## 2. Detailed log`) number the document's sections: no steps.
     """
     candidates = [h for h in headings if not NOT_STEP_SECTIONS.match(_plain(_unbold(h[2])))]
     depths = Counter(h[1] for h in candidates)
@@ -597,6 +598,11 @@ def _headings_as_steps(items: list[_Node], headings: list[tuple[int, int, str, i
     for position, depth, content, content_start, line in candidates:
         if depth == level:
             items[position] = _heading_node(content, content_start, depth, line, force=True)
+    for position, node in enumerate(items):
+        if node.numbered_heading and node.level + 100 < level:
+            items[position] = _Node(
+                None, "", None, node.line, node.level, Marker("break", 0, 0, node.marker.line)
+            )
 
 
 def _status_line(

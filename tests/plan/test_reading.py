@@ -349,6 +349,19 @@ def test_phase_heading_with_two_dashes_leaves_no_stray_dash() -> None:
 # --- shapes from the real corpus (tests/plan/corpus/real) ---------------------------------------
 
 
+def test_numbered_section_headings_of_a_report_are_no_steps() -> None:
+    # statustable-nobu007-connective-byte.md: with no marker anywhere, the report's phase headings
+    # are its steps; `## 1. Summary` and `## 2. Detailed log` above them number its sections.
+    text = (
+        "# Test report\n\n## 1. Summary\n\n| Phase | Note |\n|---|---|\n| A | ok |\n\n"
+        "## 2. Detailed log\n\n### Phase A: Unit tests\n\nran\n\n### Phase B: System tests\n\nran\n"
+    )
+    assert _read(text, "TEST_PROGRESS.md") == [
+        ("1", "Phase A: Unit tests", "todo"),
+        ("2", "Phase B: System tests", "todo"),
+    ]
+
+
 def test_numbered_task_headings_struck_and_skipped_with_a_manual_checklist() -> None:
     # statuswords-AlexKucera-obsidian-typst-pdf-export.md
     text = (
