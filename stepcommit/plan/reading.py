@@ -769,6 +769,32 @@ def _attach(stack: list[_Node], verify: list[tuple[int, str]]) -> None:
             owner.verify.append(command)
 
 
+def _without_restatements(roots: list[_Node]) -> list[_Node]:
+    """``roots`` without the copy of a phase a summary restates: of two top-level headings with the
+    same id and title that both hold steps (`## Phase 3: Test` and, under `## Checklist Summary`,
+    `### Phase 3: Test`), the one with fewer leaf steps (coarser, and often stale) is no step, nor
+    anything under it. Copies of one grain both stay, and so do steps repeated under different
+    parents (`### Step 1: Write the test` in every task)."""
+    by_key: dict[tuple[str, tuple[str, ...]], list[_Node]] = {}
+    for node in roots:
+        if node.id is not None and node.children and node.marker.kind.startswith("heading"):
+            by_key.setdefault((node.id, tuple(re.findall(r"\w+", node.title.lower()))), []).append(node)
+    repeated = [nodes for nodes in by_key.values() if len(nodes) > 1]
+    if not repeated:
+        return roots  # the commonest: every phase written once
+
+    def leaves(node: _Node) -> int:
+        return sum(leaves(c) for c in node.children) if node.children else 1
+
+    gone: set[int] = set()
+    for first, *others in repeated:
+        for other in others:
+            one, two = leaves(first), leaves(other)
+            if one != two:
+                gone.add(id(other) if two < one else id(first))
+    return [n for n in roots if id(n) not in gone]
+
+
 def _build(
     items: list[_Node],
     verify_at: dict[int, list[tuple[int, str]]],
@@ -800,6 +826,7 @@ def _build(
         return [node]
 
     roots = [k for r in roots for k in keep(r, None)]
+    roots = _without_restatements(roots)
     roots, joined = tracker.join(roots, lines, _header_reader(lines), steps)
     markers: list[Marker] = []
     places: list[tuple[tracker.Place, ...]] = []
