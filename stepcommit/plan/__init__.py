@@ -293,8 +293,9 @@ def _ready_in_order(plan: Plan) -> Iterator[Step]:
 
 def _by_priority(steps: tuple[Step, ...]) -> tuple[Step, ...]:
     """Sibling steps in the order `start` takes them: by the priority each says (`**Priority**:
-    High` before Medium, ties in file order) when every open one says one, as Task Master orders
-    its next task; else, or when none of them does, in file order."""
+    High` before Medium) when every open one says one, as Task Master's `next` orders its tasks:
+    ties to the step with fewer dependencies, then file order; else, or when none says one, in
+    file order."""
     ranked = False
     for step in steps:
         if step.status in ("todo", "in_progress") and not _held(step):
@@ -303,7 +304,7 @@ def _by_priority(steps: tuple[Step, ...]) -> tuple[Step, ...]:
             ranked = True
     if not ranked:
         return steps
-    return tuple(sorted(steps, key=lambda s: 9 if s.priority is None else s.priority))
+    return tuple(sorted(steps, key=lambda s: (9 if s.priority is None else s.priority, len(s.depends))))
 
 
 def next_open_step(plan: Plan, busy: Collection[str] = ()) -> Step | None:

@@ -25,7 +25,8 @@ class Step:
     the next-step choice passes over like an optional one; ``criteria`` are the checklist lines under a
     step's success/acceptance criteria (never steps themselves); ``todo`` is a phase step's own
     checklist when the plan's steps are its phases; ``branch`` is the branch name the plan gives the step;
-    ``priority`` the rank its `Priority:` field says (0 first: P0 / Critical, 1 High, 2 Medium, 3 Low).
+    ``priority`` the rank its `Priority:` field says (0 first: P0 / Critical, 1 High, 2 Medium, 3 Low);
+    in Task Master, the rank its ``next`` gives it (its own, else its task's, else Medium).
     """
 
     id: str

@@ -22,6 +22,8 @@ EMOJI_BULLET = lazy(
 )
 ATX = lazy(r"^ {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t]*$")
 _KEYWORD = r"(?i:phase|step|stage|milestone|part|subtask|task|sprint|epic|iteration|fase|etapa)"
+# `Phase A`, `Step 3`, `Task 1.2`, `Milestone M2`: a label that names a step but not its work.
+KEYWORD_AND_ID = lazy(rf"{_KEYWORD}[ \t]+(?:[A-Z]{{1,3}}\d*|\d+(?:\.\d+)*)[a-z]?")
 # `## Current Phase: 2 - Data`, `## Fase Atual: 0 - Preparação`: the section of the phase now worked on.
 _CURRENT_BEFORE = r"(?:(?i:current|active)[ \t]+)?"
 _CURRENT_AFTER = r"(?:[ \t]+(?i:atual|actual|ativa|activa))?[ \t]*:?"

@@ -580,7 +580,8 @@ def _headings_as_steps(items: list[_Node], headings: list[tuple[int, int, str, i
 
     The steps are the headings of the shallowest level that has more than one, sections such as
     Overview or Notes excepted; when most of those hold headings of their own (`## Features` over
-    `### Bulk endpoint`), the headings under them are the steps.
+    `### Bulk endpoint`), the headings under them are the steps. Numbered headings above the steps
+    (a report's `## 1. Summary`, `## 2. Detailed log`) number the document's sections: no steps.
     """
     candidates = [h for h in headings if not NOT_STEP_SECTIONS.match(_plain(_unbold(h[2])))]
     depths = Counter(h[1] for h in candidates)
@@ -597,6 +598,11 @@ def _headings_as_steps(items: list[_Node], headings: list[tuple[int, int, str, i
     for position, depth, content, content_start, line in candidates:
         if depth == level:
             items[position] = _heading_node(content, content_start, depth, line, force=True)
+    for position, node in enumerate(items):
+        if node.numbered_heading and node.level + 100 < level:
+            items[position] = _Node(
+                None, "", None, node.line, node.level, Marker("break", 0, 0, node.marker.line)
+            )
 
 
 def _status_line(
@@ -763,6 +769,32 @@ def _attach(stack: list[_Node], verify: list[tuple[int, str]]) -> None:
             owner.verify.append(command)
 
 
+def _without_restatements(roots: list[_Node]) -> list[_Node]:
+    """``roots`` without the copy of a phase a summary restates: of two top-level headings with the
+    same id and title that both hold steps (`## Phase 3: Test` and, under `## Checklist Summary`,
+    `### Phase 3: Test`), the one with fewer leaf steps (coarser, and often stale) is no step, nor
+    anything under it. Copies of one grain both stay, and so do steps repeated under different
+    parents (`### Step 1: Write the test` in every task)."""
+    by_key: dict[tuple[str, tuple[str, ...]], list[_Node]] = {}
+    for node in roots:
+        if node.id is not None and node.children and node.marker.kind.startswith("heading"):
+            by_key.setdefault((node.id, tuple(re.findall(r"\w+", node.title.lower()))), []).append(node)
+    repeated = [nodes for nodes in by_key.values() if len(nodes) > 1]
+    if not repeated:
+        return roots  # the commonest: every phase written once
+
+    def leaves(node: _Node) -> int:
+        return sum(leaves(c) for c in node.children) if node.children else 1
+
+    gone: set[int] = set()
+    for first, *others in repeated:
+        for other in others:
+            one, two = leaves(first), leaves(other)
+            if one != two:
+                gone.add(id(other) if two < one else id(first))
+    return [n for n in roots if id(n) not in gone]
+
+
 def _build(
     items: list[_Node],
     verify_at: dict[int, list[tuple[int, str]]],
@@ -794,6 +826,7 @@ def _build(
         return [node]
 
     roots = [k for r in roots for k in keep(r, None)]
+    roots = _without_restatements(roots)
     roots, joined = tracker.join(roots, lines, _header_reader(lines), steps)
     markers: list[Marker] = []
     places: list[tuple[tracker.Place, ...]] = []

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stepcommit.errors import PlanError
-from stepcommit.plan import jsonspan
+from stepcommit.plan import jsonspan, words
 from stepcommit.plan.model import Plan, Status, Step
 from stepcommit.plan.text import BOM, Edit, apply, line_of
 
@@ -24,6 +24,8 @@ _READ: dict[str, Status] = {
     "cancelled": "skipped",
     "canceled": "skipped",
 }
+# Task Master's rank for a task that says no priority (or one it does not know).
+_MEDIUM = 2
 _WRITE: dict[Status, str] = {
     "todo": "pending",
     "in_progress": "in-progress",
@@ -102,7 +104,7 @@ def _scan(text: str, path: Path) -> tuple[Plan, list[_Where]]:
     _, tasks = _tasks(root, text, path)
     where: list[_Where] = []
 
-    def step(node: jsonspan.Node, parent: str | None, position: int) -> Step:
+    def step(node: jsonspan.Node, parent: str | None, position: int, inherited: int) -> Step:
         if not node.is_object:
             raise PlanError(f"{path.name} line {line_of(text, node.start)}: a task must be an object.")
         own = _id(node.get("id"))
@@ -116,6 +118,14 @@ def _scan(text: str, path: Path) -> tuple[Plan, list[_Where]]:
             status_node.value if status_node is not None and isinstance(status_node.value, str) else "pending"
         )
         status = _READ.get(raw.strip().lower(), "todo")
+        # As Task Master's `next` ranks it: its own priority, else its task's, else medium.
+        priority_node = node.get("priority")
+        own_rank = (
+            words.priority_rank(priority_node.value)
+            if priority_node is not None and isinstance(priority_node.value, str)
+            else None
+        )
+        rank = inherited if own_rank is None else own_rank
         anchor = title_node or node.get("id") or (node.members[0][1] if node.members else None)
         if anchor is not None:
             insert_at, insert = anchor.end, ', "status": {word}'
@@ -134,7 +144,7 @@ def _scan(text: str, path: Path) -> tuple[Plan, list[_Where]]:
             depends.append(f"{parent}.{dep_id}" if parent is not None and "." not in dep_id else dep_id)
         subtasks = node.get("subtasks")
         children = tuple(
-            step(child, ident, i)
+            step(child, ident, i, rank)
             for i, child in enumerate(subtasks.items if subtasks is not None else (), start=1)
         )
         # Without a status, the line where one would be added: the same line once it is.
@@ -148,9 +158,10 @@ def _scan(text: str, path: Path) -> tuple[Plan, list[_Where]]:
             children,
             explicit_id=own is not None,
             depends=tuple(depends),
+            priority=rank,
         )
 
-    steps = tuple(step(node, None, i) for i, node in enumerate(tasks.items, start=1))
+    steps = tuple(step(node, None, i, _MEDIUM) for i, node in enumerate(tasks.items, start=1))
     return Plan(path, "taskmaster", steps), where
 
 

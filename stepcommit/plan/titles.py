@@ -13,6 +13,7 @@ from stepcommit.plan.patterns import (
     COMMENT,
     ID,
     IMAGE,
+    KEYWORD_AND_ID,
     LINK,
     SENTENCE_END,
     SPACES,
@@ -83,9 +84,14 @@ def _clean(title: str) -> str:
     if sentence:
         title = title[: sentence.start() + 1]
     if len(title) > TITLE_MAX:
-        # `Worktree support: Add top-level ...` (a paragraph after a short name): the name.
+        # `Worktree support: Add top-level ...` (a paragraph after a short name): the name; not
+        # `Phase A: Upgrade ...`, whose label names no work.
         colon = title.find(": ")
-        if 0 < colon <= TITLE_MAX // 2 and title.count("`", 0, colon) % 2 == 0:
+        if (
+            0 < colon <= TITLE_MAX // 2
+            and title.count("`", 0, colon) % 2 == 0
+            and not KEYWORD_AND_ID.compiled.fullmatch(title[:colon].rstrip())
+        ):
             return title[:colon].rstrip()
         cut = title[: TITLE_MAX + 1]
         space = cut.rfind(" ")

@@ -328,11 +328,82 @@ def test_a_wrapped_description_is_cut_at_a_word() -> None:
     assert title[:-1] in words
 
 
+def test_a_long_title_keeps_its_words_after_a_colon_that_follows_only_a_label() -> None:
+    # progress-0nork-0n-spec.md: `Phase A: ...` over 100 characters; a short name before the colon
+    # is the title, but a keyword and an id (`Phase A`, `Part 2`) name no work: the words after do.
+    work = (
+        "Upgrade 0n-spec to v2.0.0 (Ed25519 signing, SHA-256 hashing, YAML compiler, merge engine, adapters)"
+    )
+    for label in ("Phase A", "Part 2", "sprint 4.1", "Milestone M2"):
+        [step] = parse(f"- [ ] {label}: {work}\n", Path("TODO.md")).walk()
+        assert step.title.startswith(f"{label}: Upgrade 0n-spec to v2.0.0 (Ed25519")
+        assert step.title.endswith("…") and len(step.title) <= 101
+    [named] = parse(f"- [ ] Worktree support: {work}\n", Path("TODO.md")).walk()
+    assert named.title == "Worktree support"
+
+
 def test_phase_heading_with_two_dashes_leaves_no_stray_dash() -> None:
     assert _read("## Phase 0 -- Bootstrap\n\n- [ ] go\n")[0] == ("0", "Bootstrap", "todo")
 
 
 # --- shapes from the real corpus (tests/plan/corpus/real) ---------------------------------------
+
+
+def test_numbered_section_headings_of_a_report_are_no_steps() -> None:
+    # statustable-nobu007-connective-byte.md: with no marker anywhere, the report's phase headings
+    # are its steps; `## 1. Summary` and `## 2. Detailed log` above them number its sections.
+    text = (
+        "# Test report\n\n## 1. Summary\n\n| Phase | Note |\n|---|---|\n| A | ok |\n\n"
+        "## 2. Detailed log\n\n### Phase A: Unit tests\n\nran\n\n### Phase B: System tests\n\nran\n"
+    )
+    assert _read(text, "TEST_PROGRESS.md") == [
+        ("1", "Phase A: Unit tests", "todo"),
+        ("2", "Phase B: System tests", "todo"),
+    ]
+
+
+def test_a_summary_repeating_the_phases_at_a_coarser_grain_is_no_second_plan() -> None:
+    # implplan-npetzall-moved_maker-typos.md: a trailing `## Checklist Summary` repeats each
+    # `## Phase N: Title` as `### Phase N: Title` over fewer, coarser boxes that disagree with the
+    # details; the phases are read where they are written in full, wherever that is in the file.
+    details = (
+        "## Phase 1: Config\n\n### 1.1 Write the file\n\n- [x] Create it\n- [x] Add words\n\n"
+        "## Phase 2: Hooks\n\n### 2.1 Add the hook\n\n- [x] Add repo\n- [ ] Try a commit\n- [ ] Try a PR\n\n"
+    )
+    summary = (
+        "## Checklist Summary\n\n### Phase 1: Config\n- [x] Write the file\n\n"
+        "### Phase 2: Hooks\n- [x] Add the hook\n- [x] Check hook order\n\n"
+    )
+    read = [
+        ("1", "Config", "done"),
+        ("1.1", "Write the file", "done"),
+        ("1.1.1", "Create it", "done"),
+        ("1.1.2", "Add words", "done"),
+        ("2", "Hooks", "in_progress"),
+        ("2.1", "Add the hook", "in_progress"),
+        ("2.1.1", "Add repo", "done"),
+        ("2.1.2", "Try a commit", "todo"),
+        ("2.1.3", "Try a PR", "todo"),
+    ]
+    assert _read(details + summary) == read
+    assert _read(summary.replace("## Checklist Summary", "## Summary") + details) == read
+    # Repeated at the same grain, both stay: which is the plan is not for the reader to guess.
+    twice = "## Phase 1: Config\n\n- [ ] Write it\n\n## Recap\n\n### Phase 1: Config\n\n- [ ] Write it\n"
+    assert [t for _, t, _ in _read(twice)] == ["Config", "Write it", "Config", "Write it"]
+    # The same step in every task is no restatement.
+    tasks = (
+        "## Task 1: Parser\n\n### Step 1: Write the test\n\n- [ ] a\n- [ ] b\n\n"
+        "## Task 2: Lexer\n\n### Step 1: Write the test\n\n- [ ] c\n"
+    )
+    assert [t for _, t, _ in _read(tasks)] == [
+        "Parser",
+        "Write the test",
+        "a",
+        "b",
+        "Lexer",
+        "Write the test",
+        "c",
+    ]
 
 
 def test_numbered_task_headings_struck_and_skipped_with_a_manual_checklist() -> None:

@@ -139,3 +139,42 @@ def test_the_tag_task_master_switched_to_is_the_plan(tmp_path: Path) -> None:
     assert [s.id for s in load_plan(path).steps] == feature_ids
     (tmp_path / ".taskmaster" / "state.json").write_text('{"currentTag": "gone"}')
     assert [s.id for s in load_plan(path).steps] == master_ids  # an unknown tag: master again
+
+
+def test_the_next_task_is_task_masters_next_by_priority(tmp_path: Path) -> None:
+    # As Task Master's `next` (findNextTask): of the tasks whose dependencies are done, the highest
+    # priority (none said: medium), then the fewest dependencies, then the file's order; a subtask
+    # without a priority has its task's.
+    path = tmp_path / "tasks.json"
+    tasks = [
+        {"id": 1, "title": "Setup", "status": "done", "priority": "high"},
+        {"id": 2, "title": "Medium", "status": "pending", "priority": "medium", "dependencies": [1]},
+        {"id": 3, "title": "Unsaid", "status": "pending", "dependencies": [1]},
+        {"id": 4, "title": "Blocked high", "status": "pending", "priority": "high", "dependencies": [5]},
+        {"id": 5, "title": "Low", "status": "pending", "priority": "low", "dependencies": []},
+        {
+            "id": 6,
+            "title": "High",
+            "status": "pending",
+            "priority": "high",
+            "dependencies": [1],
+            "subtasks": [
+                {"id": 1, "title": "Done part", "status": "done"},
+                {"id": 2, "title": "Own low", "status": "pending", "priority": "low"},
+                {"id": 3, "title": "Inherits high", "status": "pending", "dependencies": [1]},
+            ],
+        },
+        {"id": 7, "title": "High, no deps", "status": "pending", "priority": "high"},
+    ]
+    path.write_text(json.dumps({"master": {"tasks": tasks}}, indent=2))
+    plan = load_plan(path)
+    assert [(s.id, s.priority) for s in plan.walk()] == [
+        ("1", 1), ("2", 2), ("3", 2), ("4", 1), ("5", 3), ("6", 1), ("6.1", 1), ("6.2", 3), ("6.3", 1),
+        ("7", 1),
+    ]  # fmt: skip
+    order = []
+    while (following := next_open_step(plan)) is not None:
+        order.append(following.id)
+        mark_step(path, following, "done")
+        plan = load_plan(path)
+    assert order == ["7", "6.3", "6.2", "2", "3", "5", "4"]
