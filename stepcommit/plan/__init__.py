@@ -8,10 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from stepcommit.errors import PlanError
-from stepcommit.plan import readback, reading
-from stepcommit.plan.model import STATUSES, Plan, Status, Step
+from stepcommit.plan.model import GRANULARITIES, STATUSES, Granularity, Plan, Status, Step
 from stepcommit.plan.text import BOM
-from stepcommit.plan.tracker import GRANULARITIES, Granularity
 
 __all__ = [
     "GRANULARITIES",
@@ -202,6 +200,8 @@ def parse_plan(text: str, path: Path, *, steps: Granularity = "phase") -> Plan:
 
 def _parse_as(reader: str, text: str, path: Path, steps: Granularity) -> Plan:
     if reader == "markdown":
+        from stepcommit.plan import reading  # the Markdown reader: loaded to read a text, not to hold a Plan
+
         return reading.parse(text, path, steps)
     from stepcommit.plan import backlog, frontmatter, gsd, taskform, taskmaster
 
@@ -576,6 +576,8 @@ def _read_back(path: Path, reader: str, data: str, new_text: str, current: Step,
     if reader == "markdown" == new_reader:
         # One checkbox's mark changed reads back from the mark (`readback`), from the reading
         # `_marked` made (cached): a big plan is not read again whole.
+        from stepcommit.plan import readback, reading
+
         after = readback.ticked_step(reading._scan(data, path, steps), data, new_text, current)
     if after is None:
         steps_after = list(_parse_as(new_reader, new_text, path, steps).walk())

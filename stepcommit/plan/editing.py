@@ -15,7 +15,7 @@ from pathlib import Path
 
 from stepcommit.errors import PlanError
 from stepcommit.plan import readback, tracker, words
-from stepcommit.plan.model import Status, Step
+from stepcommit.plan.model import Granularity, Status, Step
 from stepcommit.plan.patterns import BOLD_WORD, COMMENT, HEADING_STATUS, MARK_STATUS, TIMESTAMP
 from stepcommit.plan.reading import Marker, Parsed, _scan
 from stepcommit.plan.text import Edit, apply
@@ -281,7 +281,7 @@ def _own_edits(parsed: Parsed, text: str, step: Step, status: Status, now: datet
 
 def set_status(
     text: str, path: Path, step: Step, status: Status, now: datetime, *,
-    verified: bool = False, steps: tracker.Granularity = "phase",
+    verified: bool = False, steps: Granularity = "phase",
 ) -> str:  # fmt: skip
     """The plan text with only ``step``'s markers changed; every other byte kept.
 

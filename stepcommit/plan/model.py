@@ -10,6 +10,11 @@ from typing import Literal
 Status = Literal["todo", "in_progress", "done", "skipped"]
 STATUSES: tuple[Status, ...] = ("todo", "in_progress", "done", "skipped")
 
+Granularity = Literal["phase", "item"]
+"""What a step is in a tracker plan (a phase status table with a section per phase): the phase, its
+checklist its to-do list; or each checklist item (`[tool.stepcommit] steps = "item"`)."""
+GRANULARITIES: tuple[Granularity, ...] = ("phase", "item")
+
 
 @dataclass(frozen=True)
 class Step:

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from stepcommit.errors import PlanError
 from stepcommit.plan import blocks, tracker, words
-from stepcommit.plan.model import Plan, Status, Step, built_step
+from stepcommit.plan.model import Granularity, Plan, Status, Step, built_step
 from stepcommit.plan.patterns import (
     ANTIGRAVITY_ID,
     ATX,
@@ -163,7 +163,7 @@ _RECENT: list[tuple[str, Path, str, Parsed]] = []
 three times (`start`, `finish`, `check`), and a big plan costs seconds to read. Parsed is frozen."""
 
 
-def _scan(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed:
+def _scan(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
     for seen_text, seen_path, seen_steps, parsed in _RECENT:
         if seen_path == path and seen_steps == steps and (seen_text is text or seen_text == text):
             return parsed
@@ -174,7 +174,7 @@ def _scan(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed
     return parsed
 
 
-def _read(text: str, path: Path, steps: tracker.Granularity = "phase") -> Parsed:
+def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
     lines = split_lines(text)
     try:
         layout = blocks.read(lines)
@@ -801,7 +801,7 @@ def _build(
     flavor: str,
     lines: list[Line],
     path: Path,
-    steps: tracker.Granularity = "phase",
+    steps: Granularity = "phase",
 ) -> Parsed:
     roots: list[_Node] = []
     stack: list[_Node] = []
@@ -926,5 +926,5 @@ def _final_ids(roots: list[_Node]) -> dict[int, tuple[str, bool]]:
     return {id(n): m for n, m in zip(order, tracker.unique_ids(raw), strict=True)}
 
 
-def parse(text: str, path: Path, steps: tracker.Granularity = "phase") -> Plan:
+def parse(text: str, path: Path, steps: Granularity = "phase") -> Plan:
     return _scan(text, path, steps).plan

@@ -15,9 +15,10 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from stepcommit.lazy_re import LazyPattern, lazy
+from stepcommit.plan.model import Granularity
 from stepcommit.plan.text import Edit
 
 if TYPE_CHECKING:
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
     from stepcommit.plan.reading import Marker, _Node
     from stepcommit.plan.text import Line
 
-Granularity = Literal["phase", "item"]
-GRANULARITIES: tuple[Granularity, ...] = ("phase", "item")
 
 _KW = r"phase|step|stage|milestone|part|task|sprint|epic|iteration|fase|etapa"
 _KEYWORDS = frozenset(_KW.split("|"))
