@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -146,22 +145,6 @@ _STEP_READ_MAX = 1_000_000
 """Plans up to this size keep their read step in `StepDir.step_read` (a bigger one is read each time)."""
 
 
-def plan_code_digest() -> str:
-    """What the plan's readers are, as files: a change to them (an upgrade, an edit in a checkout of
-    stepcommit) makes every stored read stale."""
-    import hashlib
-
-    from stepcommit import __version__
-
-    folder = Path(__file__).resolve().parents[1] / "plan"
-    digest = hashlib.sha256(__version__.encode())
-    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        if entry.name.endswith(".py"):
-            info = entry.stat()
-            digest.update(f"{entry.name}:{info.st_mtime_ns}:{info.st_size};".encode())
-    return digest.hexdigest()[:16]
-
-
 def step_read(repo: git.Repo, active: state.ActiveStep) -> tuple[tuple[str, ...], str | None]:
     """``(to-do list, plan text with the step ticked or None)`` as `step_now` gives them, kept in the
     state folder under the plan's bytes, the step, the settings that shape them and the readers'
@@ -170,6 +153,8 @@ def step_read(repo: git.Repo, active: state.ActiveStep) -> tuple[tuple[str, ...]
     writes the time is not kept; nor are plans over 1 MB, or a Backlog.md folder."""
     import hashlib
     from datetime import UTC, datetime, timedelta
+
+    from stepcommit import plan
 
     path = repo.root / active.plan
     try:
@@ -183,7 +168,7 @@ def step_read(repo: git.Repo, active: state.ActiveStep) -> tuple[tuple[str, ...]
     moment = datetime.now(UTC)
     today = f"{moment:%Y-%m-%d}/{moment.astimezone():%Y-%m-%d}"  # the tick's date may be UTC's or local
     key = [hashlib.sha256(data).hexdigest(), active.plan, active.id, active.title, active.line, active.index,
-           cfg.steps, cfg.run_verify, plan_code_digest()]  # fmt: skip
+           cfg.steps, cfg.run_verify, plan.readers_digest()]  # fmt: skip
     cache = state.StateDir(repo.git_dir, create=False).step_read
     kept = state.read_cache(cache)
     if (

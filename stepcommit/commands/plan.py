@@ -44,8 +44,6 @@ def _load(root: Path, path: Path, steps: plan_mod.Granularity) -> plan_mod.Plan:
     import hashlib
     import pickle
 
-    from stepcommit.commands.check import plan_code_digest
-
     git_dir = root / ".git"
     try:
         data = (
@@ -57,7 +55,7 @@ def _load(root: Path, path: Path, steps: plan_mod.Granularity) -> plan_mod.Plan:
         data = None
     if data is None:
         return plan_mod.load_plan(path, steps=steps)
-    key = (hashlib.sha256(data).hexdigest(), str(path.resolve()), steps, plan_code_digest())
+    key = (hashlib.sha256(data).hexdigest(), str(path.resolve()), steps, plan_mod.readers_digest())
     kept_file = state.StateDir(git_dir, create=False).plan_read
     try:
         kept = pickle.loads(kept_file.read_bytes())

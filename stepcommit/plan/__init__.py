@@ -216,6 +216,22 @@ def _parse_as(reader: str, text: str, path: Path, steps: Granularity) -> Plan:
     return taskform.parse(text, path)
 
 
+def readers_digest() -> str:
+    """What the plan's readers are, as files: a change to them (an upgrade, an edit in a checkout of
+    stepcommit) makes every read kept under it stale (`status`'s step read, `plan`'s plan read)."""
+    import hashlib
+    import os
+
+    from stepcommit import __version__
+
+    digest = hashlib.sha256(__version__.encode())
+    for entry in sorted(os.scandir(Path(__file__).parent), key=lambda e: e.name):
+        if entry.name.endswith(".py"):
+            info = entry.stat()
+            digest.update(f"{entry.name}:{info.st_mtime_ns}:{info.st_size};".encode())
+    return digest.hexdigest()[:16]
+
+
 def load_plan(path: Path, *, steps: Granularity = "phase") -> Plan:
     """The plan in a file, or in a Backlog.md folder of task files."""
     if path.is_dir():
