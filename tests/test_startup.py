@@ -247,6 +247,25 @@ def test_plan_listed_again_unchanged_is_not_parsed_again(project: Path) -> None:
     assert _probe(project, "plan", "--json")[0] != edited  # the same read, another view
 
 
+def test_a_big_plan_is_kept_too(project: Path) -> None:
+    # A 1.9 MB plan (over the 1 MB the caches once stopped at) costs a second to read: listed again
+    # unchanged, and shown again by status during its step, it is not read again.
+    prose = "Some prose about the step. " * 12
+    steps = "".join(f"- [ ] **{n}. Step number {n}**\n\n{prose}\n\n" for n in range(1, 5200))
+    write(project, {"PLAN.md": "# Plan\n\n" + steps})
+    assert (project / "PLAN.md").stat().st_size > 1_800_000
+    commit_all(project, "chore: a big plan")
+    first, _ = _probe(project, "plan")
+    again, seen = _probe(project, "plan")
+    assert again == first and "Step number 5199" in again
+    assert not [name for name in seen["compiled"] if name.startswith("stepcommit.plan.")]
+    assert start(cwd=project, query=None) == 0
+    shown, _ = _probe(project, "status")
+    shown_again, seen = _probe(project, "status")
+    assert shown_again == shown and "Step 1: Step number 1" in shown
+    assert "stepcommit.plan.reading" not in seen["modules"]
+
+
 def test_a_tick_that_writes_the_time_is_read_again_by_every_status(project: Path) -> None:
     # An ExecPlan's tick stamps the minute: a stored tick would soon be wrong.
     write(project, {"EXECPLAN.md": (Path(__file__).parent / "plan" / "corpus" / "execplan.md").read_text()})

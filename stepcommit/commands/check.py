@@ -141,8 +141,9 @@ def step_now(repo: git.Repo, active: state.ActiveStep, data: bytes | None = None
     return StepNow(active, found, text, steps, cfg.run_verify)
 
 
-_STEP_READ_MAX = 1_000_000
-"""Plans up to this size keep their read step in `StepDir.step_read` (a bigger one is read each time)."""
+_STEP_READ_MAX = 64_000_000
+"""Plans up to this size keep their read step in `StepDir.step_read` (a bigger one is read each time:
+the cache holds the ticked text, and a 20 MB plan reads in about 4 s against 0.1 s from the cache)."""
 
 
 def step_read(repo: git.Repo, active: state.ActiveStep) -> tuple[tuple[str, ...], str | None]:
@@ -150,7 +151,7 @@ def step_read(repo: git.Repo, active: state.ActiveStep) -> tuple[tuple[str, ...]
     state folder under the plan's bytes, the step, the settings that shape them and the readers'
     code: `status` during a step then neither loads the plan's readers nor compiles their patterns
     (about 45 ms) while the plan is unchanged. A tick that writes the date holds for the day, one that
-    writes the time is not kept; nor are plans over 1 MB, or a Backlog.md folder."""
+    writes the time is not kept; nor are plans over 64 MB, or a Backlog.md folder."""
     import hashlib
     from datetime import UTC, datetime, timedelta
 

@@ -33,8 +33,9 @@ def _root(cwd: Path) -> Path:
         return cwd
 
 
-_KEPT_MAX = 1_000_000
-"""Plans up to this size keep their read in `StateDir.plan_read`."""
+_KEPT_MAX = 64_000_000
+"""Plans up to this size keep their read in `StateDir.plan_read` (a 20 MB plan's pickle is about 9 MB
+and loads in 0.5 s, against 4-5 s to read the plan again)."""
 
 
 def _load(root: Path, path: Path, steps: plan_mod.Granularity) -> plan_mod.Plan:
