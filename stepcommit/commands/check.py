@@ -65,12 +65,16 @@ def _granularity(steps: str) -> plan.Granularity:
     return "item" if steps == "item" else "phase"
 
 
-def tick_options(repo: git.Repo, active: state.ActiveStep) -> tuple[bool, plan.Granularity]:
+def tick_options(
+    repo: git.Repo, active: state.ActiveStep, verify: tuple[str, ...] | None = None
+) -> tuple[bool, plan.Granularity]:
     """How `finish` ticks the active step (and `check` gates the tick): whether a finished phase's
     checkpoint says passed (only when the step's verification runs in the gate, which refuses the
-    commit if it fails), and the plan's granularity."""
+    commit if it fails), and the plan's granularity. ``verify``: the step's commands, read already."""
     cfg = config_mod.load(repo.root)
-    return cfg.run_verify and bool(current_verify(repo, active, cfg.steps)), _steps(repo, cfg.steps)
+    if verify is None and cfg.run_verify:
+        verify = current_verify(repo, active, cfg.steps)
+    return cfg.run_verify and bool(verify), _steps(repo, cfg.steps)
 
 
 def trees_now(repo: git.Repo, disk_tree: str) -> set[str]:

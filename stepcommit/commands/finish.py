@@ -117,7 +117,7 @@ def _step_entries(repo: git.Repo, style: str) -> list[progress.Entry]:
 
 def _write_message(
     repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, journal: FinishJournal,
-    gate: GateResult, parent: str, tree: str,
+    gate: GateResult, parent: str, tree: str, todo: tuple[str, ...] | None = None,
 ) -> FinishJournal:  # fmt: skip
     """The step's commit message, from ``gate``'s figures for ``tree`` (compared with ``parent``);
     returns the journal with those figures, ``tree`` among the gated ones."""
@@ -145,7 +145,7 @@ def _write_message(
         lint=gate.lint,
         extra_lines=([f"Verify: {gate.verify}"] if gate.verify else []) + _honesty_body(gate),
         trailers=_honesty_trailers(gate),
-        todo=current_todo(repo, active),
+        todo=current_todo(repo, active) if todo is None else todo,
     )
     Path(journal.message_file).write_text(text, encoding="utf-8")
     # Only the affected tests ran (measured): `full_on_finish` still owes the tree a full run.
@@ -201,11 +201,11 @@ def _base_moved(repo: git.Repo, active: state.ActiveStep) -> bool:
 
 def _own_gate(
     repo: git.Repo, cfg: config_mod.Config, active: state.ActiveStep, tree: str, *, full: bool,
-    allow: Mapping[str, str], use_cache: bool,
+    allow: Mapping[str, str], use_cache: bool, verify: tuple[str, ...],
 ) -> GateResult:  # fmt: skip
     """The step's own gate, of ``tree``: the work tree with the plan ticked, exactly what is committed."""
     return run_gate(
-        repo, cfg, tree, active.base_commit, verify=current_verify(repo, active), full=full,
+        repo, cfg, tree, active.base_commit, verify=verify, full=full,
         ignore=(active.plan,), tree_is_work_tree=True, allow=allow, use_cache=use_cache,
     )  # fmt: skip
 
@@ -240,7 +240,10 @@ def _commit_step(
     )  # fmt: skip
     with _plan_and_index_kept(repo, journal) as committing:
         # Tick first, so the gate measures exactly the tree that is committed.
-        verified, steps = tick_options(repo, active)
+        # The step's Verify commands and to-do list, read before the tick (which changes neither): a big
+        # plan is read whole once for them and the tick, and once more for the landing's tick.
+        verify, todo = current_verify(repo, active), current_todo(repo, active)
+        verified, steps = tick_options(repo, active, verify)
         plan.mark_step(plan_file, step_of(active), "done", verified=verified, steps=steps)
         snap = git.snapshot(repo)
         # On the exact tree that is gated and committed (the rollback below undoes the tick).
@@ -252,17 +255,19 @@ def _commit_step(
                 f"{active.base_branch} moved since step {active.id} started: its own gate runs incrementally; "
                 "the merged tree is gated in full before it lands."
             )
-        gate = _own_gate(repo, cfg, active, snap.tree, full=full, allow=allow, use_cache=True)
+        gate = _own_gate(repo, cfg, active, snap.tree, full=full, allow=allow, use_cache=True, verify=verify)
         if full and gate.ok and gate.measured is not None:
             # A cached verdict of an incremental run (a `check` of this very tree) is not the full run asked for.
-            gate = _own_gate(repo, cfg, active, snap.tree, full=full, allow=allow, use_cache=False)
+            gate = _own_gate(
+                repo, cfg, active, snap.tree, full=full, allow=allow, use_cache=False, verify=verify
+            )
         if not gate.ok:
             raise GateFailed(
                 gate.explain(),
                 hint="Nothing was committed and your files are as they were. Fix it, then run "
                 "`stepcommit finish` again (`stepcommit status` shows the last gate result).",
             )
-        journal = _write_message(repo, cfg, active, journal, gate, active.base_commit, snap.tree)
+        journal = _write_message(repo, cfg, active, journal, gate, active.base_commit, snap.tree, todo)
         committing.journal = journal = replace(journal, tree=snap.tree)
         state.save_journal(repo.git_dir, journal)
         # The commit records the gated tree itself, not whatever is on disk by now; the repository's
@@ -357,7 +362,9 @@ def _land(
                 )
             return str(landed), journal
         tree = _landing_tree(repo, active, style, tip, base_tip)
-        if style != "ff":  # a merge resolved by hand may have taken the base's plan: the step lands ticked
+        if style != "ff" and tree != journal.tree:
+            # A merge resolved by hand may have taken the base's plan: the step lands ticked. (The
+            # tree finish itself ticked and committed needs no second tick.)
             tree = _with_tick(repo, active, tree)
         gated_here = needs_landing_gate(cfg, journal, tree)
         if gated_here:
@@ -421,16 +428,14 @@ def _landing_tree(repo: git.Repo, active: state.ActiveStep, style: str, tip: str
 
 
 def _ticked(repo: git.Repo, active: state.ActiveStep, text: str) -> str | None:
-    """``text`` (a version of the plan) with this step ticked done, or None when it has no such step."""
-    scratch = state.journal_dir(repo.git_dir) / "tick"
-    scratch.mkdir(exist_ok=True)
-    path = scratch / Path(active.plan).name
-    path.write_text(text, encoding="utf-8", newline="")
+    """``text`` (a version of the plan) with this step ticked done, or None when it has no such step.
+    Read as the plan's own file would be (its format comes from the text and the file's name)."""
+    path = repo.root / active.plan
     try:
         verified, steps = tick_options(repo, active)
-        the_plan = plan.load_plan(path, steps=steps)
-        return plan.marked_text(
-            path, plan.select_step(the_plan, active.id), "done", verified=verified, steps=steps
+        the_plan = plan.parse_plan(text, path, steps=steps)
+        return plan.marked_text_of(
+            text, path, plan.select_step(the_plan, active.id), "done", verified=verified, steps=steps
         )
     except PlanError:
         return None

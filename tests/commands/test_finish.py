@@ -108,6 +108,27 @@ def test_finish_squashes_one_verified_commit_onto_the_base(project: Path) -> Non
     assert history[-1]["step"] == "1.2" and history[-1]["commit"] == git(project, "rev-parse", "HEAD").strip()
 
 
+def test_finish_reads_the_plan_once(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A 20 MB plan costs seconds a read: finish reads its text once for the step's Verify commands,
+    # its to-do list, the tick and the landing (before: three whole reads, the ticked text twice).
+    from stepcommit.plan import reading
+
+    start(cwd=project, query=None)
+    do_step_work(project)
+    reading._RECENT.clear()  # what start read is not finish's
+    texts: list[str] = []
+    real_read = reading._read
+
+    def counted(text: str, path: Path, steps: reading.Granularity = "phase") -> reading.Parsed:
+        texts.append(text)
+        return real_read(text, path, steps)
+
+    monkeypatch.setattr(reading, "_read", counted)
+    assert finish(cwd=project) == 0
+    assert texts == [git(project, "show", "main~1:PLAN.md")]  # the plan as it was before the tick
+    assert "- [x] **1.2. Subtraction**" in (project / "PLAN.md").read_text()
+
+
 def test_second_step_reports_the_coverage_change(project: Path) -> None:
     start(cwd=project, query=None)
     do_step_work(project)
