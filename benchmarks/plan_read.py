@@ -8,7 +8,7 @@ Measured 2026-12-03 on a 2-core VM shared by five jobs (load 6-8: compare the CP
 read 6.1-6.6 s CPU, mark 0.3-0.6 s CPU (10 MB: 2.9-3.4 s, 0.2-0.3 s); before the tick read back
 from its mark, on the same machine at the same time, 8.5-8.8 s and 8.8-9.4 s (10 MB: 3.5-3.8 s,
 4.3-5.0 s). 2026-12-02, load ~2: 20 MB read 3.8 s, mark 5.5 s wall (before the line scanner: 36 s
-and 45 s).
+and 45 s). 2026-12-04, quiet (load 0.4): 20 MB read 4.8 s, mark 0.26 s; 10 MB 2.6 s and 0.10 s.
 """
 
 from __future__ import annotations
