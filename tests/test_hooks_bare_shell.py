@@ -122,7 +122,7 @@ def test_a_plain_commit_from_a_bare_shell_is_gated_and_no_verify_commits(
     checks = {f["check"]: f["detail"] for f in report["findings"]}
     assert checks["hook stepcommit-gate"] == f"runs {uv_project}/.venv/bin/stepcommit"
     assert checks["lint"] == "pre-commit hooks ruff-check, ruff-format"
-    assert checks["plan"].startswith("PLAN.md: 4 steps")
+    assert checks["plan"].startswith("PLAN.md: 3 steps, 1 done")
 
 
 def test_an_agent_hook_from_a_bare_shell_records_progress(uv_project: Path, tmp_path: Path) -> None:

@@ -198,11 +198,15 @@ def check_plan(root: Path) -> Finding:
     from stepcommit import plan as plan_module
 
     try:
-        path = plan_module.find_plan(root, config_module.load(root).plan)
-        loaded = plan_module.load_plan(path)
+        cfg = config_module.load(root)
+        path = plan_module.find_plan(root, cfg.plan)
+        loaded = plan_module.load_plan(path, steps="item" if cfg.steps == "item" else "phase")
     except StepcommitError as exc:
         return Finding("plan", False, str(exc).splitlines()[0], exc.hint or "")
-    steps = list(loaded.walk())
+    # Counted as `stepcommit plan` counts them: the steps a person works through (a group heading
+    # over its items is not one more), with the plan's own granularity.
+    steps = [step for step in loaded.walk() if step.is_leaf]
+    done = sum(1 for step in steps if step.status in ("done", "skipped"))
     if not steps:
         return Finding(
             "plan", False, f"{path.relative_to(root)} has no steps", "add `- [ ] **1.1. First step**` lines"
@@ -212,7 +216,7 @@ def check_plan(root: Path) -> Finding:
     return Finding(
         "plan",
         True,
-        f"{path.relative_to(root).as_posix()}: {len(steps)} step{'' if len(steps) == 1 else 's'}{after}",
+        f"{path.relative_to(root).as_posix()}: {len(steps)} step{'' if len(steps) == 1 else 's'}, {done} done{after}",
     )
 
 

@@ -62,7 +62,9 @@ def test_a_set_up_that_only_works_inside_the_venv_is_reported_with_fixes(
     assert "adds the project's own ruff as local hooks" in str(ruff["fix"])
     assert found[".env"] == {"check": ".env", "ok": False, "detail": "not ignored by git",
                              "fix": "stepcommit init  (adds .env to .gitignore)"}  # fmt: skip
-    assert found["plan"]["ok"] and str(found["plan"]["detail"]).startswith("PLAN.md: 4 steps; next: 1.2")
+    assert found["plan"]["ok"] and str(found["plan"]["detail"]).startswith(
+        "PLAN.md: 3 steps, 1 done; next: 1.2"
+    )
     assert found["tests"]["ok"] and "1 test collected" in str(found["tests"]["detail"])
     assert found["lint"]["ok"] and found["lint"]["detail"] == "pre-commit hooks ruff-check"
 
