@@ -28,7 +28,9 @@ PASSING_TEST = "from calc import add\n\n\ndef test_bad():\n    assert add(1, 1) 
 def stepcommit_venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """An environment with this checkout of stepcommit installed, as `uv add --dev stepcommit` gives.
 
-    Offline: the same pinned versions as the running environment, from uv's cache.
+    Offline: stepcommit and what it needs (its requirements, followed in the running environment), at
+    the versions installed there, from uv's cache. Only what stepcommit needs: a dev tool's dependency built from
+    source here (mypy's ast-serialize has no wheel for this Python) is no part of a user's set-up.
     """
     uv = shutil.which("uv")
     if uv is None:
@@ -39,6 +41,8 @@ def stepcommit_venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         [uv, "pip", "freeze", "--python", sys.executable], check=True, capture_output=True, text=True
     ).stdout
     pins = [line for line in freeze.splitlines() if line and not line.startswith(("-e", "stepcommit"))]
+    needed = _closure("stepcommit")
+    pins = [pin for pin in pins if _normal(pin.split("==")[0]) in needed]
     reqs = venv.parent / "requirements.txt"
     reqs.write_text("\n".join(pins) + "\n")
     installed = subprocess.run(
@@ -49,6 +53,34 @@ def stepcommit_venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     if installed.returncode != 0:
         pytest.skip(f"cannot build the project environment offline: {installed.stderr.strip()[-300:]}")
     yield venv
+
+
+def _normal(name: str) -> str:
+    return name.strip().lower().replace("_", "-").replace(".", "-")
+
+
+def _closure(name: str) -> set[str]:
+    """``name`` and every distribution it requires, transitively, as installed here (markers heeded)."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        current = _normal(todo.pop())
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            requires = metadata.requires(current) or []
+        except metadata.PackageNotFoundError:
+            continue
+        for line in requires:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(requirement.name)
+    return seen
 
 
 def bare_env(tmp_path: Path) -> dict[str, str]:
