@@ -272,8 +272,10 @@ def _own_edits(parsed: Parsed, text: str, step: Step, status: Status, now: datet
     if marker.kind == "emoji":
         return _edit_emoji(parsed, text, marker, status)
     if marker.kind == "emoji-bare":
-        # A numbered item with no glyph yet: the glyph goes after its number (`1. ✅ Title`).
-        if status == "todo":
+        # A numbered item with no glyph yet: the glyph goes after its number (`1. ✅ Title`). Open
+        # already, it needs none; read done from a roll-call elsewhere (`**Shipped:** M1 ...`), its
+        # own glyph says it is open again (an item's own mark wins over the roll-call).
+        if status == "todo" and step.status == "todo":
             return []
         return [Edit(marker.start, marker.end, _edit_emoji(parsed, text, marker, status)[0].new + " ")]
     return _edit_heading(parsed, text, marker, status)

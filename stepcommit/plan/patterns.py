@@ -146,6 +146,8 @@ NUMBERED_ITEM = lazy(r"^\d{1,9}[.)][ \t]+(?P<rest>\S.*)$")
 BOLD_ID = lazy(
     r"(?P<mark>\*\*|__)(?P<id>[A-Z]{1,4}-?\d+(?:\.\d+)*[a-z]?(?:/[A-Z]{1,4}-?\d+)*)(?P=mark)[ \t]+(?=\S)"
 )
+# What a bold span holding only an item's own id holds (`**M1** trend buckets`, `**SEC-2** ...`).
+BOLD_ONLY_ID = lazy(r"[A-Z]{1,4}-?\d+(?:\.\d+)*[a-z]?(?:/[A-Z]{1,4}-?\d+)*")
 PLAIN_BULLET = lazy(r"^(?P<indent>[ \t]*)[-*+][ \t]+(?P<rest>\S.*)$")
 # Sections whose bullets are work still to do: `### Planned for 0.9.x`, `## Next`, `## Longer term`.
 PLANNED_SECTION = lazy(

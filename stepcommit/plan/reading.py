@@ -451,7 +451,29 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
         _headings_as_steps(items, plain_headings)
     for position, rank in priorities.items():
         items[position].priority = rank
+    if planned_bullets:
+        _roll_call(items, lines, skip)
     return replace(_build(items, verify_at, flavor, lines, path, steps), legend=legend)
+
+
+def _roll_call(items: list[_Node], lines: list[Line], skip: set[int]) -> None:
+    """Bare backlog bullets (`- **M1** ...`, no mark of their own) take the status a roll-call
+    elsewhere in the file gives their ids (`**Shipped this session:** M1 M2 ...`; see `rollcall`)."""
+    from stepcommit.plan import rollcall
+
+    bare = [n for n in items if n.marker.kind == "emoji-bare" and n.id and n.status == "todo"]
+    if not bare:
+        return
+    # A shared item (`**G3/P3**`) is called when each of its ids is.
+    parts = {id(n): (n.id or "").split("/") for n in bare}
+    done, deferred = rollcall.called(
+        lines, skip, {n.line - 1 for n in items}, {part for these in parts.values() for part in these}
+    )
+    for node in bare:
+        if all(part in done for part in parts[id(node)]):
+            node.status = "done"
+        elif all(part in deferred or part in done for part in parts[id(node)]):
+            node.deferred = True
 
 
 # The `table` of a task heading's marker, which is rewritten as a cell is.

@@ -9,6 +9,7 @@ from stepcommit.plan import words
 from stepcommit.plan.model import Status
 from stepcommit.plan.patterns import (
     AUTOLINK,
+    BOLD_ONLY_ID,
     CODE_SPAN,
     COMMENT,
     ID,
@@ -143,6 +144,9 @@ def read_title(text: str) -> Title:
         # `**1.1.** Title`: the bold held only the number.
         if not source.strip(" \t*_:.-–—"):
             source, after = after, ""
+    elif after.strip(" \t:-–—") and BOLD_ONLY_ID.compiled.fullmatch(source):
+        # `**M1** trend buckets`: the bold held only the item's own id (as a bare backlog bullet's).
+        ident, source, after = source, after, ""
     source = source.strip()
     if source[:1] == "[":  # TAGS starts with one
         source = TAGS.sub("", source)
