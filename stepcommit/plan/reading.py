@@ -440,6 +440,8 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
     if planned_bullets:
         _planned_items_or_none(items, front_matter or seen_box)
     _numbered_items_or_none(items, front_matter)
+    _milestones_are_groups(items)
+    items[:] = _without_phase_ranges(items)
     _nest_by_number(items)
     _sections_are_no_tasks(items, task_headings, plain_headings, listed)
     # A numbered heading with nothing under it (`## 0.9.x (current)`) is no step (see `_build`).
@@ -469,10 +471,73 @@ def _nest_by_number(items: list[_Node]) -> None:
             continue
         if node.id is not None and node.id.isdigit():
             group = node
-        elif group is not None and node.level == group.level and (node.id or "").startswith(f"{group.id}."):
+        elif (
+            group is not None
+            and node.level == group.level
+            and (node.id or "").startswith(f"{group.id}.")
+            and not _same_label(group, node)
+        ):
             node.level = group.level + 1
         elif group is not None and node.level <= group.level:
             group = None
+
+
+_GROUP_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(?:\W{0,3}[ \t]*)?(?:\*\*)?(?i:milestone)[ \t]+\w")
+
+
+def _milestones_are_groups(items: list[_Node]) -> None:
+    """`### Milestone 2: Production v1.0 (In Progress)` over `- [ ] **Phase 11: ...**` boxes: the
+    milestone groups the phases (each a step, with its own section further down), so it is no step
+    of its own; its status is its phases'."""
+    for i, node in enumerate(items[:-1]):
+        following = items[i + 1]
+        if node.marker.kind == "break" or following.marker.kind != "checkbox":
+            continue
+        if not _GROUP_HEADING.match(node.marker.line.body):
+            continue
+        label = _BOX_LABEL.match(following.marker.line.body)
+        if label is None or label.group(1).lower() not in _PHASE_WORDS:
+            continue
+        items[i] = _Node(None, "", None, node.line, node.level, Marker("break", 0, 0, node.marker.line))
+
+
+_PHASE_RANGE = re.compile(
+    r"\s[-–—:]+\s*\(?(?i:phases?)[ \t]+(?P<first>\d+(?:\.\d+)*)(?:[ \t]*[-–—][ \t]*(?P<last>\d+(?:\.\d+)*))?\b"
+)
+
+
+def _without_phase_ranges(items: list[_Node]) -> list[_Node]:
+    """Without the boxes that only say which phases a milestone spans (`- [ ] **v4.3 Graph** - Phases
+    171-173 (active)`, `- [x] **v4.2 JSON** - Phase 170 (shipped)`) where a phase they name is a
+    step of its own: the milestone list restates the phases at another grain."""
+    if not any(n.marker.kind == "checkbox" and "hase" in n.marker.line.body for n in items):
+        return items
+    headed = {n.id for n in items if n.marker.kind.startswith("heading") or n.marker.kind == "cell"}
+    kept: list[_Node] = []
+    for node in items:
+        if node.marker.kind == "checkbox" and "hase" in node.marker.line.body:
+            span = _PHASE_RANGE.search(node.marker.line.body)
+            if span is not None and (span.group("first") in headed or span.group("last") in headed):
+                continue
+        kept.append(node)
+    return kept
+
+
+_PHASE_WORDS = {"phase", "stage", "sprint", "step", "epic", "iteration", "fase", "etapa"}
+_BOX_LABEL = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[.\]\*?[ \t]+(?:\*\*|__)?(\w+)[ \t]+\d")
+
+
+def _same_label(group: _Node, node: _Node) -> bool:
+    """`- [x] **Phase 12: ...**` then `- [x] **Phase 12.1: ...**`: both say they are phases (an
+    inserted phase between 12 and 13), so the second is a sibling, not a task of the first."""
+    one = _BOX_LABEL.match(group.marker.line.body)
+    other = _BOX_LABEL.match(node.marker.line.body)
+    return (
+        one is not None
+        and other is not None
+        and not one.group(1).isdigit()
+        and one.group(1).lower() == other.group(1).lower()
+    )
 
 
 def _bold_id(text: str) -> tuple[str | None, str]:
@@ -727,6 +792,8 @@ def _table_node(
     ident = re.sub(r"[*_`]", "", id_text).strip() or None
     if ident is not None and ident.lower().startswith(("phase", "step", "task")):
         ident = split_title(ident)[0] or ident
+    if table.title_col == table.id_col and read.ident is not None:
+        ident = read.ident  # `| 4.1 API Service Testing |`: the number is the id, the rest the title
     if PLACEHOLDER.match(read.text) or not (read.text or ident) or TOTAL_ROW.search(read.text):
         return None
     if not id_text.strip() and _plain(read.text) in _NOTHING:
