@@ -523,7 +523,8 @@ def _without_phase_ranges(items: list[_Node]) -> list[_Node]:
     return kept
 
 
-_PHASE_WORDS = {"phase", "stage", "sprint", "step", "epic", "iteration", "fase", "etapa"}
+# Words a box names a phase by (a `Task 1.1` box is still read as a task of `Task 1`).
+_PHASE_WORDS = {"phase", "stage", "sprint", "iteration", "fase", "etapa"}
 _BOX_LABEL = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[.\]\*?[ \t]+(?:\*\*|__)?(\w+)[ \t]+\d")
 
 
@@ -535,7 +536,7 @@ def _same_label(group: _Node, node: _Node) -> bool:
     return (
         one is not None
         and other is not None
-        and not one.group(1).isdigit()
+        and one.group(1).lower() in _PHASE_WORDS
         and one.group(1).lower() == other.group(1).lower()
     )
 

@@ -119,3 +119,9 @@ Plans:
     titles = [s.title for s in plan.walk() if s.is_leaf]
     assert "v4.3 Graph" not in titles and "v4.2 JSON" not in titles
     assert next_open_step(plan) is None  # every phase is complete: nothing is left to start
+
+
+def test_a_task_box_numbered_in_a_task_box_still_nests_under_it() -> None:
+    text = "# Tasks\n\n- [ ] Task 1: Build\n- [ ] Task 1.1: Scaffold\n- [ ] Task 1.2: Wire\n"
+    plan = parse_plan(text, Path("TODO.md"))
+    assert [(s.title, [c.title for c in s.children]) for s in plan.steps] == [("Build", ["Scaffold", "Wire"])]
