@@ -196,6 +196,10 @@ def _status_table(
         # security patches only`) describes its rows: a release table, not steps.
         if len(said) > 1 and 2 * sum(words.read_cell(c).status is not None for c in said) <= len(said):
             return None
+        # A column that mostly grades its rows (`✅ Good` beside `⚠️ Partial`: a coverage assessment) says
+        # how good each thing is, not what is left to do: findings, not steps.
+        if len(said) > 1 and 2 * sum(words.is_grade(c) for c in said) > len(said):
+            return None
         odd_rows = len(said) <= 1
     id_col = next((i for i, n in enumerate(names) if n in _ID_HEADERS and i != status_col), -1)
     title_col = next(

@@ -538,3 +538,34 @@ def test_a_section_holding_only_its_checkpoint_table_ticks_by_its_row(steps_mode
     assert "| 2 | Core 2 | DONE        |" in new
     after = parse_plan(new, PATH, steps=steps_mode)  # type: ignore[arg-type]
     assert [(s.id, s.status) for s in after.walk()] == [("1", "todo"), ("2", "done")]
+
+
+def test_a_status_column_that_grades_its_rows_lists_findings_not_steps() -> None:
+    text = """\
+# Test Coverage Plan
+
+| Category | Status | Notes |
+|----------|--------|-------|
+| ViewModels | ⚠️ Partial | some tested |
+| Models | ✅ Good | solid |
+| Parsers | ✅ Good | solid |
+
+## High Priority
+
+- [ ] **`PlayerService+Library` unit tests** — untested
+- [ ] **`RadioQueueParser` unit tests** — untested
+"""
+    plan = parse_plan(text, Path("COVERAGE_PLAN.md"))
+    assert [s.title for s in plan.walk()] == [
+        "`PlayerService+Library` unit tests",
+        "`RadioQueueParser` unit tests",
+    ]
+
+
+def test_a_status_column_of_progress_words_still_lists_steps() -> None:
+    text = "| Phase | Status |\n|---|---|\n| Core | ✅ Done |\n| API | ⚠️ Partial |\n| UI | Not started |\n"
+    assert [(s.title, s.status) for s in parse_plan(text, PATH).walk()] == [
+        ("Core", "done"),
+        ("API", "in_progress"),
+        ("UI", "todo"),
+    ]
