@@ -439,7 +439,7 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
     front_matter = bool(lines) and lines[0].body.strip() == "---"  # a tool's own format
     if planned_bullets:
         _planned_items_or_none(items, front_matter or seen_box)
-    _numbered_items_or_none(items, front_matter)
+    _numbered_items_or_none(items, front_matter, seen_box)
     _milestones_are_groups(items)
     items[:] = _without_phase_ranges(items)
     _nest_by_number(items)
@@ -582,7 +582,7 @@ def _planned_items_or_none(items: list[_Node], elsewhere: bool) -> None:
             node.planned = -1
 
 
-def _numbered_items_or_none(items: list[_Node], front_matter: bool) -> None:
+def _numbered_items_or_none(items: list[_Node], front_matter: bool, seen_box: bool = False) -> None:
     """A plan with no checkbox, status row or step heading whose work is a numbered list (a TODO.md
     of `1. Feature: description` items): its top-level numbered items are the steps, a status
     glyph written after the number (`2. ✅ Feature`) saying which are done. Elsewhere, or with
@@ -591,12 +591,46 @@ def _numbered_items_or_none(items: list[_Node], front_matter: bool) -> None:
     if not listed:
         return
     others = any(n.marker.kind != "break" and not n.numbered_item for n in items)
+    if not front_matter and not seen_box and _phase_tasks(items):
+        return
     if others or front_matter or len(listed) < 2:
         for position, node in enumerate(items):
             if node.numbered_item and node.marker.kind == "emoji-bare":
                 items[position] = _Node(None, "", None, node.line, 0, Marker("break", 0, 0, node.marker.line))
             elif node.numbered_item:
                 node.numbered_item = False
+
+
+def _phase_tasks(items: list[_Node]) -> bool:
+    """`### Phase 1: Transport Abstraction` over `1. Create the trait`, `2. Move stdio`: in a plan
+    without checkboxes, the numbered items in a step heading's section are that phase's tasks, and
+    the glyph bullets and numbered lists under other headings (`## Current State`: `- ✅ Stdio`) are
+    notes. True when the plan is so written (two phases with tasks or more), its items then settled."""
+    owners = _owners(items)
+    phases = {
+        id(owner)
+        for owner, node in zip(owners, items, strict=True)
+        if owner is not None and node.numbered_item and node.marker.kind == "emoji-bare"
+    }
+    if len(phases) < 2:
+        return False
+    for position, (node, owner) in enumerate(zip(items, owners, strict=True)):
+        if node.level >= 0 and node.marker.kind.startswith("emoji") and owner is None:
+            items[position] = _Node(None, "", None, node.line, 0, Marker("break", 0, 0, node.marker.line))
+        elif node.numbered_item:
+            node.numbered_item = False
+    return True
+
+
+def _owners(items: list[_Node]) -> list[_Node | None]:
+    """Each item's enclosing step heading (None under a plain heading or none)."""
+    owners: list[_Node | None] = []
+    heading: _Node | None = None
+    for node in items:
+        if node.level < 0:
+            heading = node if node.marker.kind != "break" else None
+        owners.append(heading)
+    return owners
 
 
 def _sections_are_no_tasks(
