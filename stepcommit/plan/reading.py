@@ -827,6 +827,8 @@ def _table_node(
     ident = re.sub(r"[*_`]", "", id_text).strip() or None
     if ident is not None and ident.lower().startswith(("phase", "step", "task")):
         ident = split_title(ident)[0] or ident
+    elif ident is not None and (sprint := _SPRINT_CELL.match(ident)):
+        ident = sprint.group(1)  # `| **Sprint 4** | Workers |`: the sprint's number
     if table.title_col == table.id_col and read.ident is not None:
         ident = read.ident  # `| 4.1 API Service Testing |`: the number is the id, the rest the title
     if PLACEHOLDER.match(read.text) or not (read.text or ident) or TOTAL_ROW.search(read.text):
@@ -856,6 +858,8 @@ def _table_node(
         deferred=((deferred or read.deferred) and status == "todo") or taken,
     )
 
+
+_SPRINT_CELL = re.compile(r"(?i:sprint)[ \t]+(\d+(?:\.\d+)*)$")
 
 # The one row of a table with nothing in it yet (`| _None_ | _N/A_ | _N/A_ |`).
 _NOTHING = {"none", "none yet", "nothing", "nothing yet", "n/a", "-", "—", "–"}

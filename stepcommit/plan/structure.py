@@ -57,7 +57,21 @@ _STATUS_HEADERS = {
     "狀態",
 }
 _OWNER_HEADERS = {"assignee", "assigned", "assigned to", "owner", "claimed by", "who"}
-_ID_HEADERS = {"#", "id", "no", "no.", "nr", "step", "phase", "task id", "step id", "n°", "num", "fase"}
+_ID_HEADERS = {
+    "#",
+    "id",
+    "no",
+    "no.",
+    "nr",
+    "step",
+    "phase",
+    "sprint",
+    "task id",
+    "step id",
+    "n°",
+    "num",
+    "fase",
+}
 _TITLE_HEADERS = {
     "title",
     "name",

@@ -569,3 +569,40 @@ def test_a_status_column_of_progress_words_still_lists_steps() -> None:
         ("API", "in_progress"),
         ("UI", "todo"),
     ]
+
+
+SPRINTS = """\
+# Progress Tracker
+
+## Roadmap Progress
+
+| Sprint | Description | Status | Completion |
+|--------|-------------|--------|------------|
+| **Sprint 1** | Smart Contracts | ✅ Complete | 100% |
+| **Sprint 2** | Workers & Advanced Features | ⏳ Planned | 0% |
+
+## Component Status
+
+### Workers (33%)
+
+| Worker | Status | Progress | Notes |
+|--------|--------|----------|-------|
+| Sync Worker | ✅ Complete | 100% | done |
+| Price Crawler | 🔴 Not Started | 0% | Go |
+
+## Next Sprint Planning
+
+### Sprint 2: Workers & Real-time Features
+
+1. Price Crawler Worker
+"""
+
+
+def test_in_a_sprint_tracker_the_sprints_are_the_steps_not_a_components_rows() -> None:
+    plan = parse_plan(SPRINTS, PATH)
+    assert [(s.id, s.status) for s in plan.walk() if s.is_leaf] == [("1", "done"), ("2", "todo")]
+    following = select_step(plan, None)
+    assert "Workers" in following.title
+    ticked = set_status(SPRINTS, PATH, following, "done", NOW)
+    assert [s.status for s in parse_plan(ticked, PATH).walk() if s.is_leaf] == ["done", "done"]
+    assert "| Price Crawler | 🔴 Not Started |" in ticked  # the component table is left as it is
