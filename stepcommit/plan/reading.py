@@ -439,7 +439,9 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
     front_matter = bool(lines) and lines[0].body.strip() == "---"  # a tool's own format
     if planned_bullets:
         _planned_items_or_none(items, front_matter or seen_box)
-    _numbered_items_or_none(items, front_matter)
+    _numbered_items_or_none(items, front_matter, seen_box)
+    _milestones_are_groups(items)
+    items[:] = _without_phase_ranges(items)
     _nest_by_number(items)
     _sections_are_no_tasks(items, task_headings, plain_headings, listed)
     # A numbered heading with nothing under it (`## 0.9.x (current)`) is no step (see `_build`).
@@ -491,10 +493,74 @@ def _nest_by_number(items: list[_Node]) -> None:
             continue
         if node.id is not None and node.id.isdigit():
             group = node
-        elif group is not None and node.level == group.level and (node.id or "").startswith(f"{group.id}."):
+        elif (
+            group is not None
+            and node.level == group.level
+            and (node.id or "").startswith(f"{group.id}.")
+            and not _same_label(group, node)
+        ):
             node.level = group.level + 1
         elif group is not None and node.level <= group.level:
             group = None
+
+
+_GROUP_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(?:\W{0,3}[ \t]*)?(?:\*\*)?(?i:milestone)[ \t]+\w")
+
+
+def _milestones_are_groups(items: list[_Node]) -> None:
+    """`### Milestone 2: Production v1.0 (In Progress)` over `- [ ] **Phase 11: ...**` boxes: the
+    milestone groups the phases (each a step, with its own section further down), so it is no step
+    of its own; its status is its phases'."""
+    for i, node in enumerate(items[:-1]):
+        following = items[i + 1]
+        if node.marker.kind == "break" or following.marker.kind != "checkbox":
+            continue
+        if not _GROUP_HEADING.match(node.marker.line.body):
+            continue
+        label = _BOX_LABEL.match(following.marker.line.body)
+        if label is None or label.group(1).lower() not in _PHASE_WORDS:
+            continue
+        items[i] = _Node(None, "", None, node.line, node.level, Marker("break", 0, 0, node.marker.line))
+
+
+_PHASE_RANGE = re.compile(
+    r"\s[-–—:]+\s*\(?(?i:phases?)[ \t]+(?P<first>\d+(?:\.\d+)*)(?:[ \t]*[-–—][ \t]*(?P<last>\d+(?:\.\d+)*))?\b"
+)
+
+
+def _without_phase_ranges(items: list[_Node]) -> list[_Node]:
+    """Without the boxes that only say which phases a milestone spans (`- [ ] **v4.3 Graph** - Phases
+    171-173 (active)`, `- [x] **v4.2 JSON** - Phase 170 (shipped)`) where a phase they name is a
+    step of its own: the milestone list restates the phases at another grain."""
+    if not any(n.marker.kind == "checkbox" and "hase" in n.marker.line.body for n in items):
+        return items
+    headed = {n.id for n in items if n.marker.kind.startswith("heading") or n.marker.kind == "cell"}
+    kept: list[_Node] = []
+    for node in items:
+        if node.marker.kind == "checkbox" and "hase" in node.marker.line.body:
+            span = _PHASE_RANGE.search(node.marker.line.body)
+            if span is not None and (span.group("first") in headed or span.group("last") in headed):
+                continue
+        kept.append(node)
+    return kept
+
+
+# Words a box names a phase by (a `Task 1.1` box is still read as a task of `Task 1`).
+_PHASE_WORDS = {"phase", "stage", "sprint", "iteration", "fase", "etapa"}
+_BOX_LABEL = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[.\]\*?[ \t]+(?:\*\*|__)?(\w+)[ \t]+\d")
+
+
+def _same_label(group: _Node, node: _Node) -> bool:
+    """`- [x] **Phase 12: ...**` then `- [x] **Phase 12.1: ...**`: both say they are phases (an
+    inserted phase between 12 and 13), so the second is a sibling, not a task of the first."""
+    one = _BOX_LABEL.match(group.marker.line.body)
+    other = _BOX_LABEL.match(node.marker.line.body)
+    return (
+        one is not None
+        and other is not None
+        and one.group(1).lower() in _PHASE_WORDS
+        and one.group(1).lower() == other.group(1).lower()
+    )
 
 
 def _bold_id(text: str) -> tuple[str | None, str]:
@@ -538,7 +604,7 @@ def _planned_items_or_none(items: list[_Node], elsewhere: bool) -> None:
             node.planned = -1
 
 
-def _numbered_items_or_none(items: list[_Node], front_matter: bool) -> None:
+def _numbered_items_or_none(items: list[_Node], front_matter: bool, seen_box: bool = False) -> None:
     """A plan with no checkbox, status row or step heading whose work is a numbered list (a TODO.md
     of `1. Feature: description` items): its top-level numbered items are the steps, a status
     glyph written after the number (`2. ✅ Feature`) saying which are done. Elsewhere, or with
@@ -547,12 +613,46 @@ def _numbered_items_or_none(items: list[_Node], front_matter: bool) -> None:
     if not listed:
         return
     others = any(n.marker.kind != "break" and not n.numbered_item for n in items)
+    if not front_matter and not seen_box and _phase_tasks(items):
+        return
     if others or front_matter or len(listed) < 2:
         for position, node in enumerate(items):
             if node.numbered_item and node.marker.kind == "emoji-bare":
                 items[position] = _Node(None, "", None, node.line, 0, Marker("break", 0, 0, node.marker.line))
             elif node.numbered_item:
                 node.numbered_item = False
+
+
+def _phase_tasks(items: list[_Node]) -> bool:
+    """`### Phase 1: Transport Abstraction` over `1. Create the trait`, `2. Move stdio`: in a plan
+    without checkboxes, the numbered items in a step heading's section are that phase's tasks, and
+    the glyph bullets and numbered lists under other headings (`## Current State`: `- ✅ Stdio`) are
+    notes. True when the plan is so written (two phases with tasks or more), its items then settled."""
+    owners = _owners(items)
+    phases = {
+        id(owner)
+        for owner, node in zip(owners, items, strict=True)
+        if owner is not None and node.numbered_item and node.marker.kind == "emoji-bare"
+    }
+    if len(phases) < 2:
+        return False
+    for position, (node, owner) in enumerate(zip(items, owners, strict=True)):
+        if node.level >= 0 and node.marker.kind.startswith("emoji") and owner is None:
+            items[position] = _Node(None, "", None, node.line, 0, Marker("break", 0, 0, node.marker.line))
+        elif node.numbered_item:
+            node.numbered_item = False
+    return True
+
+
+def _owners(items: list[_Node]) -> list[_Node | None]:
+    """Each item's enclosing step heading (None under a plain heading or none)."""
+    owners: list[_Node | None] = []
+    heading: _Node | None = None
+    for node in items:
+        if node.level < 0:
+            heading = node if node.marker.kind != "break" else None
+        owners.append(heading)
+    return owners
 
 
 def _sections_are_no_tasks(
@@ -749,6 +849,10 @@ def _table_node(
     ident = re.sub(r"[*_`]", "", id_text).strip() or None
     if ident is not None and ident.lower().startswith(("phase", "step", "task")):
         ident = split_title(ident)[0] or ident
+    elif ident is not None and (sprint := _SPRINT_CELL.match(ident)):
+        ident = sprint.group(1)  # `| **Sprint 4** | Workers |`: the sprint's number
+    if table.title_col == table.id_col and read.ident is not None:
+        ident = read.ident  # `| 4.1 API Service Testing |`: the number is the id, the rest the title
     if PLACEHOLDER.match(read.text) or not (read.text or ident) or TOTAL_ROW.search(read.text):
         return None
     if not id_text.strip() and _plain(read.text) in _NOTHING:
@@ -776,6 +880,8 @@ def _table_node(
         deferred=((deferred or read.deferred) and status == "todo") or taken,
     )
 
+
+_SPRINT_CELL = re.compile(r"(?i:sprint)[ \t]+(\d+(?:\.\d+)*)$")
 
 # The one row of a table with nothing in it yet (`| _None_ | _N/A_ | _N/A_ |`).
 _NOTHING = {"none", "none yet", "nothing", "nothing yet", "n/a", "-", "—", "–"}

@@ -57,7 +57,21 @@ _STATUS_HEADERS = {
     "狀態",
 }
 _OWNER_HEADERS = {"assignee", "assigned", "assigned to", "owner", "claimed by", "who"}
-_ID_HEADERS = {"#", "id", "no", "no.", "nr", "step", "phase", "task id", "step id", "n°", "num", "fase"}
+_ID_HEADERS = {
+    "#",
+    "id",
+    "no",
+    "no.",
+    "nr",
+    "step",
+    "phase",
+    "sprint",
+    "task id",
+    "step id",
+    "n°",
+    "num",
+    "fase",
+}
 _TITLE_HEADERS = {
     "title",
     "name",
@@ -96,6 +110,17 @@ _NOT_STEP_HEADERS = {
     "package",
     "library",
 }
+
+
+# A column that groups the rows (`Milestone`: `M1`, `v4.2`) names the row only where no other does.
+_GROUP_HEADERS = {"milestone"}
+_NUMBER_AND_NAME = re.compile(r"^\s*[*_`]*\d+(?:\.\d+)*\.?[ \t]+[^\W\d_]")
+
+
+def _names_in_ids(cells: list[str]) -> bool:
+    """Whether most id cells carry a name after the number (`4.1 API Service Testing`, `10. Docs`)."""
+    filled = [c for c in cells if c.strip()]
+    return bool(filled) and 2 * sum(_NUMBER_AND_NAME.match(c) is not None for c in filled) > len(filled)
 
 
 def _plain(text: str) -> str:
@@ -185,6 +210,10 @@ def _status_table(
         # security patches only`) describes its rows: a release table, not steps.
         if len(said) > 1 and 2 * sum(words.read_cell(c).status is not None for c in said) <= len(said):
             return None
+        # A column that mostly grades its rows (`✅ Good` beside `⚠️ Partial`: a coverage assessment) says
+        # how good each thing is, not what is left to do: findings, not steps.
+        if len(said) > 1 and 2 * sum(words.is_grade(c) for c in said) > len(said):
+            return None
         odd_rows = len(said) <= 1
     id_col = next((i for i, n in enumerate(names) if n in _ID_HEADERS and i != status_col), -1)
     title_col = next(
@@ -192,7 +221,13 @@ def _status_table(
     )
     if title_col < 0:
         title_col = next((i for i in range(len(names)) if i not in (status_col, id_col)), -1)
-    if title_col < 0:
+    if title_col < 0 or (
+        id_col >= 0
+        and names[title_col] in _GROUP_HEADERS
+        and _names_in_ids([row[id_col] for row in cells or [] if id_col < len(row)])
+    ):
+        # `| Phase | Milestone | ... |` over `| 4.1 API Service Testing | M1 |`: the phase cell holds
+        # the phase's number and name; the milestone column only says which group the phase is in.
         title_col = id_col
     owner_col = next((i for i, n in enumerate(names) if n in _OWNER_HEADERS and i != status_col), -1)
     return _Table(header_line, tuple(rows), status_col, id_col, title_col, odd_rows, owner_col)

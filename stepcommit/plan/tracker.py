@@ -298,6 +298,8 @@ def join(
             joined.row_status[id(primary)] = rows_status[0]
             if not primary.children and primary.status is None:
                 primary.status = rows_status[0]
+    if tracker and steps == "phase":
+        gone |= _detail_rows(found, groups, gone)
     roots = _without(_table_order(roots, groups, gone), gone)
     for primary, _ in groups:
         # A section whose only children were rows joined into it (a checkpoint table under its heading)
@@ -320,6 +322,24 @@ def join(
                     joined.phases.append(cand.node)
         joined.phases.sort(key=lambda n: n.line)
     return roots, joined
+
+
+def _detail_rows(
+    found: list[_Candidate], groups: list[tuple[_Node, list[_Candidate]]], gone: set[int]
+) -> set[int]:
+    """In a tracker (a phase status table with a section per phase), the rows of the other status
+    tables that name no phase and sit in no phase's section (a component table: `| Docker Compose |
+    🟡 60% |`): they detail the work at another grain, so a phase is the step, not each row."""
+    phase_tables = {c.node.marker.table for _, members in groups for c in members if c.kind == "row"}
+    return {
+        id(c.node)
+        for c in found
+        if c.kind == "row"
+        and c.parent is None
+        and id(c.node) not in gone
+        and c.node.marker.table >= 0
+        and c.node.marker.table not in phase_tables
+    }
 
 
 def _summary_rows(

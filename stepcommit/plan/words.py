@@ -220,6 +220,18 @@ def read_legend(lines: Iterable[str]) -> dict[str, Status]:
     return legend
 
 
+# Words that grade a row (`✅ Good`, `⚠️ Weak`): a coverage or health assessment, not its progress.
+_GRADES = frozenset(
+    {"good", "great", "excellent", "solid", "strong", "fair", "adequate", "weak", "poor", "bad", "ok", "okay"}
+)
+
+
+def is_grade(text: str) -> bool:
+    """Whether a cell grades its row (`✅ Good`, `**Poor**`) rather than saying where its work is."""
+    found = re.findall(r"[^\W\d_]+", text.lower())
+    return len(found) == 1 and found[0] in _GRADES
+
+
 def read_cell(text: str, legend: Mapping[str, Status] | None = None) -> Cell:
     """The status of a table cell's text; ``status`` is None when the text names none. A glyph
     the file's ``legend`` defines decides over a word."""

@@ -538,3 +538,71 @@ def test_a_section_holding_only_its_checkpoint_table_ticks_by_its_row(steps_mode
     assert "| 2 | Core 2 | DONE        |" in new
     after = parse_plan(new, PATH, steps=steps_mode)  # type: ignore[arg-type]
     assert [(s.id, s.status) for s in after.walk()] == [("1", "todo"), ("2", "done")]
+
+
+def test_a_status_column_that_grades_its_rows_lists_findings_not_steps() -> None:
+    text = """\
+# Test Coverage Plan
+
+| Category | Status | Notes |
+|----------|--------|-------|
+| ViewModels | ⚠️ Partial | some tested |
+| Models | ✅ Good | solid |
+| Parsers | ✅ Good | solid |
+
+## High Priority
+
+- [ ] **`PlayerService+Library` unit tests** — untested
+- [ ] **`RadioQueueParser` unit tests** — untested
+"""
+    plan = parse_plan(text, Path("COVERAGE_PLAN.md"))
+    assert [s.title for s in plan.walk()] == [
+        "`PlayerService+Library` unit tests",
+        "`RadioQueueParser` unit tests",
+    ]
+
+
+def test_a_status_column_of_progress_words_still_lists_steps() -> None:
+    text = "| Phase | Status |\n|---|---|\n| Core | ✅ Done |\n| API | ⚠️ Partial |\n| UI | Not started |\n"
+    assert [(s.title, s.status) for s in parse_plan(text, PATH).walk()] == [
+        ("Core", "done"),
+        ("API", "in_progress"),
+        ("UI", "todo"),
+    ]
+
+
+SPRINTS = """\
+# Progress Tracker
+
+## Roadmap Progress
+
+| Sprint | Description | Status | Completion |
+|--------|-------------|--------|------------|
+| **Sprint 1** | Smart Contracts | ✅ Complete | 100% |
+| **Sprint 2** | Workers & Advanced Features | ⏳ Planned | 0% |
+
+## Component Status
+
+### Workers (33%)
+
+| Worker | Status | Progress | Notes |
+|--------|--------|----------|-------|
+| Sync Worker | ✅ Complete | 100% | done |
+| Price Crawler | 🔴 Not Started | 0% | Go |
+
+## Next Sprint Planning
+
+### Sprint 2: Workers & Real-time Features
+
+1. Price Crawler Worker
+"""
+
+
+def test_in_a_sprint_tracker_the_sprints_are_the_steps_not_a_components_rows() -> None:
+    plan = parse_plan(SPRINTS, PATH)
+    assert [(s.id, s.status) for s in plan.walk() if s.is_leaf] == [("1", "done"), ("2", "todo")]
+    following = select_step(plan, None)
+    assert "Workers" in following.title
+    ticked = set_status(SPRINTS, PATH, following, "done", NOW)
+    assert [s.status for s in parse_plan(ticked, PATH).walk() if s.is_leaf] == ["done", "done"]
+    assert "| Price Crawler | 🔴 Not Started |" in ticked  # the component table is left as it is

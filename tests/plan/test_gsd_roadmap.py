@@ -1,0 +1,127 @@
+"""A GSD roadmap read as a person reads it: milestones group phases, phases are the steps (round 8)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from stepcommit.plan import next_open_step, parse_plan, set_status
+
+PATH = Path(".planning/ROADMAP.md")
+NOW = datetime(2026, 3, 9, 14, 5, tzinfo=UTC)
+
+MILESTONES = """\
+# Roadmap
+
+### Milestone 1: MVP (In Progress)
+
+- [x] **Phase 1: Foundation** - scaffolding
+- [x] **Phase 1.1: Hotfix** - an inserted phase (INSERTED)
+- [ ] **Phase 2: Sync** - sync
+
+### Milestone 2: Suite (Planned)
+
+- [ ] **Phase 3: Billing** - billing
+
+## Phase Details
+
+### Phase 1: Foundation
+
+**Goal**: scaffold
+
+### Phase 1.1: Hotfix (INSERTED)
+
+**Goal**: fix
+
+### Phase 2: Sync
+
+**Goal**: sync
+
+## Progress
+
+| Phase | Milestone | Plans Complete | Status | Completed |
+| ----- | --------- | -------------- | ------ | --------- |
+| 1. Foundation | M1 | 1/1 | Complete | 2026-01-20 |
+| 1.1 Hotfix | M1 | 1/1 | Complete | 2026-01-21 |
+| 2. Sync | M1 | 0/2 | Not started | - |
+| 3. Billing | M2 | 0/1 | Not started | - |
+"""
+
+
+def test_a_milestone_heading_over_phase_boxes_groups_them_and_each_phase_is_one_step() -> None:
+    plan = parse_plan(MILESTONES, PATH)
+    leaves = [(s.id, s.title, s.status) for s in plan.walk() if s.is_leaf]
+    assert leaves == [
+        ("1", "Foundation", "done"),
+        ("1.1", "Hotfix (INSERTED)", "done"),  # the section heading names the phase
+        ("2", "Sync", "todo"),
+        ("3", "Billing", "todo"),
+    ]
+    assert all(s.is_leaf for s in plan.walk())  # no milestone step, no phase 1 over phase 1.1
+    following = next_open_step(plan)
+    assert following is not None and following.title == "Sync"
+
+
+def test_ticking_a_phase_under_a_milestone_reads_back() -> None:
+    plan = parse_plan(MILESTONES, PATH)
+    sync = next(s for s in plan.walk() if s.title == "Sync")
+    after = parse_plan(set_status(MILESTONES, PATH, sync, "done", NOW), PATH)
+    assert next(s for s in after.walk() if s.title == "Sync").status == "done"
+
+
+def test_a_progress_row_names_its_phase_by_the_phase_cell_not_the_milestone_column() -> None:
+    text = """\
+# Roadmap
+
+## Progress
+
+| Phase | Milestone | Plans Complete | Status | Completed |
+|-------|-----------|----------------|--------|-----------|
+| 4.1 API Service Testing | M1 | 3/3 | Complete | 2026-01-21 |
+| 5. Folder System | M1 | 0/4 | Not started | - |
+"""
+    rows = [(s.id, s.title, s.status) for s in parse_plan(text, PATH).walk()]
+    assert rows == [("4.1", "API Service Testing", "done"), ("5", "Folder System", "todo")]
+
+
+def test_a_milestone_box_that_spans_phases_is_no_step() -> None:
+    text = """\
+# Roadmap
+
+## Milestones
+
+- [ ] **v4.3 Graph** - Phases 171-172 (active)
+- [x] **v4.2 JSON** - Phase 170 (shipped 2026-06-22)
+
+## Phases
+
+### Phase 171: Graph Foundation
+
+Plans:
+
+- [x] 171-01-PLAN.md — config
+
+### Phase 172: Read Surfaces
+
+Plans:
+
+- [x] 172-01-PLAN.md — reads
+
+## Progress
+
+| Phase | Milestone | Plans Complete | Status | Completed |
+|-------|-----------|----------------|--------|-----------|
+| 172. Read Surfaces | v4.3 | 1/1 | Complete | 2026-06-24 |
+| 171. Graph Foundation | v4.3 | 1/1 | Complete | 2026-06-23 |
+| 170. JSON Validation | v4.2 | 4/4 | Complete | 2026-06-22 |
+"""
+    plan = parse_plan(text, PATH)
+    titles = [s.title for s in plan.walk() if s.is_leaf]
+    assert "v4.3 Graph" not in titles and "v4.2 JSON" not in titles
+    assert next_open_step(plan) is None  # every phase is complete: nothing is left to start
+
+
+def test_a_task_box_numbered_in_a_task_box_still_nests_under_it() -> None:
+    text = "# Tasks\n\n- [ ] Task 1: Build\n- [ ] Task 1.1: Scaffold\n- [ ] Task 1.2: Wire\n"
+    plan = parse_plan(text, Path("TODO.md"))
+    assert [(s.title, [c.title for c in s.children]) for s in plan.steps] == [("Build", ["Scaffold", "Wire"])]
