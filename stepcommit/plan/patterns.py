@@ -142,12 +142,13 @@ NOT_STEP_SECTIONS = lazy(
 )
 # An item of a top-level numbered list: `1. Per-feature error boundaries: wrap each feature...`.
 NUMBERED_ITEM = lazy(r"^\d{1,9}[.)][ \t]+(?P<rest>\S.*)$")
+# A backlog item's own id (`M1`, `SEC-2`, `Q1.2b`), and one shared by two areas (`G3/P3`).
+ITEM_ID = r"[A-Z]{1,4}-?\d+(?:\.\d+)*[a-z]?"
+SHARED_ITEM_ID = ITEM_ID + r"(?:/[A-Z]{1,4}-?\d+)*"
 # `**M1** trend buckets`, `__G3/P3__ honor TimeWindow`: a backlog item's id in bold, then its text.
-BOLD_ID = lazy(
-    r"(?P<mark>\*\*|__)(?P<id>[A-Z]{1,4}-?\d+(?:\.\d+)*[a-z]?(?:/[A-Z]{1,4}-?\d+)*)(?P=mark)[ \t]+(?=\S)"
-)
+BOLD_ID = lazy(r"(?P<mark>\*\*|__)(?P<id>" + SHARED_ITEM_ID + r")(?P=mark)[ \t]+(?=\S)")
 # What a bold span holding only an item's own id holds (`**M1** trend buckets`, `**SEC-2** ...`).
-BOLD_ONLY_ID = lazy(r"[A-Z]{1,4}-?\d+(?:\.\d+)*[a-z]?(?:/[A-Z]{1,4}-?\d+)*")
+BOLD_ONLY_ID = lazy(SHARED_ITEM_ID)
 PLAIN_BULLET = lazy(r"^(?P<indent>[ \t]*)[-*+][ \t]+(?P<rest>\S.*)$")
 # Sections whose bullets are work still to do: `### Planned for 0.9.x`, `## Next`, `## Longer term`.
 PLANNED_SECTION = lazy(

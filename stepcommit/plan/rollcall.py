@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from stepcommit.lazy_re import lazy
+from stepcommit.plan.patterns import ITEM_ID
 from stepcommit.plan.text import Line
 
 # `**Shipped this session:**`, `**Deliberately DEFERRED (do after X) — with rationale:**`, `Done:`.
@@ -26,8 +27,8 @@ DEFERRED_WORDS = lazy(
     r"(?i)\b(?:deferred|postponed|dropped|descoped|de-scoped|parked|won'?t[ \t]+do|out[ \t]+of[ \t]+scope)\b"
 )
 NOT_YET = lazy(r"(?i)\b(?:not|never|remaining|to[ \t]+do|todo|yet)\b")
-ID_TOKEN = lazy(r"(?<![\w.-])[A-Z]{1,4}-?\d+(?:\.\d+)*[a-z]?(?![\w-])")
-ITEM_BOLD_ID = lazy(r"(?:\*\*|__)(?P<id>[A-Z]{1,4}-?\d+(?:\.\d+)*[a-z]?)(?![\w-])")
+ID_TOKEN = lazy(r"(?<![\w.-])" + ITEM_ID + r"(?![\w-])")
+ITEM_BOLD_ID = lazy(r"(?:\*\*|__)(?P<id>" + ITEM_ID + r")(?![\w-])")
 BULLET = lazy(r"^(?P<indent>[ \t]*)[-*+][ \t]+(?P<rest>.*)$")
 
 
