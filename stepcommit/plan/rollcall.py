@@ -75,7 +75,18 @@ def called(
         follow = index + 1
         while follow < count and not lines[follow].body.strip():
             follow += 1
-        while follow < count and (body := lines[follow].body).strip():
+        while follow < count:
+            body = lines[follow].body
+            if not body.strip():
+                # A blank line ends the list unless another item follows it (a loose list).
+                after = follow + 1
+                while after < count and not lines[after].body.strip():
+                    after += 1
+                nxt = BULLET.match(lines[after].body) if after < count else None
+                if nxt is None or nxt.group("indent"):
+                    break
+                follow = after
+                continue
             if follow in own or follow in skip:
                 break
             item = BULLET.match(body)

@@ -92,6 +92,16 @@ def test_a_called_step_set_open_again_says_so_itself() -> None:
     assert _by_id(ticked)["M3"] == ("done", False)
 
 
+def test_a_loose_list_under_the_label_is_called_whole() -> None:
+    text = BACKLOG.replace(
+        "- **S3 webhook policy**, **P6 docs** — decisions first.\n",
+        "\n- **S3 webhook policy**, **P6 docs** — decisions first.\n\nLater prose names **M3** in bold.\n",
+    )
+    read = _by_id(text)
+    assert read["P5"] == read["S3"] == read["P6"] == ("todo", True)
+    assert read["M3"] == ("todo", False)  # the prose after the list is no part of it
+
+
 def test_a_plan_without_a_roll_call_reads_as_before() -> None:
     text = BACKLOG.split("## Metrics", 1)[1]
     assert {status for status, _ in _by_id("## Metrics" + text).values()} == {"todo"}
