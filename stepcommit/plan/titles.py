@@ -96,7 +96,9 @@ def _clean(title: str) -> str:
             return title[:colon].rstrip()
         cut = title[: TITLE_MAX + 1]
         space = cut.rfind(" ")
-        title = (cut[:space] if space > TITLE_MAX // 2 else cut[:TITLE_MAX]).rstrip(" ,;:-–—") + "…"
+        title = (cut[:space] if space > TITLE_MAX // 2 else cut[:TITLE_MAX]).rstrip(" ,;:-–—")
+        # A cut inside a code span closes it: `Run `pnpm exec vitest run test/x.ts`…`.
+        title += "`…" if title.count("`") % 2 else "…"
     return title
 
 

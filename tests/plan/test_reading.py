@@ -328,6 +328,14 @@ def test_a_wrapped_description_is_cut_at_a_word() -> None:
     assert title[:-1] in words
 
 
+def test_a_long_title_cut_inside_a_code_span_closes_it() -> None:
+    # openspec fix-schemas: `Run `pnpm exec vitest run test/commands/schemas.test.ts ...``, cut at 100.
+    command = "pnpm exec vitest run " + " ".join(f"test/commands/part{i}.test.ts" for i in range(8))
+    [step] = parse(f"- [ ] 1.6 Run `{command}` and check the output\n", Path("tasks.md")).walk()
+    assert step.title.startswith("Run `pnpm exec vitest run test/commands/part0.test.ts")
+    assert step.title.endswith("`…") and step.title.count("`") == 2 and len(step.title) <= 102
+
+
 def test_a_long_title_keeps_its_words_after_a_colon_that_follows_only_a_label() -> None:
     # progress-0nork-0n-spec.md: `Phase A: ...` over 100 characters; a short name before the colon
     # is the title, but a keyword and an id (`Phase A`, `Part 2`) name no work: the words after do.
