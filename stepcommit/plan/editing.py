@@ -16,7 +16,18 @@ from pathlib import Path
 from stepcommit.errors import PlanError
 from stepcommit.plan import readback, tracker, words
 from stepcommit.plan.model import Granularity, Status, Step
-from stepcommit.plan.patterns import BOLD_WORD, COMMENT, HEADING_STATUS, MARK_STATUS, TIMESTAMP
+from stepcommit.plan.patterns import (
+    BOLD_WORD,
+    COMMENT,
+    COMPOUND_HEADING,
+    HEADING_STATUS,
+    ITEM_HEADING,
+    MARK_STATUS,
+    NUMBERED_HEADING,
+    STEP_HEADING,
+    TASK_HEADING,
+    TIMESTAMP,
+)
 from stepcommit.plan.reading import Marker, Parsed, _scan
 from stepcommit.plan.text import Edit, apply
 
@@ -131,6 +142,9 @@ def _edit_heading(parsed: Parsed, text: str, marker: Marker, status: Status) -> 
         sep_len = len(match.group("sep")) if match else 0
         same = [o for o in others if words.read_cell(o).status == status]
         if status == "todo" and not same:
+            if _numbered_only(text, marker):
+                # `### 1. Project Setup ✅` is a step by its marker: without one it is a section.
+                return [Edit(marker.start, marker.end, " " + words.pick_emoji("todo", []))]
             return [Edit(marker.start, marker.end, "")]  # no marker reads as "not started"
         body = old[sep_len:]
         new = words.rewrite_cell(body, status, seen_words, seen_emoji)
@@ -150,6 +164,15 @@ def _edit_heading(parsed: Parsed, text: str, marker: Marker, status: Status) -> 
     if status == "done":
         return [Edit(marker.start, marker.end, " ✅")]
     return []
+
+
+def _numbered_only(text: str, marker: Marker) -> bool:
+    """Whether a heading is a step only by its status marker: a numbered heading (`### 1. Setup ✅`)
+    with no step keyword, which reads as a section once the marker is gone."""
+    head = text[marker.line.start : marker.start].lstrip().lstrip("#").strip()
+    if any(p.match(head) for p in (STEP_HEADING, TASK_HEADING, ITEM_HEADING, COMPOUND_HEADING)):
+        return False
+    return NUMBERED_HEADING.match(head) is not None
 
 
 def _edit_emoji(parsed: Parsed, text: str, marker: Marker, status: Status) -> list[Edit]:

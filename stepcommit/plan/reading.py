@@ -214,6 +214,7 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
     criteria: _Criteria | None = None
     template_depth: int | None = None  # inside a template's section (`## Phase N`)
     last_heading: tuple[int, _Node, str, int] | None = None  # items' length after it, node, content, start
+    again: dict[int, list[tracker.Place]] = {}  # by id(node): a status line under a heading with one
     plain_headings: list[tuple[int, int, str, int, Line]] = []  # headings that are no step (yet)
     task_headings: list[tuple[int, int, str, int, Line]] = []  # `### Mini-Player Fix ✅` under a TODO
     listed: set[int] = set()  # plain headings under a TODO-like heading (their items' positions)
@@ -351,6 +352,12 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
         status_line = STATUS_LINE.match(body) if last_heading and last_heading[0] == len(items) else None
         if status_line and last_heading is not None:
             promoted = _status_line(line, status_line, last_heading, stack)
+            if promoted is None and last_heading[1].marker.kind == "heading":
+                # `### Phase 1: ... (complete)` over `Status: complete.`: both lines say the
+                # status, so a tick rewrites both (else the line left would read the old one back).
+                said = _said_again(line, status_line)
+                if said is not None:
+                    again.setdefault(id(last_heading[1]), []).append(said)
             if promoted is not None:
                 items[-1] = promoted
                 stack[-1] = (stack[-1][0], promoted, stack[-1][2])
@@ -455,7 +462,7 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
         items[position].priority = rank
     if planned_bullets:
         _roll_call(items, lines, skip)
-    return replace(_build(items, verify_at, flavor, lines, path, steps), legend=legend)
+    return replace(_build(items, verify_at, flavor, lines, path, steps, again), legend=legend)
 
 
 def _roll_call(items: list[_Node], lines: list[Line], skip: set[int]) -> None:
@@ -727,6 +734,16 @@ def _headings_as_steps(items: list[_Node], headings: list[tuple[int, int, str, i
             )
 
 
+def _said_again(line: Line, match: re.Match[str]) -> tracker.Place | None:
+    """A `Status: complete.` line's status as another place of the heading above, which says its own."""
+    value = match.group("value")
+    cell = words.read_cell(value)
+    if cell.status is None or (cell.word is None and cell.emoji is None):
+        return None
+    start = line.start + match.start("value")
+    return tracker.Place("row", Marker("cell", start, start + len(value), line, -1, -2))
+
+
 def _status_line(
     line: Line,
     match: re.Match[str],
@@ -930,6 +947,7 @@ def _build(
     lines: list[Line],
     path: Path,
     steps: Granularity = "phase",
+    again: Mapping[int, list[tracker.Place]] | None = None,
 ) -> Parsed:
     roots: list[_Node] = []
     stack: list[_Node] = []
@@ -970,6 +988,8 @@ def _build(
         index = len(markers)
         markers.append(node.marker)
         more = joined_places.get(key)
+        if again and key in again:
+            more = [*(more or ()), *again[key]]
         places.append(tuple(more) if more else ())
         index_of[key] = index
         children = tuple([freeze(c) for c in node.children]) if node.children else ()
