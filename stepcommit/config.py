@@ -96,15 +96,26 @@ def _in_range(name: str, value: float) -> float:
     return value
 
 
+_OPTIONAL_TEXTS = ("plan", "base", "agent_instructions", "worktree_dir")
+"""Settings that are unset (None) by default and, when set, a non-empty string (a path, a branch)."""
+
+
 def _coerce(name: str, value: Any, default: Any) -> Any:
-    if name == "python" and isinstance(value, str):
-        return shlex.split(value)
     if name in ("python", "pytest_args"):
-        if isinstance(value, str):
-            return shlex.split(value)
-        if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        words = shlex.split(value) if isinstance(value, str) else value
+        if not (isinstance(words, list) and all(isinstance(v, str) for v in words)):
             raise ConfigError(f"[tool.stepcommit] {name} must be a string or a list of strings.")
-        return value
+        if name == "python" and not words:
+            raise ConfigError(
+                "[tool.stepcommit] python is empty: it must name the command that runs the project's Python.",
+                hint='E.g. python = ["uv", "run", "python"], or remove the key to let stepcommit find it.',
+            )
+        return words
+    if name in _OPTIONAL_TEXTS and not (isinstance(value, str) and value.strip()):
+        raise ConfigError(
+            f"[tool.stepcommit] {name} must be a non-empty string, not {value!r}.",
+            hint=f"Fix {name} in pyproject.toml, or remove it to use the default.",
+        )
     if name == "honesty":
         from stepcommit.gates.honesty import check_policy
 

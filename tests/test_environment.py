@@ -244,6 +244,14 @@ def test_start_with_a_plan_reached_through_a_symlink_out_is_refused(project: Pat
         ("fail_under_changed", "100.5"),
         ("ratchet_tolerance", "-0.1"),
         ("ratchet_tolerance", "inf"),
+        ("plan", "3"),
+        ("plan", '""'),
+        ("base", "true"),
+        ("worktree_dir", "[]"),
+        ("agent_instructions", "1"),
+        ("python", "[]"),
+        ("python", '""'),
+        ("pytest_args", "[1]"),
     ],
 )
 def test_out_of_range_settings_are_refused_naming_the_key(key: str, value: str) -> None:
