@@ -870,6 +870,11 @@ def _table_node(
         ident = sprint.group(1)  # `| **Sprint 4** | Workers |`: the sprint's number
     if table.title_col == table.id_col and read.ident is not None:
         ident = read.ident  # `| 4.1 API Service Testing |`: the number is the id, the rest the title
+    elif ident is None and read.ident is None and ":" in title_text:
+        # `| **M0: Foundation** | COMPLETE |` over `## M0: Foundation`: the id as such a heading has it.
+        item = ITEM_HEADING.match(title_text.strip().removeprefix("**").removesuffix("**").strip())
+        if item is not None and not item.group("lead"):
+            ident, read = item.group("num"), read_title(item.group("title"))
     if PLACEHOLDER.match(read.text) or not (read.text or ident) or TOTAL_ROW.search(read.text):
         return None
     if not id_text.strip() and _plain(read.text) in _NOTHING:

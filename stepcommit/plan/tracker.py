@@ -316,7 +316,7 @@ def join(
         in_phases = {id(p) for p in joined.phases}
         for cand in found:
             if cand.kind == "heading" and (cand.node.level, cand.kw) in depths and id(cand.node) not in gone:
-                _collapse(cand.node, joined)
+                _collapse(cand.node, joined, lines)
                 if id(cand.node) not in in_phases:
                     in_phases.add(id(cand.node))
                     joined.phases.append(cand.node)
@@ -411,10 +411,43 @@ def _without(nodes: list[_Node], gone: set[int]) -> list[_Node]:
     return kept
 
 
-def _collapse(phase: _Node, joined: Joined) -> None:
-    """A phase step: its checklist becomes its to-do list, each item a place ticked with the phase."""
+# A subsection of work left after its phase (`### Remaining (Post-Deploy)`, `### Follow-ups`).
+_LEFTOVER = lazy(
+    r"(?i)\b(?:remaining|leftovers?|outstanding|follow[- ]?ups?|open[ \t]+items|still[ \t]+to[ \t]+do"
+    r"|post[- ](?:deploy(?:ment)?|launch|release|merge|mvp))\b"
+)
+
+
+def _leftovers(phase: _Node, leaves: list[_Node], lines: list[Line], row: Status | None) -> list[_Node]:
+    """The boxes of a phase its row calls done that sit in a subsection of leftover work: work after
+    the phase, each a step of its own (the row speaks for the phase, not for them). Ticked or not:
+    ticking one changes no step's place."""
+    if row != "done":
+        return []
+    kept = []
+    for leaf in leaves:
+        if leaf.marker.kind != "checkbox":
+            continue
+        for i in range(leaf.line - 2, phase.line - 1, -1):  # the nearest heading above, inside the phase
+            body = lines[i].body
+            if body[:1] == "#":
+                if _LEFTOVER.search(body):
+                    kept.append(leaf)
+                break
+    return kept
+
+
+def _collapse(phase: _Node, joined: Joined, lines: list[Line]) -> None:
+    """A phase step: its checklist becomes its to-do list, each item a place ticked with the phase;
+    open boxes of leftover work after a finished phase stay steps under it (`_leftovers`)."""
     items = [n for n, _ in _walk(phase.children)]
     leaves = [n for n in items if not n.children]
+    row = joined.row_status.get(id(phase))
+    left = _leftovers(phase, leaves, lines, row)
+    if left:
+        kept = {id(n) for n in left}
+        items = [n for n in items if id(n) not in kept]
+        leaves = [n for n in leaves if id(n) not in kept]
     places = joined.places.setdefault(id(phase), [])
     for node in items:
         if node.marker.kind in ("checkbox", "emoji", "heading", "cell"):
@@ -423,7 +456,12 @@ def _collapse(phase: _Node, joined: Joined) -> None:
     joined.todo[id(phase)] = [n.title for n in leaves if n.title]
     states = {n.status for n in leaves if n.status is not None}
     # The file's own word for the phase (its row) first, then the heading's own marker, then the checklist.
-    row = joined.row_status.get(id(phase))
+    if left:
+        phase.status = None  # from its leftover steps, as a group's is
+        phase.children = left
+        for node in left:
+            node.children = []
+        return
     if row is not None:
         phase.status = row
     elif phase.status is None:

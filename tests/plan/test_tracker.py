@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from stepcommit import config
 from stepcommit.errors import ConfigError, PlanError
-from stepcommit.plan import GRANULARITIES, Step, parse_plan, reading, select_step, set_status
+from stepcommit.plan import GRANULARITIES, Step, next_open_step, parse_plan, reading, select_step, set_status
 from stepcommit.plan.text import line_of
 from stepcommit.plan.tracker import active_value, today_like
 
@@ -606,3 +606,60 @@ def test_in_a_sprint_tracker_the_sprints_are_the_steps_not_a_components_rows() -
     ticked = set_status(SPRINTS, PATH, following, "done", NOW)
     assert [s.status for s in parse_plan(ticked, PATH).walk() if s.is_leaf] == ["done", "done"]
     assert "| Price Crawler | 🔴 Not Started |" in ticked  # the component table is left as it is
+
+
+MILESTONES = """\
+# Progress
+
+| Milestone | Status |
+|---|---|
+| **M0: Foundation** | COMPLETE |
+| **M1: Deploy** | COMPLETE |
+
+## M0: Foundation (COMPLETE)
+
+- [x] Monorepo
+- [x] CI
+
+## M1: Deploy (COMPLETE)
+
+- [x] Production deploy
+
+### Remaining (Post-Deploy)
+
+- [ ] Onboard publishers
+- [ ] Load test
+"""
+
+
+def test_a_milestone_row_named_like_its_section_joins_it() -> None:
+    # rfp-hub: `| **M0: Foundation** |` has its id as the `## M0: Foundation` heading has it.
+    plan = parse_plan(MILESTONES.split("### Remaining")[0], Path("PROGRESS.md"))
+    assert [(s.id, s.title, s.status, s.todo) for s in plan.walk()] == [
+        ("M0", "Foundation", "done", ("Monorepo", "CI")),
+        ("M1", "Deploy", "done", ("Production deploy",)),
+    ]
+
+
+def test_leftover_work_after_a_finished_phase_stays_steps() -> None:
+    # The row says M1 is complete; the boxes of its `### Remaining (Post-Deploy)` subsection are work
+    # after it, each a step (ticked or not, so a tick moves no step), and the first is next.
+    plan = parse_plan(MILESTONES, Path("PROGRESS.md"))
+    m1 = select_step(plan, "M1")
+    assert [(s.title, s.status) for s in m1.children] == [
+        ("Onboard publishers", "todo"),
+        ("Load test", "todo"),
+    ]
+    assert m1.todo == ("Production deploy",)
+    assert next_open_step(plan).title == "Onboard publishers"
+    ticked = set_status(MILESTONES, Path("PROGRESS.md"), m1.children[0], "done", NOW)
+    assert [line for line in ticked.splitlines() if "Onboard" in line] == ["- [x] Onboard publishers"]
+    again = select_step(parse_plan(ticked, Path("PROGRESS.md")), "M1")
+    assert [(s.title, s.status) for s in again.children] == [
+        ("Onboard publishers", "done"),
+        ("Load test", "todo"),
+    ]
+    # Where the row does not call the phase done, its boxes are its to-do list, as before.
+    open_row = MILESTONES.replace("| **M1: Deploy** | COMPLETE |", "| **M1: Deploy** | IN PROGRESS |")
+    m1_open = select_step(parse_plan(open_row, Path("PROGRESS.md")), "M1")
+    assert not m1_open.children and m1_open.todo == ("Production deploy", "Onboard publishers", "Load test")
