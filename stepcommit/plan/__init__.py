@@ -303,8 +303,21 @@ def _ready_in_order(plan: Plan) -> Iterator[Step]:
         for child in _by_priority(step.children):
             yield from visit(child, waits)
 
+    if plan.format == "taskmaster":
+        yield from _work_under_way_first(
+            plan, [s for step in _by_priority(plan.steps) for s in visit(step, ())]
+        )
+        return
     for step in _by_priority(plan.steps):
         yield from visit(step, ())
+
+
+def _work_under_way_first(plan: Plan, ready: list[Step]) -> list[Step]:
+    """Task Master's `next`: the work under way before new work. A task (or subtask) in progress
+    first, then the open subtasks of a task in progress, then the rest, each in the order `ready`
+    has them (priority, dependencies, file order)."""
+    under_way = {c.index for s in plan.walk() if s.status == "in_progress" for c in s.children}
+    return sorted(ready, key=lambda s: 0 if s.status == "in_progress" else 1 if s.index in under_way else 2)
 
 
 def _by_priority(steps: tuple[Step, ...]) -> tuple[Step, ...]:

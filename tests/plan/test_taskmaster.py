@@ -178,3 +178,44 @@ def test_the_next_task_is_task_masters_next_by_priority(tmp_path: Path) -> None:
         mark_step(path, following, "done")
         plan = load_plan(path)
     assert order == ["7", "6.3", "6.2", "2", "3", "5", "4"]
+
+
+def test_work_under_way_comes_before_new_work(tmp_path: Path) -> None:
+    # As Task Master's `next` does, and a person: a task in progress is resumed before a pending one of
+    # a higher priority, and a task in progress has its open subtasks taken before other tasks'.
+    path = tmp_path / "tasks.json"
+    tasks = [
+        {"id": 1, "title": "Critical new", "status": "pending", "priority": "critical"},
+        {"id": 2, "title": "Resumed", "status": "in-progress", "priority": "high"},
+        {
+            "id": 3,
+            "title": "Pending parent",
+            "status": "pending",
+            "subtasks": [{"id": 1, "title": "Pending part", "status": "pending"}],
+        },
+        {
+            "id": 4,
+            "title": "Parent under way",
+            "status": "in-progress",
+            "dependencies": [1, 2],
+            "subtasks": [
+                {"id": 1, "title": "Its open part", "status": "pending"},
+                {"id": 2, "title": "Its done part", "status": "done"},
+            ],
+        },
+    ]
+    path.write_text(json.dumps({"master": {"tasks": tasks}}, indent=2))
+    order = []
+    plan = load_plan(path)
+    while (following := next_open_step(plan)) is not None:
+        order.append(following.id)
+        mark_step(path, following, "done")
+        plan = load_plan(path)
+    # The task under way first; 4.1 waits on 1 and 2, then comes before 3.1 as a part of work under way.
+    assert order == ["2", "1", "4.1", "3.1"]
+    tasks[3]["dependencies"] = []
+    path.write_text(json.dumps({"master": {"tasks": tasks}}, indent=2))
+    assert next_open_step(load_plan(path)).id == "2"  # an in-progress task before an in-progress task's part
+    tasks[1]["status"] = "done"
+    path.write_text(json.dumps({"master": {"tasks": tasks}}, indent=2))
+    assert next_open_step(load_plan(path)).id == "4.1"  # then the open part of the task under way
