@@ -148,7 +148,9 @@ SHARED_ITEM_ID = ITEM_ID + r"(?:/[A-Z]{1,4}-?\d+)*"
 # `**M1** trend buckets`, `__G3/P3__ honor TimeWindow`: a backlog item's id in bold, then its text.
 BOLD_ID = lazy(r"(?P<mark>\*\*|__)(?P<id>" + SHARED_ITEM_ID + r")(?P=mark)[ \t]+(?=\S)")
 # What a bold span holding only an item's own id holds (`**M1** trend buckets`, `**SEC-2** ...`).
-BOLD_ONLY_ID = lazy(SHARED_ITEM_ID)
+BOLD_ONLY_ID = lazy(
+    SHARED_ITEM_ID + r"|[A-Z][A-Z0-9]{1,11}(?:-[A-Z0-9]+)*-\d+(?:\.\d+)*"
+)  # `**BACKEND-001**`
 PLAIN_BULLET = lazy(r"^(?P<indent>[ \t]*)[-*+][ \t]+(?P<rest>\S.*)$")
 # Sections whose bullets are work still to do: `### Planned for 0.9.x`, `## Next`, `## Longer term`.
 PLANNED_SECTION = lazy(

@@ -342,10 +342,14 @@ def _detail_rows(
     }
 
 
+# A column naming the milestone or version each row belongs to (`Milestone`, `Version`, `版本对应`).
+_SUMMARY_HEADER = lazy(r"(?i)^(?:milestones?|versions?|releases?|target[ \t]+version)$|版本|里程碑")
+
+
 def _summary_rows(
     roots: list[_Node], found: list[_Candidate], claimed: set[int], header_of: Callable[[Marker], list[str]]
 ) -> set[int]:
-    """The rows of a Milestones table that mirrors no step, in a plan whose open work is a checklist:
+    """The rows of a Milestones (or Version) table that mirrors no step, in a plan whose open work is a checklist:
     the table restates the plan at another grain (often stale), so its rows are no steps of their own.
     Where no box is open, the table is what is left to do, and stays."""
     tables: dict[int, list[_Node]] = {}
@@ -355,7 +359,7 @@ def _summary_rows(
             table = cand.node.marker.table
             if id(cand.node) in claimed:
                 mirrored.add(table)
-            elif {"milestone", "milestones"} & set(header_of(cand.node.marker)):
+            elif any(_SUMMARY_HEADER.search(name) for name in header_of(cand.node.marker)):
                 tables.setdefault(table, []).append(cand.node)
     summaries = [rows for table, rows in tables.items() if table not in mirrored]
     if not summaries or not any(

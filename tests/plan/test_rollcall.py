@@ -105,3 +105,14 @@ def test_a_loose_list_under_the_label_is_called_whole() -> None:
 def test_a_plan_without_a_roll_call_reads_as_before() -> None:
     text = BACKLOG.split("## Metrics", 1)[1]
     assert {status for status, _ in _by_id("## Metrics" + text).values()} == {"todo"}
+
+
+def test_a_long_hyphenated_id_held_alone_in_bold_is_the_boxs_id() -> None:
+    # bantuaku: `- [ ] **BACKEND-001**: Update dashboard handler` was titled `BACKEND-001`, its words lost.
+    text = (
+        "## Backend\n\n- [ ] **BACKEND-001**: Update dashboard handler\n- [ ] **TEST-001**: Handler tests\n"
+    )
+    assert [(s.id, s.title) for s in parse_plan(text, PATH).walk() if s.is_leaf] == [
+        ("BACKEND-001", "Update dashboard handler"),
+        ("TEST-001", "Handler tests"),
+    ]

@@ -673,3 +673,39 @@ def test_leftover_work_after_a_finished_phase_stays_steps() -> None:
     open_row = MILESTONES.replace("| **M1: Deploy** | COMPLETE |", "| **M1: Deploy** | IN PROGRESS |")
     m1_open = select_step(parse_plan(open_row, Path("PROGRESS.md")), "M1")
     assert not m1_open.children and m1_open.todo == ("Production deploy", "Onboard publishers", "Load test")
+
+
+VERSIONS = """\
+# Roadmap
+
+## Current state
+
+| Capability | Version | Status |
+|---|---|---|
+| Expand CLI | v0.1.1 | ✅ Shipped |
+| Streaming output | v0.1.2 | ✅ Shipped |
+
+## v0.1 — Basics (shipped)
+
+- [x] Expand CLI
+- [x] Streaming output
+
+## v0.2 — Next
+
+- [ ] `tool --version`
+- [ ] Release workflow
+"""
+
+
+@pytest.mark.parametrize("header", ["Version", "版本对应", "Milestone"])
+def test_a_version_table_over_version_sections_restates_them(header: str) -> None:
+    # jianwu: a status table naming each row's version, all shipped, over version sections whose boxes
+    # are the work: the table restates the plan at another grain, its rows are no steps of their own.
+    text = VERSIONS.replace("| Capability | Version | Status |", f"| Capability | {header} | Status |")
+    steps = [(s.title, s.status) for s in parse_plan(text, Path("ROADMAP.md")).walk() if s.is_leaf]
+    assert steps == [
+        ("Expand CLI", "done"), ("Streaming output", "done"), ("`tool --version`", "todo"), ("Release workflow", "todo"),
+    ]  # fmt: skip
+    # A table with no such column keeps its rows as steps, as before.
+    plain = VERSIONS.replace("| Capability | Version | Status |", "| Capability | Notes | Status |")
+    assert len([s for s in parse_plan(plain, Path("ROADMAP.md")).walk() if s.is_leaf]) == 6
