@@ -462,7 +462,43 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
         items[position].priority = rank
     if planned_bullets:
         _roll_call(items, lines, skip)
+    if any(
+        word in low for word in ("deferred", "postponed", "descoped", "de-scoped", "parked", "out of scope")
+    ):
+        _deferred_phases(items, lines, headings, skip)
     return replace(_build(items, verify_at, flavor, lines, path, steps, again), legend=legend)
+
+
+_DEFERRAL_HEADING = re.compile(
+    r"(?i)^#{1,6}[ \t]+\W*(?:deferred|postponed|descoped|de-scoped|parked|out[ \t]+of[ \t]+scope)\b"
+)
+_PHASES_NAMED = re.compile(r"(?i)\bphases?[ \t]+(\d+)(?:[ \t]*(?:[-–—]|to|through)[ \t]*(\d+))?\b")
+_PHASE_HEADING = re.compile(r"(?i)^#{1,6}[ \t]+\W*(?:\*\*)?phase[ \t]+\d")
+
+
+def _deferred_phases(items: list[_Node], lines: list[Line], headings: dict[int, int], skip: set[int]) -> None:
+    """`## 🔄 DEFERRED TO FUTURE SPEC` over "**Phases 6-9 have been deferred** ...": the phases a
+    deferral section names (`Phase 6`, `Phases 6-9`) are deferred where their own headings say
+    nothing of it, so `start` passes over their boxes."""
+    marks = sorted(i for i in headings if i not in skip and _DEFERRAL_HEADING.match(lines[i].body))
+    if not marks:
+        return
+    order = sorted(headings)
+    named: set[str] = set()
+    for mark in marks:
+        depth = len(lines[mark].body) - len(lines[mark].body.lstrip("#"))
+        end = next(
+            (i for i in order if i > mark and len(lines[i].body) - len(lines[i].body.lstrip("#")) <= depth),
+            len(lines),
+        )
+        for i in range(mark + 1, end):
+            for first, last in _PHASES_NAMED.findall(lines[i].body):
+                low, high = int(first), int(last or first)
+                if high - low <= 100:
+                    named.update(str(n) for n in range(low, high + 1))
+    for node in items:
+        if node.id in named and node.level < 0 and _PHASE_HEADING.match(node.marker.line.body):
+            node.deferred = True
 
 
 def _roll_call(items: list[_Node], lines: list[Line], skip: set[int]) -> None:

@@ -795,3 +795,26 @@ def test_reopening_an_item_whose_text_says_done_drops_the_word(tmp_path: Path) -
 def test_numbered_part_headings_under_a_phase_are_its_tasks() -> None:
     text = "### Phase 1: Events\n\n#### 1.1 Enhance the payload\n\nx\n\n#### 1.2 Add progress events\n\n### Phase 2: UI\n\n#### 2.1 Progress store\n"
     assert [i for i, _, _ in _read(text) if "." in i] == ["1.1", "1.2", "2.1"]
+
+
+def test_phases_a_deferral_section_names_are_deferred() -> None:
+    # bikeTracking: `## 🔄 DEFERRED TO FUTURE SPEC` says "Phases 6-9 have been deferred"; their own
+    # headings say nothing of it, and start passes over their boxes to Phase 10's.
+    text = (
+        "# Tasks\n\n## Phase 1: Setup\n\n- [x] T001 Init\n\n## 🔄 DEFERRED TO FUTURE SPEC\n\n"
+        "**Phases 2-3 have been deferred** to a separate spec.\n\n- **Phase 4**: stays? no, named too\n\n"
+        "## Phase 2: Delete\n\n- [ ] T010 Delete rides\n\n## Phase 3: Stats\n\n- [ ] T020 Stats\n\n"
+        "## Phase 4: Export\n\n- [ ] T030 Export\n\n## Phase 5: Polish\n\n- [ ] T040 Logging\n"
+    )
+    plan = parse(text, Path("tasks.md"))
+    assert [(s.id, s.deferred) for s in plan.steps] == [
+        ("1", False),
+        ("2", True),
+        ("3", True),
+        ("4", True),
+        ("5", False),
+    ]
+    assert next_open_step(plan).id == "T040"
+    # Without the deferral section, Phase 2's box is next, as before.
+    plain = text.replace("## 🔄 DEFERRED TO FUTURE SPEC", "## Notes")
+    assert next_open_step(parse(plain, Path("tasks.md"))).id == "T010"
