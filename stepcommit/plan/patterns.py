@@ -134,6 +134,9 @@ SENTENCE_END = lazy(r"(?<=[\w)\]`'\"]{2})\.[ \t]+(?=[A-Z])")
 TOTAL_ROW = lazy(r"(?i)^(?:[\w-]+[ \t]+)?(?:grand[ \t]+)?totals?$|^(?i:sum|overall)$")
 OPTIONAL_CELL = lazy(r"(?i)(?<![\w-])optional(?![\w-])")
 SPACES = lazy(r"\s+")
+# A section for keeping the file itself (a todo-list template's `## Progress Tracking` of "Update this
+# section as items are completed" boxes, `## Lessons Learned`): what is in it is no step.
+BOOKKEEPING_SECTION = lazy(r"(?i)^(?:progress[ \t]+(?:tracking|log)|lessons[ \t]+learned|retrospectives?)$")
 # Sections of a document that are about the plan, not steps of it.
 NOT_STEP_SECTIONS = lazy(
     r"(?i)^(?:overview|introduction|intro|summary|description|notes?|references?|background|goals?|non-goals|purpose|"

@@ -23,6 +23,7 @@ from stepcommit.plan.patterns import (
     ANTIGRAVITY_ID,
     ATX,
     BOLD_ID,
+    BOOKKEEPING_SECTION,
     CHECKBOX,
     COMPOUND_HEADING,
     CRITERIA,
@@ -257,7 +258,11 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
                 template_depth = None
             tasks = any(TASKS_PARENT.search(name) for _, _, name in stack)
             bare = _Node(None, "", None, line.number, depth - 100, Marker("break", 0, 0, line))
-            if template_depth is not None or TEMPLATE_HEADING.match(_unbold(content).strip()):
+            if (
+                template_depth is not None
+                or TEMPLATE_HEADING.match(_unbold(content).strip())
+                or BOOKKEEPING_SECTION.match(_plain(_unbold(content)))
+            ):
                 template_depth = depth if template_depth is None else template_depth
                 node = bare
             elif _criteria_name(content):

@@ -818,3 +818,19 @@ def test_phases_a_deferral_section_names_are_deferred() -> None:
     # Without the deferral section, Phase 2's box is next, as before.
     plain = text.replace("## 🔄 DEFERRED TO FUTURE SPEC", "## Notes")
     assert next_open_step(parse(plain, Path("tasks.md"))).id == "T010"
+
+
+def test_a_section_for_keeping_the_file_holds_no_steps() -> None:
+    # bantuaku: a todo-list template's `## Progress Tracking` of "Update this section ..." boxes.
+    text = (
+        "# Todo\n\n## Backend\n\n- [ ] **BACKEND-001**: Update the handler\n\n## Progress Tracking\n\n"
+        "### Completed Items\n- [ ] Update this section as items are completed\n\n### Blockers & Issues\n"
+        "- [ ] Document any blockers encountered\n\n## Frontend\n\n- [ ] **FRONTEND-001**: New widget\n"
+    )
+    assert [s.title for s in parse(text, Path("todo-list.md")).walk() if s.is_leaf] == [
+        "Update the handler",
+        "New widget",
+    ]
+    # An ExecPlan's `## Progress` is its steps, as before.
+    execplan = (Path(__file__).parent / "corpus" / "execplan.md").read_text(encoding="utf-8")
+    assert len([s for s in parse(execplan, Path("EXECPLAN.md")).walk()]) > 1
