@@ -369,7 +369,7 @@ _TAG_UPPER = "|".join(
 _TAG_CAP = "|".join(
     re.escape(w.capitalize()).replace(r"\ ", r"[ \t]+") for w in sorted(_TAGS, key=len, reverse=True)
 )
-_TAG_END = r"(?![\w'\u2019])"
+_TAG_END = r"!*(?![\w'\u2019])"  # `✅ COMPLETE!`: its exclamation marks are the tag's
 # (kind of match, pattern): a bracketed or bold tag is removed alone; an emoji, dash or capitals tag
 # starts a status clause, and the rest of the title (its reason) goes with it.
 _TAG_RES: tuple[tuple[bool, LazyPattern], ...] = (

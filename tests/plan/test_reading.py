@@ -834,3 +834,18 @@ def test_a_section_for_keeping_the_file_holds_no_steps() -> None:
     # An ExecPlan's `## Progress` is its steps, as before.
     execplan = (Path(__file__).parent / "corpus" / "execplan.md").read_text(encoding="utf-8")
     assert len([s for s in parse(execplan, Path("EXECPLAN.md")).walk()]) > 1
+
+
+def test_a_status_tag_with_exclamation_marks_unticks_whole() -> None:
+    # sunnyswap: `- [x] Create `lib/htlc/` directory structure ✅ COMPLETE!` was refused on untick (the
+    # tag was read without its `!`, and the `!` left behind changed the title).
+    from datetime import UTC, datetime
+
+    from stepcommit.plan.editing import set_status
+
+    for tail in ("✅ COMPLETE!", "✅ DONE!!", "✅ COMPLETE"):
+        text = f"# TODO\n\n- [x] Create `lib/htlc/` directory structure {tail}\n- [ ] Next\n"
+        [step, _] = parse(text, Path("TODO.md")).walk()
+        assert (step.title, step.status) == ("Create `lib/htlc/` directory structure", "done")
+        reopened = set_status(text, Path("TODO.md"), step, "todo", datetime(2026, 12, 4, tzinfo=UTC))
+        assert reopened.splitlines()[2] == "- [ ] Create `lib/htlc/` directory structure"
