@@ -363,6 +363,11 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
                 said = _said_again(line, status_line)
                 if said is not None:
                     again.setdefault(id(last_heading[1]), []).append(said)
+                    # `#### 9. Receipt Storage 🔄` over `**Status**: COMPLETED ✅`: the line says it in
+                    # words, and later (a glyph is often left as it was): the line's status wins.
+                    told = words.read_cell(status_line.group("value")).status
+                    if told is not None and told != last_heading[1].status:
+                        last_heading[1].status = told
             if promoted is not None:
                 items[-1] = promoted
                 stack[-1] = (stack[-1][0], promoted, stack[-1][2])

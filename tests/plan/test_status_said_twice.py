@@ -36,3 +36,17 @@ def test_unticking_rewrites_the_heading_and_its_status_line() -> None:
     ]
     back = set_status(new, PATH, again.steps[0], "done", NOW)
     assert parse_plan(back, PATH).steps[0].status == "done"
+
+
+def test_where_the_heading_and_its_status_line_disagree_the_line_says_it() -> None:
+    # indexer-go: `#### 9. Receipt Storage (P0) 🔄` over `**Status**: COMPLETED ✅` (the glyph left as
+    # it was when the work began): the words of the status line are the step's status.
+    text = (
+        "# Progress\n\n#### 8. Fetcher (P0) ✅\n**Status**: COMPLETED ✅\n\n"
+        "#### 9. Receipt Storage (P0) 🔄\n**Status**: COMPLETED ✅\n\n#### 10. Query API (P1)\n**Status**: PENDING\n"
+    )
+    plan = parse_plan(text, Path("PROGRESS.md"))
+    assert [(s.id, s.status) for s in plan.walk()] == [("8", "done"), ("9", "done"), ("10", "todo")]
+    # A tick back to open rewrites both places, and reads back open.
+    reopened = set_status(text, Path("PROGRESS.md"), plan.steps[1], "todo", NOW)
+    assert [(s.id, s.status) for s in parse_plan(reopened, Path("PROGRESS.md")).walk()][1] == ("9", "todo")
