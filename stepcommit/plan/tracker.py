@@ -426,19 +426,20 @@ def _leftovers(phase: _Node, leaves: list[_Node], lines: list[Line], row: Status
     """The boxes of a phase its row calls done that sit in a subsection of leftover work: work after
     the phase, each a step of its own (the row speaks for the phase, not for them). Ticked or not:
     ticking one changes no step's place."""
-    if row != "done":
+    boxes = [leaf for leaf in leaves if leaf.marker.kind == "checkbox"] if row == "done" else []
+    if not boxes:
         return []
-    kept = []
-    for leaf in leaves:
-        if leaf.marker.kind != "checkbox":
-            continue
-        for i in range(leaf.line - 2, phase.line - 1, -1):  # the nearest heading above, inside the phase
-            body = lines[i].body
-            if body[:1] == "#":
-                if _LEFTOVER.search(body):
-                    kept.append(leaf)
-                break
-    return kept
+    # The nearest heading above each box, inside the phase: one pass down the phase's lines.
+    wanted = {leaf.line for leaf in boxes}
+    heading_of: dict[int, str] = {}
+    current = ""
+    for i in range(phase.line, max(wanted)):
+        body = lines[i].body
+        if body[:1] == "#":
+            current = body
+        elif i + 1 in wanted:
+            heading_of[i + 1] = current
+    return [leaf for leaf in boxes if _LEFTOVER.search(heading_of.get(leaf.line, ""))]
 
 
 def _collapse(phase: _Node, joined: Joined, lines: list[Line]) -> None:
