@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from stepcommit.errors import PlanError
+from stepcommit.lazy_re import lazy
 from stepcommit.plan import blocks, tracker, words
 from stepcommit.plan.model import Granularity, Plan, Status, Step, built_step
 from stepcommit.plan.patterns import (
@@ -479,11 +480,11 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
     return replace(_build(items, verify_at, flavor, lines, path, steps, again), legend=legend)
 
 
-_DEFERRAL_HEADING = re.compile(
+_DEFERRAL_HEADING = lazy(
     r"(?i)^#{1,6}[ \t]+\W*(?:deferred|postponed|descoped|de-scoped|parked|out[ \t]+of[ \t]+scope)\b"
 )
-_PHASES_NAMED = re.compile(r"(?i)\bphases?[ \t]+(\d+)(?:[ \t]*(?:[-–—]|to|through)[ \t]*(\d+))?\b")
-_PHASE_HEADING = re.compile(r"(?i)^#{1,6}[ \t]+\W*(?:\*\*)?phase[ \t]+\d")
+_PHASES_NAMED = lazy(r"(?i)\bphases?[ \t]+(\d+)(?:[ \t]*(?:[-–—]|to|through)[ \t]*(\d+))?\b")
+_PHASE_HEADING = lazy(r"(?i)^#{1,6}[ \t]+\W*(?:\*\*)?phase[ \t]+\d")
 
 
 def _deferred_phases(items: list[_Node], lines: list[Line], headings: dict[int, int], skip: set[int]) -> None:
@@ -493,14 +494,14 @@ def _deferred_phases(items: list[_Node], lines: list[Line], headings: dict[int, 
     marks = sorted(i for i in headings if i not in skip and _DEFERRAL_HEADING.match(lines[i].body))
     if not marks:
         return
+
+    def depth(i: int) -> int:  # a setext heading's depth is in the map, an ATX one's in its hashes
+        return headings[i] or len(lines[i].body) - len(lines[i].body.lstrip("#"))
+
     order = sorted(headings)
     named: set[str] = set()
     for mark in marks:
-        depth = len(lines[mark].body) - len(lines[mark].body.lstrip("#"))
-        end = next(
-            (i for i in order if i > mark and len(lines[i].body) - len(lines[i].body.lstrip("#")) <= depth),
-            len(lines),
-        )
+        end = next((i for i in order if i > mark and depth(i) <= depth(mark)), len(lines))
         for i in range(mark + 1, end):
             for first, last in _PHASES_NAMED.findall(lines[i].body):
                 low, high = int(first), int(last or first)
@@ -557,7 +558,7 @@ def _nest_by_number(items: list[_Node]) -> None:
             group = None
 
 
-_GROUP_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(?:\W{0,3}[ \t]*)?(?:\*\*)?(?i:milestone)[ \t]+\w")
+_GROUP_HEADING = lazy(r"^ {0,3}#{1,6}[ \t]+(?:\W{0,3}[ \t]*)?(?:\*\*)?(?i:milestone)[ \t]+\w")
 
 
 def _milestones_are_groups(items: list[_Node]) -> None:
@@ -576,7 +577,7 @@ def _milestones_are_groups(items: list[_Node]) -> None:
         items[i] = _Node(None, "", None, node.line, node.level, Marker("break", 0, 0, node.marker.line))
 
 
-_PHASE_RANGE = re.compile(
+_PHASE_RANGE = lazy(
     r"\s[-–—:]+\s*\(?(?i:phases?)[ \t]+(?P<first>\d+(?:\.\d+)*)(?:[ \t]*[-–—][ \t]*(?P<last>\d+(?:\.\d+)*))?\b"
 )
 
@@ -600,7 +601,7 @@ def _without_phase_ranges(items: list[_Node]) -> list[_Node]:
 
 # Words a box names a phase by (a `Task 1.1` box is still read as a task of `Task 1`).
 _PHASE_WORDS = {"phase", "stage", "sprint", "iteration", "fase", "etapa"}
-_BOX_LABEL = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[.\]\*?[ \t]+(?:\*\*|__)?(\w+)[ \t]+\d")
+_BOX_LABEL = lazy(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[.\]\*?[ \t]+(?:\*\*|__)?(\w+)[ \t]+\d")
 
 
 def _same_label(group: _Node, node: _Node) -> bool:
@@ -949,7 +950,7 @@ def _table_node(
     )
 
 
-_SPRINT_CELL = re.compile(r"(?i:sprint)[ \t]+(\d+(?:\.\d+)*)$")
+_SPRINT_CELL = lazy(r"(?i:sprint)[ \t]+(\d+(?:\.\d+)*)$")
 
 # The one row of a table with nothing in it yet (`| _None_ | _N/A_ | _N/A_ |`).
 _NOTHING = {"none", "none yet", "nothing", "nothing yet", "n/a", "-", "—", "–"}

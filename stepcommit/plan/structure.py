@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from stepcommit.lazy_re import lazy
 from stepcommit.plan import words
 from stepcommit.plan.patterns import BOLD_WORD, DETAILS_CLOSE, DETAILS_OPEN
 from stepcommit.plan.text import Line
@@ -114,7 +115,7 @@ _NOT_STEP_HEADERS = {
 
 # A column that groups the rows (`Milestone`: `M1`, `v4.2`) names the row only where no other does.
 _GROUP_HEADERS = {"milestone"}
-_NUMBER_AND_NAME = re.compile(r"^\s*[*_`]*\d+(?:\.\d+)*\.?[ \t]+[^\W\d_]")
+_NUMBER_AND_NAME = lazy(r"^\s*[*_`]*\d+(?:\.\d+)*\.?[ \t]+[^\W\d_]")
 
 
 def _names_in_ids(cells: list[str]) -> bool:

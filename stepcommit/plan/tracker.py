@@ -444,7 +444,7 @@ def _leftovers(phase: _Node, leaves: list[_Node], lines: list[Line], row: Status
 
 def _collapse(phase: _Node, joined: Joined, lines: list[Line]) -> None:
     """A phase step: its checklist becomes its to-do list, each item a place ticked with the phase;
-    open boxes of leftover work after a finished phase stay steps under it (`_leftovers`)."""
+    the boxes of leftover work after a finished phase stay steps under it (`_leftovers`)."""
     items = [n for n, _ in _walk(phase.children)]
     leaves = [n for n in items if not n.children]
     row = joined.row_status.get(id(phase))
