@@ -462,6 +462,8 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
     items[:] = _without_phase_ranges(items)
     _nest_by_number(items)
     _sections_are_no_tasks(items, task_headings, plain_headings, listed)
+    if seen_box:
+        _headings_named_by_boxes(items, sorted((*plain_headings, *task_headings), key=lambda h: h[0]))
     # A numbered heading with nothing under it (`## 0.9.x (current)`) is no step (see `_build`).
     if (
         not any(n.marker.kind != "break" and not n.numbered_heading for n in items)
@@ -751,6 +753,45 @@ def _sections_are_no_tasks(
             items[position] = _heading_node(content, content_start, depth, line, force=True)
 
 
+def _headings_named_by_boxes(items: list[_Node], headings: list[tuple[int, int, str, int, Line]]) -> None:
+    """A heading that names a task by its own id (`### T-016: Fix the proxy`), where a box elsewhere
+    with that id and title says its status (`- [x] T-016: Fix the proxy (done)` in a `## Checklist`):
+    the heading is that task's step with that id, whatever its words say, so the two are one step
+    (`tracker.join` makes the box a place of the heading). A box inside the heading's own section
+    names a part of it, not the task."""
+    boxes: dict[str, list[_Node]] = {}
+    for node in items:
+        if (
+            node.marker.kind == "checkbox"
+            and node.id is not None
+            and tracker._NAMED_ID.compiled.fullmatch(node.id)
+        ):
+            boxes.setdefault(node.id, []).append(node)
+    if not boxes:
+        return
+    for position, depth, content, content_start, line in headings:
+        rest = _heading_status(content, content_start)[1]
+        read = read_title(_unbold(rest).strip())
+        named = boxes.get(read.ident) if read.ident else None
+        if not named:
+            continue
+        end = next(
+            (n.line for n in items[position + 1 :] if n.level < 0 and n.level <= depth - 100),
+            1 << 62,
+        )
+        key = set(re.findall(r"\w+", read.text.lower()))
+        if not any(
+            not (line.number < box.line < end) and key & set(re.findall(r"\w+", box.title.lower()))
+            for box in named
+        ):
+            continue
+        node = items[position]
+        if node.marker.kind == "break":
+            node = _heading_node(content, content_start, depth, line, force=True)
+            items[position] = node
+        node.id = read.ident
+
+
 def _headings_as_steps(items: list[_Node], headings: list[tuple[int, int, str, int, Line]]) -> None:
     """A plan with no marker anywhere (a roadmap of `## Feature` headings): its headings are the steps.
 
@@ -833,7 +874,15 @@ def _heading_status(text: str, base: int) -> tuple[Status | None, str, tuple[int
     if cell.status is None:
         return None, text, None, False
     deferred = cell.word is not None and words.is_deferral(marker[cell.word[0] : cell.word[1]])
-    return cell.status, text[: match.start()], (base + match.start(), base + match.end()), deferred
+    # The day after the marker stays when the marker is rewritten.
+    end = match.end("marker") if match.group("date") else match.end()
+    return cell.status, text[: match.start()], (base + match.start(), base + end), deferred
+
+
+# What follows a phase's number in a heading about the phase (no separator: `Phase 2 Summary`).
+_ABOUT_A_PHASE = lazy(
+    r"(?i)[ \t]+(?:summary|overview|recap|retrospective|retro|report|notes|review[ \t]+notes)\b[ \t]*(?:\(.*\))?[ \t]*$"
+)
 
 
 def _heading_node(
@@ -853,6 +902,9 @@ def _heading_node(
         or COMPOUND_HEADING.match(rest)
     )
     numbered = False
+    if step is not None and _ABOUT_A_PHASE.compiled.match(rest, step.end("num")):
+        # `## Phase 2 Summary`, `## Sprint 3 Retrospective`: a section about the phase, not a step.
+        return _Node(None, "", None, line.number, depth - 100, Marker("break", 0, 0, line))
     if step is None:
         step = NUMBERED_HEADING.match(rest)
         # Under `## Implementation Tasks`, `### 2. Path quoting fix` is a task even with nothing under it.

@@ -34,6 +34,8 @@ _CHECKBOX_KW = lazy(
     rf"^[ \t]*(?:[-*+]|\d{{1,9}}[.)])[ \t]+\[.\]\*?[ \t]+(?:\*\*|__)?(?P<kw>(?i:{_KW}))[ \t]+"
     r"(?P<num>\d+(?:\.\d+)*[a-z]?)\b"
 )
+# A task's own id, letters and a number (`T-001`, `A1`, `SEC-2`): a heading and a box with it are one task.
+_NAMED_ID = lazy(r"[A-Za-z]{1,6}-?\d+(?:\.\d+)*[a-z]?")
 _OWN_ID = lazy(r"[A-Za-z]{0,6}-?\d+(?:\.\d+)*[a-z]?")
 _BOLD = r"(?:\*\*|__)?"
 _ACTIVE = lazy(
@@ -245,8 +247,31 @@ def join(
             claimed.add(id(head.node))
             claimed.update(id(c.node) for c in members)
             groups.append((head.node, members))
-    # A summary table mirroring the checklist below it: a row joins the one item with its id.
+    # A task heading and the box of a checklist elsewhere with its own id (`### T-016: Fix the proxy`
+    # and `- [x] T-016: Fix the proxy`): one task, the box its status, the heading's boxes its to-do.
     item_groups: set[int] = set()
+    boxed: list[_Node] = []
+    by_own_id: dict[str, list[_Candidate]] = {}
+    for cand in found:
+        if cand.kind == "item" and cand.node.id is not None and _NAMED_ID.compiled.fullmatch(cand.node.id):
+            by_own_id.setdefault(cand.node.id, []).append(cand)
+    for head in headings if by_own_id else ():
+        if id(head.node) in claimed or head.node.id not in by_own_id:
+            continue
+        inside = {id(n) for n, _ in _walk(head.node.children)}
+        same = [
+            c
+            for c in by_own_id[head.node.id]
+            if id(c.node) not in claimed
+            and id(c.node) not in inside
+            and _alike_strict(head.node.title, c.node.title)
+        ]
+        if len(same) == 1:
+            claimed.update((id(head.node), id(same[0].node)))
+            groups.append((head.node, same))
+            item_groups.add(id(head.node))
+            boxed.append(head.node)
+    # A summary table mirroring the checklist below it: a row joins the one item with its id.
     items: dict[str, list[_Candidate]] = {}
     for cand in found:
         if cand.kind == "item" and cand.node.id is not None:
@@ -293,7 +318,9 @@ def join(
         )
         if named and primary.marker.kind.startswith("heading") and not _alike_strict(primary.title, named):
             primary.title = named
-        rows_status = [c.node.status for c in members if c.kind in ("row", "checkbox") and c.node.status]
+        rows_status = [
+            c.node.status for c in members if c.kind in ("row", "checkbox", "item") and c.node.status
+        ]
         if rows_status:
             joined.row_status[id(primary)] = rows_status[0]
             if not primary.children and primary.status is None:
@@ -306,6 +333,8 @@ def join(
         # says its status through its row, as one with no children at all does.
         if not primary.children and primary.status is None and id(primary) in joined.row_status:
             primary.status = joined.row_status[id(primary)]
+    for task in boxed:
+        _collapse(task, joined, lines)
     # Phases are what the Active Phase line walks: not an item joined with its summary row.
     joined.phases = sorted((p for p, _ in groups if id(p) not in item_groups), key=lambda n: n.line)
     if tracker and steps == "phase":
