@@ -1018,15 +1018,36 @@ def _attach(stack: list[_Node], verify: list[tuple[int, str]]) -> None:
             owner.verify.append(command)
 
 
-def _without_restatements(roots: list[_Node]) -> list[_Node]:
-    """``roots`` without the copy of a phase a summary restates: of two top-level headings with the
-    same id and title that both hold steps (`## Phase 3: Test` and, under `## Checklist Summary`,
-    `### Phase 3: Test`), the one with fewer leaf steps (coarser, and often stale) is no step, nor
+# A section of work still to come, in the languages of the corpus (`## Next work`, `## 📋 다음 작업`).
+_TO_COME = lazy(PLANNED_SECTION.pattern + r"|^\W*(?:다음|예정|향후|下一步|下一个|计划|待办)")
+
+
+def _in_section_to_come(node: _Node, lines: list[Line]) -> bool:
+    """Whether a heading step sits in a section of work to come, at any depth above it."""
+    depth = node.level + 100
+    for i in range(node.line - 2, -1, -1):
+        atx = ATX.match(lines[i].body) if lines[i].body[:1] == "#" else None
+        if atx is not None and len(atx.group("hashes")) < depth:
+            if _TO_COME.compiled.match(_plain(_unbold(atx.group("text") or ""))):
+                return True
+            depth = len(atx.group("hashes"))
+    return False
+
+
+def _without_restatements(roots: list[_Node], lines: list[Line]) -> list[_Node]:
+    """``roots`` without the copy of a step a summary restates (two top-level headings with the same
+    id and title: `## Phase 3: Test` and, under `## Checklist Summary`, `### Phase 3: Test`).
+
+    A copy in a section of work to come (`## Next work`) restates a step written elsewhere: it is
+    the plan as it was before the work, and the other copy is the step. Otherwise, of copies that
+    both hold steps, the one with fewer leaf steps (coarser, and often stale) is no step, nor
     anything under it. Copies of one grain both stay, and so do steps repeated under different
-    parents (`### Step 1: Write the test` in every task)."""
+    parents (`### Step 1: Write the test` in every task). Neither rule reads a status, so a tick
+    never changes which copy is the step."""
     by_key: dict[tuple[str, tuple[str, ...]], list[_Node]] = {}
     for node in roots:
-        if node.id is not None and node.children and node.marker.kind.startswith("heading"):
+        kind = node.marker.kind
+        if node.id is not None and (kind.startswith("heading") or (kind == "cell" and node.marker.table < 0)):
             by_key.setdefault((node.id, tuple(re.findall(r"\w+", node.title.lower()))), []).append(node)
     repeated = [nodes for nodes in by_key.values() if len(nodes) > 1]
     if not repeated:
@@ -1036,7 +1057,15 @@ def _without_restatements(roots: list[_Node]) -> list[_Node]:
         return sum(leaves(c) for c in node.children) if node.children else 1
 
     gone: set[int] = set()
-    for first, *others in repeated:
+    for copies in repeated:
+        to_come = [n for n in copies if _in_section_to_come(n, lines)]
+        if to_come and len(to_come) < len(copies):
+            gone.update(id(n) for n in to_come)
+            continue
+        with_steps = [n for n in copies if n.children and n.marker.kind.startswith("heading")]
+        if len(with_steps) < 2:
+            continue
+        first, *others = with_steps
         for other in others:
             one, two = leaves(first), leaves(other)
             if one != two:
@@ -1076,7 +1105,7 @@ def _build(
         return [node]
 
     roots = [k for r in roots for k in keep(r, None)]
-    roots = _without_restatements(roots)
+    roots = _without_restatements(roots, lines)
     roots, joined = tracker.join(roots, lines, _header_reader(lines), steps)
     markers: list[Marker] = []
     places: list[tuple[tracker.Place, ...]] = []

@@ -50,3 +50,22 @@ def test_where_the_heading_and_its_status_line_disagree_the_line_says_it() -> No
     # A tick back to open rewrites both places, and reads back open.
     reopened = set_status(text, Path("PROGRESS.md"), plan.steps[1], "todo", NOW)
     assert [(s.id, s.status) for s in parse_plan(reopened, Path("PROGRESS.md")).walk()][1] == ("9", "todo")
+
+
+def test_a_section_of_work_to_come_restating_a_task_is_no_second_task() -> None:
+    # indexer-go: the tasks the report calls done are written again, boxes open, under `## 📋 다음 작업`
+    # ("next work"); that copy is the plan as it was before the work. It stays no step when ticked.
+    text = (
+        "# Progress\n\n## Done\n\n#### 8. Worker Pool (P0) ✅\n- [x] Fetch blocks\n\n"
+        "#### 9. Receipts (P0)\n- [ ] Store receipts\n\n"
+        "## 📋 다음 작업\n\n### API\n\n#### 8. Worker Pool (P0)\n- [ ] Fetch blocks\n- [ ] Add a pool\n\n"
+        "## Next steps\n\n#### 9. Receipts (P0)\n- [ ] Store receipts\n- [ ] Link them\n"
+    )
+    path = Path("PROGRESS.md")
+    plan = parse_plan(text, path)
+    assert [(s.id, s.title, s.line) for s in plan.steps] == [
+        ("8", "Worker Pool (P0)", 5),
+        ("9", "Receipts (P0)", 8),
+    ]
+    ticked = set_status(text, path, plan.steps[1].children[0], "done", NOW)
+    assert [(s.id, s.line) for s in parse_plan(ticked, path).steps] == [("8", 5), ("9", 8)]
