@@ -56,6 +56,8 @@ _STATUS_HEADERS = {
     "estado",
     "状态",
     "狀態",
+    "상태",
+    "진행",
 }
 _OWNER_HEADERS = {"assignee", "assigned", "assigned to", "owner", "claimed by", "who"}
 _ID_HEADERS = {

@@ -52,6 +52,9 @@ _WORDS: dict[str, Status] = {
     "won't do": "skipped",
     "wont do": "skipped",
     "n/a": "skipped",
+    # GSD's word for a phase inserted after the roadmap was planned (`| 5. Fixes | v1.0 | 0/0 | Inserted |`);
+    # a status only as a whole cell (`Hotfix (INSERTED)` in a title names no status).
+    "inserted": "todo",
     # Portuguese and Spanish trackers (`| Fase | Nome | Estado |`, `✓ Completa`, `Pendente`).
     "completa": "done",
     "completo": "done",
@@ -76,10 +79,17 @@ _WORDS: dict[str, Status] = {
     "未开始": "todo",
     "待开始": "todo",
     "已取消": "skipped",
+    # Korean plans (`### API Server (완료) ✅`, `**상태**: 진행 중`).
+    "완료": "done",
+    "진행 중": "in_progress",
+    "진행중": "in_progress",
+    "대기": "todo",
+    "미완료": "todo",
 }
 # Open, but not to be begun now: read as "todo" with the step marked deferred.
 _DEFERRAL = {"deferred", "blocked", "on hold", "postponed"}
 _BOOLEAN = {"yes", "no", "y", "n", "true", "false"}
+_WHOLE_CELL_ONLY = {"inserted"}
 
 _EMOJI: dict[str, Status] = {
     "✅": "done",
@@ -115,7 +125,9 @@ _DEFAULT_WORD: dict[Status, str] = {
 # An emoji keeps its variation selector (U+FE0F / U+FE0E) as part of it, so both are replaced together.
 EMOJI = "(?:" + "|".join(re.escape(e) for e in sorted(_EMOJI, key=len, reverse=True)) + ")[\ufe0e\ufe0f]?"
 _WORD_ALT = "|".join(
-    re.escape(w).replace(r"\ ", r"[ \t]+") for w in sorted(_WORDS, key=len, reverse=True) if len(w) > 1
+    re.escape(w).replace(r"\ ", r"[ \t]+")
+    for w in sorted(_WORDS, key=len, reverse=True)
+    if len(w) > 1 and w not in _WHOLE_CELL_ONLY
 )
 WORD = rf"(?<![\w/-])(?i:{_WORD_ALT})(?![\w/-])"
 _EMOJI_RE = lazy(EMOJI)

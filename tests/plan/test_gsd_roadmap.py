@@ -125,3 +125,22 @@ def test_a_task_box_numbered_in_a_task_box_still_nests_under_it() -> None:
     text = "# Tasks\n\n- [ ] Task 1: Build\n- [ ] Task 1.1: Scaffold\n- [ ] Task 1.2: Wire\n"
     plan = parse_plan(text, Path("TODO.md"))
     assert [(s.title, [c.title for c in s.children]) for s in plan.steps] == [("Build", ["Scaffold", "Wire"])]
+
+
+def test_an_inserted_phase_row_is_open_work() -> None:
+    # ebind (round 15): GSD writes `Inserted` in the Status cell of a phase added after planning; the
+    # phase is not started, and start begins it. In a title or heading the word names no status.
+    text = (
+        "# Roadmap\n\n## Progress\n\n| Phase | Milestone | Plans Complete | Status | Completed |\n"
+        "|-------|-----------|---------------|--------|-----------|\n"
+        "| 1. State Machine | v1.0 | 1/1 | Complete | 2026-06-03 |\n"
+        "| 2. PR Review Fixes | v1.0 | 0/0 | Inserted | — |\n"
+    )
+    plan = parse_plan(text, PATH)
+    assert [(s.id, s.status) for s in plan.walk()] == [("1", "done"), ("2", "todo")]
+    following = next_open_step(plan)
+    assert following is not None and following.id == "2"
+    done = set_status(text, PATH, following, "done", NOW)
+    assert "| 2. PR Review Fixes | v1.0 | 0/0 | Complete | — |" in done.splitlines()
+    heading = "# Roadmap\n\n### Phase 1.1: Hotfix (INSERTED)\n\n- [ ] Patch it\n"
+    assert [s.title for s in parse_plan(heading, PATH).walk()] == ["Hotfix (INSERTED)", "Patch it"]

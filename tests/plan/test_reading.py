@@ -849,3 +849,12 @@ def test_a_status_tag_with_exclamation_marks_unticks_whole() -> None:
         assert (step.title, step.status) == ("Create `lib/htlc/` directory structure", "done")
         reopened = set_status(text, Path("TODO.md"), step, "todo", datetime(2026, 12, 4, tzinfo=UTC))
         assert reopened.splitlines()[2] == "- [ ] Create `lib/htlc/` directory structure"
+
+
+def test_korean_status_words_in_a_status_table_are_read() -> None:
+    text = (
+        "# 진행 상황\n\n| Phase | 설명 | 상태 |\n|---|---|---|\n"
+        "| 1 | 저장소 | 완료 |\n| 2 | API | 진행 중 |\n| 3 | 배포 | 대기 |\n"
+    )
+    plan = parse_plan(text, Path("PROGRESS.md"))
+    assert [(s.id, s.status) for s in plan.walk()] == [("1", "done"), ("2", "in_progress"), ("3", "todo")]
