@@ -139,6 +139,7 @@ class _Criteria:
     owner: _Node | None
     depth: int  # a heading's depth, or a label line's indent
     label: bool
+    bullets: bool = False  # a label's list so far: plain bullets (its criteria written without boxes)
 
 
 def _enclosing(stack: list[tuple[int, _Node | None, str]]) -> _Node | None:
@@ -307,6 +308,10 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
                 continue
             if criteria is not None and criteria.label and indent < criteria.depth:
                 criteria = None
+            elif criteria is not None and criteria.bullets and index and not lines[index - 1].body.strip():
+                # `**Acceptance Criteria**:` over plain bullets, a blank line, then the phase's task
+                # boxes: the criteria were the bullets; the boxes are a list of their own.
+                criteria = None
             # Most boxes are a paragraph of one line: nothing wrapped to look for.
             wrapped = (
                 _continuation(lines, index, para_end) if para_end.get(index, index + 1) > index + 1 else ""
@@ -346,8 +351,11 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
             continue
         if criteria is not None and criteria.label:
             lead = len(body.expandtabs(4)) - len(body.expandtabs(4).lstrip())
-            if lead <= criteria.depth and not re.match(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)", stripped):
+            bullet_line = re.match(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)", stripped) is not None
+            if lead <= criteria.depth and not bullet_line:
                 criteria = None
+            elif bullet_line:
+                criteria.bullets = True
         label = (
             CRITERIA_LABEL.match(body) if stripped.endswith(":") or stripped.endswith(("**", "__")) else None
         )

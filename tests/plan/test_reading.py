@@ -231,6 +231,24 @@ def test_a_criteria_label_ends_at_the_next_label() -> None:
     assert plan.steps[0].criteria == ("CSV opens in Excel",)
 
 
+def test_a_criteria_label_over_plain_bullets_ends_at_the_blank_line_before_the_task_boxes() -> None:
+    # 1code's spec-kit tasks (round 15): the criteria are the bullets; the boxes after them are tasks.
+    text = (
+        "### Phase 3: User Story 1 - Fix the button\n\n**Acceptance Criteria**:\n- Button visible on a branch\n"
+        "- Button hidden on main\n\n- [x] T208 [P] Read the page\n- [ ] T209 Add the button\n"
+    )
+    plan = parse(text, Path("specs/001-ui/tasks.md"))
+    assert [(s.id, s.status) for s in plan.walk()] == [
+        ("3", "in_progress"),
+        ("T208", "done"),
+        ("T209", "todo"),
+    ]
+    assert plan.steps[0].criteria == ()
+    # Boxes right under the label (no blank line, or boxes all along) are still its criteria.
+    boxed = "### Task 3: Export\n\n**Acceptance Criteria**:\n\n- [ ] CSV opens\n- [ ] Quotes kept\n"
+    assert parse(boxed, Path("PLAN.md")).steps[0].criteria == ("CSV opens", "Quotes kept")
+
+
 def test_verify_checkboxes_are_verification_not_steps() -> None:
     text = "- [ ] 1.1 Parser\n  - [ ] Verify: `pytest tests/test_parser.py`\n- [ ] 1.2 Writer\n"
     plan = parse(text, Path("PLAN.md"))
