@@ -112,6 +112,7 @@ def step_json(step: plan_mod.Step, elsewhere: dict[str, str] | None = None) -> d
         "optional": step.optional,
         "deferred": step.deferred,
         "priority": step.priority,  # the rank its `Priority:` field says: 0 (P0, Critical) first, or null
+        "later": step.later,  # in a section of later work: start takes the other open work first
         "verify": list(step.verify),
         "criteria": list(step.criteria),
         "todo": list(step.todo),  # a tracker phase's checklist, ticked with the phase

@@ -321,10 +321,17 @@ def _work_under_way_first(plan: Plan, ready: list[Step]) -> list[Step]:
 
 
 def _by_priority(steps: tuple[Step, ...]) -> tuple[Step, ...]:
-    """Sibling steps in the order `start` takes them: by the priority each says (`**Priority**:
+    """Sibling steps in the order `start` takes them: the steps of a section of later work
+    (`## Future Enhancements`) after the others; by the priority each says (`**Priority**:
     High` before Medium) when every open one says one, as Task Master's `next` orders its tasks:
     ties to the step with fewer dependencies, then file order; else, or when none says one, in
     file order."""
+    if any(step.later for step in steps) and not all(step.later for step in steps):
+        return _ranked(tuple(s for s in steps if not s.later)) + _ranked(tuple(s for s in steps if s.later))
+    return _ranked(steps)
+
+
+def _ranked(steps: tuple[Step, ...]) -> tuple[Step, ...]:
     ranked = False
     for step in steps:
         if step.status in ("todo", "in_progress") and not _held(step):

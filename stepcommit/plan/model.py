@@ -31,7 +31,9 @@ class Step:
     step's success/acceptance criteria (never steps themselves); ``todo`` is a phase step's own
     checklist when the plan's steps are its phases; ``branch`` is the branch name the plan gives the step;
     ``priority`` the rank its `Priority:` field says (0 first: P0 / Critical, 1 High, 2 Medium, 3 Low);
-    in Task Master, the rank its ``next`` gives it (its own, else its task's, else Medium).
+    in Task Master, the rank its ``next`` gives it (its own, else its task's, else Medium);
+    ``later`` marks a step of a section of later work (`## Future Enhancements`, `## Nice to have`),
+    which `start` takes only after the open work of its siblings elsewhere.
     """
 
     id: str
@@ -49,6 +51,7 @@ class Step:
     todo: tuple[str, ...] = ()
     branch: str | None = None
     priority: int | None = None
+    later: bool = False
 
     @property
     def is_leaf(self) -> bool:
@@ -68,7 +71,7 @@ def built_step(
     ident: str, title: str, status: Status, line: int, index: int,
     children: tuple[Step, ...], verify: tuple[str, ...], *,
     explicit_id: bool, optional: bool, deferred: bool, criteria: tuple[str, ...], todo: tuple[str, ...],
-    priority: int | None = None,
+    priority: int | None = None, later: bool = False,
 ) -> Step:  # fmt: skip
     """``Step(...)`` made without the frozen dataclass's generated ``__init__``, which sets each of
     its fifteen fields through ``object.__setattr__``: a big plan has a hundred thousand steps, and
@@ -79,7 +82,7 @@ def built_step(
     values.update(
         id=ident, title=title, status=status, line=line, index=index, children=children, verify=verify,
         explicit_id=explicit_id, optional=optional, deferred=deferred, criteria=criteria, todo=todo,
-        priority=priority,
+        priority=priority, later=later,
     )  # fmt: skip
     return step
 

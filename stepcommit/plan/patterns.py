@@ -154,6 +154,11 @@ BOLD_ID = lazy(r"(?P<mark>\*\*|__)(?P<id>" + SHARED_ITEM_ID + r")(?P=mark)[ \t]+
 BOLD_ONLY_ID = lazy(
     SHARED_ITEM_ID + r"|[A-Z][A-Z0-9]{1,11}(?:-[A-Z0-9]+)*-\d+(?:\.\d+)*"
 )  # `**BACKEND-001**`
+# Sections of work for later: `## Future Enhancements`, `### Nice to have`, `## Someday`, `## 향후 계획`.
+LATER_SECTION = lazy(
+    r"(?i)^\W*(?:future|later|someday|some[ \t]+day|nice[ \t-]+to[ \t-]+haves?|ideas|wish[ \t-]?list|stretch"
+    r"|long(?:er)?[ \t-]+term|icebox|parking[ \t]+lot|post[- ]?(?:mvp|launch|1\.0)|maybe)\b|^\W*(?:향후|未来|以后)"
+)
 PLAIN_BULLET = lazy(r"^(?P<indent>[ \t]*)[-*+][ \t]+(?P<rest>\S.*)$")
 # Sections whose bullets are work still to do: `### Planned for 0.9.x`, `## Next`, `## Longer term`.
 PLANNED_SECTION = lazy(

@@ -34,6 +34,7 @@ from stepcommit.plan.patterns import (
     HEADING_STATUS,
     ITEM_HEADING,
     LABEL,
+    LATER_SECTION,
     MARK_STATUS,
     NOT_STEP_SECTIONS,
     NUMBERED_HEADING,
@@ -84,6 +85,7 @@ class _Node:
     numbered_item: bool = False  # an item of a top-level numbered list (`1. Title`, `2. ✅ Title`)
     priority: int | None = None  # the rank its `**Priority**:` field says (0 first)
     planned: int = -1  # a bullet of a `## Planned`-like section: the section (its heading's position)
+    later: bool = False  # in a section of later work (`## Future Enhancements`)
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,7 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
     )  # the section, while in one named Planned / Next / Backlog... (only where bullets may be steps)
     planned_bullets = False
     seen_box = False
+    later_sections: set[int] = set()  # positions of headings of later work (`## Future Enhancements`)
     checkbox = CHECKBOX.compiled.match  # once a line: the compiled pattern's own method
     # A blank line (the commonest) says something only as a heading or a table's row (neither is).
     for index in [i for i, line in enumerate(lines) if line.body and i not in skip]:
@@ -278,6 +281,8 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
                         listed.add(len(items))
                 elif node.marker.table == _TASK_HEADING_TABLE:
                     task_headings.append((len(items), depth, content, content_start, line))
+            if LATER_SECTION.match(_plain(_unbold(content))):
+                later_sections.add(len(items))
             items.append(node)
             stack.append((depth, None if node.marker.kind == "break" else node, content))
             last_heading = (len(items), node, content, content_start) if template_depth is None else None
@@ -481,6 +486,8 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
         _headings_as_steps(items, plain_headings)
     for position, rank in priorities.items():
         items[position].priority = rank
+    if later_sections:
+        _later_work(items, later_sections)
     if planned_bullets:
         _roll_call(items, lines, skip)
     if any(
@@ -495,6 +502,21 @@ _DEFERRAL_HEADING = lazy(
 )
 _PHASES_NAMED = lazy(r"(?i)\bphases?[ \t]+(\d+)(?:[ \t]*(?:[-–—]|to|through)[ \t]*(\d+))?\b")
 _PHASE_HEADING = lazy(r"(?i)^#{1,6}[ \t]+\W*(?:\*\*)?phase[ \t]+\d")
+
+
+def _later_work(items: list[_Node], sections: set[int]) -> None:
+    """Every item in a section of later work (`## Future Enhancements`, `### Nice to have`), and the
+    heading itself, is marked ``later``: `start` takes the open work elsewhere first."""
+    depth: int | None = None  # the depth of the later section we are in
+    for position, node in enumerate(items):
+        if node.level < 0:
+            here = node.level + 100
+            if depth is not None and here <= depth:
+                depth = None
+            if depth is None and position in sections:
+                depth = here
+        if depth is not None:
+            node.later = True
 
 
 def _deferred_phases(items: list[_Node], lines: list[Line], headings: dict[int, int], skip: set[int]) -> None:
@@ -1171,6 +1193,7 @@ def _build(
             criteria=tuple(node.criteria) if node.criteria else (),
             todo=tuple(todo) if (todo := joined_todo.get(key)) else (),
             priority=node.priority,
+            later=node.later,
         )
 
     steps_ = tuple([freeze(n) for n in roots])
