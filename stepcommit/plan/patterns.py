@@ -159,6 +159,12 @@ LATER_SECTION = lazy(
     r"(?i)^\W*(?:future|later|someday|some[ \t]+day|nice[ \t-]+to[ \t-]+haves?|ideas|wish[ \t-]?list|stretch"
     r"|long(?:er)?[ \t-]+term|icebox|parking[ \t]+lot|post[- ]?(?:mvp|launch|1\.0)|maybe)\b|^\W*(?:향후|未来|以后)"
 )
+# A heading naming a stretch of time (a schedule's): `### Q1 2026 (1-3월)`, `### Week 1 Goals`, `## 이번 주 목표`.
+TIME_PERIOD = lazy(
+    r"(?i)(?<!\w)(?:Q[1-4][ \t]*['’]?\d{2,4}|\d{4}[ \t]*-?[ \t]*Q[1-4]|H[12][ \t]+\d{4}|weeks?[ \t]*\d+|this[ \t]+week"
+    r"|next[ \t]+week|(?:january|february|march|april|june|july|august|september|october|november|december)[ \t]+\d{4})"
+    r"(?!\w)|이번[ \t]*주|다음[ \t]*주|本周|下周"
+)
 PLAIN_BULLET = lazy(r"^(?P<indent>[ \t]*)[-*+][ \t]+(?P<rest>\S.*)$")
 # Sections whose bullets are work still to do: `### Planned for 0.9.x`, `## Next`, `## Longer term`.
 PLANNED_SECTION = lazy(

@@ -49,6 +49,7 @@ from stepcommit.plan.patterns import (
     TASK_HEADING,
     TASKS_PARENT,
     TEMPLATE_HEADING,
+    TIME_PERIOD,
     TOTAL_ROW,
     VERIFY,
 )
@@ -231,6 +232,7 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
     planned_bullets = False
     seen_box = False
     later_sections: set[int] = set()  # positions of headings of later work (`## Future Enhancements`)
+    periods: set[int] = set()  # positions of headings naming a time (`### Q1 2026`, `### Week 1 Goals`)
     checkbox = CHECKBOX.compiled.match  # once a line: the compiled pattern's own method
     # A blank line (the commonest) says something only as a heading or a table's row (neither is).
     for index in [i for i, line in enumerate(lines) if line.body and i not in skip]:
@@ -283,6 +285,8 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
                     task_headings.append((len(items), depth, content, content_start, line))
             if LATER_SECTION.match(_plain(_unbold(content))):
                 later_sections.add(len(items))
+            if TIME_PERIOD.search(content):
+                periods.add(len(items))
             items.append(node)
             stack.append((depth, None if node.marker.kind == "break" else node, content))
             last_heading = (len(items), node, content, content_start) if template_depth is None else None
@@ -488,6 +492,8 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
         items[position].priority = rank
     if later_sections:
         _later_work(items, later_sections)
+    if periods and seen_box:
+        items[:] = _without_schedule_restatements(items, periods)
     if planned_bullets:
         _roll_call(items, lines, skip)
     if any(
@@ -502,6 +508,41 @@ _DEFERRAL_HEADING = lazy(
 )
 _PHASES_NAMED = lazy(r"(?i)\bphases?[ \t]+(\d+)(?:[ \t]*(?:[-–—]|to|through)[ \t]*(\d+))?\b")
 _PHASE_HEADING = lazy(r"(?i)^#{1,6}[ \t]+\W*(?:\*\*)?phase[ \t]+\d")
+
+
+def _without_schedule_restatements(items: list[_Node], periods: set[int]) -> list[_Node]:
+    """``items`` without the boxes of a schedule that restate a step heading written elsewhere: under
+    `### Q1 2026` or `### Week 1 Goals`, `- [ ] Analytics API 구현 (Gas 통계, TPS)` names the work of
+    `### 3. Analytics API` again (at least two of its words, and half of them). The schedule says
+    when, the heading's section says what; the box is no second step. A box naming new work stays."""
+    headings = [
+        (n.line, set(re.findall(r"\w+", n.title.lower())))
+        for n in items
+        if n.level < 0 and n.marker.kind != "break" and n.title
+    ]
+    if not headings:
+        return items
+    gone: set[int] = set()
+    depth: int | None = None
+    for position, node in enumerate(items):
+        if node.level < 0:
+            here = node.level + 100
+            if depth is not None and here <= depth:
+                depth = None
+            if depth is None and position in periods:
+                depth = here
+            continue
+        if depth is None or node.marker.kind != "checkbox":
+            continue
+        if position + 1 < len(items) and items[position + 1].level > node.level:
+            continue  # a box with parts is more than a restatement
+        said = set(re.findall(r"\w+", node.title.lower()))
+        for line, named in headings:
+            shared = len(said & named)
+            if line != node.line and shared >= 2 and 2 * shared >= len(named):
+                gone.add(position)
+                break
+    return [n for i, n in enumerate(items) if i not in gone]
 
 
 def _later_work(items: list[_Node], sections: set[int]) -> None:
