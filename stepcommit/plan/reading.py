@@ -492,6 +492,8 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
         items[position].priority = rank
     if later_sections:
         _later_work(items, later_sections)
+    if "xecution order" in low or "XECUTION ORDER" in text:
+        _execution_order(items, lines, skip)
     if periods and seen_box:
         items[:] = _without_schedule_restatements(items, periods)
     if planned_bullets:
@@ -543,6 +545,33 @@ def _without_schedule_restatements(items: list[_Node], periods: set[int]) -> lis
                 gone.add(position)
                 break
     return [n for i, n in enumerate(items) if i not in gone]
+
+
+_EXECUTION_ORDER = lazy(r"(?i)execution[ \t]+order")
+_SEQUENCE = lazy(r"\d+(?:\.\d+)*(?:[ \t]*(?:->|→|⟶)[ \t]*\d+(?:\.\d+)*)+")
+
+
+def _execution_order(items: list[_Node], lines: list[Line], skip: set[int]) -> None:
+    """A GSD roadmap's `**Execution Order:**` line (`Sequential order: 12 -> 12.5 -> 12.1 -> 13`): the
+    phases it lists are taken in that order, before the phases it leaves out (run in parallel, or
+    not yet ordered), whatever the file order of their boxes. Written as each phase's priority."""
+    sequence: list[str] = []
+    for i, line in enumerate(lines):
+        if i in skip or not _EXECUTION_ORDER.compiled.search(line.body):
+            continue
+        for near in lines[i : i + 4]:
+            found = _SEQUENCE.compiled.search(near.body)
+            if found:
+                sequence = re.findall(r"\d+(?:\.\d+)*", found.group())
+                break
+        if sequence:
+            break
+    if len(sequence) < 2:
+        return
+    rank = {ident: position for position, ident in enumerate(sequence)}
+    for node in items:
+        if node.id is not None and node.priority is None and re.fullmatch(r"\d+(?:\.\d+)*", node.id):
+            node.priority = rank.get(node.id, len(sequence))
 
 
 def _later_work(items: list[_Node], sections: set[int]) -> None:

@@ -144,3 +144,21 @@ def test_an_inserted_phase_row_is_open_work() -> None:
     assert "| 2. PR Review Fixes | v1.0 | 0/0 | Complete | — |" in done.splitlines()
     heading = "# Roadmap\n\n### Phase 1.1: Hotfix (INSERTED)\n\n- [ ] Patch it\n"
     assert [s.title for s in parse_plan(heading, PATH).walk()] == ["Hotfix (INSERTED)", "Patch it"]
+
+
+def test_the_execution_order_line_orders_the_phases() -> None:
+    # cipher-box (round 8): GSD's `**Execution Order:**` line says which phase comes next; a phase it
+    # leaves out (to run in parallel) comes after the ones it lists.
+    text = (
+        "# Roadmap\n\n## Phases\n\n- [x] **Phase 10: Export** - vault export\n"
+        "- [ ] **Phase 11: Desktop** - can run in parallel\n- [x] **Phase 12: Identity** - Core Kit\n"
+        "- [ ] **Phase 14: Sharing** - links\n- [ ] **Phase 13: Versioning** - history\n\n"
+        "## Progress\n\n**Execution Order:**\n\nSequential order: 12 -> 13 -> 14\n"
+    )
+    plan = parse_plan(text, PATH)
+    order = []
+    while (following := next_open_step(plan)) is not None:
+        order.append(following.id)
+        text = set_status(text, PATH, following, "done", NOW)
+        plan = parse_plan(text, PATH)
+    assert order == ["13", "14", "11"]
