@@ -111,7 +111,9 @@ def step_json(step: plan_mod.Step, elsewhere: dict[str, str] | None = None) -> d
         "line": step.line,
         "optional": step.optional,
         "deferred": step.deferred,
-        "priority": step.priority,  # the rank its `Priority:` field says: 0 (P0, Critical) first, or null
+        # The rank its `Priority:` field says: 0 (P0, Critical) first, or null (Task Master: its `next`
+        # rank; a GSD roadmap: its place in the Execution Order line).
+        "priority": step.priority,
         "later": step.later,  # in a section of later work: start takes the other open work first
         "verify": list(step.verify),
         "criteria": list(step.criteria),
