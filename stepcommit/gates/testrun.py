@@ -564,7 +564,11 @@ def _run_once(
     if not problem and json_out.exists():
         coverage = from_json(json.loads(json_out.read_text(encoding="utf-8")))
     if coverage is None and problem is None:
-        problem = "coverage measured no files of the project (check [tool.coverage.run] source)"
+        problem = (
+            "coverage measured no files of the project: the tests ran but imported none of the code"
+            " [tool.coverage.run] source names (or it names none). Import the code under test in the"
+            " tests, or point source at it"
+        )
     return TestRun(problem is None, problem, tests, coverage, failures, tail, tuple(argv))
 
 

@@ -101,6 +101,15 @@ def test_no_tests_collected_fails(project: Path) -> None:
     assert not run.ok and run.problem == "no tests were collected"
 
 
+def test_tests_that_measure_no_code_are_refused_with_what_to_do(project: Path) -> None:
+    # The tests pass, yet coverage measured nothing of what its source names: no figure to claim.
+    write(project, {"pyproject.toml": '[tool.coverage.run]\nsource = ["nothing_here"]\n'})
+    run = run_tests(find_repo(project), Config())
+    assert not run.ok and run.coverage is None
+    assert run.problem is not None and "imported none of the code" in run.problem
+    assert "point source at it" in run.problem
+
+
 def test_a_hanging_test_times_out(project: Path) -> None:
     write(project, {"tests/test_hang.py": "import time\n\n\ndef test_hang():\n    time.sleep(60)\n"})
     run = run_tests(find_repo(project), Config(test_timeout=3))
