@@ -143,6 +143,7 @@ class _Criteria:
     depth: int  # a heading's depth, or a label line's indent
     label: bool
     bullets: bool = False  # a label's list so far: plain bullets (its criteria written without boxes)
+    line: int = -1  # a heading's line index: a table right under it is a table of criteria
 
 
 def _enclosing(stack: list[tuple[int, _Node | None, str]]) -> _Node | None:
@@ -273,7 +274,7 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
                 template_depth = depth if template_depth is None else template_depth
                 node = bare
             elif _criteria_name(content):
-                criteria = _Criteria(_enclosing(stack), depth, label=False)
+                criteria = _Criteria(_enclosing(stack), depth, label=False, line=index)
                 node = bare
             else:
                 node = _heading_node(content, content_start, depth, line, tasks=tasks)
@@ -300,7 +301,17 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
         if index in table_rows:
             t_index, table = table_rows[index]
             node_or_none = _table_node(line, table, t_index, legend)
-            if node_or_none is not None:
+            if (
+                node_or_none is not None
+                and criteria is not None
+                and not criteria.label
+                and not any(lines[i].body.strip() for i in range(criteria.line + 1, table.header_line))
+            ):
+                # `## Success Criteria Met` over `| Criterion | Target | Actual | Status |`: criteria, met or
+                # not, never steps.
+                if criteria.owner is not None and node_or_none.title:
+                    criteria.owner.criteria.append(node_or_none.title)
+            elif node_or_none is not None:
                 items.append(node_or_none)
             continue
         if not body:

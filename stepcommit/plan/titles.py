@@ -102,6 +102,9 @@ def _clean(title: str) -> str:
     return title
 
 
+_BOLD_LABEL = re.compile(r"(?i)(?:todo|to[ \t]+do|fixme|next|wip|action(?:[ \t]+item)?|task)[ \t]*:?")
+
+
 def read_title(text: str) -> Title:
     """A step's text read: `**1.1. Title**`, `T012 [P] [US1] Title`, `P0-1: Title`, `Step 3: Title`,
     `6 Title`, with its status words (`— DEFERRED (needs X)`, `(✅ COMPLETED)`, `(OPTIONAL)`,
@@ -149,6 +152,9 @@ def read_title(text: str) -> Title:
     elif after.strip(" \t:-–—") and BOLD_ONLY_ID.compiled.fullmatch(source):
         # `**M1** trend buckets`: the bold held only the item's own id (as a bare backlog bullet's).
         ident, source, after = source, after, ""
+    elif after.strip(" \t:-–—") and _BOLD_LABEL.fullmatch(source.strip()):
+        # `**TODO:** Create the GitHub repository`: the bold is a label; the words after it are the step.
+        source, after = after.strip(" \t:-–—"), ""
     source = source.strip()
     if source[:1] == "[":  # TAGS starts with one
         source = TAGS.sub("", source)

@@ -876,3 +876,26 @@ def test_korean_status_words_in_a_status_table_are_read() -> None:
     )
     plan = parse_plan(text, Path("PROGRESS.md"))
     assert [(s.id, s.status) for s in plan.walk()] == [("1", "done"), ("2", "in_progress"), ("3", "todo")]
+
+
+def test_a_table_right_under_a_criteria_heading_is_criteria_not_steps() -> None:
+    # docpilot (round 16): `## Success Criteria Met` over `| Criterion | Target | Actual | Status |`.
+    text = (
+        "# Status\n\n### Sprint 1: Foundation\n\n- [x] Layout\n\n## Success Criteria Met\n\n"
+        "| Criterion | Target | Actual | Status |\n|---|---|---|---|\n| Core features complete | 100% | 100% | ✅ |\n"
+        "| Test coverage | 80% | 60% | ⚠️ |\n\n## Next\n\n- [ ] Publish\n"
+    )
+    plan = parse(text, Path("PROJECT_STATUS.md"))
+    assert [(s.title, s.status) for s in plan.walk()] == [
+        ("Foundation", "done"),
+        ("Layout", "done"),
+        ("Publish", "todo"),
+    ]
+
+
+def test_a_bold_todo_label_before_a_box_s_words_is_no_title() -> None:
+    text = "- [x] Unit tests written\n- [ ] **TODO:** Create the GitHub repository\n"
+    assert [(s.title, s.status) for s in parse(text, Path("PROJECT_STATUS.md")).walk()] == [
+        ("Unit tests written", "done"),
+        ("Create the GitHub repository", "todo"),
+    ]
