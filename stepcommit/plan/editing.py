@@ -317,6 +317,14 @@ def set_status(
     """
     parsed = _scan(text, path, steps)
     new = apply(text, _edits(parsed, text, step, status, now, verified))
+    if new == text and status != "in_progress" and step.status != status:
+        # Its status is in words no marker holds (`### M0 — Walking skeleton — ✅ shipped v0`): no edit
+        # can say another, and a tick that changed nothing must not pass for one.
+        raise PlanError(
+            f"Step {step.id} in {path.name} (line {step.line}) says it is {step.status} in words stepcommit"
+            f" cannot rewrite, so it cannot be set to {status}. Nothing was written.",
+            hint="Edit the step's line by hand (or give it a checkbox), then run the command again.",
+        )
     if new != text and status != "in_progress":
         # "In progress" is shown where the plan has a way to say it (a table row, not a checkbox).
         # Another line can say the same step's status (a `**Status**:` line under a heading that also

@@ -88,7 +88,7 @@ NUMBERED_HEADING = lazy(
 HEADING_STATUS = lazy(
     rf"(?P<sep>[ \t]*(?:[-–—:|][ \t]*)?)"
     rf"(?P<marker>(?:{words.EMOJI}[ \t]*)?[(\[]?(?:\*\*)?(?:{words.EMOJI}[ \t]*)?{words.WORD}(?:\*\*)?[)\]]?"
-    rf"|{words.EMOJI})(?P<date>[ \t]+\(\d{{4}}-\d\d-\d\d\))?[ \t]*$"  # `✅ (2026-02-08)`: the day it was done
+    rf"|{words.EMOJI})(?P<date>[ \t]+(?:\(\d{{4}}-\d\d-\d\d\)|\d{{4}}-\d\d-\d\d))?[ \t]*$"  # `✅ (2026-02-08)`, `✅ DONE 2026-07-09`
 )
 VERIFY = lazy(
     r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__|_|\*)?Verify(?:\*\*|__|_|\*)?:(?:\*\*|__|_|\*)?"

@@ -985,9 +985,8 @@ def _heading_status(text: str, base: int) -> tuple[Status | None, str, tuple[int
     if cell.status is None:
         return None, text, None, False
     deferred = cell.word is not None and words.is_deferral(marker[cell.word[0] : cell.word[1]])
-    # The day after the marker stays when the marker is rewritten.
-    end = match.end("marker") if match.group("date") else match.end()
-    return cell.status, text[: match.start()], (base + match.start(), base + end), deferred
+    # The day after the marker (`✅ DONE 2026-07-09`) is part of it: an untick removes both.
+    return cell.status, text[: match.start()], (base + match.start(), base + match.end()), deferred
 
 
 # What follows a phase's number in a heading about the phase (no separator: `Phase 2 Summary`).
