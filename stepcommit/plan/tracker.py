@@ -302,7 +302,7 @@ def join(
         if lead is not None and rest:
             groups.append((lead.node, rest))
             item_groups.discard(id(lead.node))
-    gone = _summary_rows(roots, found, claimed, header_of)
+    gone = _summary_rows(roots, found, claimed, header_of) | _inventory_rows(roots, found, claimed)
     tracker = False
     for primary, members in groups:
         places = joined.places.setdefault(id(primary), [])
@@ -396,6 +396,25 @@ def _summary_rows(
     ):
         return set()
     return {id(node) for rows in summaries for node in rows}
+
+
+def _inventory_rows(roots: list[_Node], found: list[_Candidate], claimed: set[int]) -> set[int]:
+    """The rows of a status table that records what exists, in a plan whose open work is a checklist:
+    every row done, none with an id of its own or a place elsewhere (`| Button | ✅ Complete |` under
+    `## Current Controls (Implemented)`). It lists what was built, not steps to start or tick."""
+    tables: dict[int, list[_Node]] = {}
+    for cand in found:
+        if cand.kind == "row" and cand.node.marker.table >= 0 and cand.parent is None:
+            tables.setdefault(cand.node.marker.table, []).append(cand.node)
+    records = [
+        rows
+        for rows in tables.values()
+        if len(rows) > 2 and all(r.status == "done" and r.id is None and id(r) not in claimed for r in rows)
+    ]
+    # Boxes anywhere, open or not: a tick never brings the rows back as steps.
+    if not records or not any(n.marker.kind == "checkbox" for n, _ in _walk(roots)):
+        return set()
+    return {id(node) for rows in records for node in rows}
 
 
 def _table_order(

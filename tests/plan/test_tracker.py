@@ -709,3 +709,24 @@ def test_a_version_table_over_version_sections_restates_them(header: str) -> Non
     # A table with no such column keeps its rows as steps, as before.
     plain = VERSIONS.replace("| Capability | Version | Status |", "| Capability | Notes | Status |")
     assert len([s for s in parse_plan(plain, Path("ROADMAP.md")).walk() if s.is_leaf]) == 6
+
+
+def test_a_done_status_table_without_ids_in_a_checklist_plan_is_an_inventory() -> None:
+    # FishUI's TODO.md (round 17): `## Current Controls (Implemented)` lists what was built.
+    text = (
+        "# TODO\n\n## Current Controls (Implemented)\n\n| Control | Status | Theme |\n|---|---|---|\n"
+        "| Button | ✅ Complete | ✅ Atlas |\n| CheckBox | ✅ Complete | ✅ Atlas |\n| Slider | ✅ Complete | - |\n\n"
+        "## Phase 7: Editors\n\n- [x] 7.0 Grid\n- [ ] 7.1 PropertyGrid collections\n"
+    )
+    plan = parse_plan(text, PATH)
+    assert [(s.id, s.status) for s in plan.walk()] == [("7", "in_progress"), ("7.0", "done"), ("7.1", "todo")]
+    # Ticking the last open box does not bring the rows back as steps.
+    done = set_status(text, PATH, plan.steps[0].children[1], "done", NOW)
+    assert [(s.id, s.status) for s in parse_plan(done, PATH).walk()] == [
+        ("7", "done"),
+        ("7.0", "done"),
+        ("7.1", "done"),
+    ]
+    # A table with an open row, or ids of its own, stays steps.
+    open_row = text.replace("| Slider | ✅ Complete | - |", "| Slider | Planned | - |")
+    assert "Slider" in [s.title for s in parse_plan(open_row, PATH).walk()]
