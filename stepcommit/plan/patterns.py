@@ -136,7 +136,11 @@ OPTIONAL_CELL = lazy(r"(?i)(?<![\w-])optional(?![\w-])")
 SPACES = lazy(r"\s+")
 # A section for keeping the file itself (a todo-list template's `## Progress Tracking` of "Update this
 # section as items are completed" boxes, `## Lessons Learned`): what is in it is no step.
-BOOKKEEPING_SECTION = lazy(r"(?i)^(?:progress[ \t]+(?:tracking|log)|lessons[ \t]+learned|retrospectives?)$")
+BOOKKEEPING_SECTION = lazy(
+    r"(?i)^(?:progress[ \t]+(?:tracking|log)|lessons[ \t]+learned|retrospectives?"
+    # A report of work done: `## Key Achievements Today`, `## Recent Wins 🎉`.
+    r"|(?:(?:key|recent|today'?s|notable|session)[ \t]+)?(?:achievements|wins|accomplishments|highlights)(?:[ \t]+today)?[^\w]*)$"
+)
 # Sections of a document that are about the plan, not steps of it.
 NOT_STEP_SECTIONS = lazy(
     r"(?i)^(?:overview|introduction|intro|summary|description|notes?|references?|background|goals?|non-goals|purpose|"

@@ -494,7 +494,8 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
         _headings_named_by_boxes(items, sorted((*plain_headings, *task_headings), key=lambda h: h[0]))
     # A numbered heading with nothing under it (`## 0.9.x (current)`) is no step (see `_build`).
     if (
-        not any(n.marker.kind != "break" and not n.numbered_heading for n in items)
+        # A numbered heading that says its status (`### 1. Project Setup ✅`) is a marked step.
+        not any(n.marker.kind != "break" and not (n.numbered_heading and n.status is None) for n in items)
         and not seen_box
         and not front_matter
     ):

@@ -899,3 +899,14 @@ def test_a_bold_todo_label_before_a_box_s_words_is_no_title() -> None:
         ("Unit tests written", "done"),
         ("Create the GitHub repository", "todo"),
     ]
+
+
+def test_a_report_of_achievements_holds_no_steps() -> None:
+    # apex (round 9): `## Key Achievements Today` and `## Recent Wins 🎉` report work done.
+    text = (
+        "# Progress\n\n### 1. Project Setup ✅\n- CMake\n\n### 2. Parser\n- pending\n\n"
+        "## Recent Wins 🎉\n\n- ✅ Solved the wiki link conflict\n\n## Key Achievements Today\n\n"
+        "1. ✅ Solid foundation\n2. ✅ Metadata working\n"
+    )
+    plan = parse(text, Path("docs/PROGRESS.md"))
+    assert [(s.id, s.title, s.status) for s in plan.walk()] == [("1", "Project Setup", "done")]
