@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
@@ -537,16 +537,8 @@ def _without_schedule_restatements(items: list[_Node], periods: set[int]) -> lis
     if not headings:
         return items
     gone: set[int] = set()
-    depth: int | None = None
-    for position, node in enumerate(items):
-        if node.level < 0:
-            here = node.level + 100
-            if depth is not None and here <= depth:
-                depth = None
-            if depth is None and position in periods:
-                depth = here
-            continue
-        if depth is None or node.marker.kind != "checkbox":
+    for position, node in _in_sections(items, periods):
+        if node.level < 0 or node.marker.kind != "checkbox":
             continue
         if position + 1 < len(items) and items[position + 1].level > node.level:
             continue  # a box with parts is more than a restatement
@@ -586,10 +578,10 @@ def _execution_order(items: list[_Node], lines: list[Line], skip: set[int]) -> N
             node.priority = rank.get(node.id, len(sequence))
 
 
-def _later_work(items: list[_Node], sections: set[int]) -> None:
-    """Every item in a section of later work (`## Future Enhancements`, `### Nice to have`), and the
-    heading itself, is marked ``later``: `start` takes the open work elsewhere first."""
-    depth: int | None = None  # the depth of the later section we are in
+def _in_sections(items: list[_Node], sections: set[int]) -> Iterator[tuple[int, _Node]]:
+    """The items inside the sections whose headings are at ``sections`` (positions), the headings
+    themselves included, each with its position."""
+    depth: int | None = None  # the depth of the section we are in
     for position, node in enumerate(items):
         if node.level < 0:
             here = node.level + 100
@@ -598,7 +590,14 @@ def _later_work(items: list[_Node], sections: set[int]) -> None:
             if depth is None and position in sections:
                 depth = here
         if depth is not None:
-            node.later = True
+            yield position, node
+
+
+def _later_work(items: list[_Node], sections: set[int]) -> None:
+    """Every item in a section of later work (`## Future Enhancements`, `### Nice to have`), and the
+    heading itself, is marked ``later``: `start` takes the open work elsewhere first."""
+    for _, node in _in_sections(items, sections):
+        node.later = True
 
 
 def _deferred_phases(items: list[_Node], lines: list[Line], headings: dict[int, int], skip: set[int]) -> None:
