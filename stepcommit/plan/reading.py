@@ -528,24 +528,28 @@ def _without_schedule_restatements(items: list[_Node], periods: set[int]) -> lis
     """``items`` without the boxes of a schedule that restate a step heading written elsewhere: under
     `### Q1 2026` or `### Week 1 Goals`, `- [ ] Analytics API 구현 (Gas 통계, TPS)` names the work of
     `### 3. Analytics API` again (at least two of its words, and half of them). The schedule says
-    when, the heading's section says what; the box is no second step. A box naming new work stays."""
+    when, the heading's section says what; the box is no second step. A box naming new work stays,
+    and so does one that names the heading of its own schedule (`## Week 1: Database setup` over
+    `- [ ] Database setup script`): only step headings outside every such section count."""
+    scheduled = list(_in_sections(items, periods))
+    inside = {id(n) for _, n in scheduled}
     headings = [
-        (n.line, set(re.findall(r"\w+", n.title.lower())))
+        set(re.findall(r"\w+", n.title.lower()))
         for n in items
-        if n.level < 0 and n.marker.kind != "break" and n.title
+        if n.level < 0 and n.marker.kind != "break" and n.title and id(n) not in inside
     ]
     if not headings:
         return items
     gone: set[int] = set()
-    for position, node in _in_sections(items, periods):
+    for position, node in scheduled:
         if node.level < 0 or node.marker.kind != "checkbox":
             continue
         if position + 1 < len(items) and items[position + 1].level > node.level:
             continue  # a box with parts is more than a restatement
         said = set(re.findall(r"\w+", node.title.lower()))
-        for line, named in headings:
+        for named in headings:
             shared = len(said & named)
-            if line != node.line and shared >= 2 and 2 * shared >= len(named):
+            if shared >= 2 and 2 * shared >= len(named):
                 gone.add(position)
                 break
     return [n for i, n in enumerate(items) if i not in gone]

@@ -61,3 +61,13 @@ def test_week_goals_restating_done_tasks_are_no_steps() -> None:
     )
     leaves = [s.title for s in parse_plan(text, Path("PROGRESS.md")).walk() if s.is_leaf]
     assert leaves == ["Interface", "Wrapper", "Write the blog post"]
+
+
+def test_a_plan_by_weeks_keeps_the_boxes_of_each_week() -> None:
+    # The weeks are the plan: a box naming its own week's heading, or another week's, is a step.
+    text = (
+        "# Plan\n\n## Week 1: Database setup\n- [x] Database setup script\n\n"
+        "## Week 2: API\n- [ ] Database setup review\n- [ ] API routes\n"
+    )
+    leaves = [s.title for s in parse_plan(text, Path("PLAN.md")).walk() if s.is_leaf]
+    assert leaves == ["Database setup script", "Database setup review", "API routes"]
