@@ -160,7 +160,7 @@ BOLD_ONLY_ID = lazy(
 )  # `**BACKEND-001**`
 # Sections of work for later: `## Future Enhancements`, `### Nice to have`, `## Someday`, `## 향후 계획`.
 LATER_SECTION = lazy(
-    r"(?i)^\W*(?:future|later|someday|some[ \t]+day|nice[ \t-]+to[ \t-]+haves?|ideas|wish[ \t-]?list|stretch"
+    r"(?i)^\W*(?:future(?![-\w])|later|someday|some[ \t]+day|nice[ \t-]+to[ \t-]+haves?|ideas|wish[ \t-]?list|stretch"
     r"|long(?:er)?[ \t-]+term|icebox|parking[ \t]+lot|post[- ]?(?:mvp|launch|1\.0)|maybe)\b|^\W*(?:향후|未来|以后)"
 )
 # A heading naming a stretch of time (a schedule's): `### Q1 2026 (1-3월)`, `### Week 1 Goals`, `## 이번 주 목표`.

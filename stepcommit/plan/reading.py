@@ -1133,7 +1133,11 @@ def _attach(stack: list[_Node], verify: list[tuple[int, str]]) -> None:
 
 
 # A section of work still to come, in the languages of the corpus (`## Next work`, `## 📋 다음 작업`).
-_TO_COME = lazy(PLANNED_SECTION.pattern + r"|^\W*(?:다음|예정|향후|下一步|下一个|计划|待办)")
+# Only "next" words: a `## TODO` or `## Backlog` copy may be the detailed one, a summary the other.
+_TO_COME = lazy(
+    r"(?i)^\W*(?:next(?:[ \t]+(?:steps?|work|tasks?|up))?|up[ \t]+next|upcoming|what'?s[ \t]+next)\b"
+    r"|^\W*(?:다음|下一步|下一个)"
+)
 
 
 def _in_section_to_come(node: _Node, lines: list[Line]) -> bool:

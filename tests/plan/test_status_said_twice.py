@@ -69,3 +69,13 @@ def test_a_section_of_work_to_come_restating_a_task_is_no_second_task() -> None:
     ]
     ticked = set_status(text, path, plan.steps[1].children[0], "done", NOW)
     assert [(s.id, s.line) for s in parse_plan(ticked, path).steps] == [("8", 5), ("9", 8)]
+
+
+def test_a_todo_section_copy_is_no_restatement_of_a_summary() -> None:
+    # Only "next" sections restate: under `## TODO` the detailed copy stays the step.
+    text = (
+        "# Plan\n\n## Summary\n\n### Phase 1: Setup\n- [x] Done overall\n\n"
+        "## TODO\n\n### Phase 1: Setup\n- [x] Init\n- [ ] Configure CI\n"
+    )
+    plan = parse_plan(text, Path("PLAN.md"))
+    assert [(s.title, s.line) for s in plan.walk()] == [("Setup", 10), ("Init", 11), ("Configure CI", 12)]
