@@ -555,7 +555,8 @@ def _without_schedule_restatements(items: list[_Node], periods: set[int]) -> lis
     return [n for i, n in enumerate(items) if i not in gone]
 
 
-_EXECUTION_ORDER = lazy(r"(?i)execution[ \t]+order")
+# GSD's own label (`**Execution Order:**`), not a spec-kit `## Dependencies & Execution Order` section.
+_EXECUTION_ORDER = lazy(r"(?i)^[ \t]*\*\*execution[ \t]+order[ \t]*:?[ \t]*\*\*")
 _SEQUENCE = lazy(r"\d+(?:\.\d+)*(?:[ \t]*(?:->|→|⟶)[ \t]*\d+(?:\.\d+)*)+")
 
 
@@ -565,7 +566,7 @@ def _execution_order(items: list[_Node], lines: list[Line], skip: set[int]) -> N
     not yet ordered), whatever the file order of their boxes. Written as each phase's priority."""
     sequence: list[str] = []
     for i, line in enumerate(lines):
-        if i in skip or not _EXECUTION_ORDER.compiled.search(line.body):
+        if i in skip or not _EXECUTION_ORDER.compiled.match(line.body):
             continue
         for near in lines[i : i + 4]:
             found = _SEQUENCE.compiled.search(near.body)

@@ -162,3 +162,13 @@ def test_the_execution_order_line_orders_the_phases() -> None:
         text = set_status(text, PATH, following, "done", NOW)
         plan = parse_plan(text, PATH)
     assert order == ["13", "14", "11"]
+
+
+def test_an_order_in_a_spec_kit_section_is_not_read_as_gsd_s() -> None:
+    # Only GSD's `**Execution Order:**` label orders phases: a heading that names an order does not.
+    text = (
+        "# Tasks\n\n## Phase 1: Setup\n\n- [ ] T001 Init\n\n## Phase 3: Story\n\n- [ ] T002 Build\n\n"
+        "## Dependencies & Execution Order\n\n3 -> 4 can run once the story is ready\n"
+    )
+    following = next_open_step(parse_plan(text, Path("specs/001-x/tasks.md")))
+    assert following is not None and following.id == "T001"
