@@ -399,7 +399,7 @@ def _summary_rows(
 
 
 def _inventory_rows(roots: list[_Node], found: list[_Candidate], claimed: set[int]) -> set[int]:
-    """The rows of a status table that records what exists, in a plan whose open work is a checklist:
+    """The rows of a status table that records what exists, in a plan with checkboxes:
     every row done, none with an id of its own or a place elsewhere (`| Button | ✅ Complete |` under
     `## Current Controls (Implemented)`). It lists what was built, not steps to start or tick."""
     tables: dict[int, list[_Node]] = {}
