@@ -80,6 +80,11 @@ CRITERIA_LABEL = lazy(
 # A heading whose sub-headings are tasks: `## Tasks`, `## Completed Tasks`, `## Backlog`.
 TASKS_PARENT = lazy(r"(?i:\b(?:tasks?|to-?dos?|backlog|work[ \t]+items|subtasks)\b)")
 # A template's step: `<Concrete deliverable-oriented task>`, `{{task}}`, `[Task description]`.
+# A box that says its list is empty: `- [ ] None currently tracked`, `- [ ] Nothing yet`, `- [ ] N/A`.
+EMPTY_ITEM = lazy(
+    r"(?i)^(?:none|nothing|n/?a|tbd)(?:[ \t]+(?:currently|yet|so[ \t]+far|at[ \t]+the[ \t]+moment|right[ \t]+now))?"
+    r"(?:[ \t]+(?:tracked|listed|known|open|reported|found|planned))?[ \t]*\.?$"
+)
 PLACEHOLDER = lazy(r"^(?:<[^<>]+>|\{\{[^{}]*\}\}|\[[^\[\]]* [^\[\]]*\])\.?$")
 NUMBERED_HEADING = lazy(
     rf"^(?P<lead>(?:{words.EMOJI}[ \t]*)?)(?P<num>\d+(?:\.\d+)*[a-z]?)(?:[.:)][ \t]*|[ \t]+)(?P<title>.+)$"

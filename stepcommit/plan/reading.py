@@ -30,6 +30,7 @@ from stepcommit.plan.patterns import (
     CRITERIA,
     CRITERIA_LABEL,
     EMOJI_BULLET,
+    EMPTY_ITEM,
     EXECPLAN_SECTIONS,
     HEADING_STATUS,
     ITEM_HEADING,
@@ -344,6 +345,8 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
                 continue
             if read.text[:1] in "<{[" and PLACEHOLDER.match(read.text):
                 continue
+            if read.text[:1] in "NnTt" and EMPTY_ITEM.match(read.text):
+                continue  # `- [ ] None currently tracked`: the list is empty
             if words.is_legend_entry(read.text):
                 continue  # `- [x] 已完成（Done）`: a legend of the marks, written as checkboxes
             ident = read.ident

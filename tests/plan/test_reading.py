@@ -910,3 +910,19 @@ def test_a_report_of_achievements_holds_no_steps() -> None:
     )
     plan = parse(text, Path("docs/PROGRESS.md"))
     assert [(s.id, s.title, s.status) for s in plan.walk()] == [("1", "Project Setup", "done")]
+
+
+def test_a_box_saying_its_list_is_empty_is_no_step_and_abandoned_work_is_skipped() -> None:
+    # cidx (round 18): `- [ ] None currently tracked` under `## Bugs / Issues`; the-dahan-codex: ABANDONED.
+    text = (
+        "# TODO\n\n## Phase 1\n\n- [x] Setup\n- [ ] Graph DSL — ABANDONED\n- [ ] Presets\n\n"
+        "## Bugs / Issues\n\n- [ ] None currently tracked\n\n"
+        "| Phase | Status |\n|---|---|\n| 3.4 DSL | Abandoned |\n"
+    )
+    plan = parse(text, Path("TODO.md"))
+    assert [(s.title, s.status) for s in plan.walk() if s.is_leaf] == [
+        ("Setup", "done"),
+        ("Graph DSL", "skipped"),
+        ("Presets", "todo"),
+        ("DSL", "skipped"),
+    ]
