@@ -36,6 +36,7 @@ _CHECKBOX_KW = lazy(
 )
 # A task's own id, letters and a number (`T-001`, `A1`, `SEC-2`): a heading and a box with it are one task.
 _NAMED_ID = lazy(r"[A-Za-z]{1,6}-?\d+(?:\.\d+)*[a-z]?")
+_REQUIREMENT_ID = lazy(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+")
 _OWN_ID = lazy(r"[A-Za-z]{0,6}-?\d+(?:\.\d+)*[a-z]?")
 _BOLD = r"(?:\*\*|__)?"
 _ACTIVE = lazy(
@@ -313,8 +314,16 @@ def join(
                 tracker = True
         # A section named for its role (`## Phase 3 Breakdown`, a bare `## Phase 3`) takes the phase's
         # name from its row.
+        # A row titled by an id of its own (`| LLM-MULTI-01 | ... | Phase 9 |`, a requirement) names none.
         named = next(
-            (c.node.title for c in members if c.kind == "row" and re.search(r"[^\W\d_]{3}", c.node.title)), ""
+            (
+                c.node.title
+                for c in members
+                if c.kind == "row"
+                and re.search(r"[^\W\d_]{3}", c.node.title)
+                and not _REQUIREMENT_ID.compiled.fullmatch(c.node.title)
+            ),
+            "",
         )
         if named and primary.marker.kind.startswith("heading") and not _alike_strict(primary.title, named):
             primary.title = named

@@ -172,3 +172,19 @@ def test_an_order_in_a_spec_kit_section_is_not_read_as_gsd_s() -> None:
     )
     following = next_open_step(parse_plan(text, Path("specs/001-x/tasks.md")))
     assert following is not None and following.id == "T001"
+
+
+def test_a_requirement_row_naming_a_phase_does_not_rename_it() -> None:
+    # anya-ra (round 18): `| LLM-MULTI-01 | Multi-Provider LLM | Phase 9 | Planned |` traces a
+    # requirement to Phase 9; the phase keeps the name its heading gives it.
+    text = (
+        "# Roadmap\n\n## Phases\n\n- [x] **Phase 8: Guardrails** - done\n"
+        "- [ ] **Phase 9: Conservative Inline Suggestions** - next\n\n### Phase 9: Conservative Inline Suggestions\n\n"
+        "Plans:\n- [ ] 09-01: suggest\n\n## Requirement Traceability\n\n| REQ-ID | Category | Phase | Status |\n"
+        "|---|---|---|---|\n| LLM-MULTI-01 | Multi-Provider LLM | Phase 9 | Planned |\n"
+    )
+    following = next_open_step(parse_plan(text, PATH))
+    assert following is not None and (following.id, following.title) == (
+        "9",
+        "Conservative Inline Suggestions",
+    )
