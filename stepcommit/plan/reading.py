@@ -883,7 +883,7 @@ def _headings_named_by_boxes(items: list[_Node], headings: list[tuple[int, int, 
         if (
             node.marker.kind == "checkbox"
             and node.id is not None
-            and tracker._NAMED_ID.compiled.fullmatch(node.id)
+            and tracker.NAMED_ID.compiled.fullmatch(node.id)
         ):
             boxes.setdefault(node.id, []).append(node)
     if not boxes:

@@ -35,7 +35,7 @@ _CHECKBOX_KW = lazy(
     r"(?P<num>\d+(?:\.\d+)*[a-z]?)\b"
 )
 # A task's own id, letters and a number (`T-001`, `A1`, `SEC-2`): a heading and a box with it are one task.
-_NAMED_ID = lazy(r"[A-Za-z]{1,6}-?\d+(?:\.\d+)*[a-z]?")
+NAMED_ID = lazy(r"[A-Za-z]{1,6}-?\d+(?:\.\d+)*[a-z]?")
 _REQUIREMENT_ID = lazy(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+")
 _OWN_ID = lazy(r"[A-Za-z]{0,6}-?\d+(?:\.\d+)*[a-z]?")
 _BOLD = r"(?:\*\*|__)?"
@@ -254,7 +254,7 @@ def join(
     boxed: list[_Node] = []
     by_own_id: dict[str, list[_Candidate]] = {}
     for cand in found:
-        if cand.kind == "item" and cand.node.id is not None and _NAMED_ID.compiled.fullmatch(cand.node.id):
+        if cand.kind == "item" and cand.node.id is not None and NAMED_ID.compiled.fullmatch(cand.node.id):
             by_own_id.setdefault(cand.node.id, []).append(cand)
     for head in headings if by_own_id else ():
         if id(head.node) in claimed or head.node.id not in by_own_id:
