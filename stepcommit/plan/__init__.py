@@ -308,6 +308,13 @@ def _ready_in_order(plan: Plan) -> Iterator[Step]:
             plan, [s for step in _by_priority(plan.steps) for s in visit(step, ())]
         )
         return
+    if plan.under_way:
+        # The work of a section under way first (`## v2.1.0 - IN PROGRESS`), then the rest.
+        for step in _by_priority(plan.steps):
+            yield from (s for s in visit(step, ()) if s.under_way)
+        for step in _by_priority(plan.steps):
+            yield from (s for s in visit(step, ()) if not s.under_way)
+        return
     for step in _by_priority(plan.steps):
         yield from visit(step, ())
 

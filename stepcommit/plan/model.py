@@ -33,7 +33,9 @@ class Step:
     ``priority`` the rank its `Priority:` field says (0 first: P0 / Critical, 1 High, 2 Medium, 3 Low);
     in Task Master, the rank its ``next`` gives it (its own, else its task's, else Medium);
     ``later`` marks a step of a section of later work (`## Future Enhancements`, `## Nice to have`),
-    which `start` takes only after the open work of its siblings elsewhere.
+    which `start` takes only after the open work of its siblings elsewhere; ``under_way`` marks a step of a
+    section whose heading says its work is under way (`## v2.1.0 - IN PROGRESS`), which `start` takes
+    before the open work elsewhere.
     """
 
     id: str
@@ -52,6 +54,7 @@ class Step:
     branch: str | None = None
     priority: int | None = None
     later: bool = False
+    under_way: bool = False
 
     @property
     def is_leaf(self) -> bool:
@@ -71,7 +74,7 @@ def built_step(
     ident: str, title: str, status: Status, line: int, index: int,
     children: tuple[Step, ...], verify: tuple[str, ...], *,
     explicit_id: bool, optional: bool, deferred: bool, criteria: tuple[str, ...], todo: tuple[str, ...],
-    priority: int | None = None, later: bool = False,
+    priority: int | None = None, later: bool = False, under_way: bool = False,
 ) -> Step:  # fmt: skip
     """``Step(...)`` made without the frozen dataclass's generated ``__init__``, which sets each of
     its fifteen fields through ``object.__setattr__``: a big plan has a hundred thousand steps, and
@@ -82,7 +85,7 @@ def built_step(
     values.update(
         id=ident, title=title, status=status, line=line, index=index, children=children, verify=verify,
         explicit_id=explicit_id, optional=optional, deferred=deferred, criteria=criteria, todo=todo,
-        priority=priority, later=later,
+        priority=priority, later=later, under_way=under_way,
     )  # fmt: skip
     return step
 
@@ -92,6 +95,7 @@ class Plan:
     path: Path
     format: str
     steps: tuple[Step, ...] = field(default_factory=tuple)
+    under_way: bool = False  # some step is ``under_way``: `start` looks there first
 
     def walk(self) -> Iterator[Step]:
         for step in self.steps:

@@ -168,6 +168,13 @@ LATER_SECTION = lazy(
     r"(?i)^\W*(?:future(?![-\w])|later|someday|some[ \t]+day|nice[ \t-]+to[ \t-]+haves?|ideas|wish[ \t-]?list|stretch"
     r"|long(?:er)?[ \t-]+term|icebox|parking[ \t]+lot|post[- ]?(?:mvp|launch|1\.0)|maybe)\b|^\W*(?:향후|未来|以后)"
 )
+# A section whose heading says its work is under way: `## v2.1.0 - IN PROGRESS (Target: Q1 2026)`,
+# `## 🚧 In Progress`, `### Sprint 3 (current)`. The words stand alone (the whole heading, or set off by a
+# dash, colon, bracket or bold), so `## Progress Reports` and `## Phase 2: Active Directory` are no such mark.
+UNDER_WAY_SECTION = lazy(
+    r"(?i)(?:^|[-–—:|(\[]|\*\*)[ \t]*(?:in[ \t-]?progress|wip|under[ \t-]?way|ongoing|current|active"
+    r"|진행[ \t]*중|进行中|em[ \t]+(?:curso|andamento))(?:\*\*)?[ \t]*(?=$|[-–—:|)\](,]|\*\*)|🚧|🔄"
+)
 # A heading naming a stretch of time (a schedule's): `### Q1 2026 (1-3월)`, `### Week 1 Goals`, `## 이번 주 목표`.
 TIME_PERIOD = lazy(
     r"(?i)(?<!\w)(?:Q[1-4][ \t]*['’]?\d{2,4}|\d{4}[ \t]*-?[ \t]*Q[1-4]|H[12][ \t]+\d{4}|weeks?[ \t]*\d+|this[ \t]+week"

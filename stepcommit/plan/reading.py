@@ -52,6 +52,7 @@ from stepcommit.plan.patterns import (
     TEMPLATE_HEADING,
     TIME_PERIOD,
     TOTAL_ROW,
+    UNDER_WAY_SECTION,
     VERIFY,
 )
 from stepcommit.plan.structure import _cells, _comment_lines, _details_lines, _plain, _structure, _Table
@@ -88,6 +89,7 @@ class _Node:
     priority: int | None = None  # the rank its `**Priority**:` field says (0 first)
     planned: int = -1  # a bullet of a `## Planned`-like section: the section (its heading's position)
     later: bool = False  # in a section of later work (`## Future Enhancements`)
+    under_way: bool = False  # in a section whose heading says it is under way (`## v2.1 - IN PROGRESS`)
 
 
 @dataclass(frozen=True)
@@ -234,6 +236,7 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
     planned_bullets = False
     seen_box = False
     later_sections: set[int] = set()  # positions of headings of later work (`## Future Enhancements`)
+    under_way_sections: set[int] = set()  # positions of headings of work under way (`## 🚧 In Progress`)
     periods: set[int] = set()  # positions of headings naming a time (`### Q1 2026`, `### Week 1 Goals`)
     checkbox = CHECKBOX.compiled.match  # once a line: the compiled pattern's own method
     # A blank line (the commonest) says something only as a heading or a table's row (neither is).
@@ -287,6 +290,8 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
                     task_headings.append((len(items), depth, content, content_start, line))
             if LATER_SECTION.match(_plain(_unbold(content))):
                 later_sections.add(len(items))
+            elif UNDER_WAY_SECTION.search(content):
+                under_way_sections.add(len(items))
             if TIME_PERIOD.search(content):
                 periods.add(len(items))
             items.append(node)
@@ -507,6 +512,9 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
         items[position].priority = rank
     if later_sections:
         _later_work(items, later_sections)
+    if under_way_sections:
+        for _, node in _in_sections(items, under_way_sections):
+            node.under_way = True
     if "xecution order" in low or "XECUTION ORDER" in text:
         _execution_order(items, lines, skip)
     if periods and seen_box:
@@ -1204,6 +1212,7 @@ def _build(
     steps: Granularity = "phase",
     again: Mapping[int, list[tracker.Place]] | None = None,
 ) -> Parsed:
+    any_under_way = any(node.under_way for node in items)
     roots: list[_Node] = []
     stack: list[_Node] = []
     for position, node in enumerate(items):
@@ -1286,6 +1295,7 @@ def _build(
             todo=tuple(todo) if (todo := joined_todo.get(key)) else (),
             priority=node.priority,
             later=node.later,
+            under_way=node.under_way,
         )
 
     steps_ = tuple([freeze(n) for n in roots])
@@ -1293,7 +1303,10 @@ def _build(
     rollup = tracker.Rollup(
         active, updated, tuple(sorted(index_of[id(p)] for p in joined.phases if id(p) in index_of))
     )
-    return Parsed(Plan(path, flavor, steps_), tuple(markers), flavor, tuple(lines), tuple(places), rollup)
+    under_way = any(s.under_way for step in steps_ for s in step.walk()) if any_under_way else False
+    return Parsed(
+        Plan(path, flavor, steps_, under_way), tuple(markers), flavor, tuple(lines), tuple(places), rollup
+    )
 
 
 def _header_reader(lines: list[Line]) -> Callable[[Marker], list[str]]:
