@@ -384,6 +384,28 @@ _TAG_CAP = "|".join(
     re.escape(w.capitalize()).replace(r"\ ", r"[ \t]+") for w in sorted(_TAGS, key=len, reverse=True)
 )
 _TAG_END = r"!*(?![\w'\u2019])"  # `✅ COMPLETE!`: its exclamation marks are the tag's
+# A bare capital tag right after a preposition or article is a noun of the title (`complete items in
+# WIP`, `move the cards to DONE`: a board's column), not its status: one fixed-width look-behind a word.
+_AFTER_NO_NOUN = "".join(
+    rf"(?<!\b(?i:{w})[ \t])"
+    for w in (
+        "in",
+        "into",
+        "to",
+        "onto",
+        "from",
+        "of",
+        "for",
+        "on",
+        "the",
+        "a",
+        "an",
+        "as",
+        "at",
+        "by",
+        "with",
+    )
+)
 # (kind of match, pattern): a bracketed or bold tag is removed alone; an emoji, dash or capitals tag
 # starts a status clause, and the rest of the title (its reason) goes with it.
 _TAG_RES: tuple[tuple[bool, LazyPattern], ...] = (
@@ -418,7 +440,10 @@ _TAG_RES: tuple[tuple[bool, LazyPattern], ...] = (
         True,
         lazy(rf"(?:^|[ \t]+)[-–—|]{{1,2}}[ \t]*(?P<w>{_TAG_UPPER}|{_TAG_CAP}){_TAG_END}(?=[ \t]*[,;.])"),
     ),
-    (True, lazy(rf"(?:^|[ \t]+)(?<![\w'])(?P<w>{_TAG_UPPER}){_TAG_END}(?=[ \t]*(?:$|[(:—–-]))")),
+    (
+        True,
+        lazy(rf"(?:^|[ \t]+)(?<![\w']){_AFTER_NO_NOUN}(?P<w>{_TAG_UPPER}){_TAG_END}(?=[ \t]*(?:$|[(:—–-]))"),
+    ),
 )
 
 
