@@ -75,6 +75,7 @@ def built_step(
     children: tuple[Step, ...], verify: tuple[str, ...], *,
     explicit_id: bool, optional: bool, deferred: bool, criteria: tuple[str, ...], todo: tuple[str, ...],
     priority: int | None = None, later: bool = False, under_way: bool = False,
+    depends: tuple[str, ...] = (),
 ) -> Step:  # fmt: skip
     """``Step(...)`` made without the frozen dataclass's generated ``__init__``, which sets each of
     its fifteen fields through ``object.__setattr__``: a big plan has a hundred thousand steps, and
@@ -85,7 +86,7 @@ def built_step(
     values.update(
         id=ident, title=title, status=status, line=line, index=index, children=children, verify=verify,
         explicit_id=explicit_id, optional=optional, deferred=deferred, criteria=criteria, todo=todo,
-        priority=priority, later=later, under_way=under_way,
+        priority=priority, later=later, under_way=under_way, depends=depends,
     )  # fmt: skip
     return step
 

@@ -21,7 +21,7 @@ EMOJI_BULLET = lazy(
     rf"^(?P<indent>[ \t]*)(?:[-*+]|\d{{1,9}}[.)])[ \t]+(?P<emoji>{words.EMOJI})[ \t]*(?P<rest>.*)$"
 )
 ATX = lazy(r"^ {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t]*$")
-_KEYWORD = r"(?i:phase|step|stage|milestone|part|subtask|task|sprint|epic|iteration|fase|etapa)"
+_KEYWORD = r"(?i:phase|step|stage|milestone|part|subtask|task|sprint|epic|iteration|slice|fase|etapa)"
 # `Phase A`, `Step 3`, `Task 1.2`, `Milestone M2`: a label that names a step but not its work.
 KEYWORD_AND_ID = lazy(rf"{_KEYWORD}[ \t]+(?:[A-Z]{{1,3}}\d*|\d+(?:\.\d+)*)[a-z]?")
 # `## Current Phase: 2 - Data`, `## Fase Atual: 0 - Preparação`: the section of the phase now worked on.
@@ -144,7 +144,9 @@ SPACES = lazy(r"\s+")
 BOOKKEEPING_SECTION = lazy(
     r"(?i)^(?:progress[ \t]+(?:tracking|log)|lessons[ \t]+learned|retrospectives?"
     # A report of work done: `## Key Achievements Today`, `## Recent Wins 🎉`.
-    r"|(?:(?:key|recent|today'?s|notable|session)[ \t]+)?(?:achievements|wins|accomplishments|highlights)(?:[ \t]+today)?[^\w]*)$"
+    r"|(?:(?:key|recent|today'?s|notable|session)[ \t]+)?(?:achievements|wins|accomplishments|highlights)(?:[ \t]+today)?[^\w]*"
+    # A record of decisions taken: `## All implementation decisions (from grilling)`, `## Decision Log`.
+    r"|(?:[\w'-]+[ \t]+){0,3}decisions?(?:[ \t]+(?:log|records?|made|taken))?(?:[ \t]*\([^)]*\))?[^\w]*)$"
 )
 # Sections of a document that are about the plan, not steps of it.
 NOT_STEP_SECTIONS = lazy(

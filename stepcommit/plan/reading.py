@@ -34,6 +34,7 @@ from stepcommit.plan.patterns import (
     EXECPLAN_SECTIONS,
     HEADING_STATUS,
     ITEM_HEADING,
+    KEYWORD_AND_ID,
     LABEL,
     LATER_SECTION,
     MARK_STATUS,
@@ -90,6 +91,8 @@ class _Node:
     planned: int = -1  # a bullet of a `## Planned`-like section: the section (its heading's position)
     later: bool = False  # in a section of later work (`## Future Enhancements`)
     under_way: bool = False  # in a section whose heading says it is under way (`## v2.1 - IN PROGRESS`)
+    blocked_by: str = ""  # what a row's status says it waits on (`Blocked by #24`), until resolved
+    depends: list[_Node] = field(default_factory=list)  # the steps it waits on (`Blocked by #24`'s row)
 
 
 @dataclass(frozen=True)
@@ -525,7 +528,53 @@ def _read(text: str, path: Path, steps: Granularity = "phase") -> Parsed:
         word in low for word in ("deferred", "postponed", "descoped", "de-scoped", "parked", "out of scope")
     ):
         _deferred_phases(items, lines, headings, skip)
+    if "locked" in low:
+        _blockers_in_the_table(items)
     return replace(_build(items, verify_at, flavor, lines, path, steps, again), legend=legend)
+
+
+# What a status cell says a row waits on: `Blocked by #24`, `blocked on Slice 2, #25`.
+_BLOCKED_BY = lazy(r"(?i)\bblocked[ \t]+(?:by|on)[ \t]*:?[ \t]*(?P<refs>[^()\[\]]+?)[ \t.]*$")
+_REF_SPLIT = lazy(r"[ \t]*(?:,|;|&|\band\b)[ \t]*")
+
+
+def _blockers_in_the_table(items: list[_Node]) -> None:
+    """A row whose status says it is blocked by another row of its table (`| 3 | #25 | Blocked by #24 |`,
+    where a row's cell holds `#24` or its id is `24`) waits on that row: a dependency, so `start` takes
+    it once that row is done, not a deferral. A blocker the table does not hold keeps the row deferred."""
+    by_table: dict[int, list[_Node]] = {}
+    for node in items:
+        if node.marker.kind == "cell" and node.marker.table >= 0:
+            by_table.setdefault(node.marker.table, []).append(node)
+    for node in items:
+        if not node.blocked_by or node.marker.kind != "cell":
+            continue
+        rows = [r for r in by_table.get(node.marker.table, ()) if r is not node]
+        found = [_row_named(ref, rows) for ref in _REF_SPLIT.split(node.blocked_by)]
+        if found and all(found):
+            node.depends = [row for row in found if row is not None]
+            node.deferred = False
+
+
+def _row_named(ref: str, rows: list[_Node]) -> _Node | None:
+    """The one row ``ref`` names (`#24`, `Slice 2`, `2`): by its id, or a cell holding it; else None."""
+    token = re.sub(r"[*_`]", "", ref).strip()
+    if not token:
+        return None
+    bare = token.split()[-1] if KEYWORD_AND_ID.compiled.fullmatch(token) else token.lstrip("#")
+    named = re.compile(rf"(?<![\w#]){re.escape(token)}(?!\w)")
+    same = [
+        r
+        for r in rows
+        if r.id in (token, bare) or named.search(_outside(r.marker.line.body, r.marker)) is not None
+    ]
+    return same[0] if len(same) == 1 else None
+
+
+def _outside(body: str, marker: Marker) -> str:
+    """A row's text without its status cell (the blocker's own `Blocked by #24` names #24 too)."""
+    start, end = marker.start - marker.line.start, marker.end - marker.line.start
+    return body[:start] + " " + body[end:]
 
 
 _DEFERRAL_HEADING = lazy(
@@ -1116,7 +1165,7 @@ def _table_node(
     # Under way and in someone's name (`| #29 | web-search | ivdimova | Assigned |`): their work, which
     # `start` leaves to them as it leaves deferred work.
     taken = status == "in_progress" and re.search(r"[^\W_]", owner) is not None and owner not in _NO_OWNER
-    return _Node(
+    node = _Node(
         ident or read.ident,
         read.text,
         status,
@@ -1126,6 +1175,9 @@ def _table_node(
         optional=read.optional or optional,
         deferred=((deferred or read.deferred) and status == "todo") or taken,
     )
+    if deferred and status == "todo" and (blocked := _BLOCKED_BY.search(said)) is not None:
+        node.blocked_by = blocked.group("refs")
+    return node
 
 
 _SPRINT_CELL = lazy(r"(?i:sprint)[ \t]+(\d+(?:\.\d+)*)$")
@@ -1296,6 +1348,7 @@ def _build(
             priority=node.priority,
             later=node.later,
             under_way=node.under_way,
+            depends=tuple(ids[id(d)][0] for d in node.depends if id(d) in ids) if node.depends else (),
         )
 
     steps_ = tuple([freeze(n) for n in roots])

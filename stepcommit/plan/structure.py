@@ -69,6 +69,9 @@ _ID_HEADERS = {
     "step",
     "phase",
     "sprint",
+    "slice",
+    "stage",
+    "iteration",
     "task id",
     "step id",
     "n°",
@@ -222,15 +225,18 @@ def _status_table(
     title_col = next(
         (i for i, n in enumerate(names) if n in _TITLE_HEADERS and i not in (status_col, id_col)), -1
     )
-    if title_col < 0:
+    untitled = title_col < 0  # no column says it holds titles: the first other one, unless the ids name
+    if untitled:
         title_col = next((i for i in range(len(names)) if i not in (status_col, id_col)), -1)
     if title_col < 0 or (
         id_col >= 0
-        and names[title_col] in _GROUP_HEADERS
+        and (untitled or names[title_col] in _GROUP_HEADERS)
         and _names_in_ids([row[id_col] for row in cells or [] if id_col < len(row)])
     ):
         # `| Phase | Milestone | ... |` over `| 4.1 API Service Testing | M1 |`: the phase cell holds
         # the phase's number and name; the milestone column only says which group the phase is in.
+        # GSD's `| Phase | Plans Complete | Status |` over `| 7. Seed Data | 0/TBD | On Hold |`: the count
+        # is no title.
         title_col = id_col
     owner_col = next((i for i, n in enumerate(names) if n in _OWNER_HEADERS and i != status_col), -1)
     return _Table(header_line, tuple(rows), status_col, id_col, title_col, odd_rows, owner_col)

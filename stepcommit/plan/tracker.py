@@ -31,7 +31,8 @@ _KW = r"phase|step|stage|milestone|part|task|sprint|epic|iteration|fase|etapa"
 _KEYWORDS = frozenset(_KW.split("|"))
 _HEADING_KW = lazy(rf"^ {{0,3}}#{{1,6}}[ \t]+(?:\W{{0,3}}[ \t]*)?(?:\*\*)?(?P<kw>(?i:{_KW}))[ \t]+\d")
 _CHECKBOX_KW = lazy(
-    rf"^[ \t]*(?:[-*+]|\d{{1,9}}[.)])[ \t]+\[.\]\*?[ \t]+(?:\*\*|__)?(?P<kw>(?i:{_KW}))[ \t]+"
+    # `- [ ] ~~**Phase 3.4: Graph DSL**~~ - ABANDONED`: a struck phase is still the phase.
+    rf"^[ \t]*(?:[-*+]|\d{{1,9}}[.)])[ \t]+\[.\]\*?[ \t]+(?:~~)?(?:\*\*|__)?(?:~~)?(?P<kw>(?i:{_KW}))[ \t]+"
     r"(?P<num>\d+(?:\.\d+)*[a-z]?)\b"
 )
 # A task's own id, letters and a number (`T-001`, `A1`, `SEC-2`): a heading and a box with it are one task.
@@ -334,6 +335,17 @@ def join(
             joined.row_status[id(primary)] = rows_status[0]
             if not primary.children and primary.status is None:
                 primary.status = rows_status[0]
+        # What a row says the phase waits on is the phase's: `Blocked by #24` (another row), `Deferred`.
+        for cand in members:
+            if cand.kind == "row" and primary.status in (None, "todo"):
+                primary.deferred = primary.deferred or cand.node.deferred
+                primary.depends += [d for d in cand.node.depends if d not in primary.depends]
+    if any(c.node.depends for c in found):
+        # A row a row waits on may have joined its section: the wait is on the section, the step.
+        primary_of = {id(c.node): primary for primary, members in groups for c in members}
+        for node, _ in _walk(roots):
+            if node.depends:
+                node.depends = [primary_of.get(id(d), d) for d in node.depends]
     if tracker and steps == "phase":
         gone |= _detail_rows(found, groups, gone)
     roots = _without(_table_order(roots, groups, gone), gone)

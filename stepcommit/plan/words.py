@@ -91,6 +91,9 @@ _WORDS: dict[str, Status] = {
 _DEFERRAL = {"deferred", "blocked", "on hold", "postponed"}
 _BOOLEAN = {"yes", "no", "y", "n", "true", "false"}
 _WHOLE_CELL_ONLY = {"inserted"}
+# Words that say a status only as a whole table cell, never in a title or as a legend's entry: the row a
+# tracker says comes next (`| 2 | #24 | Next | Introduce tuples |`) is open work.
+_CELL_ONLY: dict[str, Status] = {"next": "todo", "up next": "todo", "next up": "todo"}
 
 _EMOJI: dict[str, Status] = {
     "✅": "done",
@@ -250,7 +253,7 @@ def read_cell(text: str, legend: Mapping[str, Status] | None = None) -> Cell:
     the file's ``legend`` defines decides over a word."""
     stripped = text.strip().strip("*_`[]()").strip()
     emoji = _EMOJI_RE.search(text)
-    whole = word_status(stripped)
+    whole = word_status(stripped) or _CELL_ONLY.get(stripped.lower())
     word = _WORD_RE.search(text)
     status: Status | None = None
     if word is not None:
@@ -330,7 +333,11 @@ def rewrite_cell(text: str, status: Status, seen_words: list[str], seen_emoji: l
             new = pick_word(status, old, seen_words)
         if new is None:
             return None
-        out = out[: span[0]] + new + out[span[1] :]
+        rest = out[span[1] :]
+        if kind == "word" and is_deferral(old) and new.lower() != old.lower():
+            # `Blocked by #24`, `Deferred (needs the API)`: the reason goes with the wait it explains.
+            rest = rest[len(rest.rstrip()) :]
+        out = out[: span[0]] + new + rest
     return out
 
 

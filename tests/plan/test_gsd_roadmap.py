@@ -188,3 +188,55 @@ def test_a_requirement_row_naming_a_phase_does_not_rename_it() -> None:
         "9",
         "Conservative Inline Suggestions",
     )
+
+
+ABANDONED = """\
+# Roadmap
+
+## Phases
+
+- [x] **Phase 1: Foundation** - scaffolding
+- [ ] ~~**Phase 2: Graph DSL**~~ - ABANDONED - overly complex approach
+- [x] **Phase 3: Simplify the board** - text openings (INSERTED)
+- [ ] **Phase 4: Seed Data** - seed the database
+
+## Phase Details
+
+### Phase 1: Foundation
+
+**Goal**: scaffold
+
+### Phase 2: Graph DSL (ABANDONED)
+
+**Status**: ABANDONED - replaced by Phase 3.
+
+### Phase 3: Simplify the board
+
+**Goal**: simplify
+
+### Phase 4: Seed Data
+
+**Goal**: seed
+
+## Progress
+
+| Phase                 | Plans Complete | Status    | Completed  |
+| --------------------- | -------------- | --------- | ---------- |
+| 1. Foundation         | 2/2            | Complete  | 2026-01-25 |
+| ~~2. Graph DSL~~      | 6/10           | Abandoned | -          |
+| 3. Simplify the board | 3/3            | Complete  | 2026-01-28 |
+| 4. Seed Data          | 0/TBD          | On Hold   | -          |
+"""
+
+
+def test_a_struck_phase_is_one_dropped_step_and_an_on_hold_row_pauses_its_phase() -> None:
+    # round 18, the-dahan-codex: the struck box was a second step 2, the `0/TBD` count became phase 4's
+    # title, and On Hold did not reach the phase its row joins.
+    plan = parse_plan(ABANDONED, PATH)
+    assert [(s.id, s.title, s.status, s.deferred) for s in plan.walk()] == [
+        ("1", "Foundation", "done", False),
+        ("2", "Graph DSL", "skipped", False),
+        ("3", "Simplify the board", "done", False),
+        ("4", "Seed Data", "todo", True),
+    ]
+    assert next_open_step(plan) is None
