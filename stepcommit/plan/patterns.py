@@ -71,7 +71,13 @@ CRITERIA = lazy(
     r"|(?:pre-?merge|pre-?commit|review|verification|validation|completion|release|final|quality|acceptance"
     r"|(?:post|pre)-[a-z]+"
     r"|(?:manual[ \t]+)?test(?:ing)?)[ \t]+check(?:list|s)?\b|dod[ \t]+verification"
-    r"|gate[ \t]+status|(?:quality|exit)[ \t]+gates?\b)"
+    r"|gate[ \t]+status|(?:quality|exit)[ \t]+gates?\b"
+    # Other languages: `## Критерии готовности 0.3.0`, `Akzeptanzkriterien`, `Criterios de aceptación`,
+    # `Critérios de aceitação`, `验收标准`, `완료 조건`.
+    r"|критери[йия][ \t]+(?:готовности|при[её]мки|успеха|завершения)|определение[ \t]+готовности"
+    r"|akzeptanzkriterien|abnahmekriterien|criterios[ \t]+de[ \t]+(?:aceptaci[oó]n|éxito|exito)"
+    r"|crit[ée]rios[ \t]+de[ \t]+(?:aceita[cç][aã]o|sucesso|conclus[aã]o)|crit[èe]res[ \t]+d'acceptation"
+    r"|验收标准|完成标准|완료[ \t]*조건|수락[ \t]*기준|인수[ \t]*조건)"
 )
 CRITERIA_LABEL = lazy(
     r"^(?P<indent>[ \t]*)(?:[-*+][ \t]+)?(?:\*\*|__)(?P<name>[^*_]{3,60}?):?(?:\*\*|__):?[ \t]*$"

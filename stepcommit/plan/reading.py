@@ -167,7 +167,7 @@ def _label_owner(items: list[_Node], indent: int, stack: list[tuple[int, _Node |
 
 
 def _criteria_name(text: str) -> bool:
-    plain = re.sub(r"^[^A-Za-z]*(?:(?i:phase|step|stage|milestone|task)[ \t]+[\w.-]+[ \t:.\-–—]*)?", "", text)
+    plain = re.sub(r"^[\W\d_]*(?:(?i:phase|step|stage|milestone|task)[ \t]+[\w.-]+[ \t:.\-–—]*)?", "", text)
     return CRITERIA.search(_plain(plain)) is not None
 
 
@@ -1227,11 +1227,23 @@ def _without_restatements(roots: list[_Node], lines: list[Line]) -> list[_Node]:
     parents (`### Step 1: Write the test` in every task). Neither rule reads a status, so a tick
     never changes which copy is the step."""
     by_key: dict[tuple[str, tuple[str, ...]], list[_Node]] = {}
+    by_id: dict[str, list[_Node]] = {}
     for node in roots:
         kind = node.marker.kind
         if node.id is not None and (kind.startswith("heading") or (kind == "cell" and node.marker.table < 0)):
             by_key.setdefault((node.id, tuple(re.findall(r"\w+", node.title.lower()))), []).append(node)
+            by_id.setdefault(node.id, []).append(node)
     repeated = [nodes for nodes in by_key.values() if len(nodes) > 1]
+    # Under `## Next Steps`, `### Phase 3: Optional Features Testing & Fixes` restates `### Phase 3: Optional
+    # Features` above: the same id, the one title's words all in the other's.
+    repeated += [
+        nodes
+        for nodes in by_id.values()
+        if len(nodes) == 2
+        and _title_within(nodes[0].title, nodes[1].title)
+        and not _same_words(*nodes)
+        and _in_section_to_come(nodes[0], lines) != _in_section_to_come(nodes[1], lines)
+    ]
     if not repeated:
         return roots  # the commonest: every phase written once
 
@@ -1253,6 +1265,19 @@ def _without_restatements(roots: list[_Node], lines: list[Line]) -> list[_Node]:
             if one != two:
                 gone.add(id(other) if two < one else id(first))
     return [n for n in roots if id(n) not in gone]
+
+
+def _words(title: str) -> set[str]:
+    return set(re.findall(r"\w+", title.lower()))
+
+
+def _title_within(one: str, other: str) -> bool:
+    a, b = _words(one), _words(other)
+    return bool(a and b) and (a <= b or b <= a)
+
+
+def _same_words(one: _Node, other: _Node) -> bool:
+    return re.findall(r"\w+", one.title.lower()) == re.findall(r"\w+", other.title.lower())
 
 
 def _build(

@@ -120,7 +120,10 @@ _NOT_STEP_HEADERS = {
 
 # A column that groups the rows (`Milestone`: `M1`, `v4.2`) names the row only where no other does.
 _GROUP_HEADERS = {"milestone"}
-_NUMBER_AND_NAME = lazy(r"^\s*[*_`]*\d+(?:\.\d+)*\.?[ \t]+[^\W\d_]")
+# `4.1 API Service Testing`, `10. Docs`, `Phase 2: Core Installer`: a number, then a name.
+_NUMBER_AND_NAME = lazy(
+    r"^\s*[*_`]*(?:(?i:phase|step|stage|sprint|milestone|slice|iteration|task)[ \t]+)?\d+(?:\.\d+)*[.:)]?[ \t]+[^\W\d_]"
+)
 
 
 def _names_in_ids(cells: list[str]) -> bool:

@@ -926,3 +926,25 @@ def test_a_box_saying_its_list_is_empty_is_no_step_and_abandoned_work_is_skipped
         ("Presets", "todo"),
         ("DSL", "skipped"),
     ]
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Критерии готовности 0.3.0",  # round 20, ndlss-memory's roadmap
+        "Akzeptanzkriterien",
+        "Criterios de aceptación",
+        "Critérios de aceitação",
+        "验收标准",
+        "완료 조건",
+        "3. Success Criteria",
+    ],
+)
+def test_a_criteria_heading_in_any_language_holds_criteria_not_steps(heading: str) -> None:
+    text = (
+        f"# Roadmap 0.3.0\n\n## Phase 1: Work\n\n- [x] Watch mode\n- [ ] Contract tests\n\n### {heading}\n\n"
+        "- [ ] Release published\n"
+    )
+    plan = parse_plan(text, Path("ROADMAP.md"))
+    assert [s.title for s in plan.walk() if s.is_leaf] == ["Watch mode", "Contract tests"]
+    assert [c for s in plan.walk() for c in s.criteria] == ["Release published"]

@@ -79,3 +79,26 @@ def test_a_todo_section_copy_is_no_restatement_of_a_summary() -> None:
     )
     plan = parse_plan(text, Path("PLAN.md"))
     assert [(s.title, s.line) for s in plan.walk()] == [("Setup", 10), ("Init", 11), ("Configure CI", 12)]
+
+
+def test_a_next_steps_heading_with_a_longer_title_restates_its_phase() -> None:
+    # round 20, ghost-draw's installer status: `### Phase 3: Optional Features Testing & Fixes` under
+    # `## 🎯 Next Steps` restates the tracker's Phase 3, and a `Notes` column is no title.
+    text = (
+        "# Installer Status\n\n| Phase | Status | Notes |\n|---|---|---|\n"
+        "| Phase 1: Setup | ✅ Complete | Toolset installed |\n"
+        "| Phase 2: Optional Features | 🔄 In Progress | Needs testing |\n\n"
+        "### Phase 1: Setup ✅\n- [x] Install the toolset\n\n### Phase 2: Optional Features 🔄\n- [x] Define features\n"
+        "- [ ] Test shortcuts\n\n## 🎯 Next Steps\n\n### Phase 2: Optional Features Testing & Fixes\n"
+        "- [ ] Verify the desktop shortcut\n"
+    )
+    plan = parse_plan(text, Path("docs/status.md"))
+    assert [(s.id, s.title, s.status) for s in plan.steps] == [
+        ("1", "Setup", "done"),
+        ("2", "Optional Features", "in_progress"),
+    ]
+    # Under a section that is not one of work to come, two titles of one id are two steps.
+    kept = text.replace("## 🎯 Next Steps", "## Appendix")
+    assert [s.title for s in parse_plan(kept, Path("docs/status.md")).steps][
+        -1
+    ] == "Optional Features Testing & Fixes"
