@@ -115,7 +115,11 @@ def step_json(step: plan_mod.Step, elsewhere: dict[str, str] | None = None) -> d
         # rank; a GSD roadmap: its place in the Execution Order line).
         "priority": step.priority,
         "later": step.later,  # in a section of later work: start takes the other open work first
-        "under_way": step.under_way,  # in a section whose heading says it is under way: start looks here first
+        "under_way": step.under_way,
+        # The ids it waits on: Task Master's dependencies, a row's `Blocked by #24` naming another row.
+        "depends": list(
+            step.depends
+        ),  # in a section whose heading says it is under way: start looks here first
         "verify": list(step.verify),
         "criteria": list(step.criteria),
         "todo": list(step.todo),  # a tracker phase's checklist, ticked with the phase

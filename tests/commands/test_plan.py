@@ -129,3 +129,23 @@ def test_plan_json_lists_a_tracker_phases_checklist_as_its_todo(
         ("2", "todo", ["User model", "Order model"], []),
     ]
     assert data["next"]["id"] == "2"
+
+
+def test_plan_json_says_what_a_step_waits_on_and_where_work_is_under_way(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project)
+    (project / "PLAN.md").write_text(
+        "# Progress\n\n| Slice | Issue | Status | Description |\n|---|---|---|---|\n"
+        "| 1 | #23 | Done | Types |\n| 2 | #24 | Next | Tuples |\n| 3 | #25 | Blocked by #24 | Lowering |\n\n"
+        "## Later ideas\n\n- [ ] Colours\n\n## 🚧 In Progress\n\n- [ ] Fix the login\n"
+    )
+    data = json.loads(CliRunner().invoke(app, ["plan", "--json"]).output)
+    assert [(s["id"], s["depends"], s["deferred"], s["under_way"], s["later"]) for s in data["steps"]] == [
+        ("1", [], False, False, False),
+        ("2", [], False, False, False),
+        ("3", ["2"], False, False, False),
+        ("4", [], False, False, True),
+        ("5", [], False, True, False),
+    ]
+    assert data["next"]["title"] == "Fix the login"
