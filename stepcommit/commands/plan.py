@@ -115,11 +115,10 @@ def step_json(step: plan_mod.Step, elsewhere: dict[str, str] | None = None) -> d
         # rank; a GSD roadmap: its place in the Execution Order line).
         "priority": step.priority,
         "later": step.later,  # in a section of later work: start takes the other open work first
+        # In a section whose heading says it is under way: start looks there first.
         "under_way": step.under_way,
         # The ids it waits on: Task Master's dependencies, a row's `Blocked by #24` naming another row.
-        "depends": list(
-            step.depends
-        ),  # in a section whose heading says it is under way: start looks here first
+        "depends": list(step.depends),
         "verify": list(step.verify),
         "criteria": list(step.criteria),
         "todo": list(step.todo),  # a tracker phase's checklist, ticked with the phase
