@@ -98,7 +98,7 @@ NUMBERED_HEADING = lazy(
 # A status at the end of a heading: `✅ COMPLETED`, `(DONE)`, `- 🚧 In Progress`, `✅`.
 HEADING_STATUS = lazy(
     rf"(?P<sep>[ \t]*(?:[-–—:|][ \t]*)?)"
-    rf"(?P<marker>(?:{words.EMOJI}[ \t]*)?[(\[]?(?:\*\*)?(?:{words.EMOJI}[ \t]*)?{words.WORD}(?:\*\*)?[)\]]?"
+    rf"(?P<marker>(?:{words.EMOJI}[ \t]*)?[(\[]?(?:\*\*)?(?:{words.EMOJI}[ \t]*)?(?:{words.SHARE}[ \t]*)?{words.WORD}(?:\*\*)?[)\]]?"
     rf"|{words.EMOJI})(?P<date>[ \t]+(?:\(\d{{4}}-\d\d-\d\d\)|\d{{4}}-\d\d-\d\d))?[ \t]*$"  # `✅ (2026-02-08)`, `✅ DONE 2026-07-09`
 )
 VERIFY = lazy(

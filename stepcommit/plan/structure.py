@@ -120,6 +120,39 @@ _NOT_STEP_HEADERS = {
 
 # A column that groups the rows (`Milestone`: `M1`, `v4.2`) names the row only where no other does.
 _GROUP_HEADERS = {"milestone"}
+# Columns that say when, who, how much or where, never what: no title when no column is named for one.
+_NOT_TITLE_HEADERS = {
+    "timeline",
+    "date",
+    "dates",
+    "target",
+    "target date",
+    "eta",
+    "due",
+    "due date",
+    "deadline",
+    "duration",
+    "when",
+    "estimate",
+    "effort",
+    "started",
+    "completed",
+    "finished",
+    "updated",
+    "last updated",
+    "week",
+    "weeks",
+    "quarter",
+    "period",
+    "priority",
+    "progress",
+    "%",
+    "branch",
+    "pr",
+    "commit",
+    "version",
+    "release",
+}
 # `4.1 API Service Testing`, `10. Docs`, `Phase 2: Core Installer`: a number, then a name.
 _NUMBER_AND_NAME = lazy(
     r"^\s*[*_`]*(?:(?i:phase|step|stage|sprint|milestone|slice|iteration|task)[ \t]+)?\d+(?:\.\d+)*[.:)]?[ \t]+[^\W\d_]"
@@ -230,7 +263,12 @@ def _status_table(
     )
     untitled = title_col < 0  # no column says it holds titles: the first other one, unless the ids name
     if untitled:
-        title_col = next((i for i in range(len(names)) if i not in (status_col, id_col)), -1)
+        # `| Phase | Status | Timeline | Key Features |`: the features say what the phase is, not its months.
+        others = [i for i in range(len(names)) if i not in (status_col, id_col)]
+        title_col = next(
+            (i for i in others if names[i] not in _NOT_TITLE_HEADERS | _OWNER_HEADERS),
+            others[0] if others else -1,
+        )
     if title_col < 0 or (
         id_col >= 0
         and (untitled or names[title_col] in _GROUP_HEADERS)

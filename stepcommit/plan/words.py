@@ -212,6 +212,7 @@ class Cell:
     status: Status | None
     emoji: tuple[int, int] | None
     word: tuple[int, int] | None
+    share: tuple[int, int] | None = None  # `85%` in `✅ 85% Complete`
 
 
 _LEGEND = lazy(r"^[ \t>*+-]*(?:\*\*|__)?(?i:(?:status[ \t]+)?(?:key|legend))(?:\*\*|__)?[ \t]*:(?:\*\*|__)?")
@@ -248,9 +249,23 @@ def is_grade(text: str) -> bool:
     return len(found) == 1 and found[0] in _GRADES
 
 
+# A share written right before a status word (`85% Complete`, `60 % done`): under way below 100%.
+SHARE = r"(?<![\w.])\d{1,3}(?:\.\d+)?[ \t]*%"
+_SHARE_BEFORE = lazy(rf"(?P<share>{SHARE})[ \t]*(?:\*\*)?[ \t]*$")
+
+
+def _share_before(text: str, word: re.Match[str] | None) -> tuple[int, int] | None:
+    """The offsets of the share written right before the status word, if any."""
+    if word is None or "%" not in text[: word.start()]:
+        return None
+    share = _SHARE_BEFORE.compiled.search(text, 0, word.start())
+    return share.span("share") if share else None
+
+
 def read_cell(text: str, legend: Mapping[str, Status] | None = None) -> Cell:
     """The status of a table cell's text; ``status`` is None when the text names none. A glyph
-    the file's ``legend`` defines decides over a word."""
+    the file's ``legend`` defines decides over a word. A share before a done word (`✅ 85% Complete`)
+    is work under way: only all of it (`100%`) is done."""
     stripped = text.strip().strip("*_`[]()").strip()
     emoji = _EMOJI_RE.search(text)
     whole = word_status(stripped) or _CELL_ONLY.get(stripped.lower())
@@ -264,6 +279,9 @@ def read_cell(text: str, legend: Mapping[str, Status] | None = None) -> Cell:
         status = emoji_status(emoji.group())
     if emoji is not None and legend and (defined := legend.get(emoji.group().rstrip("\ufe0e\ufe0f"))):
         status = defined
+    share = _share_before(text, word)
+    if share is not None and status == "done" and float(text[share[0] : share[1]].rstrip(" \t%")) < 100:
+        status = "in_progress"
     if word is None and whole is not None:
         # one-letter words (Y/N) are too common to look for inside longer text; as a whole cell they count.
         start = text.index(stripped)
@@ -272,6 +290,7 @@ def read_cell(text: str, legend: Mapping[str, Status] | None = None) -> Cell:
         status,
         (emoji.start(), emoji.end()) if emoji else None,
         (word.start(), word.end()) if word else None,
+        share,
     )
 
 
@@ -320,15 +339,18 @@ def rewrite_cell(text: str, status: Status, seen_words: list[str], seen_emoji: l
     out = text
     # Right part first, so the left offsets stay valid.
     parts = sorted(
-        (p for p in (("emoji", cell.emoji), ("word", cell.word)) if p[1] is not None),
+        (p for p in (("emoji", cell.emoji), ("word", cell.word), ("share", cell.share)) if p[1] is not None),
         key=lambda p: p[1][0] if p[1] else 0,
         reverse=True,
     )
     for kind, span in parts:
         assert span is not None
         old = text[span[0] : span[1]]
-        if kind == "emoji":
-            new: str | None = pick_emoji(status, seen_emoji)
+        if kind == "share":
+            # The share says the status too: all of it for done, none for not started.
+            new: str | None = {"done": "100%", "todo": "0%"}.get(status, old)
+        elif kind == "emoji":
+            new = pick_emoji(status, seen_emoji)
         else:
             new = pick_word(status, old, seen_words)
         if new is None:
