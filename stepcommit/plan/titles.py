@@ -136,12 +136,13 @@ def read_title(text: str) -> Title:
             break
     ident = None
     match = ID.compiled.match(source)  # once a step: the compiled pattern's own method
-    # A bare number before a space is an id only before a capital (`6 Caching layer`), not a count
-    # (`3 tests for the parser`).
+    # An id before a bare space is one only before a capital (`6 Caching layer`, `SC-801 Completed`):
+    # before a lower-case word it is a count (`3 tests for the parser`) or a name (`UTF-8 handling`,
+    # `SIP-010 fungible token swaps`).
     if match and (
         match.group("kw")
         or match.group("sep")
-        or not match.group("id").isdigit()
+        or not (match.group("id").isdigit() or (match.group("id")[:1].isalpha() and "-" in match.group("id")))
         or re.match(r"[ \t]+[^\W\d_a-z]", source[match.end() :])
     ):
         ident = match.group("id")
